@@ -1,0 +1,80 @@
+"""One JSON shape for every API error.
+
+    {"error": {"status": 400, "code": "invalid", "message": "…", "fields": {"severity": ["…"]}}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from incidents.errors import DomainError
+from incidents.models import LogImmutable
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if isinstance(value, dict):
+                for sub, msgs in _flatten(value).items():
+                    out[f"{key}.{sub}"] = msgs
+            elif isinstance(value, list):
+                flat: list[str] = []
+                for i, item in enumerate(value):
+                    if isinstance(item, dict):
+                        for sub, msgs in _flatten(item).items():
+                            out[f"{key}[{i}].{sub}"] = msgs
+                    else:
+                        flat.append(str(item))
+                if flat:
+                    out[key] = flat
+            else:
+                out[key] = [str(value)]
+        return out
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(d) for d in detail]}
+    return {}
+
+
+def error_response(status_code: int, code: str, message: str, fields: dict[str, list[str]] | None = None) -> Response:
+    body: dict[str, Any] = {"status": status_code, "code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return Response({"error": body}, status=status_code)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        fields = {exc.field: [exc.message]} if exc.field else None
+        code = {400: "invalid", 403: "permission_denied", 409: "conflict"}.get(exc.status, "invalid")
+        return error_response(exc.status, code, exc.message, fields)
+    if isinstance(exc, LogImmutable):
+        return error_response(status.HTTP_405_METHOD_NOT_ALLOWED, "append_only", str(exc))
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else None
+    fields = _flatten(detail) if isinstance(exc, exceptions.ValidationError) else None
+    if fields:
+        first_field, msgs = next(iter(fields.items()))
+        message = f"{first_field}: {msgs[0]}"
+    elif isinstance(detail, (str, list)):
+        message = str(detail if isinstance(detail, str) else detail[0])
+    else:
+        message = str(detail or exc)
+    code = getattr(exc, "default_code", "error")
+    new = error_response(response.status_code, code, message, fields)
+    for header in ("WWW-Authenticate", "Allow", "Retry-After"):
+        if header in response:
+            new[header] = response[header]
+    return new

@@ -1,0 +1,116 @@
+"""Fixtures shared by every test: personas, a watched model, an incident."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from incidents import logdb
+from incidents.choices import (
+    GROUP_ADMIN,
+    GROUP_COMMANDER,
+    GROUP_EXECUTIVE,
+    GROUP_REGULATOR,
+    GROUP_RESPONDER,
+)
+
+# Chromium and other tools write under $HOME: keep them out of the real one.
+_home = tempfile.mkdtemp(prefix="icc-test-home-")
+for _var in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+    os.environ[_var] = _home
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_lifts_log_triggers(django_db_setup, django_db_blocker):
+    """Let the test runner empty the log table between transactional tests.
+
+    The append-only triggers refuse DELETE (SQLite) and TRUNCATE (PostgreSQL),
+    which is what Django's flush uses; lift them around the flush only.
+    """
+    from django.db import connection
+
+    ops_class = type(connection.ops)
+    original = ops_class.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):  # type: ignore[no-untyped-def]
+        logdb.drop_triggers(self.connection)
+        try:
+            original(self, sql_list)
+        finally:
+            logdb.install_triggers(self.connection)
+
+    ops_class.execute_sql_flush = execute_sql_flush
+    yield
+    ops_class.execute_sql_flush = original
+
+
+def make_user(username: str, *groups: str, **extra) -> User:
+    user = User.objects.create_user(username=username, password="pw", email=f"{username}@example.test", **extra)
+    if groups:
+        user.groups.set(Group.objects.filter(name__in=groups))
+    return user
+
+
+@pytest.fixture
+def commander(db) -> User:
+    return make_user("cara", GROUP_COMMANDER, GROUP_RESPONDER, first_name="Cara", last_name="Commander")
+
+
+@pytest.fixture
+def commander2(db) -> User:
+    return make_user("conor", GROUP_COMMANDER, GROUP_RESPONDER)
+
+
+@pytest.fixture
+def responder(db) -> User:
+    return make_user("remy", GROUP_RESPONDER)
+
+
+@pytest.fixture
+def executive(db) -> User:
+    return make_user("eve", GROUP_EXECUTIVE)
+
+
+@pytest.fixture
+def regulator(db) -> User:
+    return make_user("reggie", GROUP_REGULATOR)
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return make_user("ada", GROUP_ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return make_user("otto")
+
+
+@pytest.fixture
+def fraud_model(db):
+    from incidents.models import ImpactRule, MonitoredModel
+
+    model = MonitoredModel.objects.create(
+        name="Fraud scoring", slug="fraud-scoring", team="Payments risk",
+        business_function="Approve or decline card payments", risk_tier=1, current_version="v42",
+    )
+    ImpactRule.objects.create(
+        model=model, metric="false_positive_rate", baseline=2.0, step=1.0, customers_per_step=120,
+        revenue_per_step="8500.00", unit_label="customers wrongly declined per hour",
+    )
+    return model
+
+
+@pytest.fixture
+def incident(commander, fraud_model):
+    from incidents.services import declare_incident
+
+    return declare_incident(
+        by=commander, title="Fraud model false-positive surge", severity=2,
+        scope="Card payments in the EU", models=[(fraud_model, "v42")],
+        customers_affected=1200, revenue_at_risk_per_hour="42000",
+    )
