@@ -114,3 +114,14 @@ def incident(commander, fraud_model):
         scope="Card payments in the EU", models=[(fraud_model, "v42")],
         customers_affected=1200, revenue_at_risk_per_hour="42000",
     )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI (FAIL_ON_SKIP=1) a skipped test fails the run: nothing may pass by skipping."""
+    if os.environ.get("FAIL_ON_SKIP") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and session.exitstatus == 0:
+        reporter.write_line(f"FAIL_ON_SKIP=1: {skipped} test(s) were skipped; CI needs every test to run.", red=True)
+        session.exitstatus = 1
