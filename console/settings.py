@@ -94,7 +94,6 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # concurrent appends to the decision log queue instead of failing midway.
     _db["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     _db["CONN_MAX_AGE"] = 0
-    _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
