@@ -68,6 +68,8 @@ def revise_term(*, term: Term, by: AbstractBaseUser | None, note: str = "", **ch
     changes = _clean(changes)
     with transaction.atomic():
         term = Term.objects.select_for_update().get(pk=term.pk)
+        if "name" in changes and Term.objects.filter(name__iexact=changes["name"]).exclude(pk=term.pk).exists():
+            raise Conflict(f"Another term is named {changes['name']!r}.", field="name")
         if all(getattr(term, k) == v for k, v in changes.items()):
             raise DomainError("The revision changes nothing.", field="non_field_errors")
         for key, value in changes.items():

@@ -48,11 +48,25 @@ def _flush_lifts_log_triggers(django_db_setup, django_db_blocker):
     ops_class.execute_sql_flush = original
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username: str, *groups: str, **extra) -> User:
     user = User.objects.create_user(username=username, password="pw", email=f"{username}@example.test", **extra)
-    if groups:
-        user.groups.set(Group.objects.filter(name__in=groups))
+    # get_or_create: transactional tests flush the groups the migration made.
+    user.groups.set([Group.objects.get_or_create(name=name)[0] for name in groups])
     return user
+
+
+@pytest.fixture
+def postgres_only(db) -> None:
+    """Skip on SQLite: for what needs PostgreSQL's row locks or TRUNCATE. CI runs on PostgreSQL."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
 
 
 @pytest.fixture
