@@ -11,34 +11,43 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from incidents.errors import DomainError
 from incidents.models import LogImmutable
 
 
-def _flatten(detail: Any) -> dict[str, list[str]]:
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn DRF's nested error detail into {"points[3].value": ["…"]}."""
+
+    def path(key: Any) -> str:
+        if key == api_settings.NON_FIELD_ERRORS_KEY and prefix:
+            return prefix  # {"points": {"non_field_errors": …}} is about "points"
+        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+            return f"{prefix}[{key}]"
+        return f"{prefix}.{key}" if prefix else str(key)
+
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
+            name = path(key)
             if isinstance(value, dict):
-                for sub, msgs in _flatten(value).items():
-                    out[f"{key}.{sub}"] = msgs
+                out.update(_flatten(value, name))
             elif isinstance(value, list):
                 flat: list[str] = []
                 for i, item in enumerate(value):
                     if isinstance(item, dict):
-                        for sub, msgs in _flatten(item).items():
-                            out[f"{key}[{i}].{sub}"] = msgs
+                        out.update(_flatten(item, f"{name}[{i}]"))
                     else:
                         flat.append(str(item))
                 if flat:
-                    out[key] = flat
+                    out[name] = flat
             else:
-                out[key] = [str(value)]
+                out[name] = [str(value)]
         return out
     if isinstance(detail, list):
-        return {"non_field_errors": [str(d) for d in detail]}
+        return {prefix or "non_field_errors": [str(d) for d in detail]}
     return {}
 
 

