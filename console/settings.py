@@ -3,6 +3,7 @@
 Every variable is documented in docs/configuration.md.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -94,6 +95,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # concurrent appends to the decision log queue instead of failing midway.
     _db["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     _db["CONN_MAX_AGE"] = 0
+    # A file, not memory, so Celery workers started by the tests can open it;
+    # one per process (and xdist worker) so parallel runs never share it.
+    _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -127,7 +131,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Deadlines and the outbox live in database rows; beat only ticks.
+CADENCE_TICK_SECONDS = env_int("CADENCE_TICK_SECONDS", 2, minimum=1)
+DELIVERY_SWEEP_SECONDS = env_int("DELIVERY_SWEEP_SECONDS", 10, minimum=1)
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
+CELERY_BEAT_SCHEDULE: dict = {
+    "cadence-tick": {"task": "comms.tasks.cadence_tick_task", "schedule": float(CADENCE_TICK_SECONDS)},
+    "delivery-sweep": {"task": "comms.tasks.sweep_deliveries_task", "schedule": float(DELIVERY_SWEEP_SECONDS)},
+}
 
 # --- Auth ----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -9,8 +9,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("incidents/", include("incidents.urls")),
+    path("incidents/", include("console.incident_urls")),
     path("glossary/", include("glossary.urls")),
+    path("comms/", include("comms.urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -96,6 +96,7 @@ class EntryKind(models.TextChoices):
     REMINDER = "reminder", "Reminder"
     ESCALATION = "escalation", "Escalation"
     SNOOZE = "snooze", "Deadline snoozed"
+    SIGN_OFF = "sign_off", "Regulator sign-off"
     ALERT = "alert", "Alert"
     IMPACT_CHANGE = "impact_change", "Impact change"
 
@@ -114,6 +115,18 @@ class ReferenceKind(models.TextChoices):
 
 # Update cadence in minutes per severity when no playbook says otherwise.
 DEFAULT_CADENCE_MINUTES = {1: 30, 2: 30, 3: 60, 4: 240}
+
+# Which audiences get updates (and so cadence deadlines) at which severity
+# when no playbook says otherwise: audience -> least severe level included.
+DEFAULT_NOTIFICATION_THRESHOLDS: dict[str, int] = {
+    Audience.TECHNICAL: 4,
+    Audience.EXECUTIVE: 3,
+    Audience.CUSTOMER: 2,
+    Audience.REGULATOR: 1,
+}
+
+# Roles that may publish status updates.
+PUBLISHING_ROLES = [Role.COMMANDER, Role.COMMS_LEAD]
 
 # Decision rights when no playbook says otherwise: decision -> roles.
 DEFAULT_DECISION_RIGHTS: dict[str, list[str]] = {

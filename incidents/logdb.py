@@ -4,6 +4,8 @@ Both engines reject UPDATE and DELETE on the log table, so even raw SQL
 cannot rewrite history; PostgreSQL also rejects TRUNCATE.
 """
 
+from dataclasses import dataclass
+
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 TABLE = "incidents_decisionlogentry"
@@ -38,22 +40,35 @@ _SQLITE_DROP = [
 ]
 
 
-def _statements(vendor: str, create: bool) -> list[str]:
-    if vendor == "postgresql":
-        return _POSTGRES_CREATE if create else _POSTGRES_DROP
-    if vendor == "sqlite":
-        return _SQLITE_CREATE if create else _SQLITE_DROP
-    raise NotImplementedError(f"No append-only triggers for {vendor}; use PostgreSQL or SQLite.")
+@dataclass(frozen=True)
+class TriggerSet:
+    """CREATE and DROP statements of some triggers, per database engine."""
+
+    postgres_create: list[str]
+    postgres_drop: list[str]
+    sqlite_create: list[str]
+    sqlite_drop: list[str]
+
+    def _statements(self, vendor: str, create: bool) -> list[str]:
+        if vendor == "postgresql":
+            return self.postgres_create if create else self.postgres_drop
+        if vendor == "sqlite":
+            return self.sqlite_create if create else self.sqlite_drop
+        raise NotImplementedError(f"No immutability triggers for {vendor}; use PostgreSQL or SQLite.")
+
+    def install(self, connection: BaseDatabaseWrapper) -> None:
+        """(Re)create the triggers: drop any old version first."""
+        with connection.cursor() as cursor:
+            for sql in self._statements(connection.vendor, False) + self._statements(connection.vendor, True):
+                cursor.execute(sql)
+
+    def drop(self, connection: BaseDatabaseWrapper) -> None:
+        """Remove the triggers. Only the test suite's database flush uses this."""
+        with connection.cursor() as cursor:
+            for sql in self._statements(connection.vendor, False):
+                cursor.execute(sql)
 
 
-def install_triggers(connection: BaseDatabaseWrapper) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, create=False) + _statements(connection.vendor, create=True):
-            cursor.execute(sql)
-
-
-def drop_triggers(connection: BaseDatabaseWrapper) -> None:
-    """Remove the triggers. Only the test suite's database flush uses this."""
-    with connection.cursor() as cursor:
-        for sql in _statements(connection.vendor, create=False):
-            cursor.execute(sql)
+LOG_TRIGGERS = TriggerSet(_POSTGRES_CREATE, _POSTGRES_DROP, _SQLITE_CREATE, _SQLITE_DROP)
+install_triggers = LOG_TRIGGERS.install
+drop_triggers = LOG_TRIGGERS.drop

@@ -8,6 +8,7 @@ import tempfile
 import pytest
 from django.contrib.auth.models import Group, User
 
+from comms import dbtriggers
 from incidents import logdb
 from incidents.choices import (
     GROUP_ADMIN,
@@ -28,8 +29,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def _flush_lifts_log_triggers(django_db_setup, django_db_blocker):
     """Let the test runner empty the log table between transactional tests.
 
-    The append-only triggers refuse DELETE (SQLite) and TRUNCATE (PostgreSQL),
-    which is what Django's flush uses; lift them around the flush only.
+    The append-only triggers (decision log, published updates) refuse DELETE
+    (SQLite) and TRUNCATE (PostgreSQL), which is what Django's flush uses; lift
+    them around the flush only.
     """
     from django.db import connection
 
@@ -37,11 +39,13 @@ def _flush_lifts_log_triggers(django_db_setup, django_db_blocker):
     original = ops_class.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):  # type: ignore[no-untyped-def]
-        logdb.drop_triggers(self.connection)
+        for triggers in (logdb, dbtriggers):
+            triggers.drop_triggers(self.connection)
         try:
             original(self, sql_list)
         finally:
-            logdb.install_triggers(self.connection)
+            for triggers in (logdb, dbtriggers):
+                triggers.install_triggers(self.connection)
 
     ops_class.execute_sql_flush = execute_sql_flush
     yield

@@ -13,6 +13,7 @@ from api import serializers as s
 from api.permissions import DeclareAccess, IncidentAccess
 from api.schema import document
 from api.views.base import ApiView, get_incident
+from comms import workflows
 from incidents import services
 from incidents.choices import EntryKind, Source
 from incidents.models import AffectedModel, Incident, Milestone, RoleAssignment
@@ -95,7 +96,7 @@ class IncidentListView(ApiView):
         """Declare an incident; the declarer becomes its commander."""
         body = s.DeclareIncidentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        incident = services.declare_incident(
+        incident = workflows.declare_incident(
             by=request.user, source=Source.API, **body.validated_data
         )
         response = incident_response(incident.pk, status.HTTP_201_CREATED)
@@ -121,7 +122,7 @@ class SeverityView(ApiView):
         incident = get_incident(incident_id)
         body = s.SeverityChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.change_severity(incident=incident, by=request.user, **body.validated_data)
+        workflows.change_severity(incident=incident, by=request.user, **body.validated_data)
         return incident_response(incident.pk)
 
 
@@ -158,7 +159,7 @@ class MilestoneListView(ApiView):
         incident = get_incident(incident_id)
         body = s.MilestoneInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        milestone = services.reach_milestone(
+        milestone = workflows.reach_milestone(
             incident=incident, by=request.user, **body.validated_data
         )
         return Response(s.MilestoneSerializer(milestone).data, status=status.HTTP_201_CREATED)

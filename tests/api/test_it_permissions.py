@@ -8,6 +8,18 @@ from typing import Any
 
 import pytest
 
+from comms import cadence, subscriptions
+from comms import services as comms_services
+from comms.models import (
+    Channel,
+    Deadline,
+    Delivery,
+    DeliveryAttempt,
+    Feedback,
+    Rendition,
+    StatusUpdate,
+    Subscription,
+)
 from glossary.services import create_term
 from incidents.models import MetricPoint, Playbook
 from incidents.services import assign_role
@@ -31,6 +43,14 @@ COMMAND = lambda ok: policy(ok, **REFUSED_OUTSIDE, executive=403, responder=403)
 # Decision rights come from incident roles: only the IC holds one here.
 DECIDE = lambda ok: policy(ok, **REFUSED_OUTSIDE, executive=403, responder=403, admin_user=403)  # noqa: E731
 IMMUTABLE = lambda: policy(405)  # noqa: E731
+# Comms: one's own subscriptions and inbox are open to every incident reader, executives too.
+SELF = lambda ok: policy(ok, **REFUSED_OUTSIDE)  # noqa: E731
+# Endpoint subscriptions: commanders and admins; others do not even see them.
+ENDPOINT_SUB = lambda ok: policy(ok, **REFUSED_OUTSIDE, executive=404, responder=404)  # noqa: E731
+# The executive's own subscription or inbox message: theirs and the admin's (subscriptions) to touch.
+EVES = lambda ok, **more: policy(404, **REFUSED_OUTSIDE, executive=ok, **more)  # noqa: E731
+OPERATORS = lambda: policy(200, **REFUSED_OUTSIDE, executive=403)  # noqa: E731
+REGULATOR_CHANNEL = lambda: policy(200, outsider=403)  # noqa: E731
 
 
 @dataclass
@@ -44,6 +64,8 @@ class Endpoint:
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC).isoformat()
 INC = "/api/v1/incidents/{incident}"
+UPD = INC + "/updates"
+SUBS = "/api/v1/subscriptions"
 
 ENDPOINTS = [
     Endpoint("incident-list", "get", "/api/v1/incidents/", READ()),
@@ -122,6 +144,84 @@ ENDPOINTS = [
     Endpoint("log-entry-put", "put", INC + "/log/1/", IMMUTABLE(), {"summary": "rewritten"}),
     Endpoint("log-entry-patch", "patch", INC + "/log/1/", IMMUTABLE(), {"summary": "rewritten"}),
     Endpoint("log-entry-delete", "delete", INC + "/log/1/", IMMUTABLE()),
+    # --- Status updates (numbers: {published}, {regulator}, {awaiting}, {draft}; see `world`)
+    Endpoint("update-list", "get", UPD + "/", READ()),
+    Endpoint(
+        "update-create",
+        "post",
+        UPD + "/",
+        RESPOND(201),
+        {"what_changed": "Rolled back", "renditions": {"technical": {"summary": "v41 live"}}},
+    ),
+    Endpoint("update-detail", "get", UPD + "/{published}/", READ()),
+    Endpoint(
+        "update-edit", "patch", UPD + "/{draft}/", RESPOND(200), {"what_changed": "Rolled back v42"}
+    ),
+    Endpoint("update-put", "put", UPD + "/{draft}/", IMMUTABLE(), {"what_changed": "x"}),
+    Endpoint("update-delete", "delete", UPD + "/{draft}/", IMMUTABLE()),
+    Endpoint("update-submit", "post", UPD + "/{awaiting}/submit/", RESPOND(200)),
+    # Only the regulator liaison signs off: the commander holds that role here, nobody else.
+    Endpoint("update-sign-off", "post", UPD + "/{awaiting}/sign-off/", DECIDE(200)),
+    # Only the IC or the comms lead publishes.
+    Endpoint("update-publish", "post", UPD + "/{draft}/publish/", DECIDE(200), {}),
+    Endpoint("update-jargon", "get", UPD + "/{published}/jargon/", READ()),
+    Endpoint("regulator-updates", "get", "/api/v1/regulator/updates/", REGULATOR_CHANNEL()),
+    Endpoint(
+        "regulator-update", "get", "/api/v1/regulator/updates/{rendition}/", REGULATOR_CHANNEL()
+    ),
+    Endpoint(
+        "jargon-check",
+        "post",
+        "/api/v1/jargon-check/",
+        policy(200),
+        {"text": "Drift is up", "audience": "executive"},
+    ),
+    # --- Cadence and feedback
+    Endpoint("deadline-list", "get", INC + "/deadlines/", READ()),
+    Endpoint(
+        "deadline-snooze",
+        "post",
+        INC + "/deadlines/{deadline}/snooze/",
+        DECIDE(200),
+        {"minutes": 10, "reason": "Waiting on the vendor"},
+    ),
+    Endpoint("feedback-summary", "get", INC + "/feedback/", READ()),
+    # --- Subscriptions, deliveries, inbox
+    Endpoint("subscription-list", "get", SUBS + "/", SELF(200)),
+    Endpoint(
+        "subscription-create-own",
+        "post",
+        SUBS + "/",
+        SELF(201),
+        {"name": "Mine", "audience": "executive"},
+    ),
+    Endpoint(
+        "subscription-create-endpoint",
+        "post",
+        SUBS + "/",
+        DECLARE(201),
+        {
+            "name": "Ops hook",
+            "audience": "technical",
+            "channel": "webhook",
+            "target": "https://hooks.example.test/icc",
+        },
+    ),
+    Endpoint("subscription-detail", "get", SUBS + "/{sub}/", ENDPOINT_SUB(200)),
+    Endpoint(
+        "subscription-edit", "patch", SUBS + "/{sub}/", ENDPOINT_SUB(200), {"min_severity": 2}
+    ),
+    Endpoint("subscription-put", "put", SUBS + "/{sub}/", IMMUTABLE(), {"name": "x"}),
+    Endpoint("subscription-delete", "delete", SUBS + "/{sub}/", ENDPOINT_SUB(204)),
+    Endpoint("subscription-rotate", "post", SUBS + "/{sub}/rotate-secret/", ENDPOINT_SUB(200)),
+    Endpoint("subscription-test", "post", SUBS + "/{sub}/test/", ENDPOINT_SUB(202)),
+    Endpoint("subscription-own-detail", "get", SUBS + "/{own_sub}/", EVES(200, admin_user=200)),
+    Endpoint("subscription-own-test", "post", SUBS + "/{own_sub}/test/", EVES(202, admin_user=202)),
+    Endpoint("delivery-list", "get", "/api/v1/deliveries/", OPERATORS()),
+    Endpoint("delivery-detail", "get", "/api/v1/deliveries/{delivery}/", OPERATORS()),
+    Endpoint("inbox", "get", "/api/v1/inbox/", SELF(200)),
+    Endpoint("inbox-read", "post", "/api/v1/inbox/{delivery}/read/", EVES(200)),
+    Endpoint("inbox-read-all", "post", "/api/v1/inbox/read-all/", SELF(200)),
     Endpoint("model-list", "get", "/api/v1/models/", READ()),
     Endpoint("model-detail", "get", "/api/v1/models/fraud-scoring/", READ()),
     Endpoint("metric-list", "get", "/api/v1/models/fraud-scoring/metrics/", READ()),
@@ -158,6 +258,64 @@ ENDPOINTS = [
 ]
 
 
+def comms_census() -> dict[str, int]:
+    """The census plus every comms table a request could write."""
+    tables = (StatusUpdate, Rendition, Deadline, Subscription, Delivery, DeliveryAttempt, Feedback)
+    return census() | {model.__name__: model.objects.count() for model in tables}
+
+
+def comms_world(incident, commander, executive) -> dict[str, int | str]:
+    """Updates in every state, open deadlines, subscriptions, an inbox message and a rating.
+
+    1 published (technical), 2 published with a signed-off regulator rendition,
+    3 awaiting sign-off, 4 a draft. The commander also holds the regulator
+    liaison role; the executive subscribes to technical updates.
+    """
+    assign_role(incident=incident, role="liaison_regulator", user=commander, by=commander)
+    own = subscriptions.create_subscription(by=executive, name="My updates", audience="technical")
+    hook = subscriptions.create_subscription(
+        by=commander,
+        name="Ops",
+        audience="technical",
+        channel="webhook",
+        target="https://hooks.example.test/a",
+    )
+    cadence.open_initial_deadlines(incident, now=incident.declared_at)
+
+    def draft(**renditions: dict[str, str]) -> StatusUpdate:
+        return comms_services.create_draft(
+            incident=incident, by=commander, what_changed="Rolled back", renditions=renditions
+        )
+
+    published = comms_services.publish_update(
+        update=draft(technical={"summary": "v41 live"}), by=commander
+    )
+    regulator = draft(
+        technical={"summary": "v41"}, regulator={"summary": "No customer data exposed"}
+    )
+    comms_services.submit_for_signoff(update=regulator, by=commander)
+    comms_services.sign_off(update=regulator, by=commander)
+    comms_services.publish_update(update=regulator, by=commander)
+    awaiting = draft(regulator={"summary": "We are assessing the exposure"})
+    comms_services.submit_for_signoff(update=awaiting, by=commander)
+    drafted = draft(technical={"summary": "FP back under 2 %"})
+    inbox_message = Delivery.objects.get(update=published, user=executive, channel=Channel.INAPP)
+    Feedback.objects.create(
+        delivery=inbox_message, update=published, audience="technical", clarity=4, usefulness=5
+    )
+    return {
+        "published": published.number,
+        "regulator": regulator.number,
+        "awaiting": awaiting.number,
+        "draft": drafted.number,
+        "rendition": Rendition.objects.get(update=regulator, audience="regulator").pk,
+        "deadline": Deadline.objects.open().filter(incident=incident).first().pk,
+        "sub": hook.pk,
+        "own_sub": own.pk,
+        "delivery": str(inbox_message.pk),
+    }
+
+
 @pytest.fixture
 def world(
     incident,
@@ -179,21 +337,23 @@ def world(
     MetricPoint.objects.create(
         model=fraud_model, metric="false_positive_rate", timestamp=NOW, value=2.5
     )
-    return {"incident": incident.pk, "playbook": playbook.pk}
+    return {"incident": incident.pk, "playbook": playbook.pk} | comms_world(
+        incident, commander, executive
+    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
 def test_permission_matrix(world, client_for, endpoint: Endpoint, persona: str):
     client = client_for(persona)
-    before = census()
+    before = comms_census()
     url = endpoint.path.format(**world)
     response = getattr(client, endpoint.method)(url, endpoint.body, format="json")
     expected = endpoint.expected[persona]
     assert response.status_code == expected, (persona, endpoint.name, response.content[:300])
     if expected >= 400:
         error_fields(response)  # the one error shape
-        assert census() == before, "a refused request wrote something"
+        assert comms_census() == before, "a refused request wrote something"
     if expected == 401:
         assert response["WWW-Authenticate"] == "Token"
 
@@ -202,7 +362,23 @@ def test_the_matrix_covers_every_route():
     """A new API route must join the matrix (or this test names it)."""
     from api.urls import v1
 
-    covered = {e.path.replace("{incident}", "<int:incident_id>") for e in ENDPOINTS}
+    placeholders = {
+        "{incident}": "<int:incident_id>",
+        "{published}": "<int:number>",
+        "{awaiting}": "<int:number>",
+        "{draft}": "<int:number>",
+        "{rendition}": "<int:rendition_id>",
+        "{deadline}": "<int:deadline_id>",
+        "{sub}": "<int:subscription_id>",
+        "{own_sub}": "<int:subscription_id>",
+    }
+    covered = set()
+    for endpoint in ENDPOINTS:
+        path = endpoint.path
+        for placeholder, converter in placeholders.items():
+            path = path.replace(placeholder, converter)
+        # A delivery id is an inbox message id under /inbox/.
+        covered.add(path.replace("{delivery}", "<uuid:delivery_id>"))
     routes = {"/api/v1/" + str(p.pattern) for p in v1}
     normalise = {
         "/api/v1/incidents/<int:incident_id>/log/1/": "/api/v1/incidents/<int:incident_id>/log/<int:sequence>/",

@@ -125,3 +125,17 @@ def test_it_seeds_the_starter_glossary():
     assert fp.plain_definition and fp.technical_definition and fp.examples
     assert {"Precision", "Recall", "Threshold"} <= set(fp.related.values_list("name", flat=True))
     assert all(t.versions.count() == 1 for t in Term.objects.all())
+
+
+def test_the_demo_has_a_published_update_in_the_inboxes_and_cadence_deadlines():
+    from comms.models import Deadline, Delivery, StatusUpdate
+
+    seed()
+    seed()
+
+    update = StatusUpdate.objects.get(status="published")
+    assert sorted(update.renditions.values_list("audience", flat=True)) == ["customer", "executive", "technical"]
+    inbox = {(d.user.username, d.audience) for d in Delivery.objects.filter(update=update, channel="inapp")}
+    assert inbox == {("commander", "technical"), ("responder", "technical"), ("executive", "executive")}
+    open_incidents = Incident.objects.open()  # drills too: cadence is enforced in drills
+    assert set(Deadline.objects.open().values_list("incident", flat=True)) == set(open_incidents.values_list("pk", flat=True))

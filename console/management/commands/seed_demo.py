@@ -23,6 +23,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from comms import services as comms_services
+from comms import workflows
+from comms.models import Subscription
 from glossary.models import Term
 from glossary.services import create_term
 from glossary.starter import STARTER_TERMS
@@ -215,8 +218,9 @@ class Command(BaseCommand):
         self.models = self.seed_models()
         self.seed_metrics()
         self.seed_playbooks()
-        self.seed_incidents()
         self.seed_glossary()
+        self.seed_subscriptions()
+        self.seed_incidents()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
     def say(self, message: str) -> None:
@@ -308,7 +312,7 @@ class Command(BaseCommand):
         u, now = self.users, timezone.now()
         ic = u["commander"]
         fraud = self.models["fraud-scoring"]
-        incident = services.declare_incident(
+        incident = workflows.declare_incident(
             by=ic, title=title, severity=1,
             scope="Card payments scored by fraud scoring v43 in the EU and UK. Payments in the US (v42) are not affected.",
             summary="Since a feature-pipeline deploy, merchant_category arrives null for ~20 % of payments; "
@@ -345,15 +349,39 @@ class Command(BaseCommand):
             options_considered=["No notice", "Notice on the status page", "E-mail affected customers"],
             reversible=False, approved_by=u["priya"],
         )
-        services.reach_milestone(incident=incident, phase=Phase.CONTAINED, by=u["sam"],
+        workflows.reach_milestone(incident=incident, phase=Phase.CONTAINED, by=u["sam"],
                                  indicator="FP rate < 2 % for 30 min after the rollback")
         services.add_note(incident=incident, by=u["ruth"],
                           text="Regulator notification not yet required: no customer data exposed; reassess at resolution.")
+        update = comms_services.create_draft(
+            incident=incident, by=u["colin"],
+            what_changed="Fraud scoring and the feature pipeline are rolled back; false positives are back under 2 %.",
+            uncertain="Why the pipeline change passed its data-quality gate.",
+            decisions_pending="Whether to re-release the pipeline fix today or after the review.",
+            actions_in_progress="Data science replays the declined payments to find genuine customers to contact.",
+            current_impact="About 2,400 customers were declined in error over 5 hours; no new declines since the rollback.",
+            renditions={
+                "technical": {
+                    "summary": "Rollback to fraud scoring v42 and pipeline 2026.11.24 done; FP rate 1.8 %.",
+                    "body": "merchant_category null rate back to 0.1 %. Revert commit 9f3c2ab. Replay job running.",
+                },
+                "executive": {
+                    "summary": "Genuine card payments are no longer being declined; about 2,400 customers were affected.",
+                    "body": "Revenue at risk peaked near $37,400 an hour and is back to normal. "
+                            "We are finding the affected customers so support can contact them.",
+                },
+                "customer": {
+                    "summary": "Some card payments were declined in error today; payments work normally again.",
+                    "body": "If your payment was declined between 10:00 and 15:00 UTC, please try again.",
+                },
+            },
+        )
+        comms_services.publish_update(update=update, by=u["colin"], approved_by=u["priya"])
 
     def credit_drift(self, title: str) -> None:
         u, now = self.users, timezone.now()
         ic = u["conor"]
-        incident = services.declare_incident(
+        incident = workflows.declare_incident(
             by=ic, title=title, severity=2,
             scope="New personal-loan applications scored since 14:00 UTC yesterday; existing limits unaffected.",
             summary="An upstream schema change sends income in cents; PSI on income is 0.38 and approvals fell 9 points.",
@@ -370,9 +398,9 @@ class Command(BaseCommand):
             rationale="Cents-scaled incomes are 100× too high; manual review catches them until the fix ships.",
             options_considered=["Disable the model", "Manual review of outliers"], reversible=True,
         )
-        services.reach_milestone(incident=incident, phase=Phase.CONTAINED, by=ic,
+        workflows.reach_milestone(incident=incident, phase=Phase.CONTAINED, by=ic,
                                  indicator="No application with income > 1,000,000 auto-scored for 1 h")
-        services.reach_milestone(incident=incident, phase=Phase.ROOT_CAUSE_IDENTIFIED, by=u["dana"],
+        workflows.reach_milestone(incident=incident, phase=Phase.ROOT_CAUSE_IDENTIFIED, by=u["dana"],
                                  indicator="Income feature ×100 traced to the billing-service schema v7 release")
         services.add_reference(incident=incident, by=u["sam"], ref_kind=ReferenceKind.TICKET, ref="DATA-4821",
                                text="Schema fix tracked in DATA-4821")
@@ -384,7 +412,7 @@ class Command(BaseCommand):
     def recommender_latency(self, title: str) -> None:
         u, now = self.users, timezone.now()
         ic = u["commander"]
-        incident = services.declare_incident(
+        incident = workflows.declare_incident(
             by=ic, title=title, severity=3,
             scope="Recommendations on checkout and home pages; checkout itself keeps working.",
             summary="p95 latency rose to 900 ms after a cache node failed; the page waits for recommendations.",
@@ -410,12 +438,12 @@ class Command(BaseCommand):
             (Phase.RECOVERED, "Live recommendations back; p95 210 ms for 1 h", "sam"),
             (Phase.RESOLVED, "No latency alert for 24 h; eviction policy reverted", "commander"),
         ):
-            services.reach_milestone(incident=incident, phase=phase, indicator=indicator, by=u[who])
+            workflows.reach_milestone(incident=incident, phase=phase, indicator=indicator, by=u[who])
 
     def fraud_drill(self, title: str) -> None:
         u, now = self.users, timezone.now()
         ic = u["conor"]
-        incident = services.declare_incident(
+        incident = workflows.declare_incident(
             by=ic, title=title, severity=2, is_drill=True,
             scope="Drill: synthetic trace of fraud scoring false positives; no customer is affected.",
             summary="Scenario: a threshold push raises the false-positive rate to 5 %.",
@@ -427,6 +455,15 @@ class Command(BaseCommand):
         services.add_note(incident=incident, by=u["colin"], text="Drill: first executive update drafted.")
 
     # --- glossary -----------------------------------------------------------------
+
+    def seed_subscriptions(self) -> None:
+        """In-app and e-mail subscriptions for the demo personas, one per audience they read."""
+        wanted = [("commander", "technical"), ("responder", "technical"), ("executive", "executive")]
+        for username, audience in wanted:
+            Subscription.objects.get_or_create(
+                user=self.users[username], audience=audience,
+                defaults={"name": f"{username}: {audience} updates", "include_drills": username != "executive"},
+            )
 
     def seed_glossary(self) -> None:
         existing = set(Term.objects.values_list("name", flat=True))

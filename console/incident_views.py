@@ -20,10 +20,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from comms import workflows
 from incidents import permissions, services
 from incidents.choices import DecisionType, EntryKind, Phase, Role
 from incidents.errors import DomainError, NotPermitted
-from incidents.forms import (
+from console.incident_forms import (
     DeclareIncidentForm,
     DecisionForm,
     IncidentFilterForm,
@@ -88,7 +89,7 @@ def declare(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                incident = services.declare_incident(
+                incident = workflows.declare_incident(
                     by=request.user,
                     models=[(m, "") for m in data.pop("models")],
                     **data,
@@ -255,7 +256,7 @@ def reach_milestone(request: HttpRequest, pk: int) -> HttpResponse:
     _require_writer(request)
     incident = get_object_or_404(Incident, pk=pk)
     form = MilestoneForm(request.POST, prefix="milestone", phases=_next_phases(incident))
-    return _mutate(request, pk, "milestone", form, lambda d: services.reach_milestone(
+    return _mutate(request, pk, "milestone", form, lambda d: workflows.reach_milestone(
         incident=incident, phase=d["phase"], indicator=d["indicator"], by=request.user))
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents import views
+from console import incident_views as views
 
 app_name = "incidents"
 urlpatterns = [

@@ -1,0 +1,236 @@
+"""The update cadence: deadlines per incident and audience, claimed by a periodic task.
+
+Deadlines are rows. Publishing an update for an audience fulfils its open
+deadline (met if on time, missed if late) and opens the next one. Every few
+seconds `run_due()` claims what is due with conditional UPDATEs, so two
+workers or two beats never send the same reminder or escalation, and a
+restart of Redis or of the worker loses nothing: the rows are still due.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from comms import fanout
+from comms.models import Deadline, StatusUpdate
+from incidents.choices import DEFAULT_NOTIFICATION_THRESHOLDS, Audience, EntryKind, Role
+from incidents.errors import Conflict, DomainError, NotPermitted
+from incidents.log import append_entry
+from incidents.models import Incident, Playbook, RoleAssignment, cadence_minutes_for
+from incidents.services import roles_held
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GRACE_MINUTES = 10
+MAX_SNOOZE_MINUTES = 60
+
+
+def audiences_for(incident: Incident, playbook: Playbook | None) -> list[str]:
+    """Return the audiences that get updates (and deadlines) at the incident's severity."""
+    thresholds = {**DEFAULT_NOTIFICATION_THRESHOLDS, **(playbook.notification_thresholds if playbook else {})}
+    return [a for a in Audience.values if incident.severity <= thresholds.get(a, 0)]
+
+
+def grace_minutes(playbook: Playbook | None) -> int:
+    return playbook.escalation_grace_minutes if playbook else DEFAULT_GRACE_MINUTES
+
+
+def _open(incident: Incident, audience: str, minutes: int, *, now: datetime, update: StatusUpdate | None,
+          due_at: datetime | None = None) -> Deadline:
+    return Deadline.objects.create(
+        incident=incident, audience=audience, opened_at=now, cadence_minutes=minutes,
+        due_at=due_at or now + timedelta(minutes=minutes), opened_by=update,
+    )
+
+
+def open_initial_deadlines(incident: Incident, *, now: datetime) -> list[Deadline]:
+    """At declaration: the first update for each audience is due one cadence after declaring."""
+    if not incident.is_open:
+        return []
+    playbook = Playbook.for_incident(incident)
+    already = set(Deadline.objects.open().filter(incident=incident).values_list("audience", flat=True))
+    return [
+        _open(incident, audience, cadence_minutes_for(playbook, audience, incident.severity), now=now, update=None)
+        for audience in audiences_for(incident, playbook)
+        if audience not in already
+    ]
+
+
+def plan_after_publish(update: StatusUpdate, audiences: list[str], *, now: datetime) -> dict[str, datetime]:
+    """Fulfil each audience's open deadline and open the next; return the new due times.
+
+    1. The open deadline (if any) is fulfilled by this update: met when
+       published at or before its due time and before any reminder, missed
+       otherwise (a snooze after the reminder delays the escalation, not the
+       verdict).
+    2. Unless the incident is closed, the next deadline opens one cadence from
+       now, or at the update's promised next_update_at if that is sooner.
+    """
+    incident = update.incident
+    playbook = Playbook.for_incident(incident)
+    due_times: dict[str, datetime] = {}
+    for deadline in Deadline.objects.open().select_for_update().filter(incident=incident, audience__in=audiences):
+        deadline.fulfilled_at = now
+        deadline.fulfilled_by = update
+        on_time = now <= deadline.due_at and deadline.reminded_at is None  # a sent reminder means missed
+        deadline.outcome = Deadline.Outcome.MET if on_time else Deadline.Outcome.MISSED
+        deadline.save(update_fields=["fulfilled_at", "fulfilled_by", "outcome"])
+    if not incident.is_open:
+        return due_times
+    for audience in audiences:
+        minutes = cadence_minutes_for(playbook, audience, incident.severity)
+        due = now + timedelta(minutes=minutes)
+        if update.next_update_at and now < update.next_update_at < due:
+            due = update.next_update_at
+        _open(incident, audience, minutes, now=now, update=update, due_at=due)
+        due_times[audience] = due
+    return due_times
+
+
+def replan(incident: Incident, *, now: datetime) -> None:
+    """Re-plan open deadlines after a severity change.
+
+    Deadlines not yet reminded (nor snoozed) move to opened_at + the new
+    cadence (never into the past: an overdue one falls due now); audiences
+    the new severity no longer covers are cancelled; newly covered ones open.
+    """
+    playbook = Playbook.for_incident(incident)
+    wanted = set(audiences_for(incident, playbook))
+    for deadline in Deadline.objects.open().select_for_update().filter(incident=incident):
+        if deadline.audience not in wanted:
+            deadline.cancelled_at = now
+            deadline.save(update_fields=["cancelled_at"])
+            continue
+        if deadline.reminded_at is not None or deadline.snoozed_at is not None:
+            continue  # already missed, or the commander set the time by hand
+        minutes = cadence_minutes_for(playbook, deadline.audience, incident.severity)
+        deadline.cadence_minutes = minutes
+        deadline.due_at = max(deadline.opened_at + timedelta(minutes=minutes), now)
+        deadline.save(update_fields=["cadence_minutes", "due_at"])
+    open_initial_deadlines(incident, now=now)
+
+
+def close_deadlines(incident: Incident, *, now: datetime) -> int:
+    """Cancel open deadlines of an incident that has ended."""
+    return Deadline.objects.open().filter(incident=incident).update(cancelled_at=now)
+
+
+def snooze(*, deadline: Deadline, by: AbstractBaseUser, minutes: int, reason: str) -> Deadline:
+    """Push a deadline back once, with a logged reason (the commander's call)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason is required.", field="reason")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_SNOOZE_MINUTES:
+        raise DomainError(f"minutes must be a whole number from 1 to {MAX_SNOOZE_MINUTES}.", field="minutes")
+    with transaction.atomic():
+        deadline = Deadline.objects.select_for_update().select_related("incident").get(pk=deadline.pk)
+        if Role.COMMANDER not in roles_held(by, deadline.incident):
+            raise NotPermitted("Only the incident commander may snooze a deadline.")
+        if not deadline.is_open:
+            raise Conflict("This deadline is closed.")
+        if deadline.snoozed_at is not None:
+            raise Conflict("A deadline can be snoozed once.")
+        if deadline.escalated_at is not None:
+            raise Conflict("This deadline has already been escalated.")
+        now = timezone.now()
+        previous = deadline.due_at
+        deadline.due_at = max(deadline.due_at, now) + timedelta(minutes=minutes)
+        deadline.snoozed_at, deadline.snoozed_by, deadline.snooze_reason = now, by, reason
+        deadline.save(update_fields=["due_at", "snoozed_at", "snoozed_by", "snooze_reason"])
+        append_entry(
+            incident=deadline.incident, kind=EntryKind.SNOOZE, actor=by, actor_role=Role.COMMANDER,
+            summary=f"{Audience(deadline.audience).label} update deadline snoozed {minutes} min: {reason}",
+            data={"audience": deadline.audience, "from": previous.isoformat(), "to": deadline.due_at.isoformat(),
+                  "minutes": minutes, "reason": reason},
+        )
+    return deadline
+
+
+# --- The periodic claim ---------------------------------------------------------------------
+
+
+def _holders(incident: Incident, roles: list[str]) -> list[AbstractBaseUser]:
+    return [a.user for a in RoleAssignment.objects.active().filter(incident=incident, role__in=roles).select_related("user")]
+
+
+def _claim(deadline_id: int, field: str, *, now: datetime, **conditions: object) -> bool:
+    """Mark one row as taken with a conditional UPDATE; True if this caller won it."""
+    values: dict[str, object] = {field: now}
+    if field == "reminded_at":
+        values["outcome"] = Deadline.Outcome.MISSED
+    return Deadline.objects.open().filter(pk=deadline_id, **conditions).update(**values) == 1
+
+
+def remind(deadline_id: int, *, now: datetime) -> bool:
+    """Send the reminder for one due deadline, once; record the slot as missed."""
+    with transaction.atomic():
+        if not _claim(deadline_id, "reminded_at", now=now, reminded_at__isnull=True, due_at__lte=now):
+            return False
+        deadline = Deadline.objects.select_related("incident").get(pk=deadline_id)
+        audience = Audience(deadline.audience).label
+        message = f"The {audience.lower()} update for {deadline.incident.reference} was due at {deadline.due_at:%H:%M} UTC."
+        users = _holders(deadline.incident, [Role.COMMANDER, Role.COMMS_LEAD])
+        rows = fanout.write_user_notices(kind="reminder", deadline=deadline, users=users, message=message, now=now)
+        append_entry(
+            incident=deadline.incident, kind=EntryKind.REMINDER, actor_label="cadence",
+            summary=f"Reminder: {audience.lower()} update overdue (due {deadline.due_at:%H:%M} UTC)",
+            data={"audience": deadline.audience, "due_at": deadline.due_at.isoformat(),
+                  "notified": sorted(u.get_username() for u in users)},
+        )
+        fanout.enqueue_after_commit(rows)
+    return True
+
+
+def escalate(deadline_id: int, *, now: datetime) -> bool:
+    """Tell the executive liaison (or the playbook's path) that an update is still missing."""
+    with transaction.atomic():
+        deadline = Deadline.objects.select_related("incident").get(pk=deadline_id)
+        playbook = Playbook.for_incident(deadline.incident)
+        if deadline.due_at + timedelta(minutes=grace_minutes(playbook)) > now:
+            return False
+        if not _claim(deadline_id, "escalated_at", now=now, reminded_at__isnull=False, escalated_at__isnull=True):
+            return False
+        roles = [r for step in (playbook.escalation_path if playbook else []) for r in step.get("notify", [])]
+        users = _holders(deadline.incident, roles or [Role.EXECUTIVE])
+        audience = Audience(deadline.audience).label.lower()
+        message = (
+            f"No {audience} update for {deadline.incident.reference} since it was due at "
+            f"{deadline.due_at:%H:%M} UTC; escalated after {grace_minutes(playbook)} min grace."
+        )
+        rows = fanout.write_user_notices(kind="escalation", deadline=deadline, users=users, message=message, now=now)
+        append_entry(
+            incident=deadline.incident, kind=EntryKind.ESCALATION, actor_label="cadence",
+            summary=f"Escalation: {audience} update still missing",
+            data={"audience": deadline.audience, "due_at": deadline.due_at.isoformat(),
+                  "notified": sorted(u.get_username() for u in users)},
+        )
+        fanout.enqueue_after_commit(rows)
+    return True
+
+
+def run_due(*, now: datetime | None = None) -> dict[str, int]:
+    """Claim and act on every due reminder and escalation; safe to run anywhere, any time.
+
+    1. Reminders: open deadlines past due and not yet reminded.
+    2. Escalations: reminded, not escalated, and past due + the playbook's grace
+       (checked per row, since grace depends on the incident's playbook).
+    Each row is claimed by its own conditional UPDATE in its own transaction.
+    """
+    now = now or timezone.now()
+    reminded = sum(
+        remind(pk, now=now)
+        for pk in Deadline.objects.open().filter(reminded_at__isnull=True, due_at__lte=now).values_list("pk", flat=True)
+    )
+    min_grace = timedelta(minutes=min([DEFAULT_GRACE_MINUTES, *Playbook.objects.values_list("escalation_grace_minutes", flat=True)]))
+    escalated = sum(
+        escalate(pk, now=now)
+        for pk in Deadline.objects.open()
+        .filter(reminded_at__isnull=False, escalated_at__isnull=True, due_at__lte=now - min_grace)
+        .values_list("pk", flat=True)
+    )
+    return {"reminded": reminded, "escalated": escalated}

@@ -1,0 +1,212 @@
+"""Deliver the outbox: claim due delivery rows, send them, record every attempt.
+
+Three short steps per row, and never a network call inside a transaction:
+
+1. **claim** (short transaction): a conditional UPDATE sets a lease
+   (`claimed_until`) on rows that are pending, due and unclaimed, so two
+   workers never take the same row;
+2. **send** (no transaction): the channel's transport, over one shared
+   `httpx.Client` per batch;
+3. **record** (short transaction): a `DeliveryAttempt`, then delivered,
+   failed, or pending again with an exponential backoff.
+
+A worker killed between 1 and 3 leaves the row claimed; once the lease runs
+out, `sweep` re-drives it. Delivery is therefore at least once, and a repeat
+carries the same `webhook-id` (the row id) so receivers can deduplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from comms.fanout import enqueue
+from comms.models import Delivery, DeliveryAttempt
+from comms.transports import PermanentError, TransientError, new_http_client, transport_for
+
+log = logging.getLogger(__name__)
+
+# Rows claimed at once; their lease covers the worst case of sending them all
+# (connect 3 s + read 10 s + slack per row), so a slow batch is never
+# re-claimed by another worker while it is still being sent.
+CLAIM_CHUNK = 10
+LEASE_BASE = timedelta(seconds=30)
+LEASE_PER_ROW = timedelta(seconds=15)
+BACKOFF_BASE = timedelta(seconds=10)
+BACKOFF_CAP = timedelta(minutes=15)
+# Fresh rows are enqueued at commit; the sweeper leaves them this long first
+# so that a busy queue is not filled with duplicates of work already queued.
+SWEEP_GRACE = timedelta(seconds=30)
+SWEEP_LIMIT = 5000
+
+OUTCOME_DELIVERED = "delivered"
+OUTCOME_RETRY = "retry"
+OUTCOME_FAILED = "failed"
+OUTCOME_LOST_CLAIM = "lost_claim"
+
+
+def max_attempts() -> int:
+    return settings.DELIVERY_MAX_ATTEMPTS
+
+
+def claimable(now: datetime) -> Q:
+    """Return the condition of a row any worker may take at *now*."""
+    return Q(status=Delivery.Status.PENDING, next_attempt_at__lte=now) & (
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
+
+
+def claim(ids: Iterable[str | uuid.UUID] | None, *, now: datetime, limit: int = CLAIM_CHUNK) -> list[Delivery]:
+    """Claim up to *limit* due rows (among *ids*, or any) for this worker; return them.
+
+    1. List the candidates, the longest-due first.
+    2. Lock each with a conditional UPDATE that only matches a row still
+       claimable. On PostgreSQL a competing claimer blocks on the row, then
+       re-checks the condition against the committed lease and matches
+       nothing; SQLite serialises the writers. Rows go in id order so that
+       two claimers of overlapping sets cannot deadlock.
+    3. Re-read the rows won, with what the transports need.
+    """
+    candidates = Delivery.objects.filter(claimable(now))
+    if ids is not None:
+        candidates = candidates.filter(pk__in=_uuids(ids))
+    pks = sorted(candidates.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    if not pks:
+        return []
+    lease = now + LEASE_BASE + LEASE_PER_ROW * len(pks)
+    won = []
+    with transaction.atomic():
+        for pk in pks:
+            if Delivery.objects.filter(claimable(now), pk=pk).update(claimed_until=lease):
+                won.append(pk)
+    return list(Delivery.objects.filter(pk__in=won).select_related("subscription").order_by("created_at", "pk"))
+
+
+def deliver(ids: Iterable[str | uuid.UUID], *, now: datetime | None = None) -> Counter[str]:
+    """Send the due, unclaimed rows among *ids*; return how many ended in each outcome.
+
+    Rows delivered, failed, claimed by another worker or not yet due are left
+    alone, so calling this twice with the same ids is harmless. *now* fixes
+    the clock (tests); by default every step reads the real time.
+    """
+    remaining = set(_uuids(ids))
+    outcomes: Counter[str] = Counter()
+    with new_http_client() as http:
+        while remaining:
+            batch = claim(remaining, now=now or timezone.now(), limit=CLAIM_CHUNK)
+            if not batch:
+                break
+            for delivery in batch:
+                outcomes[send(delivery, http=http, now=now)] += 1
+                remaining.discard(delivery.pk)
+    if outcomes:
+        log.info("deliveries: %s", dict(outcomes))
+    return outcomes
+
+
+def send(delivery: Delivery, *, http: httpx.Client, now: datetime | None = None) -> str:
+    """Send one claimed row through its transport and record the outcome."""
+    started = time.monotonic()
+    status_code: int | None = None
+    error: Exception | None = None
+    try:
+        status_code = transport_for(delivery.channel).notify(delivery, http=http)
+    except (TransientError, PermanentError) as exc:
+        error = exc
+        status_code = exc.status_code
+    except Exception as exc:  # noqa: BLE001 - a transport bug: retried, bounded by max attempts
+        log.exception("transport %s crashed on delivery %s", delivery.channel, delivery.pk)
+        error = TransientError(f"{type(exc).__name__}: {exc}")
+    duration_ms = int((time.monotonic() - started) * 1000)
+    return record(delivery, error=error, status_code=status_code, duration_ms=duration_ms, at=now or timezone.now())
+
+
+def record(
+    delivery: Delivery, *, error: Exception | None, status_code: int | None, duration_ms: int, at: datetime
+) -> str:
+    """Store one attempt and the row's new state, if this worker still holds the claim.
+
+    The UPDATE matches only the lease this worker set: if the lease ran out
+    and another worker took the row meanwhile, its outcome stands and this
+    late one is dropped (the receiver deduplicates on `webhook-id`).
+    """
+    number = delivery.attempts + 1
+    fields: dict = {"attempts": number, "claimed_until": None}
+    if error is None:
+        outcome = OUTCOME_DELIVERED
+        fields |= {"status": Delivery.Status.DELIVERED, "delivered_at": at, "last_error": ""}
+    elif isinstance(error, TransientError) and number < max_attempts():
+        outcome = OUTCOME_RETRY
+        fields |= {"next_attempt_at": at + backoff(number, retry_after=error.retry_after), "last_error": str(error)}
+    else:
+        outcome = OUTCOME_FAILED
+        reason = str(error) if isinstance(error, PermanentError) else f"gave up after {number} attempts: {error}"
+        fields |= {"status": Delivery.Status.FAILED, "last_error": reason}
+    with transaction.atomic():
+        mine = Delivery.objects.filter(
+            pk=delivery.pk, status=Delivery.Status.PENDING, claimed_until=delivery.claimed_until
+        ).update(**fields)
+        if not mine:
+            log.warning("delivery %s: claim lost before its outcome was recorded", delivery.pk)
+            return OUTCOME_LOST_CLAIM
+        DeliveryAttempt.objects.create(
+            delivery=delivery, number=number, at=at, ok=error is None, status_code=status_code,
+            error="" if error is None else str(error)[:2000], duration_ms=duration_ms,
+        )
+    return outcome
+
+
+def backoff(attempt: int, *, retry_after: float | None = None) -> timedelta:
+    """Return the wait after failed attempt number *attempt*: 10 s · 2^(n-1), capped, half of it jittered.
+
+    Jitter spreads the retries of a fan-out that failed together (a receiver
+    that was down) so they do not all come back at the same second.
+    """
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
+    wait = ceiling / 2 + ceiling / 2 * random.random()
+    if retry_after is not None:
+        wait = max(wait, min(timedelta(seconds=retry_after), BACKOFF_CAP))
+    return wait
+
+
+def sweep(*, now: datetime | None = None) -> int:
+    """Enqueue every due row nobody holds; return how many ids were handed to the broker.
+
+    Catches rows whose enqueue was lost (broker down at commit), rows whose
+    worker died (lease expired) and rows waiting for a retry. Enqueuing a row
+    twice is harmless: the claim lets only one worker send it.
+    """
+    now = now or timezone.now()
+    due = (
+        Delivery.objects.filter(claimable(now))
+        .filter(Q(attempts__gt=0) | Q(claimed_until__isnull=False) | Q(next_attempt_at__lte=now - SWEEP_GRACE))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
+    )
+    ids = list(due)
+    if ids:
+        enqueue(ids)
+        log.info("sweeper re-drove %d deliveries", len(ids))
+    return len(ids)
+
+
+def _uuids(ids: Iterable[str | uuid.UUID]) -> list[uuid.UUID]:
+    """Parse ids from a task's JSON; skip anything that is not a UUID (it names no row)."""
+    parsed = []
+    for value in ids:
+        try:
+            parsed.append(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+        except ValueError:
+            log.warning("ignoring a delivery id that is not a UUID: %r", value)
+    return parsed

@@ -1,0 +1,196 @@
+"""Write the outbox: one delivery row per (recipient, channel), enqueued after commit.
+
+Rows are written inside the caller's transaction; `enqueue_after_commit`
+hands their ids to the workers once that transaction commits. If the broker
+is down at that moment nothing is lost: the sweeper re-drives pending rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+
+from comms.models import Channel, Deadline, Delivery, Rendition, StatusUpdate, Subscription
+from incidents.models import Incident
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 50
+FEEDBACK_SALT = "icc.feedback"
+
+
+# --- Payloads ------------------------------------------------------------------------
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def feedback_token(delivery_id: Any) -> str:
+    return signing.dumps(str(delivery_id), salt=FEEDBACK_SALT, compress=True)
+
+
+def delivery_for_token(token: str) -> str:
+    """Return the delivery id a feedback token names; raises signing.BadSignature."""
+    return signing.loads(token, salt=FEEDBACK_SALT)
+
+
+def incident_payload(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.pk,
+        "reference": incident.reference,
+        "title": incident.title,
+        "severity": incident.severity,
+        "severity_label": incident.severity_label,
+        "phase": incident.phase,
+        "is_drill": incident.is_drill,
+        "url": absolute(incident.get_absolute_url()),
+    }
+
+
+def update_payload(update: StatusUpdate, rendition: Rendition, delivery_id: Any) -> dict[str, Any]:
+    """Return the message a subscriber receives for one rendition of a published update."""
+    return {
+        "type": "incident.update.published",
+        "incident": incident_payload(update.incident),
+        "update": {
+            "number": update.number,
+            "published_at": update.published_at.isoformat() if update.published_at else None,
+            "next_update_at": update.next_update_at.isoformat() if update.next_update_at else None,
+            "corrects": update.corrects.number if update.corrects_id else None,
+        },
+        "rendition": {"audience": rendition.audience, "summary": rendition.summary, "body": rendition.body},
+        # Only the technical audience sees the structured fields verbatim.
+        "details": {
+            "what_changed": update.what_changed,
+            "uncertain": update.uncertain,
+            "decisions_pending": update.decisions_pending,
+            "actions_in_progress": update.actions_in_progress,
+            "current_impact": update.current_impact,
+        }
+        if rendition.audience == "technical"
+        else None,
+        "feedback_url": absolute(reverse("comms:feedback", args=[feedback_token(delivery_id)])),
+    }
+
+
+def cadence_payload(kind: str, deadline: Deadline, message: str) -> dict[str, Any]:
+    return {
+        "type": f"incident.cadence.{kind}",
+        "incident": incident_payload(deadline.incident),
+        "deadline": {
+            "audience": deadline.audience,
+            "due_at": deadline.due_at.isoformat(),
+            "cadence_minutes": deadline.cadence_minutes,
+        },
+        "message": message,
+    }
+
+
+# --- Who receives what -------------------------------------------------------------------
+
+
+def matching_subscriptions(
+    incident: Incident, audience: str, *, candidates: Sequence[Subscription] | None = None
+) -> list[Subscription]:
+    """Return the active subscriptions that want this audience of this incident."""
+    if candidates is None:
+        candidates = list(
+            Subscription.objects.filter(is_active=True, audience=audience, min_severity__gte=incident.severity)
+            .select_related("user")
+            .prefetch_related("monitored_models")
+        )
+    models = list(incident.affected_models.all())
+    model_ids = {m.pk for m in models}
+    teams = {m.team for m in models}
+    wanted = []
+    for sub in candidates:
+        if sub.audience != audience or not sub.is_active or incident.severity > sub.min_severity:
+            continue
+        if incident.is_drill and not sub.include_drills:
+            continue
+        sub_models = {m.pk for m in sub.monitored_models.all()}
+        if sub_models and not sub_models & model_ids:
+            continue
+        if sub.teams and not set(sub.teams) & teams:
+            continue
+        if sub.user_id and not sub.user.is_active:
+            continue
+        wanted.append(sub)
+    return wanted
+
+
+def _user_channels(sub: Subscription) -> list[tuple[str, str]]:
+    channels = [(Channel.INAPP, "")]
+    if sub.email and sub.user.email:
+        channels.append((Channel.EMAIL, sub.user.email))
+    return channels
+
+
+def write_update_deliveries(update: StatusUpdate, *, now: datetime) -> list[Delivery]:
+    """Write one delivery per (subscriber, channel) for each rendition of a published update."""
+    rows: list[Delivery] = []
+    incident = update.incident
+    for rendition in update.renditions.all():
+        for sub in matching_subscriptions(incident, rendition.audience):
+            channels = _user_channels(sub) if sub.user_id else [(sub.channel, sub.target)]
+            for channel, target in channels:
+                delivery = Delivery(
+                    kind=Delivery.Kind.UPDATE, incident=incident, update=update, subscription=sub,
+                    user=sub.user if sub.user_id else None, channel=channel, target=target,
+                    audience=rendition.audience, is_drill=incident.is_drill, next_attempt_at=now, created_at=now,
+                )
+                delivery.payload = update_payload(update, rendition, delivery.id)
+                rows.append(delivery)
+    Delivery.objects.bulk_create(rows, batch_size=500)
+    return rows
+
+
+def write_user_notices(
+    *, kind: str, deadline: Deadline, users: Iterable[AbstractBaseUser], message: str, now: datetime
+) -> list[Delivery]:
+    """Write in-app (and e-mail) notices of a cadence reminder or escalation to people."""
+    rows = []
+    payload = cadence_payload(kind, deadline, message)
+    for user in {u.pk: u for u in users}.values():
+        channels = [(Channel.INAPP, "")] + ([(Channel.EMAIL, user.email)] if user.email else [])
+        for channel, target in channels:
+            rows.append(
+                Delivery(
+                    kind=kind, incident=deadline.incident, deadline=deadline, user=user, channel=channel,
+                    target=target, audience=deadline.audience, payload=payload,
+                    is_drill=deadline.incident.is_drill, next_attempt_at=now, created_at=now,
+                )
+            )
+    Delivery.objects.bulk_create(rows)
+    return rows
+
+
+# --- Handing work to the workers ---------------------------------------------------------------
+
+
+def enqueue(delivery_ids: Sequence[Any]) -> None:
+    """Send delivery ids to the workers in batches; a broker outage only delays them."""
+    from comms.tasks import deliver_task
+
+    ids = [str(i) for i in delivery_ids]
+    for start in range(0, len(ids), BATCH_SIZE):
+        try:
+            deliver_task.delay(ids[start : start + BATCH_SIZE])
+        except Exception:  # noqa: BLE001 - any broker error: the sweeper re-drives the rows
+            log.warning("Broker unavailable; %d deliveries left for the sweeper", len(ids) - start, exc_info=True)
+            return
+
+
+def enqueue_after_commit(deliveries: Sequence[Delivery]) -> None:
+    ids = [d.id for d in deliveries]
+    if ids:
+        transaction.on_commit(lambda: enqueue(ids))

@@ -1,0 +1,158 @@
+"""Channel transports: one small module per channel, each with one `notify()`.
+
+A transport sends one delivery and either returns (sent; the HTTP status when
+there is one) or raises `TransientError` (try again later) or `PermanentError`
+(never retry). It never touches the database: `comms.delivery` records the
+outcome. `payload` is the message as rendered when the row was written, so a
+retry sends the same content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Protocol
+
+import httpx
+
+if TYPE_CHECKING:
+    from comms.models import Delivery
+
+USER_AGENT = "IncidentCommandConsole/1 (+notifications)"
+# Per request: a receiver that does not answer within these is tried again later.
+HTTP_TIMEOUT = httpx.Timeout(10.0, connect=3.0, pool=3.0)
+# Statuses that say "not now" rather than "never": timeout, rate limit, server side.
+TRANSIENT_STATUSES = frozenset({408, 425, 429})
+
+
+class DeliveryError(Exception):
+    """A delivery attempt failed; `status_code` is the HTTP answer if there was one."""
+
+    def __init__(self, message: str, *, status_code: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.retry_after = retry_after
+
+
+class TransientError(DeliveryError):
+    """Worth retrying: network trouble, timeouts, 5xx, 408, 429."""
+
+
+class PermanentError(DeliveryError):
+    """Retrying cannot help: 4xx, invalid target, missing configuration."""
+
+
+class Transport(Protocol):
+    def notify(self, delivery: Delivery, *, http: httpx.Client) -> int | None: ...
+
+
+# Channel -> module; imported on first use (Apprise alone takes most of a second).
+REGISTRY: dict[str, str] = {
+    "inapp": "comms.transports.inapp",
+    "email": "comms.transports.email",
+    "slack": "comms.transports.slack",
+    "webhook": "comms.transports.webhook",
+    "apprise": "comms.transports.apprise",
+}
+
+
+def transport_for(channel: str) -> Transport:
+    """Return the transport module of *channel*; PermanentError for an unknown one."""
+    try:
+        return import_module(REGISTRY[channel])  # type: ignore[return-value]
+    except KeyError:
+        raise PermanentError(f"unknown channel {channel!r}") from None
+
+
+# --- Shared helpers -------------------------------------------------------------------------
+
+
+def new_http_client() -> httpx.Client:
+    """Return the client one batch shares: short timeouts, kept-alive connections, no redirects."""
+    return httpx.Client(
+        timeout=HTTP_TIMEOUT,
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,
+    )
+
+
+def post(http: httpx.Client, url: str, **kwargs: Any) -> httpx.Response:
+    """POST and classify the outcome: return a 2xx response, raise Transient/PermanentError otherwise."""
+    if not url.startswith(("https://", "http://")):
+        raise PermanentError(f"not an http(s) URL: {url[:80]!r}")
+    try:
+        response = http.post(url, **kwargs)
+    except httpx.TimeoutException as exc:
+        raise TransientError(f"timeout: {type(exc).__name__}") from exc
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        raise PermanentError(f"invalid URL: {exc}") from exc
+    except httpx.TransportError as exc:
+        raise TransientError(f"network error: {type(exc).__name__}: {exc}") from exc
+    status = response.status_code
+    if 200 <= status < 300:
+        return response
+    detail = f"HTTP {status}: {response.text[:200]}".strip()
+    if status >= 500 or status in TRANSIENT_STATUSES:
+        raise TransientError(detail, status_code=status, retry_after=_retry_after(response))
+    raise PermanentError(detail, status_code=status)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers["Retry-After"]))
+    except (KeyError, ValueError):
+        return None  # absent, or an HTTP date: our own backoff applies
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a human reads, whatever the channel: a title, the summary first, then detail."""
+
+    title: str
+    summary: str
+    detail: str
+    url: str
+    feedback_url: str
+    context: str
+
+
+def message_for(payload: dict[str, Any]) -> Message:
+    """Render a delivery payload (see docs/notifications.md) as a human message."""
+    kind = payload.get("type", "")
+    incident = payload.get("incident") or {}
+    ref = incident.get("reference", "")
+    sev = incident.get("severity_label", "")
+    phase = (incident.get("phase") or "").replace("_", " ")
+    context = " · ".join(part for part in (sev, phase, "DRILL" if incident.get("is_drill") else "") if part)
+    if kind == "incident.update.published":
+        rendition = payload.get("rendition") or {}
+        update = payload.get("update") or {}
+        summary = rendition.get("summary", "")
+        title = f"[{sev}] {ref} update {update.get('number')}: {summary}"
+        return Message(
+            title=_one_line(title), summary=summary, detail=rendition.get("body", ""),
+            url=incident.get("url", ""), feedback_url=payload.get("feedback_url", ""), context=context,
+        )
+    if kind in ("incident.cadence.reminder", "incident.cadence.escalation"):
+        audience = (payload.get("deadline") or {}).get("audience", "")
+        if kind.endswith("reminder"):
+            title = f"Reminder: update for {audience} due"
+        else:
+            title = f"Escalation: update for {audience} overdue"
+        if ref:
+            title += f" ({ref})"
+        return Message(
+            title=title, summary=payload.get("message", ""), detail=incident.get("title", ""),
+            url=incident.get("url", ""), feedback_url="", context=context,
+        )
+    return Message(
+        title=payload.get("title") or "Test notification from the Incident Command Console",
+        summary=payload.get("message", "This is a test: your subscription works."),
+        detail="", url=incident.get("url", ""), feedback_url="", context=context,
+    )
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
