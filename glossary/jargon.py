@@ -50,20 +50,24 @@ def _compiled(key: tuple) -> tuple[re.Pattern[str], dict[str, tuple[str, str, st
     return re.compile(groups), {f"t{i}": spellings[s] for i, s in enumerate(ordered)}
 
 
-def _technical_terms_key() -> tuple:
-    rows = Term.objects.filter(is_technical=True).order_by("pk").values_list(
-        "slug", "name", "variants", "plain_definition"
-    )
+def _terms_key(*, technical_only: bool) -> tuple:
+    terms = Term.objects.filter(is_technical=True) if technical_only else Term.objects.all()
+    rows = terms.order_by("pk").values_list("slug", "name", "variants", "plain_definition")
     return tuple((slug, name, tuple(v for v in variants if isinstance(v, str)), plain) for slug, name, variants, plain in rows)
 
 
-def find_jargon(text: str) -> list[JargonMatch]:
-    """Return every technical term (or variant) in `text`, in order of position."""
+def find_terms(text: str, *, technical_only: bool = False) -> list[JargonMatch]:
+    """Return every glossary term (or variant) in `text`, in order of position."""
     if not text:
         return []
-    pattern, by_group = _compiled(_technical_terms_key())
+    pattern, by_group = _compiled(_terms_key(technical_only=technical_only))
     matches = []
     for m in pattern.finditer(text):
         slug, name, plain = by_group[m.lastgroup]
         matches.append(JargonMatch(slug, name, m.group(0), m.start(), m.end(), plain))
     return matches
+
+
+def find_jargon(text: str) -> list[JargonMatch]:
+    """Return every technical term (or variant) in `text`, in order of position."""
+    return find_terms(text, technical_only=True)
