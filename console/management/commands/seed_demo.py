@@ -350,7 +350,8 @@ class Command(BaseCommand):
             reversible=False, approved_by=u["priya"],
         )
         workflows.reach_milestone(incident=incident, phase=Phase.CONTAINED, by=u["sam"],
-                                 indicator="FP rate < 2 % for 30 min after the rollback")
+                                 indicator="FP rate < 2 % for 30 min after the rollback",
+                                 reached_at=now - timedelta(hours=3, minutes=10))
         services.add_note(incident=incident, by=u["ruth"],
                           text="Regulator notification not yet required: no customer data exposed; reassess at resolution.")
         update = comms_services.create_draft(
@@ -399,9 +400,11 @@ class Command(BaseCommand):
             options_considered=["Disable the model", "Manual review of outliers"], reversible=True,
         )
         workflows.reach_milestone(incident=incident, phase=Phase.CONTAINED, by=ic,
-                                 indicator="No application with income > 1,000,000 auto-scored for 1 h")
+                                 indicator="No application with income > 1,000,000 auto-scored for 1 h",
+                                 reached_at=now - timedelta(hours=16))
         workflows.reach_milestone(incident=incident, phase=Phase.ROOT_CAUSE_IDENTIFIED, by=u["dana"],
-                                 indicator="Income feature ×100 traced to the billing-service schema v7 release")
+                                 indicator="Income feature ×100 traced to the billing-service schema v7 release",
+                                 reached_at=now - timedelta(hours=9))
         services.add_reference(incident=incident, by=u["sam"], ref_kind=ReferenceKind.TICKET, ref="DATA-4821",
                                text="Schema fix tracked in DATA-4821")
         services.request_decision(
@@ -432,13 +435,15 @@ class Command(BaseCommand):
                                  text="Cache node cache-3 restarted at 10:40 UTC.")
         services.correct_entry(incident=incident, entry=note, by=u["responder"],
                                text="Correction: cache-3 restarted at 11:40 UTC, not 10:40.")
-        for phase, indicator, who in (
-            (Phase.CONTAINED, "p95 latency < 300 ms for 30 min on best-sellers", "sam"),
-            (Phase.ROOT_CAUSE_IDENTIFIED, "Cache node cache-3 out of memory after eviction policy change", "sam"),
-            (Phase.RECOVERED, "Live recommendations back; p95 210 ms for 1 h", "sam"),
-            (Phase.RESOLVED, "No latency alert for 24 h; eviction policy reverted", "commander"),
+        for phase, indicator, who, ago in (
+            (Phase.CONTAINED, "p95 latency < 300 ms for 30 min on best-sellers", "sam", timedelta(days=2, hours=2)),
+            (Phase.ROOT_CAUSE_IDENTIFIED, "Cache node cache-3 out of memory after eviction policy change", "sam",
+             timedelta(days=1, hours=22)),
+            (Phase.RECOVERED, "Live recommendations back; p95 210 ms for 1 h", "sam", timedelta(days=1, hours=20)),
+            (Phase.RESOLVED, "No latency alert for 24 h; eviction policy reverted", "commander", timedelta(hours=20)),
         ):
-            workflows.reach_milestone(incident=incident, phase=phase, indicator=indicator, by=u[who])
+            workflows.reach_milestone(incident=incident, phase=phase, indicator=indicator, by=u[who],
+                                      reached_at=now - ago)
 
     def fraud_drill(self, title: str) -> None:
         u, now = self.users, timezone.now()
