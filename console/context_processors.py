@@ -1,8 +1,21 @@
+from functools import cached_property
 from typing import Any
 
 from django.http import HttpRequest
 
+from comms.inbox import unread_count
 from incidents import permissions
+
+
+class InboxBadge:
+    """The nav's unread count: one query, only when a template shows it (fragments never do)."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+
+    @cached_property
+    def unread(self) -> int:
+        return unread_count(self.user) if self.user.is_authenticated else 0
 
 
 def personas(request: HttpRequest) -> dict[str, Any]:
@@ -12,4 +25,6 @@ def personas(request: HttpRequest) -> dict[str, Any]:
         "can_respond": permissions.can_respond(user),
         "can_declare": permissions.is_commander_eligible(user),
         "can_read_incidents": permissions.can_read_incidents(user),
+        "can_read_regulator_channel": permissions.can_read_regulator_channel(user),
+        "inbox": InboxBadge(user),
     }

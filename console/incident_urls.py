@@ -1,14 +1,28 @@
 from django.urls import path
 
-from console import incident_views as views
+from console.pages import incident_actions as actions
+from console.pages import incident_detail as detail
+from console.pages import incident_list as listing
+from console.pages import updates
 
 app_name = "incidents"
 urlpatterns = [
-    path("", views.incident_list, name="list"),
-    path("declare/", views.declare, name="declare"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/notes/", views.add_note, name="add_note"),
-    path("<int:pk>/decisions/", views.record_decision, name="record_decision"),
-    path("<int:pk>/milestones/", views.reach_milestone, name="reach_milestone"),
-    path("<int:pk>/roles/", views.assign_role, name="assign_role"),
+    path("", listing.incident_list, name="list"),
+    path("declare/", listing.declare, name="declare"),
+    path("<int:pk>/", detail.detail, name="detail"),
+    path("<int:pk>/log/", detail.timeline, name="timeline"),
+    path("<int:pk>/notes/", actions.add_note, name="add_note"),
+    path("<int:pk>/decisions/", actions.record_decision, name="record_decision"),
+    path("<int:pk>/decision-requests/", actions.request_decision, name="request_decision"),
+    path("<int:pk>/milestones/", actions.reach_milestone, name="reach_milestone"),
+    path("<int:pk>/severity/", actions.change_severity, name="change_severity"),
+    path("<int:pk>/roles/", actions.assign_role, name="assign_role"),
+    path("<int:pk>/roles/release/", actions.release_role, name="release_role"),
+    path("<int:pk>/snooze/", actions.snooze, name="snooze"),
+    path("<int:pk>/updates/", updates.create_update, name="create_update"),
+    path("<int:pk>/updates/jargon/", updates.jargon_check, name="jargon_check"),
+    path("<int:pk>/updates/<int:number>/edit/", updates.edit_update, name="edit_update"),
+    path("<int:pk>/updates/<int:number>/submit/", updates.submit_update, name="submit_update"),
+    path("<int:pk>/updates/<int:number>/sign-off/", updates.sign_off_update, name="sign_off_update"),
+    path("<int:pk>/updates/<int:number>/publish/", updates.publish_update, name="publish_update"),
 ]

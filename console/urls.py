@@ -2,16 +2,19 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from console import views
+from console import appendix_views, inbox_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("incidents/<int:pk>/glossary/", appendix_views.appendix, name="incident-glossary"),
     path("incidents/", include("console.incident_urls")),
+    path("inbox/", include(inbox_views.urlpatterns)),
     path("glossary/", include("glossary.urls")),
     path("comms/", include("comms.urls")),
+    path("status/", include("console.status_urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils import timezone
 
 from glossary.models import VERSIONED_FIELDS, Term, TermVersion
 from glossary.services import revise_term
@@ -42,4 +43,4 @@ class TermAdmin(admin.ModelAdmin):
         if changes:
             revise_term(term=obj, by=request.user, note="Edited in admin", **changes)
         elif "slug" in form.changed_data:
-            Term.objects.filter(pk=obj.pk).update(slug=obj.slug)
+            Term.objects.filter(pk=obj.pk).update(slug=obj.slug, updated_at=timezone.now())

@@ -57,3 +57,8 @@ def is_executive(user: User) -> bool:
 
 def is_regulator_viewer(user: User) -> bool:
     return GROUP_REGULATOR in group_names(user) and not can_read_incidents(user)
+
+
+def can_read_regulator_channel(user: User) -> bool:
+    """Regulator/partner viewers, commanders and admins read signed-off regulator renditions."""
+    return is_commander_eligible(user) or GROUP_REGULATOR in group_names(user)

@@ -58,7 +58,7 @@ def test_it_lets_a_commander_log_a_note_and_shows_executives_no_forms(page: Page
 
     # The glossary explains the jargon the log uses; the declare form is one click away.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Glossary").click()
-    page.get_by_label("Search terms").fill("FP")
+    page.get_by_label("Search names, spellings and definitions").fill("FP")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="False positive").click()
     expect(page.get_by_role("heading", name="In plain words")).to_be_visible()

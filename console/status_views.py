@@ -1,0 +1,359 @@
+"""Status pages per audience: executive, public (customers), regulator, technical.
+
+/status/ and /status/public/ are read by many and polled every 30 s, so
+their content is rendered once per *data version* and audience, kept in the
+Django cache, and served with an ETag; a matching If-None-Match gets a 304
+with no body. The version is one cheap query (see `data_version`). Nothing
+per-user is inside the cached part: the executive page wraps it in the
+usual chrome (name, sign-out) per request. No page here writes anything, and
+none carries an inline script (a 304 brings a fresh CSP nonce; see NOTES.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.middleware.csrf import get_token
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
+from django.views.decorators.http import require_safe
+
+from comms.models import Deadline, Rendition, StatusUpdate
+from console.charts import customers_trend_chart, incident_charts
+from glossary.models import Term
+from incidents import permissions
+from incidents.choices import OPEN_PHASES, Audience
+from incidents.models import AffectedModel, Incident, MetricPoint
+
+logger = logging.getLogger(__name__)
+
+RECENT = timedelta(days=7)
+CACHE_SECONDS = 60 * 60
+# Bump when the cached templates change shape, so old entries are not served.
+CACHE_SCHEMA = "1"
+FRAGMENT_HEADER = "X-Status-Fragment"
+
+SEVERITY_WORDS = {1: "Critical", 2: "High", 3: "Moderate", 4: "Low"}
+# What customers read for an incident of each severity, and the banner.
+PUBLIC_IMPACT = {1: "Major outage", 2: "Partial outage", 3: "Degraded performance", 4: "Minor issue"}
+BANNER_OPERATIONAL = ("operational", "All systems operational")
+BANNER_DEGRADED = ("degraded", "Degraded service")
+BANNER_MAJOR = ("major", "Major outage")
+
+
+# --- Versions, ETags and the cache ----------------------------------------------------
+
+
+def data_version(audience: str, *, now: datetime | None = None) -> str:
+    """Return a short key that changes whenever what `audience` sees may have changed.
+
+    One query of scalar subqueries: the last change of a real incident, the
+    last publication, and for executives the newest deadline, the last snooze
+    and the newest real metric point. The current hour is part of the key, so
+    the "last 7 days" and "last 24 hours" windows move on even when nothing
+    is written.
+    """
+    now = now or timezone.now()
+    incidents, updates = Incident._meta.db_table, StatusUpdate._meta.db_table
+    parts = [
+        f"(SELECT MAX(updated_at) FROM {incidents} WHERE is_drill = %s)",
+        f"(SELECT MAX(published_at) FROM {updates} WHERE status = %s)",
+    ]
+    params: list[Any] = [False, StatusUpdate.Status.PUBLISHED]
+    if audience == Audience.EXECUTIVE:
+        deadlines, points, terms = Deadline._meta.db_table, MetricPoint._meta.db_table, Term._meta.db_table
+        parts += [
+            f"(SELECT MAX(id) FROM {deadlines})",
+            f"(SELECT MAX(snoozed_at) FROM {deadlines})",
+            # Not MAX(id) ... WHERE: that scans every point; this walks the primary key backwards.
+            f"(SELECT id FROM {points} WHERE is_drill = %s ORDER BY id DESC LIMIT 1)",
+            # The page explains glossary terms: a changed definition is a change too.
+            f"(SELECT COUNT(*) FROM {terms})",
+            f"(SELECT MAX(updated_at) FROM {terms})",
+            f"(SELECT SUM(version) FROM {terms})",
+        ]
+        params.append(False)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    raw = "|".join([CACHE_SCHEMA, audience, now.strftime("%Y%m%d%H"), *map(str, row)])
+    return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def _etag(*parts: object) -> str:
+    return 'W/"' + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:24] + '"'
+
+
+def _matches(request: HttpRequest, etag: str) -> bool:
+    """Return whether If-None-Match names `etag` (weak comparison, as RFC 9110 asks for GET)."""
+    header = request.headers.get("If-None-Match", "")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    strip = lambda tag: tag.removeprefix("W/")  # noqa: E731
+    return strip(etag) in {strip(tag) for tag in parse_etags(header)}
+
+
+def _cached_content(audience: str, version: str, build: Callable[[], str]) -> str:
+    """Return the rendered content for this audience and data version, from the cache when there."""
+    key = f"status:{audience}:{version}"
+    try:
+        content = cache.get(key)
+    except Exception:  # a cache outage slows the page down; it must not break it
+        logger.warning("status cache unavailable; rendering %s uncached", audience, exc_info=True)
+        return build()
+    if content is None:
+        content = build()
+        try:
+            cache.set(key, content, CACHE_SECONDS)
+        except Exception:
+            logger.warning("status cache unavailable; not storing %s", audience, exc_info=True)
+    return content
+
+
+def _finish(response: HttpResponse, etag: str, *, private: bool) -> HttpResponse:
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache" if private else "public, no-cache"
+    if private:
+        patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _is_fragment(request: HttpRequest) -> bool:
+    return request.GET.get("fragment") == "1"
+
+
+# --- Executive page ------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def executive(request: HttpRequest) -> HttpResponse:
+    """Show every active real incident in business terms; read-only, cached per data version."""
+    if not permissions.can_read_incidents(request.user):
+        raise PermissionDenied("The executive status page is for executives, responders and commanders.")
+    version = data_version(Audience.EXECUTIVE)
+    fragment_etag = _etag("executive", version)
+    if _is_fragment(request):
+        if _matches(request, fragment_etag):
+            return _finish(HttpResponseNotModified(), fragment_etag, private=True)
+        response = HttpResponse(_cached_content(Audience.EXECUTIVE, version, render_executive_content))
+        response[FRAGMENT_HEADER] = "1"
+        return _finish(response, fragment_etag, private=True)
+    # The full page also shows the viewer's name and a CSRF token (sign-out).
+    get_token(request)  # make sure the CSRF secret exists now, so the first ETag already matches
+    page_etag = _etag("executive-page", version, request.user.pk, request.META.get("CSRF_COOKIE", ""))
+    if _matches(request, page_etag):
+        return _finish(HttpResponseNotModified(), page_etag, private=True)
+    content = _cached_content(Audience.EXECUTIVE, version, render_executive_content)
+    response = render(request, "status/executive.html", {
+        "content": content, "fragment_etag": fragment_etag, "refresh_url": f"{request.path}?fragment=1",
+    })
+    return _finish(response, page_etag, private=True)
+
+
+def executive_context(*, now: datetime | None = None) -> dict[str, Any]:
+    """Gather the executive page's data in a fixed number of queries (six at most)."""
+    now = now or timezone.now()
+    latest_exec = Subquery(
+        Rendition.objects.filter(
+            update__incident=OuterRef("pk"), audience=Audience.EXECUTIVE, update__status=StatusUpdate.Status.PUBLISHED,
+        ).order_by("-update__published_at", "-update__number").values("pk")[:1]
+    )
+    incidents = list(
+        Incident.objects.real()
+        .filter(Q(phase__in=OPEN_PHASES) | Q(resolved_at__gte=now - RECENT))
+        .annotate(latest_exec_id=latest_exec)
+        .order_by("severity", "-declared_at", "-pk")
+    )
+    renditions = Rendition.objects.filter(pk__in=[i.latest_exec_id for i in incidents if i.latest_exec_id])
+    by_id = {r.pk: r for r in renditions.select_related("update")}
+    active = [i for i in incidents if i.is_open]
+    active_ids = [i.pk for i in active]
+    due = {
+        d.incident_id: d.due_at
+        for d in Deadline.objects.open().filter(incident_id__in=active_ids, audience=Audience.EXECUTIVE)
+    }
+    model_ids: dict[int, list[int]] = defaultdict(list)
+    functions: dict[int, list[str]] = defaultdict(list)
+    links = AffectedModel.objects.filter(incident_id__in=active_ids).order_by("model__name")
+    for incident_id, model_id, name, function in links.values_list(
+        "incident_id", "model_id", "model__name", "model__business_function"
+    ):
+        if model_id not in model_ids[incident_id]:
+            model_ids[incident_id].append(model_id)
+            functions[incident_id].append(f"{name} ({function})" if function else name)
+    for incident in incidents:
+        incident.severity_words = SEVERITY_WORDS[incident.severity]
+        incident.executive = by_id.get(incident.latest_exec_id)
+        incident.next_update_at = due.get(incident.pk) or (
+            incident.executive.update.next_update_at if incident.executive else None
+        )
+        incident.services = functions.get(incident.pk, [])
+    resolved = sorted((i for i in incidents if not i.is_open), key=lambda i: i.resolved_at, reverse=True)
+    return {
+        "active": active,
+        "resolved": resolved,
+        "totals": {
+            "customers": sum(i.customers_affected for i in active),
+            "revenue": sum(i.revenue_at_risk_per_hour for i in active),
+            "regulatory": sum(1 for i in active if i.regulatory_exposure in ("medium", "high")),
+        },
+        "trend": customers_trend_chart(active, model_ids, now=now),
+        "generated_at": now,
+    }
+
+
+def render_executive_content() -> str:
+    return render_to_string("status/executive_content.html", executive_context())
+
+
+# --- Public page ---------------------------------------------------------------------
+
+
+@require_safe
+def public(request: HttpRequest) -> HttpResponse:
+    """Show customers what the customer-facing renditions say; no login, cached whole."""
+    version = data_version(Audience.CUSTOMER)
+    fragment = _is_fragment(request)
+    etag = _etag("public-fragment" if fragment else "public", version)
+    if _matches(request, etag):
+        return _finish(HttpResponseNotModified(), etag, private=False)
+    if fragment:
+        response = HttpResponse(_cached_content(Audience.CUSTOMER, version, render_public_content))
+        response[FRAGMENT_HEADER] = "1"
+        return _finish(response, etag, private=False)
+
+    def build_page() -> str:
+        # Rendered without the request: no user, no CSRF token, nothing per visitor.
+        return render_to_string("status/public.html", {
+            "content": _cached_content(Audience.CUSTOMER, version, render_public_content),
+            "fragment_etag": _etag("public-fragment", version),
+            "refresh_url": f"{request.path}?fragment=1",
+        })
+
+    return _finish(HttpResponse(_cached_content("public-page", version, build_page)), etag, private=False)
+
+
+def public_context(*, now: datetime | None = None) -> dict[str, Any]:
+    """Gather published customer renditions of real incidents: two queries.
+
+    Only the customer rendition's words reach this page: the internal title,
+    scope and impact notes never do (see docs/dashboards.md).
+    """
+    now = now or timezone.now()
+    published = {"audience": Audience.CUSTOMER, "update__status": StatusUpdate.Status.PUBLISHED}
+    latest = Subquery(
+        Rendition.objects.filter(update__incident=OuterRef("pk"), **published)
+        .order_by("-update__published_at", "-update__number").values("pk")[:1]
+    )
+    incidents = list(
+        Incident.objects.real()
+        .filter(Q(phase__in=OPEN_PHASES) | Q(resolved_at__gte=now - RECENT))
+        .annotate(latest_customer_id=latest)
+        .filter(latest_customer_id__isnull=False)
+        .order_by("severity", "-detected_at", "-pk")
+        .only("pk", "severity", "phase", "detected_at", "resolved_at")
+    )
+    renditions = {
+        r.pk: r
+        for r in Rendition.objects.filter(pk__in=[i.latest_customer_id for i in incidents])
+        .select_related("update").only("pk", "summary", "body", "update__published_at")
+    }
+    entries = [
+        {
+            "severity": i.severity,
+            "impact": PUBLIC_IMPACT[i.severity],
+            "started_at": i.detected_at,
+            "resolved_at": i.resolved_at,
+            "is_open": i.is_open,
+            "summary": renditions[i.latest_customer_id].summary,
+            "body": renditions[i.latest_customer_id].body,
+            "updated_at": renditions[i.latest_customer_id].update.published_at,
+        }
+        for i in incidents
+    ]
+    active = [e for e in entries if e["is_open"]]
+    resolved = sorted((e for e in entries if not e["is_open"]), key=lambda e: e["resolved_at"], reverse=True)
+    worst = min((e["severity"] for e in active), default=None)
+    banner = BANNER_OPERATIONAL if worst is None else BANNER_MAJOR if worst == 1 else BANNER_DEGRADED
+    return {"active": active, "resolved": resolved, "banner": banner, "generated_at": now}
+
+
+def render_public_content() -> str:
+    return render_to_string("status/public_content.html", public_context())
+
+
+# --- Regulator and technical views ------------------------------------------------------
+
+
+can_read_regulator_view = permissions.can_read_regulator_channel
+
+
+@require_safe
+@login_required
+def regulator(request: HttpRequest) -> HttpResponse:
+    """Show the signed-off, published regulator renditions of real incidents, newest first."""
+    if not can_read_regulator_view(request.user):
+        raise PermissionDenied("The regulator view is for regulator / partner viewers and commanders.")
+    renditions = list(
+        Rendition.objects.filter(
+            audience=Audience.REGULATOR, signed_off_at__isnull=False,
+            update__status=StatusUpdate.Status.PUBLISHED, update__incident__is_drill=False,
+        )
+        .select_related("update", "update__incident")
+        .order_by("-update__published_at", "-pk")[:200]
+    )
+    groups: dict[int, dict[str, Any]] = {}
+    for rendition in renditions:
+        incident = rendition.update.incident
+        group = groups.setdefault(incident.pk, {"incident": incident, "renditions": []})
+        group["renditions"].append(rendition)
+    for group in groups.values():
+        group["severity_words"] = SEVERITY_WORDS[group["incident"].severity]
+    return render(request, "status/regulator.html", {"groups": list(groups.values())})
+
+
+@require_safe
+@login_required
+def technical(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """Show an incident's published updates in full, every rendition, and its charts."""
+    if not permissions.can_respond(request.user):
+        raise PermissionDenied("The technical view is for responders and commanders.")
+    incident = get_object_or_404(
+        Incident.objects.prefetch_related(
+            Prefetch("affected_links", queryset=AffectedModel.objects.select_related("model").order_by("model__name")),
+            "milestones",
+        ),
+        pk=incident_id,
+    )
+    updates = list(
+        incident.updates.filter(status=StatusUpdate.Status.PUBLISHED)
+        .select_related("published_by", "corrects")
+        .prefetch_related(Prefetch("renditions", queryset=Rendition.objects.select_related("signed_off_by")))
+        .order_by("-number")
+    )
+    order = {a: i for i, a in enumerate(Audience.values)}
+    for update in updates:
+        update.rendition_list = sorted(update.renditions.all(), key=lambda r: order.get(r.audience, 99))
+    return render(request, "status/technical.html", {
+        "incident": incident,
+        "severity_words": SEVERITY_WORDS[incident.severity],
+        "updates": updates,
+        "charts": incident_charts(incident),
+    })
