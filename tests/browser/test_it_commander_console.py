@@ -119,6 +119,18 @@ def test_it_runs_an_incident_from_declaration_to_a_published_update(page: Page, 
     assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
     assert console_errors == [], console_errors
 
+    # The executive reads it in business language on /status/.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.context.clear_cookies()
+    sign_in("eve", next_path="/status/")
+    card = page.locator("main").get_by_text("Recommender latency spike").locator("xpath=ancestor::article[1]")
+    expect(card).to_contain_text("Checkout is slow")
+    expect(card).to_contain_text("300")  # customers affected
+    expect(card).to_contain_text("$2,400")  # revenue at risk per hour
+    expect(card.locator("a.term").first).to_have_attribute("href", "/glossary/p95-latency/")
+    assert page.locator("main form[method=post]").count() == 0
+    page.screenshot(path=str(screenshots / "executive-status-after-update.png"), full_page=True)
+
 
 def test_it_turns_the_countdown_red_when_a_deadline_passes(page: Page, live_server, team, sign_in, console_errors,
                                                           screenshots):
