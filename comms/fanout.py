@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
 FEEDBACK_SALT = "icc.feedback"
+FEEDBACK_LINK_DAYS = 90  # a rating link in an old e-mail stops working after this
 
 
 # --- Payloads ------------------------------------------------------------------------
@@ -39,8 +40,8 @@ def feedback_token(delivery_id: Any) -> str:
 
 
 def delivery_for_token(token: str) -> str:
-    """Return the delivery id a feedback token names; raises signing.BadSignature."""
-    return signing.loads(token, salt=FEEDBACK_SALT)
+    """Return the delivery id a feedback token names; raises signing.BadSignature (or its SignatureExpired)."""
+    return signing.loads(token, salt=FEEDBACK_SALT, max_age=timedelta(days=FEEDBACK_LINK_DAYS))
 
 
 def incident_payload(incident: Incident) -> dict[str, Any]:
