@@ -150,6 +150,7 @@ v1 = [
         playbooks.PlaybookDetailView.as_view(),
         name="playbook-detail",
     ),
+    path("integrations/", include("integrations.urls")),
 ]
 
 urlpatterns = [

@@ -28,6 +28,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+STATUS_PAGE_NAME = env_str("STATUS_PAGE_NAME", "Incident Command Console")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "glossary",
     "incidents",
     "comms",
+    "integrations",
     "api",
 ]
 
@@ -135,6 +137,8 @@ CELERY_TIMEZONE = "UTC"
 CADENCE_TICK_SECONDS = env_int("CADENCE_TICK_SECONDS", 2, minimum=1)
 DELIVERY_SWEEP_SECONDS = env_int("DELIVERY_SWEEP_SECONDS", 10, minimum=1)
 DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
+# Alert intake: events per integration key per minute before 429.
+INTEGRATION_RATE_LIMIT_PER_MINUTE = env_int("INTEGRATION_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
 CELERY_BEAT_SCHEDULE: dict = {
     "cadence-tick": {"task": "comms.tasks.cadence_tick_task", "schedule": float(CADENCE_TICK_SECONDS)},
     "delivery-sweep": {"task": "comms.tasks.sweep_deliveries_task", "schedule": float(DELIVERY_SWEEP_SECONDS)},

@@ -15,6 +15,7 @@ urlpatterns = [
     path("glossary/", include("glossary.urls")),
     path("comms/", include("comms.urls")),
     path("status/", include("console.status_urls")),
+    path("api/v2/", include("integrations.statuspage_urls")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import serializers as s
+from api.authentication import HashedTokenAuthentication
 from api.permissions import IncidentAccess
 from api.schema import document
 from api.views.base import ApiView
 from incidents.metrics import PointIn, ingest_metric_points
 from incidents.models import MetricPoint, MonitoredModel
+from integrations.authentication import MetricsKeyAuthentication, integration_key
 
 TAG = ["models"]
 
@@ -39,8 +42,19 @@ class ModelDetailView(ApiView):
         return Response(s.MonitoredModelSerializer(model).data)
 
 
+class MetricsKeyOrIncidentAccess(IncidentAccess):
+    """Monitoring jobs post points with a metrics integration key; people as for incidents."""
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        if integration_key(request, "metrics") is not None:
+            return request.method == "POST"
+        return super().has_permission(request, view)
+
+
 class MetricListView(ApiView):
-    permission_classes = [IncidentAccess]
+    # Token first: its keyword is the one a 401 names in WWW-Authenticate.
+    authentication_classes = [HashedTokenAuthentication, MetricsKeyAuthentication, SessionAuthentication]
+    permission_classes = [MetricsKeyOrIncidentAccess]
 
     @document(
         tags=TAG,

@@ -1,0 +1,293 @@
+"""Statuspage v2-compatible documents built from customer-facing content only.
+
+Monitored models are the components; real (non-drill) incidents with at
+least one *published customer rendition* are the incidents. Nothing else an
+incident carries (title, scope, summary, notes, other audiences' renditions,
+drafts, drills) is read into these documents. See docs/statuspage.md for the
+mapping tables.
+
+Every builder runs a fixed number of queries whatever the number of
+incidents; the views cache their output per `data_version`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone
+
+from comms.models import Rendition, StatusUpdate
+from incidents.choices import OPEN_PHASES, Audience, Phase
+from incidents.models import AffectedModel, Incident, Milestone, MonitoredModel
+
+# Bump when the documents change shape, so old cache entries are not served.
+SCHEMA = "1"
+PAGE_ID = "icc"
+INCIDENTS_LIMIT = 50
+
+PHASE_STATUS = {
+    Phase.DETECTED: "investigating",
+    Phase.DECLARED: "investigating",
+    Phase.ROOT_CAUSE_IDENTIFIED: "identified",
+    Phase.CONTAINED: "monitoring",
+    Phase.RECOVERED: "monitoring",
+    Phase.RESOLVED: "resolved",
+    Phase.REVIEWED: "postmortem",
+}
+SEVERITY_IMPACT = {1: "critical", 2: "major", 3: "minor", 4: "minor"}
+SEVERITY_COMPONENT = {1: "major_outage", 2: "partial_outage", 3: "degraded_performance", 4: "degraded_performance"}
+INDICATOR_DESCRIPTION = {
+    "none": "All Systems Operational",
+    "minor": "Minor Service Outage",
+    "major": "Partial System Outage",
+    "critical": "Major Service Outage",
+}
+IMPACT_ORDER = ["none", "minor", "major", "critical"]
+
+
+# --- Version --------------------------------------------------------------------------
+
+
+def _customer_published(prefix: str = "") -> dict[str, Any]:
+    """Filter kwargs selecting published customer renditions (relative to `prefix`)."""
+    return {f"{prefix}audience": Audience.CUSTOMER, f"{prefix}update__status": StatusUpdate.Status.PUBLISHED}
+
+
+def data_version(*, now: datetime | None = None) -> tuple[str, datetime | None]:
+    """Return (version key, last customer publication) in one query.
+
+    The key changes when a real incident changes (phase, severity, links
+    touch `updated_at`), when a customer rendition of a real incident is
+    published, when models or affected-model links are added or removed, and
+    every hour (so a renamed model shows within the hour).
+    """
+    now = now or timezone.now()
+    inc, upd, ren = Incident._meta.db_table, StatusUpdate._meta.db_table, Rendition._meta.db_table
+    models, links = MonitoredModel._meta.db_table, AffectedModel._meta.db_table
+    sql = (
+        f"SELECT (SELECT MAX(updated_at) FROM {inc} WHERE is_drill = %s),"
+        f" (SELECT MAX(u.published_at) FROM {upd} u JOIN {ren} r ON r.update_id = u.id"
+        f"  JOIN {inc} i ON i.id = u.incident_id WHERE r.audience = %s AND u.status = %s AND i.is_drill = %s),"
+        f" (SELECT COUNT(*) FROM {models}), (SELECT MAX(id) FROM {models}),"
+        f" (SELECT COUNT(*) FROM {models} WHERE is_active = %s),"
+        f" (SELECT COUNT(*) FROM {links}), (SELECT MAX(id) FROM {links})"
+    )
+    params = [False, Audience.CUSTOMER, StatusUpdate.Status.PUBLISHED, False, True]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    last = row[1]
+    if isinstance(last, str):  # SQLite raw SQL hands back text
+        last = datetime.fromisoformat(last)
+    if last is not None and timezone.is_naive(last):
+        last = last.replace(tzinfo=UTC)
+    raw = "|".join([SCHEMA, now.strftime("%Y%m%d%H"), *map(str, row)])
+    return hashlib.sha256(raw.encode()).hexdigest()[:20], last
+
+
+# --- Helpers --------------------------------------------------------------------------
+
+
+def ts(value: datetime | None) -> str | None:
+    """Format a time the way Statuspage does (ISO 8601 with milliseconds and an offset), in UTC."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds") if value else None
+
+
+def page_document(updated_at: datetime | None) -> dict[str, Any]:
+    site = settings.SITE_URL.rstrip("/")
+    return {
+        "id": PAGE_ID,
+        "name": settings.STATUS_PAGE_NAME,
+        "url": f"{site}/status/public/",
+        "time_zone": "Etc/UTC",
+        "updated_at": ts(updated_at or timezone.now()),
+    }
+
+
+def status_document(impacts: list[str]) -> dict[str, str]:
+    indicator = max(impacts, key=IMPACT_ORDER.index, default="none")
+    return {"indicator": indicator, "description": INDICATOR_DESCRIPTION[indicator]}
+
+
+def component_id(slug: str) -> str:
+    return f"model-{slug}"
+
+
+def incident_id(pk: int) -> str:
+    return f"inc-{pk}"
+
+
+def _visible_incidents():
+    """Real incidents with at least one published customer rendition."""
+    has_customer = Exists(Rendition.objects.filter(update__incident=OuterRef("pk"), **_customer_published()))
+    return Incident.objects.real().filter(has_customer)
+
+
+# --- Components -----------------------------------------------------------------------
+
+
+def components(fallback: datetime | None) -> list[dict[str, Any]]:
+    """Every active monitored model as a component: one query."""
+    visible_link = AffectedModel.objects.filter(
+        model=OuterRef("pk"), incident__is_drill=False,
+        incident__in=_visible_incidents().values("pk"),
+    )
+    worst = Subquery(
+        visible_link.filter(incident__phase__in=OPEN_PHASES).order_by("incident__severity").values("incident__severity")[:1]
+    )
+    published = Rendition.objects.filter(
+        update__incident__affected_links__model=OuterRef("pk"), update__incident__is_drill=False,
+        **_customer_published(),
+    )
+    first = Subquery(published.order_by("update__published_at").values("update__published_at")[:1])
+    last = Subquery(published.order_by("-update__published_at").values("update__published_at")[:1])
+    rows = (
+        MonitoredModel.objects.filter(is_active=True)
+        .annotate(worst=worst, first_at=first, last_at=last)
+        .order_by("name", "pk")
+        .values("slug", "name", "worst", "first_at", "last_at")
+    )
+    result = []
+    for position, row in enumerate(rows, start=1):
+        result.append({
+            "id": component_id(row["slug"]),
+            "name": row["name"],
+            "status": SEVERITY_COMPONENT.get(row["worst"], "operational"),
+            "created_at": ts(row["first_at"] or fallback),
+            "updated_at": ts(row["last_at"] or fallback),
+            "position": position,
+            "description": None,
+            "showcase": True,
+            "start_date": None,
+            "group_id": None,
+            "page_id": PAGE_ID,
+            "group": False,
+            "only_show_if_degraded": False,
+        })
+    return result
+
+
+# --- Incidents ------------------------------------------------------------------------
+
+
+def _phase_at(milestones: list[tuple[str, datetime]], when: datetime, current: str) -> str:
+    """Return the furthest phase whose milestone was reached by `when` (the current phase if none)."""
+    reached = [phase for phase, at in milestones if at <= when]
+    return max(reached, key=Phase.order) if reached else current
+
+
+def incidents(*, unresolved: bool, comps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Visible incidents, newest first (the last 50, or every unresolved one): four queries."""
+    qs = _visible_incidents()
+    if unresolved:
+        qs = qs.filter(phase__in=OPEN_PHASES)
+    rows = list(
+        qs.order_by("-detected_at", "-pk").only("pk", "severity", "phase", "detected_at", "resolved_at")
+        [: None if unresolved else INCIDENTS_LIMIT]
+    )
+    ids = [i.pk for i in rows]
+    renditions: dict[int, list[Rendition]] = defaultdict(list)
+    for r in (
+        Rendition.objects.filter(update__incident_id__in=ids, **_customer_published())
+        .select_related("update").only("pk", "summary", "body", "update__incident_id", "update__number",
+                                       "update__published_at")
+        .order_by("update__published_at", "update__number")
+    ):
+        renditions[r.update.incident_id].append(r)
+    milestones: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+    for iid, phase, at in Milestone.objects.filter(incident_id__in=ids).values_list("incident_id", "phase", "reached_at"):
+        milestones[iid].append((phase, at))
+    by_slug = {c["id"]: c for c in comps}
+    linked: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for iid, slug, name in (
+        AffectedModel.objects.filter(incident_id__in=ids).order_by("model__name", "model_id")
+        .values_list("incident_id", "model__slug", "model__name")
+    ):
+        entry = by_slug.get(component_id(slug)) or {"id": component_id(slug), "name": name}
+        if entry not in linked[iid]:
+            linked[iid].append(entry)
+
+    result = []
+    for incident in rows:
+        iid = incident_id(incident.pk)
+        status = PHASE_STATUS[incident.phase]
+        published = renditions[incident.pk]
+        updates, previous = [], "operational"
+        monitoring_at = None
+        for r in published:
+            at = r.update.published_at
+            update_status = PHASE_STATUS[_phase_at(milestones[incident.pk], at, incident.phase)]
+            if update_status == "monitoring" and monitoring_at is None:
+                monitoring_at = at
+            new = "operational" if update_status in ("resolved", "postmortem") else SEVERITY_COMPONENT[incident.severity]
+            body = r.summary + ("\n\n" + r.body if r.body.strip() else "")
+            updates.append({
+                "id": f"{iid}-upd-{r.update.number}",
+                "status": update_status,
+                "body": body,
+                "incident_id": iid,
+                "created_at": ts(at),
+                "updated_at": ts(at),
+                "display_at": ts(at),
+                "affected_components": [
+                    {"code": c["id"], "name": c["name"], "old_status": previous, "new_status": new}
+                    for c in linked[incident.pk]
+                ],
+                "deliver_notifications": True,
+                "custom_tweet": None,
+                "tweet_id": None,
+            })
+            previous = new
+        if status == "monitoring" and monitoring_at is None:
+            monitoring_at = next((at for phase, at in sorted(milestones[incident.pk], key=lambda m: m[1])
+                                  if PHASE_STATUS.get(phase) == "monitoring"), None)
+        result.append({
+            "id": iid,
+            "name": published[0].summary,
+            "status": status,
+            "created_at": ts(published[0].update.published_at),
+            "updated_at": ts(published[-1].update.published_at),
+            "monitoring_at": ts(monitoring_at),
+            "resolved_at": ts(incident.resolved_at) if status in ("resolved", "postmortem") else None,
+            "impact": SEVERITY_IMPACT[incident.severity],
+            "shortlink": f"{settings.SITE_URL.rstrip('/')}/status/public/#{iid}",
+            "started_at": ts(incident.detected_at),
+            "page_id": PAGE_ID,
+            "incident_updates": list(reversed(updates)),  # newest first, as Statuspage lists them
+            "components": [c for c in linked[incident.pk] if "status" in c],
+        })
+    return result
+
+
+# --- Documents ------------------------------------------------------------------------
+
+
+def build(endpoint: str, last_published: datetime | None) -> dict[str, Any]:
+    """Build the document for one endpoint name (see statuspage_urls)."""
+    page = page_document(last_published)
+    if endpoint.startswith("scheduled-maintenances"):
+        return {"page": page, "scheduled_maintenances": []}
+    if endpoint == "status":
+        impacts = [SEVERITY_IMPACT[s] for s in _visible_incidents().open().values_list("severity", flat=True)]
+        return {"page": page, "status": status_document(impacts)}
+    comps = components(last_published)
+    if endpoint == "components":
+        return {"page": page, "components": comps}
+    if endpoint in ("incidents", "incidents-unresolved"):
+        return {"page": page, "incidents": incidents(unresolved=endpoint == "incidents-unresolved", comps=comps)}
+    if endpoint == "summary":
+        open_incidents = incidents(unresolved=True, comps=comps)
+        return {
+            "page": page,
+            "components": comps,
+            "incidents": open_incidents,
+            "scheduled_maintenances": [],
+            "status": status_document([i["impact"] for i in open_incidents]),
+        }
+    raise KeyError(endpoint)
