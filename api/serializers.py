@@ -160,7 +160,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_commander(self, incident: Incident) -> str | None:
         for assignment in incident.active_roles:
             if assignment.role == Role.COMMANDER:

@@ -19,3 +19,6 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "console.views.not_found"
+handler500 = "console.views.server_error"

@@ -2,6 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as default_server_error
 from django.views.decorators.http import require_safe
 
 from incidents import permissions
@@ -27,3 +29,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Answer a 404: JSON in the API's error shape under /api/, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        body = {"error": {"status": 404, "code": "not_found", "message": "No such resource."}}
+        return JsonResponse(body, status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Answer a 500: JSON in the API's error shape under /api/, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        body = {"error": {"status": 500, "code": "server_error", "message": "Something went wrong on our side."}}
+        return JsonResponse(body, status=500)
+    return default_server_error(request)
