@@ -29,10 +29,10 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import parse_etags
 from django.views.decorators.http import require_safe
 
 from comms.models import Deadline, Rendition, StatusUpdate
+from console.conditional import is_fresh, make_etag
 from console.charts import customers_trend_chart, incident_charts
 from glossary.models import Term
 from incidents import permissions
@@ -94,21 +94,6 @@ def data_version(audience: str, *, now: datetime | None = None) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
 
 
-def _etag(*parts: object) -> str:
-    return 'W/"' + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:24] + '"'
-
-
-def _matches(request: HttpRequest, etag: str) -> bool:
-    """Return whether If-None-Match names `etag` (weak comparison, as RFC 9110 asks for GET)."""
-    header = request.headers.get("If-None-Match", "")
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    strip = lambda tag: tag.removeprefix("W/")  # noqa: E731
-    return strip(etag) in {strip(tag) for tag in parse_etags(header)}
-
-
 def _cached_content(audience: str, version: str, build: Callable[[], str]) -> str:
     """Return the rendered content for this audience and data version, from the cache when there."""
     key = f"status:{audience}:{version}"
@@ -148,17 +133,17 @@ def executive(request: HttpRequest) -> HttpResponse:
     if not permissions.can_read_incidents(request.user):
         raise PermissionDenied("The executive status page is for executives, responders and commanders.")
     version = data_version(Audience.EXECUTIVE)
-    fragment_etag = _etag("executive", version)
+    fragment_etag = make_etag("executive", version)
     if _is_fragment(request):
-        if _matches(request, fragment_etag):
+        if is_fresh(request, fragment_etag):
             return _finish(HttpResponseNotModified(), fragment_etag, private=True)
         response = HttpResponse(_cached_content(Audience.EXECUTIVE, version, render_executive_content))
         response[FRAGMENT_HEADER] = "1"
         return _finish(response, fragment_etag, private=True)
     # The full page also shows the viewer's name and a CSRF token (sign-out).
     get_token(request)  # make sure the CSRF secret exists now, so the first ETag already matches
-    page_etag = _etag("executive-page", version, request.user.pk, request.META.get("CSRF_COOKIE", ""))
-    if _matches(request, page_etag):
+    page_etag = make_etag("executive-page", version, request.user.pk, request.META.get("CSRF_COOKIE", ""))
+    if is_fresh(request, page_etag):
         return _finish(HttpResponseNotModified(), page_etag, private=True)
     content = _cached_content(Audience.EXECUTIVE, version, render_executive_content)
     response = render(request, "status/executive.html", {
@@ -231,8 +216,8 @@ def public(request: HttpRequest) -> HttpResponse:
     """Show customers what the customer-facing renditions say; no login, cached whole."""
     version = data_version(Audience.CUSTOMER)
     fragment = _is_fragment(request)
-    etag = _etag("public-fragment" if fragment else "public", version)
-    if _matches(request, etag):
+    etag = make_etag("public-fragment" if fragment else "public", version)
+    if is_fresh(request, etag):
         return _finish(HttpResponseNotModified(), etag, private=False)
     if fragment:
         response = HttpResponse(_cached_content(Audience.CUSTOMER, version, render_public_content))
@@ -243,7 +228,7 @@ def public(request: HttpRequest) -> HttpResponse:
         # Rendered without the request: no user, no CSRF token, nothing per visitor.
         return render_to_string("status/public.html", {
             "content": _cached_content(Audience.CUSTOMER, version, render_public_content),
-            "fragment_etag": _etag("public-fragment", version),
+            "fragment_etag": make_etag("public-fragment", version),
             "refresh_url": f"{request.path}?fragment=1",
         })
 

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.views.decorators.http import require_safe
 
-from console.status_views import _etag, _matches
+from console.conditional import is_fresh, make_etag
 from integrations import statuspage
 
 logger = logging.getLogger(__name__)
@@ -50,8 +50,8 @@ def endpoint_view(endpoint: str):
     @require_safe
     def view(request: HttpRequest) -> HttpResponse:
         version, last_published = statuspage.data_version()
-        etag = _etag("statuspage", endpoint, version)
-        if _matches(request, etag):
+        etag = make_etag("statuspage", endpoint, version)
+        if is_fresh(request, etag):
             return _cors(HttpResponseNotModified(), etag)
         content = _content(endpoint, version, last_published)
         return _cors(HttpResponse(content, content_type="application/json"), etag)
