@@ -151,6 +151,10 @@ v1 = [
         name="playbook-detail",
     ),
     path("integrations/", include("integrations.urls")),
+    # The learning loop: each module has its own permission matrix under tests/learning/.
+    path("", include("api.urls_metrics")),
+    path("", include("api.urls_reviews")),
+    path("", include("api.urls_drills")),
 ]
 
 urlpatterns = [

@@ -237,6 +237,7 @@ class Delivery(models.Model):
         REMINDER = "reminder", "Cadence reminder"
         ESCALATION = "escalation", "Cadence escalation"
         TEST = "test", "Test message"
+        ACTION_ITEM = "action", "Action item reminder"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

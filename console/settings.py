@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "incidents",
     "comms",
     "integrations",
+    "learning",
     "api",
 ]
 
@@ -142,6 +143,8 @@ INTEGRATION_RATE_LIMIT_PER_MINUTE = env_int("INTEGRATION_RATE_LIMIT_PER_MINUTE",
 CELERY_BEAT_SCHEDULE: dict = {
     "cadence-tick": {"task": "comms.tasks.cadence_tick_task", "schedule": float(CADENCE_TICK_SECONDS)},
     "delivery-sweep": {"task": "comms.tasks.sweep_deliveries_task", "schedule": float(DELIVERY_SWEEP_SECONDS)},
+    # Overdue action items and drill replay steps, on the cadence tick.
+    "learning-tick": {"task": "learning.tasks.learning_tick_task", "schedule": float(CADENCE_TICK_SECONDS)},
 }
 
 # --- Auth ----------------------------------------------------------------------

@@ -166,6 +166,9 @@ class Incident(models.Model):
     customer_experience = models.TextField(blank=True)
 
     is_drill = models.BooleanField(default=False)
+    # Drill clock: simulated minutes per wall minute (1 for real incidents). Stored
+    # times are wall times; cadence and drill scores scale durations by this factor.
+    clock_factor = models.PositiveIntegerField(default=1)
     source = models.CharField(max_length=8, choices=Source, default=Source.MANUAL)
     dedup_key = models.CharField(max_length=255, blank=True)
 

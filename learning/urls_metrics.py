@@ -1,0 +1,6 @@
+"""Pages of the learning loop: metrics."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "metrics"
+urlpatterns: list = []
