@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
 
 @shared_task(name="learning.tasks.learning_tick_task", ignore_result=True)
 def learning_tick_task() -> dict:
-    """Claim and run what is due: overdue action items (reviews) and drill replay steps (drills)."""
-    done: dict = {}
-    # Filled in by the reviews and drills work: each returns counts of what it handled.
-    return done
+    """Claim and run what is due: overdue action items and drill replay steps."""
+    from learning import actions, drills
+
+    now = timezone.now()
+    return {"action_items": actions.run_due(now=now), "drills": drills.run_due(now=now)}
