@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.schema import AtLeastOne
 from glossary.models import VERSIONED_FIELDS, Term, TermVersion
 from incidents.choices import (
     DecisionType,
@@ -73,6 +74,16 @@ class UsernameField(LookupField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", User.objects.filter(is_active=True))
         super().__init__(slug_field="username", **kwargs)
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^\d{1,12}(?:\.\d{1,2})?$"}
+)
+class MoneyField(serializers.DecimalField):
+    """A non-negative amount with at most 12 digits before the point and 2 after."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_digits=14, decimal_places=2, min_value=0, **kwargs)
 
 
 class StrictFloatField(serializers.FloatField):
@@ -215,9 +226,7 @@ class DeclareIncidentSerializer(serializers.Serializer):
     customers_affected = serializers.IntegerField(
         min_value=0, max_value=2_147_483_647, required=False, default=0
     )
-    revenue_at_risk_per_hour = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, default=0
-    )
+    revenue_at_risk_per_hour = MoneyField(required=False, default=0)
     regulatory_exposure = serializers.ChoiceField(
         choices=ExposureLevel.choices, required=False, default="none"
     )
@@ -255,15 +264,21 @@ class SeverityChangeSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class ImpactUpdateSerializer(serializers.Serializer):
+class ImpactUpdateSerializer(AtLeastOne, serializers.Serializer):
     """Only the fields given change; `reason` is logged with them."""
+
+    at_least_one_of = (
+        "customers_affected",
+        "revenue_at_risk_per_hour",
+        "regulatory_exposure",
+        "regulatory_notes",
+        "customer_experience",
+    )
 
     customers_affected = serializers.IntegerField(
         min_value=0, max_value=2_147_483_647, required=False
     )
-    revenue_at_risk_per_hour = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False
-    )
+    revenue_at_risk_per_hour = MoneyField(required=False)
     regulatory_exposure = serializers.ChoiceField(choices=ExposureLevel.choices, required=False)
     regulatory_notes = serializers.CharField(required=False, allow_blank=True)
     customer_experience = serializers.CharField(required=False, allow_blank=True)
@@ -275,10 +290,19 @@ class ImpactUpdateSerializer(serializers.Serializer):
         return attrs
 
 
+# Detection and declaration are recorded by declaring the incident, not as milestones.
+MILESTONE_PHASES = [(p.value, p.label) for p in Phase if p not in (Phase.DETECTED, Phase.DECLARED)]
+
+
 class MilestoneInSerializer(serializers.Serializer):
-    phase = serializers.ChoiceField(choices=Phase.choices)
+    phase = serializers.ChoiceField(choices=MILESTONE_PHASES)
     indicator = serializers.CharField(max_length=300)
-    reached_at = AwareDateTimeField(required=False, allow_null=True, default=None)
+    reached_at = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Default now; not before the incident was detected.",
+    )
 
 
 class RoleAssignInSerializer(serializers.Serializer):
@@ -359,19 +383,27 @@ class LogKindSerializer(serializers.Serializer):
         return value
 
 
+def _kinds(*kinds: EntryKind) -> serializers.ChoiceField:
+    """The `kind` of one body shape: the schema's oneOf tells the shapes apart by it."""
+    return serializers.ChoiceField(choices=[(k.value, k.label) for k in kinds])
+
+
 class NoteInSerializer(LogKindSerializer):
     """A note or an action taken."""
 
+    kind = _kinds(EntryKind.NOTE, EntryKind.ACTION)
     text = serializers.CharField()
 
 
 class ReferenceInSerializer(LogKindSerializer):
+    kind = _kinds(EntryKind.REFERENCE)
     ref_kind = serializers.ChoiceField(choices=ReferenceKind.choices)
     ref = serializers.CharField(max_length=500)
     text = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class DecisionInSerializer(LogKindSerializer):
+    kind = _kinds(EntryKind.DECISION)
     decision_type = serializers.ChoiceField(choices=DecisionType.choices)
     decision = serializers.CharField()
     rationale = serializers.CharField()
@@ -389,12 +421,14 @@ class DecisionInSerializer(LogKindSerializer):
 
 
 class DecisionRequestInSerializer(LogKindSerializer):
+    kind = _kinds(EntryKind.DECISION_REQUEST)
     decision_type = serializers.ChoiceField(choices=DecisionType.choices)
     question = serializers.CharField()
     needed_by = AwareDateTimeField(required=False, allow_null=True, default=None)
 
 
 class CorrectionInSerializer(LogKindSerializer):
+    kind = _kinds(EntryKind.CORRECTION)
     corrects = LogSequenceField(help_text="Sequence of the entry this corrects.")
     text = serializers.CharField()
 
@@ -480,7 +514,9 @@ class MetricPointInSerializer(serializers.Serializer):
 
 
 class MetricBatchSerializer(serializers.Serializer):
-    points = MetricPointInSerializer(many=True, allow_empty=False)
+    points = MetricPointInSerializer(
+        many=True, allow_empty=False, max_length=MAX_POINTS_PER_REQUEST
+    )
     is_drill = serializers.BooleanField(
         required=False, default=False, help_text="Drill replays; kept apart from real data."
     )
@@ -600,8 +636,16 @@ class TermDetailSerializer(TermSerializer):
         fields = [*TermSerializer.Meta.fields, "versions"]
 
 
+@extend_schema_field({"type": "string", "maxLength": 80, "pattern": "[A-Za-z0-9]"})
+class TermNameField(serializers.CharField):
+    """A term's name: its slug is made from it, so it needs a letter or digit."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=80, **kwargs)
+
+
 class TermCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=80)
+    name = TermNameField()
     technical_definition = serializers.CharField()
     plain_definition = serializers.CharField()
     variants = serializers.ListField(
@@ -614,10 +658,12 @@ class TermCreateSerializer(serializers.Serializer):
     )
 
 
-class TermReviseSerializer(serializers.Serializer):
+class TermReviseSerializer(AtLeastOne, serializers.Serializer):
     """Give only the fields that change; `note` says why."""
 
-    name = serializers.CharField(max_length=80, required=False)
+    at_least_one_of = tuple(VERSIONED_FIELDS)
+
+    name = TermNameField(required=False)
     technical_definition = serializers.CharField(required=False)
     plain_definition = serializers.CharField(required=False)
     variants = serializers.ListField(child=serializers.CharField(max_length=80), required=False)

@@ -16,7 +16,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.schema import AtLeastOne
 from api.serializers import AwareDateTimeField, LookupField, UsernameField
+from comms.cadence import MAX_SNOOZE_MINUTES
 from comms.models import (
     Channel,
     Deadline,
@@ -111,8 +113,10 @@ class RenditionInSerializer(serializers.Serializer):
     )
 
 
-class RenditionsInSerializer(serializers.Serializer):
+class RenditionsInSerializer(AtLeastOne, serializers.Serializer):
     """One rendition per targeted audience."""
+
+    closed = True  # unknown audiences are refused
 
     technical = RenditionInSerializer(required=False)
     executive = RenditionInSerializer(required=False)
@@ -177,7 +181,7 @@ class UpdateCreateSerializer(_UpdateFieldsSerializer):
     )
 
 
-class UpdateEditSerializer(_UpdateFieldsSerializer):
+class UpdateEditSerializer(AtLeastOne, _UpdateFieldsSerializer):
     """Give only what changes; `renditions`, when given, replaces the whole set."""
 
     what_changed = serializers.CharField(max_length=TEXT_MAX, required=False)
@@ -327,9 +331,13 @@ class SubscriptionSecretSerializer(SubscriptionSerializer):
     class Meta(SubscriptionSerializer.Meta):
         fields = [*SubscriptionSerializer.Meta.fields, "secret"]
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_secret(self, subscription: Subscription) -> str | None:
         return subscription.secret if subscription.channel == Channel.WEBHOOK else None
+
+
+# Endpoint subscriptions only: the in-app inbox is what a subscription without a channel gets.
+ENDPOINT_CHANNEL_CHOICES = [(c.value, c.label) for c in Channel if c != Channel.INAPP]
 
 
 class _SubscriptionFieldsSerializer(serializers.Serializer):
@@ -369,23 +377,23 @@ class SubscriptionCreateSerializer(_SubscriptionFieldsSerializer):
     name = serializers.CharField(max_length=120)
     audience = serializers.ChoiceField(choices=Audience.choices)
     channel = serializers.ChoiceField(
-        choices=Channel.choices,
+        choices=ENDPOINT_CHANNEL_CHOICES,
         required=False,
         allow_blank=True,
         help_text="Omit to subscribe yourself; email, slack, webhook or apprise for an endpoint.",
     )
 
 
-class SubscriptionEditSerializer(_SubscriptionFieldsSerializer):
+class SubscriptionEditSerializer(AtLeastOne, _SubscriptionFieldsSerializer):
     """Give only what changes."""
 
     name = serializers.CharField(max_length=120, required=False)
     audience = serializers.ChoiceField(choices=Audience.choices, required=False)
     channel = serializers.ChoiceField(
-        choices=Channel.choices,
+        choices=ENDPOINT_CHANNEL_CHOICES,
         required=False,
         allow_blank=True,
-        help_text="Cannot change; accepted only when it is the same.",
+        help_text="Cannot change: accepted only when it is the subscription's own (else 400).",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -568,7 +576,9 @@ class DeadlineFilterSerializer(serializers.Serializer):
 
 
 class SnoozeSerializer(serializers.Serializer):
-    minutes = serializers.IntegerField(help_text="1 to 60.")
+    minutes = serializers.IntegerField(
+        min_value=1, max_value=MAX_SNOOZE_MINUTES, help_text=f"1 to {MAX_SNOOZE_MINUTES}."
+    )
     reason = serializers.CharField(max_length=300)
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from comms import fanout
@@ -40,11 +41,20 @@ def grace_minutes(playbook: Playbook | None) -> int:
     return playbook.escalation_grace_minutes if playbook else DEFAULT_GRACE_MINUTES
 
 
+def on_clock(incident: Incident, minutes: float) -> timedelta:
+    """Return `minutes` of the incident's own clock as a wall duration.
+
+    Drills run `clock_factor` times faster than the wall clock (a 30-minute
+    cadence at 60x falls due after 30 s); real incidents have factor 1.
+    """
+    return timedelta(minutes=minutes) / max(1, incident.clock_factor or 1)
+
+
 def _open(incident: Incident, audience: str, minutes: int, *, now: datetime, update: StatusUpdate | None,
           due_at: datetime | None = None) -> Deadline:
     return Deadline.objects.create(
         incident=incident, audience=audience, opened_at=now, cadence_minutes=minutes,
-        due_at=due_at or now + timedelta(minutes=minutes), opened_by=update,
+        due_at=due_at or now + on_clock(incident, minutes), opened_by=update,
     )
 
 
@@ -84,7 +94,7 @@ def plan_after_publish(update: StatusUpdate, audiences: list[str], *, now: datet
         return due_times
     for audience in audiences:
         minutes = cadence_minutes_for(playbook, audience, incident.severity)
-        due = now + timedelta(minutes=minutes)
+        due = now + on_clock(incident, minutes)
         if update.next_update_at and now < update.next_update_at < due:
             due = update.next_update_at
         _open(incident, audience, minutes, now=now, update=update, due_at=due)
@@ -110,7 +120,7 @@ def replan(incident: Incident, *, now: datetime) -> None:
             continue  # already missed, or the commander set the time by hand
         minutes = cadence_minutes_for(playbook, deadline.audience, incident.severity)
         deadline.cadence_minutes = minutes
-        deadline.due_at = max(deadline.opened_at + timedelta(minutes=minutes), now)
+        deadline.due_at = max(deadline.opened_at + on_clock(incident, minutes), now)
         deadline.save(update_fields=["cadence_minutes", "due_at"])
     open_initial_deadlines(incident, now=now)
 
@@ -139,7 +149,7 @@ def snooze(*, deadline: Deadline, by: AbstractBaseUser, minutes: int, reason: st
             raise Conflict("This deadline has already been escalated.")
         now = timezone.now()
         previous = deadline.due_at
-        deadline.due_at = max(deadline.due_at, now) + timedelta(minutes=minutes)
+        deadline.due_at = max(deadline.due_at, now) + on_clock(deadline.incident, minutes)
         deadline.snoozed_at, deadline.snoozed_by, deadline.snooze_reason = now, by, reason
         deadline.save(update_fields=["due_at", "snoozed_at", "snoozed_by", "snooze_reason"])
         append_entry(
@@ -191,7 +201,7 @@ def escalate(deadline_id: int, *, now: datetime) -> bool:
     with transaction.atomic():
         deadline = Deadline.objects.select_related("incident").get(pk=deadline_id)
         playbook = Playbook.for_incident(deadline.incident)
-        if deadline.due_at + timedelta(minutes=grace_minutes(playbook)) > now:
+        if deadline.due_at + on_clock(deadline.incident, grace_minutes(playbook)) > now:
             return False
         if not _claim(deadline_id, "escalated_at", now=now, reminded_at__isnull=False, escalated_at__isnull=True):
             return False
@@ -227,6 +237,9 @@ def run_due(*, now: datetime | None = None) -> dict[str, int]:
         for pk in Deadline.objects.open().filter(reminded_at__isnull=True, due_at__lte=now).values_list("pk", flat=True)
     )
     min_grace = timedelta(minutes=min([DEFAULT_GRACE_MINUTES, *Playbook.objects.values_list("escalation_grace_minutes", flat=True)]))
+    # A drill's grace runs on its faster clock: pre-filter with the fastest one open.
+    fastest = Incident.objects.open().filter(is_drill=True).aggregate(f=Max("clock_factor"))["f"] or 1
+    min_grace /= max(1, fastest)
     escalated = sum(
         escalate(pk, now=now)
         for pk in Deadline.objects.open()

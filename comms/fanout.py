@@ -8,7 +8,7 @@ is down at that moment nothing is lost: the sweeper re-drives pending rows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -99,6 +99,21 @@ def cadence_payload(kind: str, deadline: Deadline, message: str) -> dict[str, An
 # --- Who receives what -------------------------------------------------------------------
 
 
+def _never(incident: Incident) -> bool:
+    return False
+
+
+# Whether a drill keeps its messages off external channels (e-mail, Slack, webhooks,
+# Apprise): the drill's own choice at start. The learning app installs its answer at
+# start-up (learning.apps), since comms imports nothing from learning.
+external_suppressed: Callable[[Incident], bool] = _never
+
+
+def _allowed(incident: Incident, channel: str) -> bool:
+    """In-app always; external channels unless the incident is a drill that suppresses them."""
+    return channel == Channel.INAPP or not (incident.is_drill and external_suppressed(incident))
+
+
 def matching_subscriptions(
     incident: Incident, audience: str, *, candidates: Sequence[Subscription] | None = None
 ) -> list[Subscription]:
@@ -144,6 +159,8 @@ def write_update_deliveries(update: StatusUpdate, *, now: datetime) -> list[Deli
         for sub in matching_subscriptions(incident, rendition.audience):
             channels = _user_channels(sub) if sub.user_id else [(sub.channel, sub.target)]
             for channel, target in channels:
+                if not _allowed(incident, channel):
+                    continue
                 delivery = Delivery(
                     kind=Delivery.Kind.UPDATE, incident=incident, update=update, subscription=sub,
                     user=sub.user if sub.user_id else None, channel=channel, target=target,
@@ -159,16 +176,38 @@ def write_user_notices(
     *, kind: str, deadline: Deadline, users: Iterable[AbstractBaseUser], message: str, now: datetime
 ) -> list[Delivery]:
     """Write in-app (and e-mail) notices of a cadence reminder or escalation to people."""
+    return write_notices(
+        kind=kind, incident=deadline.incident, users=users, payload=cadence_payload(kind, deadline, message),
+        now=now, deadline=deadline, audience=deadline.audience,
+    )
+
+
+def write_notices(
+    *,
+    kind: str,
+    incident: Incident,
+    users: Iterable[AbstractBaseUser],
+    payload: dict[str, Any],
+    now: datetime,
+    deadline: Deadline | None = None,
+    audience: str = "",
+) -> list[Delivery]:
+    """Write one notice to people: in-app, plus e-mail for those with an address.
+
+    Generic on purpose: other apps (e.g. action-item reminders) pass their own
+    `kind` and `payload` (with "title" and "message" for the transports).
+    """
     rows = []
-    payload = cadence_payload(kind, deadline, message)
     for user in {u.pk: u for u in users}.values():
         channels = [(Channel.INAPP, "")] + ([(Channel.EMAIL, user.email)] if user.email else [])
         for channel, target in channels:
+            if not _allowed(incident, channel):
+                continue
             rows.append(
                 Delivery(
-                    kind=kind, incident=deadline.incident, deadline=deadline, user=user, channel=channel,
-                    target=target, audience=deadline.audience, payload=payload,
-                    is_drill=deadline.incident.is_drill, next_attempt_at=now, created_at=now,
+                    kind=kind, incident=incident, deadline=deadline, user=user, channel=channel,
+                    target=target, audience=audience, payload=payload,
+                    is_drill=incident.is_drill, next_attempt_at=now, created_at=now,
                 )
             )
     Delivery.objects.bulk_create(rows)

@@ -138,8 +138,12 @@ CELERY_TIMEZONE = "UTC"
 CADENCE_TICK_SECONDS = env_int("CADENCE_TICK_SECONDS", 2, minimum=1)
 DELIVERY_SWEEP_SECONDS = env_int("DELIVERY_SWEEP_SECONDS", 10, minimum=1)
 DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
+# Overdue action items: the owner is reminded when due, the incident commander after this grace.
+ACTION_ITEM_ESCALATION_HOURS = env_int("ACTION_ITEM_ESCALATION_HOURS", 24, minimum=1)
 # Alert intake: events per integration key per minute before 429.
 INTEGRATION_RATE_LIMIT_PER_MINUTE = env_int("INTEGRATION_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
+# Grafana HMAC signatures with a timestamp header: how far that timestamp may be from our clock.
+INTEGRATION_SIGNATURE_MAX_SKEW_SECONDS = env_int("INTEGRATION_SIGNATURE_MAX_SKEW_SECONDS", 300, minimum=1)
 CELERY_BEAT_SCHEDULE: dict = {
     "cadence-tick": {"task": "comms.tasks.cadence_tick_task", "schedule": float(CADENCE_TICK_SECONDS)},
     "delivery-sweep": {"task": "comms.tasks.sweep_deliveries_task", "schedule": float(DELIVERY_SWEEP_SECONDS)},
@@ -217,6 +221,26 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.require_bodies",
+    ],
+    # Enums whose field names other choice sets share (input subsets, integration payloads).
+    "ENUM_NAME_OVERRIDES": {
+        "PhaseEnum": "incidents.choices.Phase",
+        "KindEnum": "incidents.choices.EntryKind",
+        "SeverityEnum": "incidents.choices.Severity",
+        "ChannelEnum": "comms.models.Channel",
+        "EndpointChannelEnum": "api.serializers_comms.ENDPOINT_CHANNEL_CHOICES",
+        "AlertStatusEnum": "integrations.schema.ALERT_STATUS_CHOICES",
+        "PagerDutySeverityEnum": "integrations.schema.PD_SEVERITY_CHOICES",
+        "AudienceEnum": "incidents.choices.Audience",
+        "ReviewStatusEnum": "learning.models.Review.Status",
+        "ActionItemStatusEnum": "learning.models.ActionItem.Status",
+        "ActionItemCategoryEnum": "learning.models.ActionItem.Category",
+        "RootCauseEnum": "learning.models.RootCause",
+        "ReviewAudienceEnum": "api.serializers_reviews.AUDIENCE_CHOICES",
+    },
 }
 # Largest request body Django reads into memory (bulk metric points fit).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)

@@ -71,7 +71,7 @@ def revise_term(*, term: Term, by: AbstractBaseUser | None, note: str = "", **ch
         if "name" in changes and Term.objects.filter(name__iexact=changes["name"]).exclude(pk=term.pk).exists():
             raise Conflict(f"Another term is named {changes['name']!r}.", field="name")
         if all(getattr(term, k) == v for k, v in changes.items()):
-            raise DomainError("The revision changes nothing.", field="non_field_errors")
+            raise Conflict("The revision changes nothing.", field="non_field_errors")
         for key, value in changes.items():
             setattr(term, key, value)
         term.version += 1

@@ -99,6 +99,8 @@ class EntryKind(models.TextChoices):
     SIGN_OFF = "sign_off", "Regulator sign-off"
     ALERT = "alert", "Alert"
     IMPACT_CHANGE = "impact_change", "Impact change"
+    REVIEW = "review", "Post-incident review"
+    ACTION_ITEM = "action_item", "Action item"
 
 
 # Kinds a client may append directly; the others are written by the service

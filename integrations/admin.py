@@ -3,6 +3,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -10,14 +11,46 @@ from django.http import HttpRequest
 from integrations.models import AlertEvidence, IntegrationKey, key_digest
 
 
+class IntegrationKeyForm(forms.ModelForm):
+    """The Grafana signing secret is write-only: set, replaced or cleared, never shown back."""
+
+    new_signing_secret = forms.CharField(
+        required=False, min_length=16, max_length=200, strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        label="Set signing secret",
+        help_text="Grafana keys only: the secret of the contact point's HMAC signature (at least 16 characters). "
+                  "Leave blank to keep the current one.",
+    )
+    clear_signing_secret = forms.BooleanField(required=False, label="Remove the signing secret")
+
+    class Meta:
+        model = IntegrationKey
+        exclude = ["digest", "signing_secret"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("new_signing_secret") and data.get("clear_signing_secret"):
+            raise forms.ValidationError("Set a new signing secret or remove it, not both.")
+        if data.get("new_signing_secret"):
+            self.instance.signing_secret = data["new_signing_secret"]
+        elif data.get("clear_signing_secret"):
+            self.instance.signing_secret = ""
+        return data  # IntegrationKey.clean refuses a secret on a key that is not Grafana's
+
+
 @admin.register(IntegrationKey)
 class IntegrationKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "prefix", "default_model", "created_at", "last_used_at", "revoked_at"]
+    form = IntegrationKeyForm
+    list_display = ["name", "kind", "prefix", "default_model", "has_signing_secret", "created_at", "last_used_at",
+                    "revoked_at"]
     list_filter = ["kind", "revoked_at"]
     search_fields = ["name", "prefix"]
-    readonly_fields = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
-    exclude = ["digest"]
+    readonly_fields = ["prefix", "has_signing_secret", "created_by", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
+
+    @admin.display(boolean=True, description="Signing secret")
+    def has_signing_secret(self, obj: IntegrationKey) -> bool:
+        return obj.has_signing_secret
 
     def get_readonly_fields(self, request: HttpRequest, obj: IntegrationKey | None = None) -> list[str]:
         # The kind is the key's scope: fixed once issued.

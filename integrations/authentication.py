@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
-from integrations.models import IntegrationKey
+from integrations.models import DEFAULT_SIGNATURE_HEADER, IntegrationKey
 
 
 class IntegrationKeyAuthentication(authentication.BaseAuthentication):
@@ -46,6 +50,41 @@ class GrafanaKeyAuthentication(IntegrationKeyAuthentication):
 
 class MetricsKeyAuthentication(IntegrationKeyAuthentication):
     kind = IntegrationKey.Kind.METRICS
+
+
+def verify_signature(request: Request, key: IntegrationKey) -> None:
+    """Check Grafana's HMAC signature when the key has a signing secret; raise 401 if it is missing or wrong.
+
+    Grafana (webhook contact point, `hmacConfig`) sends the lowercase hex
+    HMAC-SHA256 of the body, keyed with the secret's UTF-8 bytes, in
+    `hmacConfig.header`. With `hmacConfig.timestampHeader` set it sends the
+    Unix time in seconds in that header and signs `"<timestamp>:<body>"`
+    instead; the timestamp must then be within
+    INTEGRATION_SIGNATURE_MAX_SKEW_SECONDS of our clock (a bounded replay window).
+    """
+    if not key.signing_secret:
+        return
+    header = key.signature_header or DEFAULT_SIGNATURE_HEADER
+    signature = request.headers.get(header, "").strip()
+    if not signature:
+        raise exceptions.AuthenticationFailed(f"{header} is missing: this key only accepts signed bodies.")
+    message = request.body
+    if key.timestamp_header:
+        stamp = request.headers.get(key.timestamp_header, "").strip()
+        if not stamp:
+            raise exceptions.AuthenticationFailed(f"{key.timestamp_header} is missing: this key signs with a timestamp.")
+        if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
+            raise exceptions.AuthenticationFailed(f"{key.timestamp_header} must be a Unix time in seconds.")
+        skew = abs(timezone.now().timestamp() - int(stamp))
+        limit = settings.INTEGRATION_SIGNATURE_MAX_SKEW_SECONDS
+        if skew > limit:
+            raise exceptions.AuthenticationFailed(
+                f"{key.timestamp_header} is {int(skew)} s away from our clock (at most {limit} s): replayed or clock skew."
+            )
+        message = stamp.encode() + b":" + message
+    expected = hmac.new(key.signing_secret.encode(), message, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected.encode(), signature.lower().encode("utf-8", "replace")):
+        raise exceptions.AuthenticationFailed(f"{header} does not match the body signed with this key's secret.")
 
 
 def integration_key(request: Request, kind: str) -> IntegrationKey | None:

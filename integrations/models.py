@@ -1,4 +1,7 @@
-"""Integration keys: how monitoring tools authenticate, scoped to one kind, stored hashed."""
+"""Integration keys: how monitoring tools authenticate, scoped to one kind, stored hashed.
+
+A Grafana key may also hold a signing secret shared with Grafana (kept as is: see `signing_secret`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -14,6 +19,10 @@ from incidents.models import Incident, MonitoredModel
 
 def key_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+DEFAULT_SIGNATURE_HEADER = "X-Grafana-Alerting-Signature"  # Grafana's default for a webhook's hmacConfig.header
+header_name = RegexValidator(r"^[A-Za-z0-9-]{1,100}$", "Must be an HTTP header name (letters, digits, hyphens).")
 
 
 class IntegrationKey(models.Model):
@@ -38,6 +47,22 @@ class IntegrationKey(models.Model):
     resolve_reaches_recovered = models.BooleanField(
         default=True, help_text="A resolved alert group records the 'recovered' milestone."
     )
+    # Grafana's optional HMAC signature (webhook contact point, hmacConfig). A secret shared with
+    # Grafana, not one we issue: it has to be kept as it is to recompute the signature, so it
+    # cannot be hashed like the key. Set in the admin (write-only) or by the command.
+    signing_secret = models.CharField(
+        max_length=200, blank=True,
+        help_text="Grafana keys: HMAC-SHA256 secret; when set, unsigned or wrongly signed bodies get 401.",
+    )
+    signature_header = models.CharField(
+        max_length=100, blank=True, default=DEFAULT_SIGNATURE_HEADER, validators=[header_name],
+        help_text="Header carrying the hex signature (Grafana's hmacConfig.header).",
+    )
+    timestamp_header = models.CharField(
+        max_length=100, blank=True, validators=[header_name],
+        help_text="Header carrying the Unix timestamp Grafana signs with the body (hmacConfig.timestampHeader); "
+                  "blank: Grafana signs the body alone.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -52,6 +77,14 @@ class IntegrationKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def has_signing_secret(self) -> bool:
+        return bool(self.signing_secret)
+
+    def clean(self) -> None:
+        if self.signing_secret and self.kind != self.Kind.GRAFANA:
+            raise ValidationError("Only Grafana keys verify a signature: remove the signing secret or use kind grafana.")
 
     @classmethod
     def issue(cls, *, name: str, kind: str, created_by=None, **fields) -> tuple[IntegrationKey, str]:  # type: ignore[no-untyped-def]

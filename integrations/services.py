@@ -97,6 +97,7 @@ def ingest_alert_group(
     summary: str,
     title: str = "",
     note: str = "",
+    route_labels: dict[str, str] | None = None,
 ) -> IngestResult:
     """Open, update or recover the incident of one alert group.
 
@@ -106,10 +107,16 @@ def ingest_alert_group(
        constraint; the loser updates the winner's incident.
     2. Resolved: log the resolution on the open incident and, if the key
        says so, reach "recovered".
+
+    `route_labels` (sent by some Alertmanager-compatible senders) are kept
+    on the log entry; grouping stays by `group_key`, which already names the
+    route and the group's labels (every group of a route shares its route
+    labels, so they cannot tell two groups apart).
     """
     dedup_key = dedup_key_for(source, group_key)
     if status == "resolved":
-        return _resolve(key=key, source=source, group_key=group_key, dedup_key=dedup_key, alerts=alerts, note=note)
+        return _resolve(key=key, source=source, group_key=group_key, dedup_key=dedup_key, alerts=alerts, note=note,
+                        route_labels=route_labels)
     firing = [a for a in alerts if a.status != "resolved"] or alerts
     severity = min((severity_for(key, a.labels) for a in firing), default=DEFAULT_SEVERITY)
     incident = open_incident_for(dedup_key)
@@ -117,7 +124,8 @@ def ingest_alert_group(
         try:
             with transaction.atomic():
                 incident = _open(key=key, source=source, group_key=group_key, dedup_key=dedup_key,
-                                 alerts=alerts, summary=summary, title=title, severity=severity, note=note)
+                                 alerts=alerts, summary=summary, title=title, severity=severity, note=note,
+                                 route_labels=route_labels)
             return IngestResult(incident, opened=True)
         except (Conflict, IntegrityError):
             incident = open_incident_for(dedup_key)
@@ -125,7 +133,7 @@ def ingest_alert_group(
                 raise
     with transaction.atomic():
         _record(key=key, source=source, group_key=group_key, incident=incident, alerts=alerts,
-                summary=note or f"{len(alerts)} alert(s) {status} again: {summary}"[:300])
+                summary=note or f"{len(alerts)} alert(s) {status} again: {summary}"[:300], route_labels=route_labels)
         if severity < incident.severity:
             incident = workflows.change_severity(
                 incident=incident, severity=severity, by=None,
@@ -135,7 +143,8 @@ def ingest_alert_group(
 
 
 def _open(*, key: IntegrationKey, source: str, group_key: str, dedup_key: str, alerts: list[AlertIn],
-          summary: str, title: str, severity: int, note: str = "") -> Incident:
+          summary: str, title: str, severity: int, note: str = "",
+          route_labels: dict[str, str] | None = None) -> Incident:
     model = model_for(key, alerts)
     starts = [a.starts_at for a in alerts if a.starts_at is not None]
     now = timezone.now()
@@ -153,18 +162,18 @@ def _open(*, key: IntegrationKey, source: str, group_key: str, dedup_key: str, a
         detection_indicator=f"{source}: {summary or group_key}"[:300],
     )
     _record(key=key, source=source, group_key=group_key, incident=incident, alerts=alerts,
-            summary=note or f"{len(alerts)} alert(s) firing: {summary}"[:300])
+            summary=note or f"{len(alerts)} alert(s) firing: {summary}"[:300], route_labels=route_labels)
     return incident
 
 
 def _resolve(*, key: IntegrationKey, source: str, group_key: str, dedup_key: str, alerts: list[AlertIn],
-             note: str) -> IngestResult:
+             note: str, route_labels: dict[str, str] | None = None) -> IngestResult:
     incident = open_incident_for(dedup_key)
     if incident is None:
         return IngestResult(None)  # nothing open for this group: nothing to resolve
     with transaction.atomic():
         _record(key=key, source=source, group_key=group_key, incident=incident, alerts=alerts,
-                summary=note or f"All alerts of group {group_key[:80]} resolved")
+                summary=note or f"All alerts of group {group_key[:80]} resolved", route_labels=route_labels)
         if key.resolve_reaches_recovered and Phase.order(incident.phase) < Phase.order(Phase.RECOVERED):
             workflows.reach_milestone(
                 incident=incident, phase=Phase.RECOVERED, by=None,
@@ -180,7 +189,7 @@ def _bounded(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _record(*, key: IntegrationKey, source: str, group_key: str, incident: Incident, alerts: list[AlertIn],
-            summary: str) -> None:
+            summary: str, route_labels: dict[str, str] | None = None) -> None:
     """Keep every alert as evidence and log one "alert" entry for the delivery."""
     now = timezone.now()
     AlertEvidence.objects.bulk_create(
@@ -206,7 +215,7 @@ def _record(*, key: IntegrationKey, source: str, group_key: str, incident: Incid
                  "ends_at": a.ends_at.isoformat() if a.ends_at else None}
                 for a in alerts[:50]
             ],
-        },
+        } | ({"route_labels": route_labels} if route_labels else {}),
     )
 
 

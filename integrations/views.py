@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -21,8 +20,14 @@ from rest_framework.views import APIView
 
 from api.schema import ErrorSerializer
 
+from integrations import schema as body_schema
 from integrations import services
-from integrations.authentication import AlertmanagerKeyAuthentication, GrafanaKeyAuthentication, HasIntegrationKey
+from integrations.authentication import (
+    AlertmanagerKeyAuthentication,
+    GrafanaKeyAuthentication,
+    HasIntegrationKey,
+    verify_signature,
+)
 from integrations.models import IntegrationKey
 from integrations.services import AlertIn
 
@@ -43,6 +48,12 @@ def rate_limit_wait(key: IntegrationKey) -> int | None:
     return max(1, 60 - int(now % 60)) if count > limit else None
 
 
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The body is larger than 512 KB."
+    default_code = "too_large"
+
+
 def body_too_large(request: Request) -> bool:
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -61,10 +72,32 @@ def _invalid(name: str, message: str) -> exceptions.ValidationError:
 def _time(value: Any, name: str) -> datetime | None:
     if value in (None, ""):
         return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    parsed = _parse_time(value)
     if parsed is None or parsed.tzinfo is None:
         raise _invalid(name, "must be an RFC 3339 timestamp with a time zone.")
-    return None if parsed.year <= 1 else parsed  # Go's zero time: "not ended yet"
+    if parsed.year <= 1:
+        return None  # Go's zero time: "not ended yet"
+    # Store UTC: RFC 3339 allows offsets (up to ±23:59) that PostgreSQL refuses beyond ±15:59.
+    utc = _as_utc(parsed)
+    if utc is None:
+        raise _invalid(name, "is out of range.")
+    return utc
+
+
+def _parse_time(value: Any) -> datetime | None:
+    """Parse an ISO 8601 string; None for anything else, including impossible dates (Feb 30)."""
+    try:
+        return parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _as_utc(value: datetime) -> datetime | None:
+    """Return `value` in UTC, or None when that falls outside the years 1-9999."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _str_map(value: Any, name: str) -> dict[str, str]:
@@ -110,6 +143,7 @@ def parse_alert_group(data: Any, *, version: str, source: str) -> dict[str, Any]
             )
         )
     common_labels = _str_map(data.get("commonLabels"), "commonLabels")
+    route_labels = _str_map(data.get("routeLabels"), "routeLabels")
     common_annotations = _str_map(data.get("commonAnnotations"), "commonAnnotations")
     first = alerts[0].annotations
     summary = (
@@ -120,11 +154,18 @@ def parse_alert_group(data: Any, *, version: str, source: str) -> dict[str, Any]
     title = data.get("title") if source == "grafana" and isinstance(data.get("title"), str) else ""
     title = title or (f"{alertname}: {summary}" if alertname and summary else alertname or summary)
     truncated = data.get("truncatedAlerts") or 0
+    if isinstance(truncated, float) and truncated.is_integer():
+        truncated = int(truncated)  # JSON does not tell 17 from 17.0
+    if not isinstance(truncated, int) or isinstance(truncated, bool) or truncated < 0:
+        raise _invalid("truncatedAlerts", "must be a whole number of at least 0.")
+    reason = data.get("notification_reason")
+    if reason is not None and not isinstance(reason, str):
+        raise _invalid("notification_reason", "must be a string.")
     notes = []
-    if isinstance(truncated, int) and truncated > 0:
+    if truncated > 0:
         notes.append(f"{truncated} more alert(s) truncated by the sender")
-    if isinstance(data.get("notification_reason"), str):
-        notes.append(f"reason: {data['notification_reason']}")
+    if reason:
+        notes.append(f"reason: {reason[:40]}")
     firing = sum(a.status == "firing" for a in alerts)
     note = f"{len(alerts)} alert(s) {status_} ({firing} firing)" + "".join(f"; {n}" for n in notes)
     if summary:
@@ -132,6 +173,7 @@ def parse_alert_group(data: Any, *, version: str, source: str) -> dict[str, Any]
     return {
         "group_key": group_key, "status": status_, "alerts": alerts,
         "summary": str(summary)[:2000], "title": str(title)[:200], "note": note[:300],
+        "route_labels": route_labels,
     }
 
 
@@ -144,14 +186,16 @@ class AlertGroupView(APIView):
 
     @extend_schema(
         tags=["integrations"],
-        request=OpenApiTypes.OBJECT,
-        responses={202: OpenApiTypes.OBJECT, 400: ErrorSerializer, 401: ErrorSerializer, 429: ErrorSerializer},
+        request={"application/json": body_schema.AlertGroupSerializer},
+        responses={202: body_schema.AlertGroupAcceptedSerializer, 400: ErrorSerializer, 401: ErrorSerializer,
+                   413: ErrorSerializer, 429: ErrorSerializer},
     )
     def post(self, request: Request) -> Response:
         """Record one alert group notification (Alertmanager v4 / Grafana webhook payload)."""
         key: IntegrationKey = request.auth
         if body_too_large(request):
-            raise exceptions.ValidationError({"non_field_errors": ["The body is larger than 512 KB."]})
+            raise BodyTooLarge()
+        verify_signature(request, key)  # a no-op unless the (Grafana) key has a signing secret
         if (wait := rate_limit_wait(key)) is not None:
             raise exceptions.Throttled(wait=wait)
         group = parse_alert_group(request.data, version=self.version, source=self.source)
@@ -169,6 +213,7 @@ class AlertmanagerView(AlertGroupView):
     version = "4"
 
 
+@extend_schema_view(post=extend_schema(request={"application/json": body_schema.GrafanaAlertGroupSerializer}))
 class GrafanaView(AlertGroupView):
     authentication_classes = [GrafanaKeyAuthentication]
     source = "grafana"
@@ -213,7 +258,7 @@ def parse_pd_event(event: Any) -> tuple[list[str], dict[str, Any]]:
         if payload.get("severity") not in PD_SEVERITIES:
             errors.append("'payload.severity' must be one of critical, error, warning, info")
         if payload.get("timestamp") is not None and (
-            not isinstance(payload["timestamp"], str) or parse_datetime(payload["timestamp"]) is None
+            _parse_time(payload["timestamp"]) is None
         ):
             errors.append("'payload.timestamp' must be an ISO 8601 timestamp")
     return errors, {"action": action, "dedup_key": dedup_key, "payload": payload if isinstance(payload, dict) else {}}
@@ -229,8 +274,9 @@ class PagerDutyEnqueueView(APIView):
     @extend_schema(
         tags=["integrations"],
         auth=[],
-        request=OpenApiTypes.OBJECT,
-        responses={202: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 413: OpenApiTypes.OBJECT, 429: OpenApiTypes.OBJECT},
+        request={"application/json": body_schema.PAGERDUTY_EVENT},
+        responses={202: body_schema.PagerDutyAcceptedSerializer, 400: body_schema.PagerDutyErrorSerializer,
+                   413: body_schema.PagerDutyErrorSerializer, 429: body_schema.PagerDutyErrorSerializer},
     )
     def post(self, request: Request) -> Response:
         """Accept a PagerDuty Events API v2 event; answers in PagerDuty's shapes."""
@@ -266,10 +312,10 @@ class PagerDutyEnqueueView(APIView):
         if isinstance(details, dict) and isinstance(details.get("model"), str):
             labels["model"] = details["model"]
         summary = str(payload.get("summary", ""))
-        timestamp = parse_datetime(payload["timestamp"]) if isinstance(payload.get("timestamp"), str) else None
+        timestamp = _parse_time(payload.get("timestamp"))
         alert = AlertIn(
             status=action, labels=labels, annotations={"summary": summary} if summary else {},
-            starts_at=timestamp if timestamp and timestamp.tzinfo else None, fingerprint=dedup_key[:200],
+            starts_at=_as_utc(timestamp) if timestamp and timestamp.tzinfo else None, fingerprint=dedup_key[:200],
             raw=payload,
         )
         if action == "acknowledge":

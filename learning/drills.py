@@ -1,10 +1,509 @@
-"""Drills: scenario library, replay on an accelerated clock, debrief. Owned by the drills work."""
+"""Drills: the scenario library, the replay on an accelerated clock, and the end of a drill.
+
+A scenario is a JSON file in learning/scenarios/ (format: docs/drills.md).
+Starting a drill declares a drill incident whose `clock_factor` is the
+chosen acceleration and writes one DrillStep row per metric point,
+stakeholder event and the end, due at started_at + offset / factor. The
+learning tick (`run_due`) claims due steps with a conditional UPDATE and
+applies them; the END step finishes the drill and computes its debrief.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from comms import cadence, fanout, workflows
+from comms.models import Channel, Delivery
+from incidents import permissions
+from incidents import services as incident_services
+from incidents.choices import OPEN_PHASES, DecisionType, EntryKind, ExposureLevel, Phase, Role, Severity
+from incidents.errors import Conflict, DomainError, NotPermitted
+from incidents.log import append_entry
+from incidents.models import Incident, MetricPoint, MonitoredModel, RoleAssignment
+from learning.models import Drill, DrillStep
+
+log = logging.getLogger(__name__)
+
+SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+MIN_FACTOR = 1
+MAX_FACTOR = 600
+DRILL_PREFIX = "[DRILL] "
+EVENT_KINDS = ("decision_request", "question", "note")
+MILESTONE_PHASES = (Phase.CONTAINED, Phase.ROOT_CAUSE_IDENTIFIED, Phase.RECOVERED)
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+# --- The scenario library ----------------------------------------------------------------
+
+
+class ScenarioError(ValueError):
+    """A scenario file that does not follow the format; the message names the file and the field."""
+
+    def __init__(self, filename: str, field: str, problem: str) -> None:
+        super().__init__(f"{filename}: {field}: {problem}")
+        self.filename, self.field, self.problem = filename, field, problem
+
+
+@dataclass(frozen=True)
+class Scenario:
+    slug: str
+    title: str
+    version: str
+    description: str
+    digest: str  # SHA-256 of the file's bytes
+    data: dict[str, Any]  # the validated file content
+
+    @property
+    def duration_minutes(self) -> float:
+        return self.data["duration_minutes"]
+
+    @property
+    def targets(self) -> dict[str, float]:
+        return self.data["targets"]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def validate(data: Any, filename: str) -> dict[str, Any]:
+    """Check a scenario's content; raise ScenarioError naming the first bad field."""
+
+    def fail(field: str, problem: str) -> None:
+        raise ScenarioError(filename, field, problem)
+
+    def text(obj: dict, key: str, where: str, *, required: bool = True) -> None:
+        value = obj.get(key)
+        if value is None and not required:
+            return
+        if not isinstance(value, str) or not value.strip():
+            fail(f"{where}{key}", "a non-empty string is required")
+
+    if not isinstance(data, dict):
+        fail("(top level)", "a JSON object is required")
+    for key in ("slug", "title", "version", "description"):
+        text(data, key, "")
+    if not SLUG_RE.match(data["slug"]) or len(data["slug"]) > 80:
+        fail("slug", "lower-case letters, digits and hyphens, at most 80 characters")
+    if Path(filename).stem != data["slug"]:
+        fail("slug", f"must match the file name ({Path(filename).stem!r})")
+    model = data.get("model")
+    if not isinstance(model, dict):
+        fail("model", "an object with slug, name, team, business_function and risk_tier is required")
+    for key in ("slug", "name", "team", "business_function"):
+        text(model, key, "model.")
+    if model.get("risk_tier") not in (1, 2, 3) or isinstance(model.get("risk_tier"), bool):
+        fail("model.risk_tier", "1, 2 or 3")
+    if data.get("severity") not in Severity.values or isinstance(data.get("severity"), bool):
+        fail("severity", "1, 2, 3 or 4")
+    duration = data.get("duration_minutes")
+    if not _number(duration) or not 0 < duration <= 24 * 60:
+        fail("duration_minutes", "a number of drill minutes, more than 0 and at most 1440")
+    incident = data.setdefault("incident", {})
+    if not isinstance(incident, dict):
+        fail("incident", "an object")
+    for key in ("scope", "summary"):
+        text(incident, key, "incident.", required=False)
+    if "customers_affected" in incident and (
+        not isinstance(incident["customers_affected"], int) or isinstance(incident["customers_affected"], bool)
+        or incident["customers_affected"] < 0
+    ):
+        fail("incident.customers_affected", "a whole number ≥ 0")
+    if "revenue_at_risk_per_hour" in incident:
+        try:
+            if Decimal(str(incident["revenue_at_risk_per_hour"])) < 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            fail("incident.revenue_at_risk_per_hour", "a decimal number ≥ 0")
+    if incident.get("regulatory_exposure", ExposureLevel.NONE) not in ExposureLevel.values:
+        fail("incident.regulatory_exposure", "none, low, medium or high")
+
+    traces = data.get("traces")
+    if not isinstance(traces, list) or not traces:
+        fail("traces", "a non-empty list of metric traces")
+    for i, trace in enumerate(traces):
+        where = f"traces[{i}]"
+        if not isinstance(trace, dict):
+            fail(where, "an object with metric and points")
+        text(trace, "metric", f"{where}.")
+        points = trace.get("points")
+        if not isinstance(points, list) or not points:
+            fail(f"{where}.points", "a non-empty list of [minute, value] pairs")
+        for j, point in enumerate(points):
+            if not (isinstance(point, list) and len(point) == 2 and all(_number(x) for x in point)):
+                fail(f"{where}.points[{j}]", "a [minute, value] pair of numbers")
+            if not 0 <= point[0] <= duration:
+                fail(f"{where}.points[{j}]", "the minute must lie within 0 and duration_minutes")
+
+    events = data.get("events")
+    if not isinstance(events, list):
+        fail("events", "a list of stakeholder events")
+    for i, event in enumerate(events):
+        where = f"events[{i}]"
+        if not isinstance(event, dict):
+            fail(where, "an object")
+        if not _number(event.get("at_minutes")) or not 0 <= event["at_minutes"] <= duration:
+            fail(f"{where}.at_minutes", "a number of drill minutes within 0 and duration_minutes")
+        if event.get("kind") not in EVENT_KINDS:
+            fail(f"{where}.kind", f"one of {', '.join(EVENT_KINDS)}")
+        text(event, "from", f"{where}.")
+        text(event, "text", f"{where}.")
+        if event["kind"] == "decision_request" and event.get("decision_type") not in DecisionType.values:
+            fail(f"{where}.decision_type", f"one of {', '.join(DecisionType.values)}")
+
+    milestones = data.get("milestones")
+    if not isinstance(milestones, list):
+        fail("milestones", "a list of expected milestones")
+    for i, milestone in enumerate(milestones):
+        where = f"milestones[{i}]"
+        if not isinstance(milestone, dict) or milestone.get("phase") not in MILESTONE_PHASES:
+            fail(f"{where}.phase", f"one of {', '.join(MILESTONE_PHASES)}")
+        if not _number(milestone.get("target_minutes")) or milestone["target_minutes"] <= 0:
+            fail(f"{where}.target_minutes", "a number of drill minutes > 0")
+
+    targets = data.get("targets")
+    if not isinstance(targets, dict):
+        fail("targets", "an object")
+    for key in ("time_to_containment_minutes", "time_to_decision_minutes"):
+        if not _number(targets.get(key)) or targets[key] <= 0:
+            fail(f"targets.{key}", "a number of drill minutes > 0")
+    kept = targets.get("cadence_kept_percent")
+    if not _number(kept) or not 0 <= kept <= 100:
+        fail("targets.cadence_kept_percent", "a number from 0 to 100")
+    return data
+
+
+def load_file(path: Path) -> Scenario:
+    raw = path.read_bytes()
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ScenarioError(path.name, "(file)", f"not valid JSON: {exc}") from exc
+    data = validate(data, path.name)
+    return Scenario(
+        slug=data["slug"], title=data["title"], version=str(data["version"]), description=data["description"],
+        digest=hashlib.sha256(raw).hexdigest(), data=data,
+    )
+
+
+@lru_cache(maxsize=4)
+def _library(directory: str, stamp: tuple[tuple[str, float], ...]) -> dict[str, Scenario]:
+    return {s.slug: s for s in (load_file(Path(directory) / name) for name, _ in stamp)}
+
+
+def scenarios(directory: Path | None = None) -> dict[str, Scenario]:
+    """Return the library, slug -> Scenario, sorted by title; re-read when a file changes."""
+    directory = directory or SCENARIO_DIR
+    files = sorted(directory.glob("*.json"))
+    library = _library(str(directory), tuple((p.name, p.stat().st_mtime) for p in files))
+    return dict(sorted(library.items(), key=lambda item: item[1].title))
+
+
+def get_scenario(slug: str) -> Scenario:
+    found = scenarios().get(slug) if isinstance(slug, str) else None
+    if found is None:
+        raise DomainError(f"Unknown scenario {slug!r}; choose one of {', '.join(scenarios())}.", field="scenario")
+    return found
+
+
+# --- Starting ------------------------------------------------------------------------------
+
+
+def check_factor(factor: Any) -> int:
+    if isinstance(factor, bool) or not isinstance(factor, int) or not MIN_FACTOR <= factor <= MAX_FACTOR:
+        raise DomainError(
+            f"clock_factor must be a whole number from {MIN_FACTOR} to {MAX_FACTOR} (drill minutes per wall minute).",
+            field="clock_factor",
+        )
+    return factor
+
+
+def _model_for(spec: dict[str, Any]) -> MonitoredModel:
+    """Reuse the watched model of that slug (the demo's, say); create it if missing."""
+    fields = {k: spec[k] for k in ("name", "team", "business_function", "risk_tier")}
+    model, _ = MonitoredModel.objects.get_or_create(slug=spec["slug"], defaults=fields)
+    return model
+
+
+def _steps(scenario: Scenario) -> list[tuple[str, float, dict[str, Any]]]:
+    """Return (kind, drill-minute offset, data) for every step, in replay order."""
+    data = scenario.data
+    steps: list[tuple[str, float, dict[str, Any]]] = []
+    for trace in data["traces"]:
+        for minute, value in trace["points"]:
+            steps.append((DrillStep.Kind.METRIC, minute, {"metric": trace["metric"], "value": value}))
+    for event in data["events"]:
+        steps.append((DrillStep.Kind.EVENT, event["at_minutes"], dict(event)))
+    steps.sort(key=lambda s: (s[1], s[0] != DrillStep.Kind.METRIC))  # stable: metrics first at one instant
+    steps.append((DrillStep.Kind.END, data["duration_minutes"], {}))
+    return steps
+
+
+def wall_delta(drill_minutes: float, factor: int) -> timedelta:
+    """Return the wall-clock duration of `drill_minutes` at `factor`."""
+    return timedelta(minutes=drill_minutes) / max(1, factor)
+
+
+def start_drill(
+    *, by: AbstractBaseUser, scenario: str, clock_factor: int, suppress_external: bool = False
+) -> Drill:
+    """Declare the drill incident, with its clock factor, and schedule the replay.
+
+    1. Only commander-eligible users start drills; the starter commands it.
+    2. In one transaction: the incident (is_drill, "[DRILL]" title, the
+       factor set before the first deadlines open, so the cadence runs on the
+       drill clock), a log note naming the scenario, its version and digest,
+       the Drill row and one DrillStep per metric point, event and the end.
+    """
+    if not permissions.is_commander_eligible(by):
+        raise NotPermitted("Only commander-eligible users may start drills.")
+    found = get_scenario(scenario)
+    factor = check_factor(clock_factor)
+    data = found.data
+    spec = data["incident"]
+    with transaction.atomic():
+        model = _model_for(data["model"])
+        incident = incident_services.declare_incident(
+            by=by, title=(DRILL_PREFIX + found.title)[:200], severity=data["severity"], is_drill=True,
+            scope=spec.get("scope", ""), summary=spec.get("summary", ""), models=[(model, "")],
+            customers_affected=spec.get("customers_affected", 0),
+            revenue_at_risk_per_hour=spec.get("revenue_at_risk_per_hour", 0),
+            regulatory_exposure=spec.get("regulatory_exposure", ExposureLevel.NONE),
+            detection_indicator=f"Drill scenario {found.slug} v{found.version}",
+        )
+        incident.clock_factor = factor
+        incident.save(update_fields=["clock_factor", "updated_at"])
+        cadence.open_initial_deadlines(incident, now=incident.declared_at)
+        started = incident.declared_at
+        drill = Drill.objects.create(
+            incident=incident, scenario=found.slug, scenario_title=found.title, scenario_digest=found.digest,
+            scenario_data=data, clock_factor=factor, suppress_external=bool(suppress_external),
+            started_at=started, started_by=by,
+        )
+        DrillStep.objects.bulk_create(
+            DrillStep(drill=drill, index=i, kind=kind, offset_seconds=minutes * 60,
+                      due_at=started + wall_delta(minutes, factor), data=step)
+            for i, (kind, minutes, step) in enumerate(_steps(found))
+        )
+        append_entry(
+            incident=incident, kind=EntryKind.NOTE, actor=by,
+            summary=f"Drill started: scenario {found.slug} v{found.version} at {factor}× "
+                    f"({found.duration_minutes:g} drill minutes in {found.duration_minutes / factor:.1f} wall minutes)"
+                    + ("; external notifications suppressed" if suppress_external else ""),
+            data={"drill": drill.pk, "scenario": found.slug, "version": found.version, "digest": found.digest,
+                  "clock_factor": factor, "suppress_external": bool(suppress_external)},
+        )
+    return drill
+
+
+def suppresses_external(incident: Incident) -> bool:
+    """Return whether this drill incident's notifications stay off external channels (cached on it)."""
+    cached = getattr(incident, "_drill_suppresses_external", None)
+    if cached is None:
+        cached = Drill.objects.filter(incident_id=incident.pk, suppress_external=True).exists()
+        incident._drill_suppresses_external = cached
+    return cached
+
+
+# --- The replay ------------------------------------------------------------------------------
+
+
+def drill_now(drill: Drill, now: datetime) -> timedelta:
+    """Return the drill clock at wall time `now`: time since the start × factor (frozen once finished)."""
+    end = min(now, drill.finished_at) if drill.finished_at else now
+    return max(end - drill.started_at, timedelta(0)) * drill.clock_factor
 
 
 def run_due(*, now: datetime) -> int:
-    """Apply the drill replay steps that are due. Returns steps applied."""
-    return 0
+    """Apply the replay steps that are due (of running drills); return how many this call applied.
+
+    Each step is claimed by a conditional UPDATE (applied_at IS NULL -> now)
+    in its own transaction with its effect, so two workers never apply one
+    step twice, and a failure rolls the claim back for the next tick. A drill
+    whose incident was resolved from its console ends first (its remaining
+    steps are skipped).
+    """
+    # A drill whose incident the commander resolved from its console ends first, with its debrief.
+    closed = Drill.objects.filter(status=Drill.Status.RUNNING).exclude(incident__phase__in=OPEN_PHASES)
+    for pk in closed.values_list("pk", flat=True):
+        try:
+            finish_drill(drill_id=pk, by=None, status=Drill.Status.COMPLETED, now=now)
+        except Conflict:
+            pass  # finished meanwhile
+        except Exception:  # noqa: BLE001 - retried at the next tick; the other drills go on
+            log.exception("Drill %s could not be finished", pk)
+    due = list(
+        DrillStep.objects.filter(applied_at__isnull=True, due_at__lte=now, drill__status=Drill.Status.RUNNING)
+        .order_by("due_at", "drill_id", "index")
+        .values_list("pk", flat=True)
+    )
+    applied = 0
+    for pk in due:
+        try:
+            applied += apply_step(pk, now=now)
+        except Exception:  # noqa: BLE001 - one bad step must not stop the others; it stays due
+            log.exception("Drill step %s failed; it stays due", pk)
+    return applied
+
+
+def apply_step(step_id: int, *, now: datetime) -> bool:
+    """Claim one step and apply it; False if another worker had it (or its drill ended)."""
+    with transaction.atomic():
+        # Conditions on this table only: a condition through the drill join becomes an
+        # "id IN (subquery)" that PostgreSQL does not re-check after waiting for a
+        # concurrent claim, and both workers would win.
+        if not Drill.objects.filter(steps__pk=step_id, status=Drill.Status.RUNNING).exists():
+            return False
+        if DrillStep.objects.filter(pk=step_id, applied_at__isnull=True).update(applied_at=now) != 1:
+            return False
+        step = DrillStep.objects.select_related("drill__incident").get(pk=step_id)
+        drill = step.drill
+        if step.kind == DrillStep.Kind.METRIC:
+            _apply_metric(drill, step)
+        elif step.kind == DrillStep.Kind.EVENT:
+            _apply_event(drill, step, now=now)
+        else:
+            try:
+                finish_drill(drill_id=drill.pk, by=None, status=Drill.Status.COMPLETED, now=now)
+            except Conflict:
+                pass  # the commander ended it at the same moment
+    return True
+
+
+def _apply_metric(drill: Drill, step: DrillStep) -> None:
+    """Write the point at its due time (not the tick's), flagged as drill data."""
+    model = drill.incident.affected_models.get(slug=drill.scenario_data["model"]["slug"])
+    try:
+        with transaction.atomic():
+            MetricPoint.objects.create(model=model, metric=step.data["metric"], timestamp=step.due_at,
+                                       value=step.data["value"], is_drill=True)
+    except IntegrityError:
+        log.info("Drill %s: a drill point of %s at %s exists already", drill.pk, step.data["metric"], step.due_at)
+
+
+def _label(event: dict[str, Any]) -> str:
+    return f"drill: {event['from']}"
+
+
+def _apply_event(drill: Drill, step: DrillStep, *, now: datetime) -> None:
+    """Log the stakeholder's event (a decision request is one the log tracks) and tell the commander."""
+    incident, event = drill.incident, step.data
+    if not incident.is_open:
+        return  # the commander closed the drill incident early: nobody left to ask
+    if event["kind"] == "decision_request":
+        label = DecisionType(event["decision_type"]).label.lower()
+        entry = append_entry(
+            incident=incident, kind=EntryKind.DECISION_REQUEST, actor_label=_label(event),
+            summary=f"Decision needed ({label}): {event['text']}",
+            data={"decision_type": event["decision_type"], "question": event["text"], "needed_by": None,
+                  "drill_step": step.index},
+        )
+    else:
+        entry = append_entry(
+            incident=incident, kind=EntryKind.NOTE, actor_label=_label(event),
+            summary=f"{event['from'].capitalize()}: {event['text']}",
+            data={"drill_event": event["kind"], "from": event["from"], "drill_step": step.index},
+        )
+    commanders = [a.user for a in RoleAssignment.objects.active().filter(
+        incident=incident, role=Role.COMMANDER).select_related("user")]
+    payload = {
+        "type": "drill.event",
+        "incident": fanout.incident_payload(incident),
+        "title": f"{DRILL_PREFIX}{event['from'].capitalize()} ({event['kind'].replace('_', ' ')})",
+        "message": f"{DRILL_PREFIX}{event['from'].capitalize()}: {event['text']}",
+        "log_sequence": entry.sequence,
+        "is_drill": True,
+    }
+    rows = Delivery.objects.bulk_create(
+        # In-app only: a drill's injected events never leave the console.
+        Delivery(kind=Delivery.Kind.TEST, incident=incident, user=user, channel=Channel.INAPP, payload=payload,
+                 is_drill=True, next_attempt_at=now, created_at=now)
+        for user in commanders
+    )
+    fanout.enqueue_after_commit(rows)
+
+
+# --- The end ---------------------------------------------------------------------------------
+
+
+def _may_run(user: AbstractBaseUser, drill: Drill) -> bool:
+    return permissions.is_commander_eligible(user) or Role.COMMANDER in incident_services.roles_held(user, drill.incident)
+
+
+def finish_drill(*, drill_id: int, by: AbstractBaseUser | None, status: str, now: datetime | None = None) -> Drill:
+    """End a running drill (completed at its END step or by the commander; or aborted) and debrief it.
+
+    1. Claim the end with a conditional UPDATE (running -> status), so the END
+       step and a commander's click never both finish it.
+    2. Resolve the drill incident if it is still open (its deadlines close).
+    3. Compute the debrief from the record and store it on the drill.
+    """
+    from learning import debrief
+
+    now = now or timezone.now()
+    if by is not None:
+        drill = Drill.objects.select_related("incident").get(pk=drill_id)
+        if not _may_run(by, drill):
+            raise NotPermitted("Only the drill's commander or a commander-eligible user may end a drill.")
+    with transaction.atomic():
+        if Drill.objects.filter(pk=drill_id, status=Drill.Status.RUNNING).update(status=status, finished_at=now) != 1:
+            raise Conflict("This drill has already ended.")
+        drill = Drill.objects.select_related("incident").get(pk=drill_id)
+        incident = drill.incident
+        verb = "aborted" if status == Drill.Status.ABORTED else "completed"
+        applied = drill.steps.filter(applied_at__isnull=False).count()
+        append_entry(
+            incident=incident, kind=EntryKind.NOTE, actor=by, actor_label="" if by else "drill",
+            summary=f"Drill {verb} at drill minute {drill_now(drill, now).total_seconds() / 60:.0f} "
+                    f"({applied} of {drill.steps.count()} steps replayed)",
+            data={"drill": drill.pk, "status": status},
+        )
+        if incident.is_open:
+            workflows.reach_milestone(
+                incident=incident, phase=Phase.RESOLVED, by=None,
+                indicator=f"Drill {verb}" + (f" by {by.get_username()}" if by else ": end of scenario"),
+            )
+        drill.debrief = debrief.compute(drill, now=now)
+        drill.debriefed_at = now
+        drill.save(update_fields=["debrief", "debriefed_at"])
+    return drill
+
+
+def end_drill(*, drill: Drill, by: AbstractBaseUser) -> Drill:
+    """The commander ends the drill now: remaining steps are skipped, the debrief scores what happened."""
+    return finish_drill(drill_id=drill.pk, by=by, status=Drill.Status.COMPLETED)
+
+
+def abort_drill(*, drill: Drill, by: AbstractBaseUser) -> Drill:
+    """Stop the drill as aborted (it still gets a debrief, marked aborted)."""
+    return finish_drill(drill_id=drill.pk, by=by, status=Drill.Status.ABORTED)
+
+
+def add_improvement(
+    *, drill: Drill, by: AbstractBaseUser, title: str, owner: AbstractBaseUser, due_at: datetime,
+    expected_outcome: str, category: str,
+) -> Any:
+    """Record an improvement from the debrief as an action item with an owner."""
+    from learning import actions
+
+    if not _may_run(by, drill):
+        raise NotPermitted("Only the drill's commander or a commander-eligible user records improvements.")
+    if drill.status == Drill.Status.RUNNING:
+        raise Conflict("The drill is still running; improvements come with its debrief.")
+    return actions.create_action_item(
+        incident=drill.incident, by=by, title=title, owner=owner, due_at=due_at,
+        expected_outcome=expected_outcome, category=category, drill=drill,
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -19,6 +21,28 @@ class RootCause(models.TextChoices):
 
 class ReviewImmutable(Exception):
     """A published review is changed only by addenda."""
+
+
+class ReviewQuerySet(models.QuerySet):
+    """Bulk updates and deletes refuse to touch a published review (triggers back this up)."""
+
+    def update(self, **kwargs: Any) -> int:
+        if self.filter(status="published").exists():
+            raise ReviewImmutable("A published review cannot be changed; add an addendum.")
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(status="published").exists():
+            raise ReviewImmutable("A published review cannot be deleted.")
+        return super().delete()
+
+
+class AddendumQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise ReviewImmutable("Addenda cannot be changed; add another addendum.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ReviewImmutable("Addenda cannot be deleted.")
 
 
 class Review(models.Model):
@@ -68,8 +92,20 @@ class Review(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = ReviewQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"Review of {self.incident}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and Review.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists():
+            raise ReviewImmutable("A published review cannot be changed; add an addendum.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if Review.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists():
+            raise ReviewImmutable("A published review cannot be deleted.")
+        return super().delete(*args, **kwargs)
 
     @property
     def is_published(self) -> bool:
@@ -85,9 +121,19 @@ class ReviewAddendum(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 
+    objects = AddendumQuerySet.as_manager()
+
     class Meta:
         ordering = ["review", "number"]
         constraints = [models.UniqueConstraint(fields=["review", "number"], name="one_addendum_number")]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ReviewImmutable("Addenda cannot be changed; add another addendum.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ReviewImmutable("Addenda cannot be deleted.")
 
 
 class Drill(models.Model):

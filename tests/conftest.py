@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 
 from comms import dbtriggers
 from incidents import logdb
+from learning import dbtriggers as learning_triggers
 from incidents.choices import (
     GROUP_ADMIN,
     GROUP_COMMANDER,
@@ -29,7 +30,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def _flush_lifts_log_triggers(django_db_setup, django_db_blocker):
     """Let the test runner empty the log table between transactional tests.
 
-    The append-only triggers (decision log, published updates) refuse DELETE
+    The append-only triggers (decision log, published updates and reviews) refuse DELETE
     (SQLite) and TRUNCATE (PostgreSQL), which is what Django's flush uses; lift
     them around the flush only.
     """
@@ -39,12 +40,12 @@ def _flush_lifts_log_triggers(django_db_setup, django_db_blocker):
     original = ops_class.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):  # type: ignore[no-untyped-def]
-        for triggers in (logdb, dbtriggers):
+        for triggers in (logdb, dbtriggers, learning_triggers):
             triggers.drop_triggers(self.connection)
         try:
             original(self, sql_list)
         finally:
-            for triggers in (logdb, dbtriggers):
+            for triggers in (logdb, dbtriggers, learning_triggers):
                 triggers.install_triggers(self.connection)
 
     ops_class.execute_sql_flush = execute_sql_flush

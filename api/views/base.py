@@ -8,17 +8,26 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from api.schema import ApiAutoSchema
 from incidents.models import Incident
 
 
 class ApiView(APIView):
-    """An APIView with page-number pagination; methods it lacks answer 405."""
+    """An APIView with page-number pagination; methods it lacks answer 405.
+
+    Bodies are JSON only (other media types answer 415): form encodings cannot
+    carry the nested objects and lists the schema describes, and one encoding
+    keeps the schema's request bodies the only ones the fuzzing has to cover.
+    """
 
     pagination_class = PageNumberPagination
+    parser_classes = [JSONParser]
+    schema = ApiAutoSchema()
 
     def paginated(
         self, queryset: QuerySet | Iterable[Any], serializer_class: type[BaseSerializer]

@@ -125,11 +125,12 @@ def message_for(payload: dict[str, Any]) -> Message:
     sev = incident.get("severity_label", "")
     phase = (incident.get("phase") or "").replace("_", " ")
     context = " · ".join(part for part in (sev, phase, "DRILL" if incident.get("is_drill") else "") if part)
+    drill = "[DRILL] " if incident.get("is_drill") else ""  # a drill's message says so first
     if kind == "incident.update.published":
         rendition = payload.get("rendition") or {}
         update = payload.get("update") or {}
         summary = rendition.get("summary", "")
-        title = f"[{sev}] {ref} update {update.get('number')}: {summary}"
+        title = f"{drill}[{sev}] {ref} update {update.get('number')}: {summary}"
         return Message(
             title=_one_line(title), summary=summary, detail=rendition.get("body", ""),
             url=incident.get("url", ""), feedback_url=payload.get("feedback_url", ""), context=context,
@@ -142,6 +143,7 @@ def message_for(payload: dict[str, Any]) -> Message:
             title = f"Escalation: update for {audience} overdue"
         if ref:
             title += f" ({ref})"
+        title = drill + title
         return Message(
             title=title, summary=payload.get("message", ""), detail=incident.get("title", ""),
             url=incident.get("url", ""), feedback_url="", context=context,

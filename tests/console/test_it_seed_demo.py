@@ -84,9 +84,11 @@ def test_it_seeds_personas_with_the_demo_password(monkeypatch):
 def test_it_seeds_incidents_in_several_phases_with_valid_chains():
     seed()
     incidents = list(Incident.objects.all())
-    assert len(incidents) == 4
+    # Four live incidents (one a drill), four past ones for the metrics page (one a drill),
+    # and the replayed drill with its debrief.
+    assert len(incidents) == 9
     assert len({i.phase for i in incidents}) >= 3
-    assert [i.is_drill for i in incidents].count(True) == 1
+    assert [i.is_drill for i in incidents].count(True) == 3
     for incident in incidents:
         report = verify_chain(incident.pk)
         assert report.valid, (incident.title, report.first_broken)
@@ -96,7 +98,9 @@ def test_it_seeds_incidents_in_several_phases_with_valid_chains():
             "correction"} <= kinds
     sev1 = Playbook.objects.get(severity=1)
     assert sev1.approvals == {"customer_notice": "liaison_executive"}
-    notice = DecisionLogEntry.objects.get(kind="decision", data__decision_type="customer_notice")
+    notice = DecisionLogEntry.objects.get(
+        kind="decision", data__decision_type="customer_notice", incident__title__startswith="Fraud model"
+    )
     assert notice.data["approved_by"] == "priya"
 
 
@@ -130,9 +134,23 @@ def test_the_demo_has_a_published_update_in_the_inboxes_and_cadence_deadlines():
     seed()
     seed()
 
-    update = StatusUpdate.objects.get(status="published")
+    # The live fraud incident's update; past incidents' and the drill's news is already read.
+    update = StatusUpdate.objects.get(status="published", incident__title__startswith="Fraud model")
     assert sorted(update.renditions.values_list("audience", flat=True)) == ["customer", "executive", "technical"]
     inbox = {(d.user.username, d.audience) for d in Delivery.objects.filter(update=update, channel="inapp")}
     assert inbox == {("commander", "technical"), ("responder", "technical"), ("executive", "executive")}
     open_incidents = Incident.objects.open()  # drills too: cadence is enforced in drills
     assert set(Deadline.objects.open().values_list("incident", flat=True)) == set(open_incidents.values_list("pk", flat=True))
+
+
+def test_the_demo_shows_the_learning_loop():
+    from learning.models import ActionItem, Drill, Review
+
+    seed()
+    seed()
+    review = Review.objects.get()
+    assert review.is_published and review.incident.title == "Recommendations p95 latency spike at checkout"
+    assert review.action_items.count() == 3
+    drill = Drill.objects.get()
+    assert drill.status == Drill.Status.COMPLETED and drill.debrief and drill.incident.is_drill
+    assert ActionItem.objects.filter(drill=drill).count() == 2

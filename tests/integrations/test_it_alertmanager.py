@@ -106,6 +106,34 @@ def test_truncated_alerts_are_noted(am, fraud_model):
     assert "17 more alert(s) truncated" in entry.summary
 
 
+def test_notification_reason_is_noted_and_route_labels_kept_on_the_log_entry(am, fraud_model):
+    client, _ = am
+    assert post(client, payload("alertmanager_firing")).status_code == 202
+    entry = DecisionLogEntry.objects.get(kind="alert")
+    assert entry.summary == "1 alert(s) firing (1 firing); reason: new_alerts: Fraud model false-positive rate above 4 %"
+    assert entry.data["route_labels"] == {"team": "payments-risk"}
+    assert entry.data["group_key"] == payload("alertmanager_firing")["groupKey"]
+
+
+@pytest.mark.parametrize("size", [512 * 1024, 3 * 1024 * 1024])  # the second is over Django's own upload limit
+def test_bodies_over_512_kb_are_413_in_our_error_shape(am, size):
+    client, _ = am
+    body = payload("alertmanager_firing")
+    body["alerts"][0]["annotations"]["description"] = "x" * size
+    response = post(client, body)
+    assert response.status_code == 413
+    assert response.json() == {"error": {"status": 413, "code": "too_large", "message": "The body is larger than 512 KB."}}
+    assert not Incident.objects.exists() and not AlertEvidence.objects.exists()
+
+
+def test_a_body_of_exactly_512_kb_is_read(am):
+    client, _ = am
+    body = payload("alertmanager_resolved") | {"padding": ""}
+    body["padding"] = "x" * (512 * 1024 - len(json.dumps(body).encode()))
+    assert len(json.dumps(body).encode()) == 512 * 1024
+    assert client.post(URL, json.dumps(body), content_type="application/json").status_code == 202
+
+
 def test_severity_map_and_model_map_per_key(am, fraud_model):
     client, key = am
     key.severity_map = {"warning": 2}
@@ -129,6 +157,12 @@ def test_severity_map_and_model_map_per_key(am, fraud_model):
         (lambda b: b.update(alerts=[]), "alerts"),
         (lambda b: b["alerts"][0].update(labels={"severity": 1}), "alerts[0].labels"),
         (lambda b: b["alerts"][0].update(startsAt="yesterday"), "alerts[0].startsAt"),
+        (lambda b: b["alerts"][0].update(startsAt="2026-02-30T10:00:00Z"), "alerts[0].startsAt"),
+        (lambda b: b["alerts"][0].update(endsAt="9999-12-31T23:59:59-05:00"), "alerts[0].endsAt"),
+        (lambda b: b.update(truncatedAlerts="17"), "truncatedAlerts"),
+        (lambda b: b.update(truncatedAlerts=-1), "truncatedAlerts"),
+        (lambda b: b.update(notification_reason=["new_alerts"]), "notification_reason"),
+        (lambda b: b.update(routeLabels={"team": 7}), "routeLabels"),
     ],
 )
 def test_malformed_payloads_get_400_and_write_nothing(am, change, field):
@@ -194,3 +228,13 @@ def test_no_csrf_needed_even_with_a_session(am, admin_user):
     client.enforce_csrf_checks = True  # type: ignore[attr-defined]
     client.force_login(admin_user)
     assert post(client, payload("alertmanager_resolved")).status_code == 202
+
+
+def test_times_with_any_rfc3339_offset_are_stored_in_utc(am, fraud_model):
+    """RFC 3339 allows offsets PostgreSQL refuses (beyond ±15:59): we store UTC."""
+    client, _ = am
+    body = payload("alertmanager_firing")
+    body["alerts"][0]["startsAt"] = "2026-03-01T23:30:00+19:14"
+    assert post(client, body).status_code == 202
+    evidence = AlertEvidence.objects.get()
+    assert evidence.starts_at.isoformat() == "2026-03-01T04:16:00+00:00"

@@ -56,3 +56,12 @@ def test_an_alertmanager_key_is_refused(db):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert client.post(URL, payload("firing"), format="json").status_code == 401
+
+
+def test_bodies_over_512_kb_are_413_in_our_error_shape(grafana):
+    body = payload("firing")
+    body["message"] = "x" * (512 * 1024)
+    response = grafana.post(URL, body, format="json")
+    assert response.status_code == 413
+    assert response.json()["error"] == {"status": 413, "code": "too_large", "message": "The body is larger than 512 KB."}
+    assert not Incident.objects.exists()

@@ -94,6 +94,8 @@ def test_invalid_event_answers_in_pagerdutys_shape_and_writes_nothing(routing_ke
         {"event_action": "explode", "dedup_key": "x"},
         {"event_action": "resolve"},
         {"event_action": "acknowledge"},
+        {"event_action": "trigger", "payload": {"summary": "s", "source": "x", "severity": "info",
+                                                "timestamp": "2026-02-30T10:00:00Z"}},
     ],
 )
 def test_other_invalid_events(routing_key, body):
@@ -144,3 +146,10 @@ def test_no_csrf_and_no_auth_header_needed(routing_key, admin_user):
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(admin_user)
     assert client.post(URL, event("resolve", routing_key), format="json").status_code == 202
+
+
+def test_a_timestamp_with_a_far_offset_is_kept_in_utc(routing_key):
+    body = event("trigger", routing_key)
+    body["payload"]["timestamp"] = "2026-03-01T23:30:00-19:30"
+    assert send(body).status_code == 202
+    assert AlertEvidence.objects.get().starts_at.isoformat() == "2026-03-02T19:00:00+00:00"

@@ -44,6 +44,10 @@ from incidents.choices import (
 )
 from incidents.metrics import PointIn, ingest_metric_points
 from incidents.models import ImpactRule, Incident, MonitoredModel, Playbook
+from learning import demo_metrics
+from learning.demo_drill import seed_drill
+from learning.demo_review import seed_review
+from learning.models import Review
 
 # username -> (first name, last name, groups, extra flags)
 USERS: dict[str, tuple[str, str, list[str], dict[str, bool]]] = {
@@ -221,6 +225,7 @@ class Command(BaseCommand):
         self.seed_glossary()
         self.seed_subscriptions()
         self.seed_incidents()
+        self.seed_learning()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
     def say(self, message: str) -> None:
@@ -458,6 +463,20 @@ class Command(BaseCommand):
         )
         self._staff(incident, ic, {Role.COMMS_LEAD: "colin", Role.DATA_SCIENCE: "dana"})
         services.add_note(incident=incident, by=u["colin"], text="Drill: first executive update drafted.")
+
+    # --- the learning loop ------------------------------------------------------------
+
+    def seed_learning(self) -> None:
+        """Past incidents for the metrics page, a published review with action items, a debriefed drill."""
+        u = self.users
+        created = demo_metrics.seed_history(u, say=self.say)
+        if created:
+            self.say(f"{created} past incidents for the metrics page")
+        resolved = Incident.objects.get(title="Recommendations p95 latency spike at checkout")
+        if not Review.objects.filter(incident=resolved).exists():
+            seed_review(incident=resolved, commander=u["commander"], owners=[u["sam"], u["dana"], u["commander"]])
+            self.say(f"Published review of {resolved.reference}")
+        seed_drill(commander=u["commander"], owner=u["sam"], say=self.say)
 
     # --- glossary -----------------------------------------------------------------
 

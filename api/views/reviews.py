@@ -1,0 +1,291 @@
+"""Post-incident reviews and action items over the API, with the pages' permission rules.
+
+Reading: responders and commanders read every rendition; executives the
+technical and executive renditions of published reviews; regulator viewers
+only the signed-off regulator rendition of published reviews. A review the
+caller may not see is a 404; a rendition they may not read is a 403.
+Writing: responders and commanders (the services check who leads, who signs off).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api import serializers_reviews as s
+from api.permissions import _GroupPermission
+from api.schema import document
+from api.views.base import ApiView, get_incident
+from incidents import permissions
+from incidents.choices import GROUP_REGULATOR
+from incidents.errors import DomainError
+from learning import actions, reviews, taxonomies
+from learning.markdown import filename, to_markdown
+from learning.models import ActionItem, Review
+
+TAG = ["reviews"]
+ITEMS_TAG = ["action items"]
+
+
+class ReviewAccess(_GroupPermission):
+    """Incident readers and regulator viewers read (the views filter); responders and commanders write."""
+
+    message = "Only responders and commanders change reviews; executives and regulator viewers read only."
+
+    def can_read(self, user: Any) -> bool:
+        return permissions.can_read_incidents(user) or GROUP_REGULATOR in permissions.group_names(user)
+
+    def can_write(self, user: Any, view: Any) -> bool:
+        return permissions.can_respond(user)
+
+
+class ActionItemAccess(_GroupPermission):
+    """Incident readers read action items (executives too); responders and commanders write."""
+
+    message = "Only responders and commanders change action items; executives read only."
+
+    def can_read(self, user: Any) -> bool:
+        return permissions.can_read_incidents(user)
+
+    def can_write(self, user: Any, view: Any) -> bool:
+        return permissions.can_respond(user)
+
+
+class TaxonomyAccess(_GroupPermission):
+    """Published taxonomies are public data: anyone signed in reads them."""
+
+    def can_read(self, user: Any) -> bool:
+        return True
+
+    def can_write(self, user: Any, view: Any) -> bool:
+        return False
+
+
+# --- Reviews --------------------------------------------------------------------------------------
+
+
+def get_review(incident_id: int) -> Review:
+    review = (Review.objects.select_related("incident", "published_by", "regulator_signed_off_by")
+              .filter(incident_id=incident_id).first())
+    if review is None:
+        raise Http404("No review.")
+    return review
+
+
+def pick_audience(request: Request, review: Review) -> str:
+    allowed = reviews.audiences_for(request.user, review)
+    if not allowed:
+        raise Http404("No review.")
+    query = s.AudienceQuerySerializer(data=request.query_params.dict())
+    query.is_valid(raise_exception=True)
+    audience = query.validated_data.get("audience") or allowed[0]
+    if audience not in allowed:
+        raise PermissionDenied(f"The {audience} rendition of this review is not shown to you.")
+    return audience
+
+
+def review_response(request: Request, review: Review, audience: str | None = None,
+                    status_code: int = status.HTTP_200_OK) -> Response:
+    review = get_review(review.incident_id)
+    audience = audience or pick_audience(request, review)
+    data = reviews.rendition_of(review, audience)
+    data |= {"available_audiences": reviews.audiences_for(request.user, review),
+             "markdown_url": reverse("v1:review-markdown", args=[review.incident_id]) + f"?audience={audience}"}
+    return Response(s.ReviewSerializer(data).data, status=status_code)
+
+
+class ReviewListView(ApiView):
+    permission_classes = [ReviewAccess]
+
+    @document(tags=TAG, responses=s.ReviewSummarySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        """List the reviews the caller may read, most recently resolved incident first."""
+        listed = (
+            reviews.visible_reviews(request.user)
+            .select_related("incident")
+            .defer("generated")
+            .annotate(open_items=Count("incident__action_items",
+                                       filter=Q(incident__action_items__status__in=actions.OPEN_STATUSES)))
+            .order_by("-incident__resolved_at", "-pk")
+        )
+        return self.paginated(listed, s.ReviewSummarySerializer)
+
+
+class ReviewView(ApiView):
+    permission_classes = [ReviewAccess]
+
+    @document(tags=TAG, parameters=[s.AudienceQuerySerializer], responses=s.ReviewSerializer)
+    def get(self, request: Request, incident_id: int) -> Response:
+        """Read one rendition of the incident's review (technical, executive or regulator)."""
+        return review_response(request, get_review(incident_id))
+
+    @document(tags=TAG, request=None, responses={201: s.ReviewSerializer})
+    def post(self, request: Request, incident_id: int) -> Response:
+        """Start the review of a resolved incident: a draft generated from its record."""
+        review = reviews.start_review(incident=get_incident(incident_id), by=request.user)
+        response = review_response(request, review, status_code=status.HTTP_201_CREATED)
+        response["Location"] = reverse("v1:review", args=[incident_id])
+        return response
+
+    @document(tags=TAG, request=s.ReviewEditSerializer, responses=s.ReviewSerializer)
+    def patch(self, request: Request, incident_id: int) -> Response:
+        """Edit the draft; a published review answers 409 (add an addendum instead)."""
+        review = get_review(incident_id)
+        body = s.ReviewEditSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        review = reviews.edit_review(review=review, by=request.user, **body.validated_data)
+        return review_response(request, review)
+
+
+class ReviewRegenerateView(ApiView):
+    permission_classes = [ReviewAccess]
+
+    @document(tags=TAG, request=None, responses=s.ReviewSerializer)
+    def post(self, request: Request, incident_id: int) -> Response:
+        """Take the generated record again from the incident (drafts only)."""
+        review = reviews.regenerate_review(review=get_review(incident_id), by=request.user)
+        return review_response(request, review)
+
+
+class ReviewSignOffView(ApiView):
+    permission_classes = [ReviewAccess]
+
+    @document(tags=TAG, request=None, responses=s.ReviewSerializer)
+    def post(self, request: Request, incident_id: int) -> Response:
+        """Sign off the regulator disclosure: only the incident's regulator liaison may."""
+        review = reviews.sign_off_regulator(review=get_review(incident_id), by=request.user)
+        return review_response(request, review)
+
+
+class ReviewPublishView(ApiView):
+    permission_classes = [ReviewAccess]
+
+    @document(tags=TAG, request=None, responses=s.ReviewSerializer)
+    def post(self, request: Request, incident_id: int) -> Response:
+        """Publish: the review turns immutable, is logged, and the incident reaches "reviewed"."""
+        review = reviews.publish_review(review=get_review(incident_id), by=request.user)
+        return review_response(request, review)
+
+
+class ReviewAddendumView(ApiView):
+    permission_classes = [ReviewAccess]
+
+    @document(tags=TAG, request=s.ReviewAddendumInSerializer, responses={201: s.ReviewAddendumSerializer})
+    def post(self, request: Request, incident_id: int) -> Response:
+        """Append a later finding to a published review (numbered, logged, immutable)."""
+        review = get_review(incident_id)
+        body = s.ReviewAddendumInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        addendum = reviews.add_addendum(review=review, by=request.user, body=body.validated_data["body"])
+        data = {"number": addendum.number, "body": addendum.body, "created_at": addendum.created_at,
+                "author": request.user.get_username()}
+        return Response(s.ReviewAddendumSerializer(data).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewMarkdownView(ApiView):
+    permission_classes = [ReviewAccess]
+
+    @document(tags=TAG, parameters=[s.AudienceQuerySerializer], responses=s.ReviewMarkdownSerializer)
+    def get(self, request: Request, incident_id: int) -> Response:
+        """Export one rendition as Markdown."""
+        review = get_review(incident_id)
+        audience = pick_audience(request, review)
+        r = reviews.rendition_of(review, audience)
+        return Response(s.ReviewMarkdownSerializer({"audience": audience, "filename": filename(r),
+                                              "markdown": to_markdown(r)}).data)
+
+
+class TaxonomyListView(ApiView):
+    permission_classes = [TaxonomyAccess]
+    pagination_class = None
+
+    @document(tags=TAG, responses=s.TaxonomySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        """List the AI-incident taxonomies reviews are classified against, with their dimensions."""
+        return Response(s.TaxonomySerializer([t.as_dict() for t in taxonomies.all_taxonomies().values()],
+                                             many=True).data)
+
+
+# --- Action items ---------------------------------------------------------------------------------
+
+
+def item_queryset() -> QuerySet[ActionItem]:
+    return ActionItem.objects.select_related("incident", "owner").order_by("due_at", "pk")
+
+
+def item_response(item: ActionItem, status_code: int = status.HTTP_200_OK) -> Response:
+    fresh = item_queryset().get(pk=item.pk)
+    return Response(s.ActionItemSerializer(fresh, context={"now": timezone.now()}).data, status=status_code)
+
+
+class ActionItemListView(ApiView):
+    permission_classes = [ActionItemAccess]
+
+    @document(tags=ITEMS_TAG, parameters=[s.ActionItemFilterSerializer], responses=s.ActionItemSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        """List action items, earliest due first; filter by status, owner ("me"), overdue, category, incident."""
+        filters = s.ActionItemFilterSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        f, now = filters.validated_data, timezone.now()
+        items = item_queryset()
+        if "status" in f:
+            items = items.filter(status=f["status"])
+        if "owner" in f:
+            items = items.filter(owner__username=request.user.get_username() if f["owner"] == "me" else f["owner"])
+        overdue = Q(status__in=actions.OPEN_STATUSES, due_at__lte=now)
+        if f.get("overdue") is True:
+            items = items.filter(overdue)
+        elif f.get("overdue") is False:
+            items = items.exclude(overdue)
+        if "category" in f:
+            items = items.filter(category=f["category"])
+        if "incident" in f:
+            items = items.filter(incident_id=f["incident"])
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response(
+            s.ActionItemSerializer(page, many=True, context={"now": now}).data)
+
+    @document(tags=ITEMS_TAG, request=s.ActionItemCreateSerializer, responses={201: s.ActionItemSerializer})
+    def post(self, request: Request) -> Response:
+        """Record an action item on an incident (it joins the incident's review, if there is one)."""
+        body = s.ActionItemCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        from incidents.models import Incident
+
+        incident = Incident.objects.filter(pk=data.pop("incident")).first()
+        if incident is None:
+            raise DomainError("No such incident.", field="incident")
+        item = actions.create_action_item(incident=incident, by=request.user,
+                                          review=Review.objects.filter(incident=incident).first(), **data)
+        response = item_response(item, status.HTTP_201_CREATED)
+        response["Location"] = reverse("v1:action-item-detail", args=[item.pk])
+        return response
+
+
+class ActionItemDetailView(ApiView):
+    permission_classes = [ActionItemAccess]
+
+    @document(tags=ITEMS_TAG, responses=s.ActionItemSerializer)
+    def get(self, request: Request, item_id: int) -> Response:
+        """Show one action item."""
+        return item_response(get_object_or_404(ActionItem, pk=item_id))
+
+    @document(tags=ITEMS_TAG, request=s.ActionItemUpdateSerializer, responses=s.ActionItemSerializer)
+    def patch(self, request: Request, item_id: int) -> Response:
+        """Change status (responders), owner or due date (commanders); logged on the incident."""
+        item = get_object_or_404(ActionItem, pk=item_id)
+        body = s.ActionItemUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = actions.update_action_item(item=item, by=request.user, **body.validated_data)
+        return item_response(item)

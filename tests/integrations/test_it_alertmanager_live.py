@@ -1,0 +1,223 @@
+"""End to end: the real Alertmanager binary (Debian `prometheus-alertmanager`) delivers to our live server.
+
+The test writes an alertmanager.yml whose webhook receiver points at
+`live_server` with an alertmanager integration key as bearer credentials,
+starts Alertmanager alone on loopback (clustering off), pushes alerts through
+its v2 API and polls until the incident opens, then pushes the same alert
+with `endsAt` in the past and polls until Alertmanager's resolved
+notification reaches the "recovered" milestone. The configuration written
+here is the one docs/integrations.md shows.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from incidents.models import DecisionLogEntry, Incident
+from integrations.models import AlertEvidence, IntegrationKey
+from tests.comms.conftest import wait_until
+
+ALERTMANAGER = Path("/usr/bin/prometheus-alertmanager")
+READY_TIMEOUT = 20.0
+DELIVERY_TIMEOUT = 30.0
+
+# Copied into docs/integrations.md (with a real URL, longer intervals and a credentials file).
+CONFIG = """\
+global:
+  resolve_timeout: 5m
+route:
+  receiver: icc
+  group_by: [alertname, model]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 4h
+receivers:
+  - name: icc
+    webhook_configs:
+      - url: {url}
+        send_resolved: true
+        max_alerts: 50
+        http_config:
+          authorization:
+            type: Bearer
+            credentials: {key}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Alertmanager:
+    url: str
+    log: Path
+
+    def push(self, alerts: list[dict]) -> None:
+        response = httpx.post(f"{self.url}/api/v2/alerts", json=alerts, timeout=10)
+        assert response.status_code == 200, response.text
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+
+@pytest.fixture
+def alertmanager_factory(tmp_path: Path) -> Iterator:
+    """Start `prometheus-alertmanager` with a config; always stopped at teardown."""
+    if not ALERTMANAGER.exists():
+        pytest.skip(f"{ALERTMANAGER} is missing: apt-get install -y prometheus-alertmanager (CI installs it)")
+    processes: list[subprocess.Popen] = []
+
+    def start(config: str) -> Alertmanager:
+        (tmp_path / "alertmanager.yml").write_text(config)
+        (tmp_path / "data").mkdir()
+        port = free_port()
+        log = tmp_path / "alertmanager.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [str(ALERTMANAGER), f"--config.file={tmp_path / 'alertmanager.yml'}",
+                 f"--storage.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
+                 "--cluster.listen-address="],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )
+        processes.append(process)
+        am = Alertmanager(url=f"http://127.0.0.1:{port}", log=log)
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"alertmanager exited with {process.returncode}:\n{am.output()}")
+            try:
+                return httpx.get(f"{am.url}/-/ready", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(ready, timeout=READY_TIMEOUT, what="alertmanager /-/ready")
+        return am
+
+    yield start
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def test_alertmanager_opens_and_resolves_an_incident(alertmanager_factory, live_server, fraud_model):
+    key, raw = IntegrationKey.issue(name="alertmanager-e2e", kind="alertmanager")
+    am = alertmanager_factory(CONFIG.format(url=f"{live_server.url}/api/v1/integrations/alertmanager/", key=raw))
+    started = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2)
+    alert = {
+        "labels": {"alertname": "FraudFalsePositiveRateHigh", "severity": "critical",
+                   "model": "fraud-scoring", "instance": "scorer-1:9100"},
+        "annotations": {"summary": "Fraud model false-positive rate above 4 %"},
+        "startsAt": started.isoformat().replace("+00:00", "Z"),
+        "generatorURL": "http://prometheus.example.test/graph",
+    }
+    am.push([alert])
+
+    def opened() -> Incident | None:
+        return Incident.objects.filter(source="alert", dedup_key__startswith="alertmanager:").first()
+
+    incident = wait_until(opened, timeout=DELIVERY_TIMEOUT, what=f"the incident (alertmanager log: {am.log})")
+    assert incident.dedup_key == 'alertmanager:{}:{alertname="FraudFalsePositiveRateHigh", model="fraud-scoring"}'
+    assert incident.severity == 1
+    assert incident.title == "FraudFalsePositiveRateHigh: Fraud model false-positive rate above 4 %"
+    assert incident.summary == "Fraud model false-positive rate above 4 %"
+    assert incident.detected_at == started
+    assert list(incident.affected_models.values_list("slug", flat=True)) == ["fraud-scoring"]
+    evidence = AlertEvidence.objects.get(incident=incident)
+    assert evidence.source == "alertmanager" and evidence.status == "firing" and evidence.key == key
+    assert evidence.labels == alert["labels"]
+    assert evidence.annotations == alert["annotations"]
+    assert evidence.starts_at == started and evidence.ends_at is None
+    assert len(evidence.fingerprint) == 16  # Alertmanager's own fingerprint of the label set
+    assert evidence.raw["generatorURL"] == "http://prometheus.example.test/graph"
+
+    # The same alert, ended a second ago: Alertmanager sends the resolved notification.
+    ended = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
+    am.push([alert | {"endsAt": ended.isoformat().replace("+00:00", "Z")}])
+
+    def recovered() -> bool:
+        incident.refresh_from_db()
+        return incident.phase == "recovered"
+
+    wait_until(recovered, timeout=DELIVERY_TIMEOUT, what=f"the recovered milestone (alertmanager log: {am.log})")
+    milestone = incident.milestones.get(phase="recovered")
+    assert milestone.indicator == (
+        'Alertmanager: all alerts of group {}:{alertname="FraudFalsePositiveRateHigh", model="fraud-scoring"} resolved'
+    )
+    resolved = AlertEvidence.objects.get(incident=incident, status="resolved")
+    assert resolved.fingerprint == evidence.fingerprint and resolved.ends_at == ended
+    assert Incident.objects.count() == 1
+    alert_entries = list(DecisionLogEntry.objects.filter(incident=incident, kind="alert").order_by("sequence"))
+    assert [e.summary for e in alert_entries] == [
+        "1 alert(s) firing (1 firing): Fraud model false-positive rate above 4 %",
+        "1 alert(s) resolved (0 firing): Fraud model false-positive rate above 4 %",
+    ]
+    assert alert_entries[-1].data["alerts"][0]["labels"] == alert["labels"]
+
+
+# Alertmanager's own PagerDuty receiver pointed at our Events API v2 endpoint (docs/integrations.md).
+PAGERDUTY_CONFIG = """\
+route:
+  receiver: icc-pagerduty
+  group_by: [alertname, model]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 4h
+receivers:
+  - name: icc-pagerduty
+    pagerduty_configs:
+      - routing_key: {key}
+        url: {url}
+        severity: '{{{{ or .CommonLabels.severity "error" }}}}'
+        details:
+          model: '{{{{ .CommonLabels.model }}}}'
+"""
+
+
+def test_alertmanagers_pagerduty_receiver_opens_and_resolves_an_incident(alertmanager_factory, live_server,
+                                                                          fraud_model):
+    key, raw = IntegrationKey.issue(name="alertmanager-pd", kind="pagerduty")
+    am = alertmanager_factory(PAGERDUTY_CONFIG.format(
+        url=f"{live_server.url}/api/v1/integrations/pagerduty/v2/enqueue", key=raw))
+    alert = {
+        "labels": {"alertname": "FraudLatencyHigh", "severity": "warning", "model": "fraud-scoring"},
+        "annotations": {"summary": "p99 latency over 2 s"},
+    }
+    am.push([alert])
+
+    def opened() -> Incident | None:
+        return Incident.objects.filter(source="alert", dedup_key__startswith="pagerduty:").first()
+
+    incident = wait_until(opened, timeout=DELIVERY_TIMEOUT, what=f"the incident (alertmanager log: {am.log})")
+    assert incident.severity == 3  # severity "warning" from the template
+    assert list(incident.affected_models.values_list("slug", flat=True)) == ["fraud-scoring"]
+    evidence = AlertEvidence.objects.get(incident=incident)
+    assert evidence.source == "pagerduty" and evidence.status == "trigger" and evidence.key == key
+    assert evidence.labels["model"] == "fraud-scoring" and evidence.labels["severity"] == "warning"
+    assert evidence.raw["custom_details"]["num_firing"] == "1"  # Alertmanager's own details, kept as received
+    assert incident.dedup_key == f"pagerduty:{evidence.fingerprint}"  # the dedup_key Alertmanager chose
+
+    am.push([alert | {"endsAt": (datetime.now(UTC) - timedelta(seconds=1)).isoformat().replace("+00:00", "Z")}])
+
+    def recovered() -> bool:
+        incident.refresh_from_db()
+        return incident.phase == "recovered"
+
+    wait_until(recovered, timeout=DELIVERY_TIMEOUT, what=f"the recovered milestone (alertmanager log: {am.log})")
+    assert list(AlertEvidence.objects.filter(incident=incident).values_list("status", flat=True)) == [
+        "trigger", "resolve"]
+    assert Incident.objects.count() == 1
