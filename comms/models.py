@@ -238,6 +238,7 @@ class Delivery(models.Model):
         ESCALATION = "escalation", "Cadence escalation"
         TEST = "test", "Test message"
         ACTION_ITEM = "action", "Action item reminder"
+        DRILL_EVENT = "drill", "Drill event"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

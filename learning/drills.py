@@ -429,7 +429,7 @@ def _apply_event(drill: Drill, step: DrillStep, *, now: datetime) -> None:
     }
     rows = Delivery.objects.bulk_create(
         # In-app only: a drill's injected events never leave the console.
-        Delivery(kind=Delivery.Kind.TEST, incident=incident, user=user, channel=Channel.INAPP, payload=payload,
+        Delivery(kind=Delivery.Kind.DRILL_EVENT, incident=incident, user=user, channel=Channel.INAPP, payload=payload,
                  is_drill=True, next_attempt_at=now, created_at=now)
         for user in commanders
     )

@@ -98,7 +98,7 @@ def test_a_drill_runs_to_its_debrief_on_a_real_worker_and_beat(
     assert list(DecisionLogEntry.objects.filter(incident=incident, actor_label__startswith="drill:")
                 .values_list("actor_label", flat=True)) == [
         "drill: executive", "drill: head of payments", "drill: regulator liaison"]
-    wait_until(lambda: Delivery.objects.filter(incident=incident, kind="test", status="delivered").count() == 3,
+    wait_until(lambda: Delivery.objects.filter(incident=incident, kind="drill", status="delivered").count() == 3,
                timeout=20, what="the drill notices delivered")
 
     # 2. The debrief equals what the record says, in drill minutes.

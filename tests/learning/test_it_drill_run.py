@@ -145,7 +145,7 @@ def test_two_workers_racing_never_double_apply(postgres_only, transactional_db, 
     assert DrillStep.objects.filter(drill=drill, applied_at__isnull=False).count() == 9
     assert DecisionLogEntry.objects.filter(incident=drill.incident, actor_label__startswith="drill:").count() == 3
     assert MetricPoint.objects.filter(is_drill=True).count() == 6
-    assert Delivery.objects.filter(incident=drill.incident, kind="test").count() == 3
+    assert Delivery.objects.filter(incident=drill.incident, kind="drill").count() == 3
 
 
 def test_the_end_step_and_the_commander_never_both_finish(postgres_only, transactional_db, commander, fraud_model):
