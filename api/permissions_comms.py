@@ -12,7 +12,6 @@ from typing import Any
 
 from api.permissions import _GroupPermission
 from incidents import permissions
-from incidents.choices import GROUP_REGULATOR
 
 
 class UpdateAccess(_GroupPermission):
@@ -67,9 +66,7 @@ class RegulatorChannelAccess(_GroupPermission):
     message = "Only regulator viewers and incident readers see the regulator channel."
 
     def can_read(self, user: Any) -> bool:
-        return permissions.can_read_incidents(user) or GROUP_REGULATOR in permissions.group_names(
-            user
-        )
+        return permissions.can_read_regulator_channel(user)
 
     def can_write(self, user: Any, view: Any) -> bool:
         return False

@@ -60,5 +60,8 @@ def is_regulator_viewer(user: User) -> bool:
 
 
 def can_read_regulator_channel(user: User) -> bool:
-    """Regulator/partner viewers, commanders and admins read signed-off regulator renditions."""
-    return is_commander_eligible(user) or GROUP_REGULATOR in group_names(user)
+    """Signed-off regulator renditions: regulator/partner viewers and everyone who reads incidents.
+
+    One rule for the /status/regulator/ page and the API's regulator channel.
+    """
+    return can_read_incidents(user) or GROUP_REGULATOR in group_names(user)
