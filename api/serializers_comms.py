@@ -559,6 +559,7 @@ class DeadlineSerializer(serializers.ModelSerializer):
             "fulfilled_by",
             "reminded_at",
             "escalated_at",
+            "escalation_step",
             "snoozed_at",
             "snoozed_by",
             "snooze_reason",

@@ -140,7 +140,10 @@ class Deadline(models.Model):
         StatusUpdate, null=True, blank=True, on_delete=models.PROTECT, related_name="fulfilled_deadlines"
     )
     reminded_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True, help_text="When the first escalation step went out.")
+    escalation_step = models.PositiveSmallIntegerField(
+        default=0, help_text="How many steps of the escalation path have gone out (0: not escalated)."
+    )
     snoozed_at = models.DateTimeField(null=True, blank=True)
     snoozed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -274,6 +274,23 @@ class RoleAssignment(models.Model):
         return self.ended_at is None
 
 
+def _valid_escalation_path(path: object) -> bool:
+    """A list of steps {"after_minutes": int ≥ 0 (optional), "notify": [roles, at least one]}, in time order."""
+    if not isinstance(path, list):
+        return False
+    previous = 0
+    for step in path:
+        if not isinstance(step, dict) or set(step) - {"after_minutes", "notify"}:
+            return False
+        notify, minutes = step.get("notify"), step.get("after_minutes", 0)
+        if not isinstance(notify, list) or not notify or any(r not in Role.values for r in notify):
+            return False
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < previous:
+            return False
+        previous = minutes
+    return True
+
+
 class Playbook(models.Model):
     """How incidents of a severity (and optionally a model risk tier) are run.
 
@@ -335,11 +352,11 @@ class Playbook(models.Model):
             a not in Audience.values or s not in Severity.values for a, s in self.notification_thresholds.items()
         ):
             errors["notification_thresholds"] = "Map audiences to a severity number 1–4."
-        if not isinstance(self.escalation_path, list) or any(
-            not isinstance(step, dict) or any(r not in Role.values for r in step.get("notify", []))
-            for step in self.escalation_path
-        ):
-            errors["escalation_path"] = 'A list of steps like {"after_minutes": 10, "notify": ["liaison_executive"]}.'
+        if not _valid_escalation_path(self.escalation_path):
+            errors["escalation_path"] = (
+                'A list of steps like {"after_minutes": 10, "notify": ["liaison_executive"]}: each names roles, '
+                "after_minutes (optional) is whole minutes ≥ 0 and never smaller than the step before."
+            )
         if self.is_active:
             # The unique constraint treats blank (NULL) scopes as distinct, so
             # check "any severity" / "any tier" duplicates here.

@@ -26,7 +26,8 @@ Definitions (docs/metrics.md is the reader's version; keep the two in step):
 * satisfaction: per audience, (mean clarity, mean usefulness, n) of the
   readers' ratings (1–5) of the incident's updates.
 * reminders / escalations: cadence deadlines of the incident that were
-  reminded / escalated (one reminder and at most one escalation per deadline).
+  reminded / escalated (one reminder per deadline; a deadline counts once as escalated
+  however many steps of its escalation path went out).
 
 Aggregates (by severity, model and month) pool the incidents of a group:
 durations are medians over the incidents that have the value (time to
