@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.db import connection
 
 from comms import dbtriggers
 from incidents import logdb
-from learning import dbtriggers as learning_triggers
 from incidents.choices import (
     GROUP_ADMIN,
     GROUP_COMMANDER,
@@ -18,6 +21,7 @@ from incidents.choices import (
     GROUP_REGULATOR,
     GROUP_RESPONDER,
 )
+from learning import dbtriggers as learning_triggers
 
 # Chromium and other tools write under $HOME: keep them out of the real one.
 _home = tempfile.mkdtemp(prefix="icc-test-home-")
@@ -144,3 +148,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped and session.exitstatus == 0:
         reporter.write_line(f"FAIL_ON_SKIP=1: {skipped} test(s) were skipped; CI needs every test to run.", red=True)
         session.exitstatus = 1
+
+
+def race(work: Callable[[], Any], *, threads: int = 2, timeout: float = 60) -> list[Any]:
+    """Run `work` in `threads` threads released at once (each its own DB connection); return the results.
+
+    For claims that must hold under concurrency (on PostgreSQL: row locks and
+    conditional UPDATEs). Each thread closes its connection, so the test
+    database can be dropped afterwards.
+    """
+    barrier, results = threading.Barrier(threads), []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            results.append(work())
+        finally:
+            connection.close()
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for t in started:
+        t.start()
+    for t in started:
+        t.join(timeout)
+    assert len(results) == threads, "a racing thread failed or hung"
+    return results

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from comms import workflows
 from comms.cadence import escalation_steps, run_due, snooze
@@ -18,7 +16,7 @@ from incidents.errors import Conflict
 from incidents.models import DecisionLogEntry, Incident, Playbook
 from incidents.services import assign_role
 from tests.comms.clock import clock  # noqa: F401 - fixture
-from tests.conftest import make_user
+from tests.conftest import make_user, race
 
 # The seeded SEV1 shape: grace 5; then IC and comms lead, +5 the executive liaison, +30 the regulator liaison.
 PATH = [
@@ -251,21 +249,8 @@ def test_two_concurrent_ticks_send_each_step_once(postgres_only, staged, people,
     run_due(now=start + timedelta(minutes=30))
     totals = []
     for minute in (35, 40, 65):
-        barrier, results = threading.Barrier(2), []
-
-        def worker(now=start + timedelta(minutes=minute)) -> None:
-            try:
-                barrier.wait()
-                results.append(run_due(now=now)["escalated"])
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        totals.append(sorted(results))
+        now = start + timedelta(minutes=minute)
+        totals.append(sorted(race(lambda now=now: run_due(now=now)["escalated"])))
 
     assert totals == [[0, 1], [0, 1], [0, 1]]
     assert escalated_to(incident) == ["cara", "remy", "conor", "rita"]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import httpx
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from comms import delivery
@@ -15,6 +13,7 @@ from comms.delivery import LEASE_BASE, LEASE_PER_ROW, SWEEP_GRACE, backoff, clai
 from comms.models import Delivery, DeliveryAttempt
 from comms.tasks import cadence_tick_task, deliver_task, sweep_deliveries_task
 from tests.comms.conftest import Reply, valid_secret
+from tests.conftest import race
 
 
 def attempts(row: Delivery) -> list[tuple[int, bool, int | None]]:
@@ -178,21 +177,7 @@ def test_a_late_outcome_never_overwrites_the_worker_that_took_over(make_deliveri
 def test_two_concurrent_deliver_calls_send_each_delivery_exactly_once(make_deliveries, webhook_sink):
     rows = make_deliveries(40, target=webhook_sink.url("/hook"))
     ids = [str(r.id) for r in rows]
-    start = threading.Barrier(2)
-    results: list = []
-
-    def worker() -> None:
-        try:
-            start.wait()
-            results.append(deliver(ids))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results = race(lambda: deliver(ids))
 
     assert sum(r["delivered"] for r in results) == 40
     received = [r.webhook_id for r in webhook_sink.received()]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from comms.models import Delivery
 from incidents.errors import DomainError, NotPermitted
@@ -14,7 +12,7 @@ from incidents.models import DecisionLogEntry
 from learning import actions
 from learning.actions import create_action_item, update_action_item
 from learning.models import ActionItem
-from tests.conftest import make_user
+from tests.conftest import make_user, race
 
 
 @pytest.fixture
@@ -146,20 +144,7 @@ def test_two_workers_claiming_at_once_send_one_reminder(postgres_only, transacti
     items = [create_action_item(incident=incident, by=commander, title=f"Item {i}", owner=responder,
                                 due_at=now + timedelta(seconds=1), expected_outcome="Done", category="governance",
                                 now=now) for i in range(5)]
-    start, results = threading.Barrier(2), []
-
-    def worker():
-        try:
-            start.wait()
-            results.append(actions.run_due(now=now + timedelta(minutes=1)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results = race(lambda: actions.run_due(now=now + timedelta(minutes=1)))
     assert sum(results) == 5
     assert Delivery.objects.filter(kind="action").count() == 10  # in-app + e-mail, once per item
     assert sorted(ActionItem.objects.filter(reminded_at__isnull=False).values_list("title", flat=True)) == [

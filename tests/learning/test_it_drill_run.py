@@ -17,6 +17,7 @@ from incidents.models import DecisionLogEntry, Incident, MetricPoint
 from incidents.services import record_decision, reach_milestone
 from learning import drills
 from learning.models import Drill, DrillStep
+from tests.conftest import race
 
 FRAUD = "fraud-fp-surge"
 
@@ -126,21 +127,7 @@ def test_two_workers_racing_never_double_apply(postgres_only, transactional_db, 
     """Two threads (two PostgreSQL connections) claim the same due steps at once."""
     drill = start(commander, 600)
     now = drill.started_at + timedelta(seconds=3)
-    results: list[int] = []
-    barrier = threading.Barrier(2)
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            results.append(drills.run_due(now=now))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(lambda: drills.run_due(now=now))
     assert sum(results) == 9
     assert DrillStep.objects.filter(drill=drill, applied_at__isnull=False).count() == 9
     assert DecisionLogEntry.objects.filter(incident=drill.incident, actor_label__startswith="drill:").count() == 3
