@@ -157,12 +157,14 @@ def race(work: Callable[[], Any], *, threads: int = 2, timeout: float = 60) -> l
     conditional UPDATEs). Each thread closes its connection, so the test
     database can be dropped afterwards.
     """
-    barrier, results = threading.Barrier(threads), []
+    barrier, results, errors = threading.Barrier(threads), [], []
 
     def run() -> None:
         try:
-            barrier.wait()
+            barrier.wait(timeout)
             results.append(work())
+        except BaseException as exc:  # noqa: BLE001 - raised in the test's thread below
+            errors.append(exc)
         finally:
             connection.close()
 
@@ -171,5 +173,7 @@ def race(work: Callable[[], Any], *, threads: int = 2, timeout: float = 60) -> l
         t.start()
     for t in started:
         t.join(timeout)
-    assert len(results) == threads, "a racing thread failed or hung"
+    if errors:
+        raise errors[0]
+    assert len(results) == threads, "a racing thread hung"
     return results
