@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from comms import fanout
-from comms.models import Deadline, StatusUpdate
+from comms.models import Deadline, Delivery, StatusUpdate
 from incidents.choices import DEFAULT_NOTIFICATION_THRESHOLDS, Audience, EntryKind, Role
 from incidents.errors import Conflict, DomainError, NotPermitted
 from incidents.log import append_entry
@@ -270,6 +270,16 @@ def _escalate(deadline: Deadline, playbook: Playbook | None, *, now: datetime) -
         fired = list(range(k + 1, m + 1))
         roles = sorted({r for i in fired for r in steps[i - 1][1]})
         users = _holders(incident, roles)
+        # Nobody holds the path's roles (e.g. no regulator liaison yet): an escalation must
+        # still reach someone, so the commander hears it and the log says why.
+        unheld = not users
+        if unheld:
+            users = _holders(incident, [Role.COMMANDER])
+        # One escalation notice per person and deadline (one_cadence_notice_per_channel): someone
+        # an earlier step already told (one person, two roles on the path) is not told again.
+        told = set(Delivery.objects.filter(deadline=deadline, kind=Delivery.Kind.ESCALATION)
+                   .values_list("user_id", flat=True))
+        users = [u for u in users if u.pk not in told]
         audience = Audience(deadline.audience).label.lower()
         staged = len({offset for offset, _ in steps}) > 1  # steps all at the grace: one escalation, as before
         label = (f" (step {fired[0]} of {len(steps)})" if len(fired) == 1 else
@@ -278,6 +288,7 @@ def _escalate(deadline: Deadline, playbook: Playbook | None, *, now: datetime) -
         message = (
             f"No {audience} update for {incident.reference} since it was due at {deadline.due_at:%H:%M} UTC; "
             + (f"escalated after {grace} min grace." if not staged else f"escalation{label}, {late} min after it was due.")
+            + (f" Nobody holds {', '.join(roles)}: assign the role." if unheld else "")
         )
         rows = fanout.write_user_notices(kind="escalation", deadline=deadline, users=users, message=message, now=now)
         append_entry(
@@ -285,7 +296,7 @@ def _escalate(deadline: Deadline, playbook: Playbook | None, *, now: datetime) -
             summary=f"Escalation{label}: {audience} update still missing",
             data={"audience": deadline.audience, "due_at": deadline.due_at.isoformat(),
                   "step": m, "steps": fired, "of": len(steps), "roles": roles,
-                  "notified": sorted({u.get_username() for u in users})},
+                  "notified": sorted({u.get_username() for u in users}), "unheld_roles": unheld},
         )
         fanout.enqueue_after_commit(rows)
     return True

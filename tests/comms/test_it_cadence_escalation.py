@@ -97,6 +97,49 @@ def test_each_step_fires_at_its_minute_to_its_roles_once(staged, people, clock, 
     assert message.payload["message"].endswith("escalation (step 3 of 3), 35 min after it was due.")
 
 
+def test_a_step_whose_roles_nobody_holds_reaches_the_commander(staged, people, clock, commander):
+    """No regulator liaison assigned: step 3 still reaches someone, and says whom to assign."""
+    incident = workflows.declare_incident(by=commander, title="Score drift", severity=4)
+    assign_role(incident=incident, role=Role.COMMS_LEAD, user=people["comms_lead"], by=commander)
+    assign_role(incident=incident, role=Role.EXECUTIVE, user=people["executive"], by=commander)
+    for minutes in (30, 35, 40, 65):
+        at(clock, incident, minutes)
+
+    # The commander heard step 1 already (one escalation notice per person and deadline): step 3
+    # tells nobody new, and the log records that nobody holds the regulator liaison role.
+    assert escalated_to(incident) == ["cara", "remy", "conor"]
+    last = DecisionLogEntry.objects.filter(incident=incident, kind=EntryKind.ESCALATION).order_by("id").last()
+    assert (last.data["steps"], last.data["notified"], last.data["unheld_roles"]) == ([3], [], True)
+
+
+def test_without_the_commander_on_the_path_an_unheld_step_reaches_the_commander(db, people, clock, commander):
+    Playbook.objects.create(name="SEV4 regulator first", severity=4, escalation_grace_minutes=5,
+                            cadence_minutes={"technical": 30},
+                            escalation_path=[{"after_minutes": 0, "notify": ["liaison_regulator"]}])
+    incident = workflows.declare_incident(by=commander, title="Score drift", severity=4)
+    for minutes in (30, 35):
+        at(clock, incident, minutes)
+
+    assert escalated_to(incident) == ["cara"]
+    notice = Delivery.objects.get(incident=incident, kind="escalation", channel="inapp")
+    assert notice.payload["message"].endswith("Nobody holds liaison_regulator: assign the role.")
+    entry = DecisionLogEntry.objects.get(incident=incident, kind=EntryKind.ESCALATION)
+    assert (entry.data["notified"], entry.data["unheld_roles"]) == (["cara"], True)
+
+
+def test_one_person_on_two_steps_is_told_once_and_later_steps_still_fire(staged, people, clock, commander):
+    incident = workflows.declare_incident(by=commander, title="Score drift", severity=4)
+    assign_role(incident=incident, role=Role.COMMS_LEAD, user=people["comms_lead"], by=commander)
+    assign_role(incident=incident, role=Role.EXECUTIVE, user=people["executive"], by=commander)
+    assign_role(incident=incident, role=Role.REGULATOR, user=commander, by=commander)  # the IC holds it too
+    for minutes in (30, 35, 40, 65):
+        at(clock, incident, minutes)
+
+    assert escalated_to(incident) == ["cara", "remy", "conor"]
+    assert [steps for _, steps, _ in escalation_log(incident)] == [[1], [2], [3]]
+    assert Deadline.objects.get(incident=incident).escalation_step == 3
+
+
 def test_publishing_the_update_stops_the_remaining_steps(staged, people, clock, commander):
     incident = declare(commander, people)
     at(clock, incident, 30)
