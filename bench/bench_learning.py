@@ -14,23 +14,12 @@ from __future__ import annotations
 
 import os
 import platform
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-scratch = tempfile.mkdtemp(prefix="icc-bench-learning-")
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
-os.environ.setdefault("DEMO", "1")
-os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+from benchkit import Queries, setup_django, write_section  # bench/ is sys.path[0] when run as a script
 
-import django  # noqa: E402
-
-django.setup()
+setup_django("icc-bench-learning-")
 
 from django.contrib.auth.models import Group, User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -79,22 +68,6 @@ def seed() -> User:
     return commander
 
 
-class Queries:
-    """Count the SQL statements run inside the block (as bench_core.py does)."""
-
-    def __enter__(self) -> Queries:
-        self.sql: list[str] = []
-        self._wrapper = connection.execute_wrapper(lambda execute, sql, *a: self.sql.append(sql) or execute(sql, *a))
-        self._wrapper.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._wrapper.__exit__(*exc)
-
-    def __len__(self) -> int:
-        return len(self.sql)
-
-
 def measure(client: Client, url: str) -> dict[str, float | int]:
     """Median milliseconds of REQUESTS gets, and the queries of one."""
     with Queries() as queries:
@@ -121,16 +94,6 @@ def replay(commander: User) -> tuple[int, float]:
     seconds = time.perf_counter() - start
     assert applied == steps, (applied, steps)
     return applied, seconds
-
-
-def write_section(lines: list[str]) -> None:
-    target = ROOT / "docs" / "benchmarks.md"
-    text = target.read_text() if target.exists() else "# Benchmarks\n"
-    if SECTION in text:  # replace our earlier section, keep everything else
-        before, _, after = text.partition(SECTION)
-        rest = after.split("\n## ", 1)
-        text = before.rstrip("\n") + "\n" + ("\n## " + rest[1] if len(rest) > 1 else "")
-    target.write_text(text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n")
 
 
 def main() -> None:
@@ -164,7 +127,7 @@ def main() -> None:
         f"| drill tick: {steps} replay steps of {DRILLS} drills applied by one `run_due` | "
         f"{replay_s:,.2f} s ({steps / replay_s:,.0f} steps/s) | one claim per step | – |",
     ]
-    write_section(lines)
+    write_section(SECTION, lines)
     print("\n".join(lines))
 
 

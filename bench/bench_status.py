@@ -13,24 +13,13 @@ from __future__ import annotations
 
 import os
 import platform
-import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-scratch = tempfile.mkdtemp(prefix="icc-bench-status-")
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
-os.environ.setdefault("DEMO", "1")
-os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+from benchkit import Queries, setup_django, write_section  # bench/ is sys.path[0] when run as a script
 
-import django  # noqa: E402
-
-django.setup()
+setup_django("icc-bench-status-")
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group, User  # noqa: E402
@@ -97,22 +86,6 @@ def seed() -> tuple[User, User]:
     return executive, commander
 
 
-class Queries:
-    """Count the SQL statements run inside the block (as bench_core.py does)."""
-
-    def __enter__(self) -> Queries:
-        self.sql: list[str] = []
-        self._wrapper = connection.execute_wrapper(lambda execute, sql, *a: self.sql.append(sql) or execute(sql, *a))
-        self._wrapper.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._wrapper.__exit__(*exc)
-
-    def __len__(self) -> int:
-        return len(self.sql)
-
-
 def measure(client: Client, url: str) -> dict[str, float | int]:
     """Time one URL cold (fresh cache key space), cached and revalidated; return ms and queries."""
     base = settings.CACHES["default"]
@@ -146,16 +119,6 @@ def measure(client: Client, url: str) -> dict[str, float | int]:
     }
 
 
-def write_section(lines: list[str]) -> None:
-    target = ROOT / "docs" / "benchmarks.md"
-    text = target.read_text() if target.exists() else "# Benchmarks\n"
-    if SECTION in text:  # replace our earlier section, keep everything else
-        before, _, after = text.partition(SECTION)
-        rest = after.split("\n## ", 1)
-        text = before.rstrip("\n") + "\n" + ("\n## " + rest[1] if len(rest) > 1 else "")
-    target.write_text(text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n")
-
-
 def main() -> None:
     seed_start = time.perf_counter()
     executive, _ = seed()
@@ -185,7 +148,7 @@ def main() -> None:
             for url, r in results.items()
         ],
     ]
-    write_section(lines)
+    write_section(SECTION, lines)
     print("\n".join(lines))
 
 

@@ -25,8 +25,12 @@ from incidents.models import AffectedModel, DecisionLogEntry, MonitoredModel, Ro
 
 
 def add_domain_error(form: forms.Form, exc: DomainError) -> None:
-    """Attach a refused request to the field the service named, else to the form."""
-    name = field_for_domain_error(exc.field)
+    """Attach a refused request to the field the service named, else to the form.
+
+    A form whose field names differ from the service's defines its own
+    `field_for_domain_error(field)`.
+    """
+    name = getattr(form, "field_for_domain_error", field_for_domain_error)(exc.field)
     form.add_error(name if name in form.fields else None, exc.message)
 
 

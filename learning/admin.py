@@ -8,7 +8,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from comms.admin import ReadOnlyAdminMixin
 from learning.models import ActionItem, Drill, DrillStep, Review, ReviewAddendum
+
+
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Look, never touch: the services write these rows and log them; published reviews are immutable."""
+
+    actions = None
 
 
 class DrillStepInline(admin.TabularInline):
@@ -23,36 +30,14 @@ class DrillStepInline(admin.TabularInline):
 
 
 @admin.register(Drill)
-class DrillAdmin(admin.ModelAdmin):
+class DrillAdmin(ReadOnlyAdmin):
+    """Start drills from /drills/: that declares the incident and schedules the replay."""
+
     list_display = ["__str__", "scenario_title", "status", "clock_factor", "suppress_external", "started_at", "finished_at"]
     list_filter = ["status", "scenario", "suppress_external"]
     list_select_related = ["incident"]
     readonly_fields = [f.name for f in Drill._meta.fields]
     inlines = [DrillStepInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # start drills from /drills/: that declares the incident and schedules the replay
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Look, never touch: the services write these rows and log them; published reviews are immutable."""
-
-    actions = None
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ReviewAddendumInline(admin.TabularInline):

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from console.pages.access import run_action
 from incidents import permissions
 from incidents.choices import GROUP_ADMIN, GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_REGULATOR, GROUP_RESPONDER
 from incidents.errors import DomainError, NotPermitted
@@ -45,22 +46,6 @@ def require_review_reader(request: HttpRequest) -> None:
 def require_writer(request: HttpRequest) -> None:
     if not permissions.can_respond(request.user):
         raise PermissionDenied("Only responders and commanders change reviews and action items.")
-
-
-def run(form: forms.Form, action: Callable[[dict[str, Any]], Any]) -> tuple[Any, int]:
-    """Validate and act: (result, 200), or (None, 4xx) with the service's refusal on the named field."""
-    if not form.is_valid():
-        return None, 400
-    try:
-        return action(form.cleaned_data), 200
-    except NotPermitted as exc:
-        raise PermissionDenied(exc.message) from exc
-    except DomainError as exc:
-        name = (exc.field or "").split(".")[0]
-        if exc.field and exc.field.startswith("classification."):
-            name = "taxonomy"
-        form.add_error(name if name in form.fields else None, exc.message)
-        return None, exc.status
 
 
 def owners() -> Any:
@@ -121,6 +106,12 @@ class ReviewForm(forms.Form):
     def taxonomy_groups(self) -> list[tuple[taxonomies.Taxonomy, list[forms.BoundField]]]:
         return [(t, [self[_cls_name(t.slug, d.key)] for d in t.dimensions])
                 for t in taxonomies.all_taxonomies().values()]
+
+    def field_for_domain_error(self, field: str | None) -> str | None:
+        """Put a refused classification value beside its dimension ("classification.harm_type")."""
+        if field and field.startswith("classification.") and self.cleaned_data.get("taxonomy"):
+            return _cls_name(self.cleaned_data["taxonomy"], field.split(".", 1)[1])
+        return (field or "").split(".")[0] or None
 
     def changes(self) -> dict[str, Any]:
         d = self.cleaned_data
@@ -299,7 +290,7 @@ def start(request: HttpRequest, incident_id: int) -> HttpResponse:
 def edit(request: HttpRequest, incident_id: int) -> HttpResponse:
     review = _draft_or_404(request, incident_id)
     form = ReviewForm.for_review(review, request.POST)
-    _, status = run(form, lambda d: reviews.edit_review(review=review, by=request.user, **form.changes()))
+    _, status = run_action(form, lambda d: reviews.edit_review(review=review, by=request.user, **form.changes()))
     if status == 200:
         return _back(incident_id, "edit")
     return render_review(request, incident_id, bound={"edit": form}, status=status)
@@ -328,7 +319,7 @@ def publish(request: HttpRequest, incident_id: int) -> HttpResponse:
 def add_addendum(request: HttpRequest, incident_id: int) -> HttpResponse:
     review = _draft_or_404(request, incident_id)
     form = AddendumForm(request.POST)
-    _, status = run(form, lambda d: reviews.add_addendum(review=review, by=request.user, body=d["body"]))
+    _, status = run_action(form, lambda d: reviews.add_addendum(review=review, by=request.user, body=d["body"]))
     if status == 200:
         return _back(incident_id, "addenda")
     return render_review(request, incident_id, bound={"addendum": form}, status=status)
@@ -346,7 +337,7 @@ def create_item(request: HttpRequest, incident_id: int) -> HttpResponse:
             incident=review.incident, review=review, by=request.user, title=d["title"], owner=d["owner"],
             due_at=due, expected_outcome=d["expected_outcome"], category=d["category"])
 
-    _, status = run(form, action)
+    _, status = run_action(form, action)
     if status == 200:
         return _back(incident_id, "action-items")
     return render_review(request, incident_id, bound={"item": form}, status=status)
@@ -387,7 +378,7 @@ def item_status(request: HttpRequest, item_id: int) -> HttpResponse:
     require_writer(request)
     item = get_object_or_404(ActionItem, pk=item_id)
     form = ActionStatusForm(request.POST, prefix=f"i{item.pk}")
-    _, status = run(form, lambda d: actions.update_action_item(item=item, by=request.user, status=d["status"],
+    _, status = run_action(form, lambda d: actions.update_action_item(item=item, by=request.user, status=d["status"],
                                                                 note=d["note"]))
     show = request.GET.get("show", "mine")
     if status != 200:

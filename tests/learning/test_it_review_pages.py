@@ -183,3 +183,20 @@ def test_the_regulator_liaison_signs_off_on_the_page(resolved, commander, comman
     review.refresh_from_db()
     assert review.regulator_signed_off_by == commander
     assert b"signed off by Cara Commander (cara)" in as_user(commander).get(url).content
+
+
+def test_a_service_refusal_lands_beside_the_field_it_names(resolved, commander):
+    from console.incident_forms import add_domain_error
+    from incidents.errors import DomainError
+    from learning.pages.reviews import ReviewForm
+
+    form = ReviewForm(form_post(complete()))
+    assert form.is_valid(), form.errors
+    add_domain_error(form, DomainError("Pick a harm type.", field="classification.harm_type"))
+    add_domain_error(form, DomainError("Lessons are needed.", field="lessons"))
+    add_domain_error(form, DomainError("Something else.", field=None))
+    assert form.errors == {
+        "cls__oecd-aim__harm_type": ["Pick a harm type."],
+        "lessons": ["Lessons are needed."],
+        "__all__": ["Something else."],
+    }
