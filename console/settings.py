@@ -185,6 +185,21 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+# --- Outbound calls --------------------------------------------------------
+# (outbound calls: settings go here)
+
+# --- Login throttling ------------------------------------------------------
+# (login throttling: settings go here)
+
+# --- Single sign-on --------------------------------------------------------
+# (single sign-on: settings go here)
+
+# --- Decision-log checkpoints ----------------------------------------------
+# (decision-log checkpoints: settings go here)
+
+# --- Audit trail -----------------------------------------------------------
+# (audit trail: settings go here)
+
 # --- I18N and time ----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
