@@ -13,6 +13,9 @@ def install(apps, schema_editor):
 
 def uninstall(apps, schema_editor):
     logdb.CHECKPOINT_TRIGGERS.drop(schema_editor.connection)
+    if schema_editor.connection.vendor == "sqlite":
+        for guard in logdb.LOG_TRIGGERS.sqlite_guards:
+            schema_editor.execute(guard.drop_sql())
 
 
 class Migration(migrations.Migration):

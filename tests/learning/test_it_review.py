@@ -18,6 +18,7 @@ from learning.actions import create_action_item
 from learning.markdown import to_markdown
 from learning.models import Review, ReviewAddendum, ReviewImmutable
 from tests.learning.review_support import complete, resolved_incident
+from tests.replace_attack import replace_row
 
 
 @pytest.fixture
@@ -286,3 +287,22 @@ def test_the_demo_review_is_published_with_one_overdue_item_and_is_idempotent(re
     assert review.incident.phase == "reviewed"
     assert reviews.rendition_of(review, "executive")["jargon"] == []  # the demo's executive text is plain
     assert {m.slug for m in find_jargon("Cache latency rose; try a canary.")} >= {"latency", "canary"}
+
+
+def test_sqlite_refuses_replace_over_published_reviews_and_addenda(draft, commander, responder):
+    """INSERT OR REPLACE deletes the old row without DELETE triggers: a guard refuses it (#10)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("INSERT OR REPLACE is SQLite's")
+    review = published_review(draft, commander)
+    addendum = reviews.add_addendum(review=review, by=responder, body="The vendor confirmed the feature change.")
+    attempts = [
+        ("learning_review", review.pk, {"lessons": "x"}, None),
+        ("learning_review", review.pk, {"lessons": "x"}, review.pk + 1000),  # collides on incident
+        ("learning_reviewaddendum", addendum.pk, {"body": "x"}, None),
+        ("learning_reviewaddendum", addendum.pk, {"body": "x"}, addendum.pk + 1000),  # on (review, number)
+    ]
+    for table, pk, changes, new_id in attempts:
+        with pytest.raises(DatabaseError, match="published reviews are immutable"):
+            replace_row(table, pk, changes, new_id=new_id)
+    assert Review.objects.get().lessons == complete()["lessons"]
+    assert ReviewAddendum.objects.get().body == "The vendor confirmed the feature change."
