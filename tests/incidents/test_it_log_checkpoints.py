@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from incidents import logdb
 from incidents.checkpoints import checkpoint_incident, checkpoint_logs, verify_log
@@ -23,10 +22,11 @@ from incidents.checks import check_log_signing_keys
 from incidents.choices import Phase
 from incidents.log import verify_chain
 from incidents.models import DecisionLogEntry, LogCheckpoint
-from incidents.services import add_note, reach_milestone
+from incidents.services import add_note, declare_incident, reach_milestone
 from incidents.signing import SigningKeyError, generate_private_key, load_private_key, public_key_text
 from incidents.tasks import checkpoint_logs_task
 from tests.comms.clock import clock  # noqa: F401 - fixture
+from tests.incidents.log_support import recompute_chain_from, tamper
 
 
 @pytest.fixture
@@ -44,35 +44,6 @@ def logged(incident, commander, clock):
         clock.advance(minutes=1)
         add_note(incident=incident, by=commander, text=text)
     return incident
-
-
-def _tamper(statements: list[tuple[str, list]]) -> None:
-    """Do what an attacker with database write access would: lift the triggers, write, restore."""
-    logdb.drop_triggers(connection)
-    try:
-        with connection.cursor() as cursor:
-            for sql, params in statements:
-                cursor.execute(sql, params)
-    finally:
-        logdb.install_triggers(connection)
-
-
-def recompute_chain_from(incident_id: int, sequence: int, summary: str) -> None:
-    """Rewrite entry #sequence and every hash after it so the chain is consistent again."""
-    entries = list(DecisionLogEntry.objects.filter(incident_id=incident_id).order_by("sequence"))
-    statements = []
-    prev_hash = entries[sequence - 2].hash if sequence > 1 else entries[0].prev_hash
-    for entry in entries[sequence - 1:]:
-        if entry.sequence == sequence:
-            entry.summary = summary
-        entry.prev_hash = prev_hash
-        entry.hash = entry.compute_hash()
-        prev_hash = entry.hash
-        statements.append(
-            (f"UPDATE {logdb.TABLE} SET summary = %s, prev_hash = %s, hash = %s WHERE id = %s",
-             [entry.summary, entry.prev_hash, entry.hash, entry.pk])
-        )
-    _tamper(statements)
 
 
 def head_sequence(incident) -> int:
@@ -115,7 +86,7 @@ def test_the_command_reports_a_rewrite_distinct_from_a_broken_link(key_path, log
 def test_a_broken_link_stays_a_broken_link(key_path, logged):
     checkpoint_logs()
     target = DecisionLogEntry.objects.get(incident=logged, sequence=3)
-    _tamper([(f"UPDATE {logdb.TABLE} SET summary = %s WHERE id = %s", ["Nothing", target.pk])])
+    tamper([(f"UPDATE {logdb.TABLE} SET summary = %s WHERE id = %s", ["Nothing", target.pk])])
 
     report = verify_log(logged.pk)
 
@@ -127,7 +98,7 @@ def test_a_broken_link_stays_a_broken_link(key_path, logged):
 def test_a_truncated_log_no_longer_reaches_its_checkpoint(key_path, logged):
     checkpoint_logs()
     last = DecisionLogEntry.objects.get(incident=logged, sequence=4)
-    _tamper([(f"DELETE FROM {logdb.TABLE} WHERE id = %s", [last.pk])])
+    tamper([(f"DELETE FROM {logdb.TABLE} WHERE id = %s", [last.pk])])
 
     report = verify_log(logged.pk)
 
@@ -242,8 +213,6 @@ def test_a_phase_change_signs_its_head(key_path, logged, commander, django_captu
 
 
 def test_a_declaration_signs_its_head(key_path, commander, fraud_model, django_capture_on_commit_callbacks):
-    from incidents.services import declare_incident
-
     with django_capture_on_commit_callbacks(execute=True):
         incident = declare_incident(by=commander, title="Drift", severity=3, models=[(fraud_model, "")])
 
