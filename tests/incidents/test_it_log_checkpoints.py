@@ -26,6 +26,7 @@ from incidents.services import add_note, declare_incident, reach_milestone
 from incidents.signing import SigningKeyError, generate_private_key, load_private_key, public_key_text
 from incidents.tasks import checkpoint_logs_task
 from tests.comms.clock import clock  # noqa: F401 - fixture
+from tests.conftest import race
 from tests.incidents.log_support import recompute_chain_from, tamper
 
 
@@ -333,3 +334,13 @@ def test_a_bad_trusted_public_key_is_a_loud_error(settings):
     settings.LOG_TRUSTED_PUBLIC_KEYS = ["bm90IGEga2V5"]
     [error] = check_log_signing_keys()
     assert "LOG_TRUSTED_PUBLIC_KEYS" in error.msg
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_beat_runs_at_once_sign_a_head_once(postgres_only, key_path, logged):
+    """The incident row lock queues the second signer, which then finds the head signed."""
+    results = race(lambda: len(checkpoint_logs()))
+
+    assert sorted(results) == [0, 1]
+    # (The declaration, committed for real here, signed entry #2 on its own.)
+    assert list(LogCheckpoint.objects.values_list("sequence", flat=True)) == [2, 4]
