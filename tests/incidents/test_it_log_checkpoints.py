@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from incidents import logdb
 from incidents.checkpoints import checkpoint_incident, checkpoint_logs, verify_log
@@ -344,3 +345,16 @@ def test_two_beat_runs_at_once_sign_a_head_once(postgres_only, key_path, logged)
     assert sorted(results) == [0, 1]
     # (The declaration, committed for real here, signed entry #2 on its own.)
     assert list(LogCheckpoint.objects.values_list("sequence", flat=True)) == [2, 4]
+
+
+def test_the_admin_shows_checkpoints_read_only(client, admin_user, key_path, logged):
+    [checkpoint] = checkpoint_logs()
+    client.force_login(admin_user)
+    change_url = reverse("admin:incidents_logcheckpoint_change", args=[checkpoint.pk])
+
+    assert client.get(reverse("admin:incidents_logcheckpoint_changelist")).status_code == 200
+    assert b'name="head_hash"' not in client.get(change_url).content
+    assert client.post(change_url, {"head_hash": "f" * 64}).status_code == 403
+    delete_url = reverse("admin:incidents_logcheckpoint_delete", args=[checkpoint.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert LogCheckpoint.objects.get().head_hash == checkpoint.head_hash
