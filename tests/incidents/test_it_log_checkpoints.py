@@ -118,6 +118,9 @@ def test_an_intact_chain_names_the_checkpoint_it_matches(key_path, logged, comma
     assert (report.valid, report.status) == (True, "intact")
     assert report.checkpoint["sequence"] == 4 and report.checkpoint["valid"] is True
     assert report.detail == "matches checkpoint 1 (entry #4); 1 later entries not signed yet"
+    out = StringIO()
+    call_command("verify_decision_log", stdout=out)
+    assert "all chains intact (1 match a signed checkpoint, 0 unsigned)" in out.getvalue()
 
 
 # --- Signatures --------------------------------------------------------------------------
@@ -240,6 +243,10 @@ def test_without_a_key_nothing_is_signed_and_the_log_is_unsigned(logged, command
     assert not LogCheckpoint.objects.exists()
     report = verify_log(logged.pk)
     assert (report.valid, report.status, report.checkpoint) == (True, "unsigned", None)
+    out = StringIO()
+    call_command("verify_decision_log", stdout=out)
+    assert "No log signing key configured" in out.getvalue()
+    assert "all chains intact (0 match a signed checkpoint, 1 unsigned)" in out.getvalue()
 
 
 def test_checkpoints_are_not_checked_without_any_trusted_key(key_path, logged, settings):

@@ -27,6 +27,11 @@ class Command(BaseCommand):
             keys = trusted_public_keys()
         except SigningKeyError as exc:
             raise CommandError(str(exc)) from None
+        if not keys:
+            self.stdout.write(self.style.WARNING(
+                "No log signing key configured (LOG_SIGNING_KEY_FILE, LOG_TRUSTED_PUBLIC_KEYS): "
+                "chains are checked for internal consistency only (unsigned)."
+            ))
         failed = signed = total = 0
         for incident_id in ids:
             report = verify_log(incident_id, keys=keys)
