@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import os
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
@@ -283,6 +285,16 @@ def test_the_command_generates_a_usable_private_key(tmp_path, settings, logged):
     call_command("log_signing_public_key", stdout=printed, stderr=StringIO())
     assert printed.getvalue().strip() == public
     assert len(checkpoint_logs()) == 1 and verify_log(logged.pk).status == "intact"
+
+
+def test_the_command_makes_the_key_the_settings_already_name(tmp_path, settings):
+    """Deployments set LOG_SIGNING_KEY_FILE first; the missing key must not stop its own creation."""
+    path = tmp_path / "key.pem"
+    env = os.environ | {"LOG_SIGNING_KEY_FILE": str(path), "SECRET_KEY": "x"}
+    done = subprocess.run([sys.executable, "manage.py", "generate_log_signing_key", str(path)],
+                          cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == public_key_text(load_private_key(path).public_key)
 
 
 def test_the_command_never_replaces_a_key(tmp_path):

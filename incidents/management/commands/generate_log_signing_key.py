@@ -8,6 +8,9 @@ from incidents.signing import generate_private_key, public_key_text
 
 
 class Command(BaseCommand):
+    # The signing-key check would refuse to start before the key exists (or say
+    # what this command says itself, less precisely).
+    requires_system_checks: list[str] = []
     help = (
         "Write a new Ed25519 private key (PEM, mode 0600) to PATH and print its public key. "
         "Point LOG_SIGNING_KEY_FILE at PATH; never store it in the database or its backups."
