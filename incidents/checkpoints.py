@@ -36,7 +36,9 @@ Keys = dict[str, Ed25519PublicKey]
 # --- Signing --------------------------------------------------------------------------
 
 
-def checkpoint_incident(*, incident_id: int, signer: Signer, keys: Keys | None = None) -> LogCheckpoint | None:
+def checkpoint_incident(
+    *, incident_id: int, signer: Signer, keys: Keys | None = None
+) -> LogCheckpoint | None:
     """Sign the incident's current head, unless this key signed it already.
 
     1. Lock the incident row: appends wait, and two signers queue.
@@ -56,14 +58,16 @@ def checkpoint_incident(*, incident_id: int, signer: Signer, keys: Keys | None =
         )
         if head is None:
             return None
-        if LogCheckpoint.objects.filter(incident_id=incident_id, key_id=signer.key_id, sequence__gte=head[0]).exists():
+        signed = LogCheckpoint.objects.filter(incident_id=incident_id, key_id=signer.key_id)
+        if signed.filter(sequence__gte=head[0]).exists():
             return None
         report = verify_log(incident_id, keys=keys)
         if report.status not in (INTACT, UNSIGNED):
             log.error("Not signing the decision log of incident %s: %s", incident_id, report.detail)
             return None
         checkpoint = LogCheckpoint(
-            incident_id=incident_id, sequence=head[0], head_hash=head[1], signed_at=timezone.now(), key_id=signer.key_id
+            incident_id=incident_id, sequence=head[0], head_hash=head[1],
+            signed_at=timezone.now(), key_id=signer.key_id,
         )
         checkpoint.signature = signer.sign(checkpoint.signed_message())
         checkpoint.save(force_insert=True)
@@ -73,7 +77,9 @@ def checkpoint_incident(*, incident_id: int, signer: Signer, keys: Keys | None =
 def incidents_with_unsigned_heads(key_id: str) -> list[int]:
     """Return the incidents whose last entry is past the last checkpoint of `key_id`."""
     last_signed = (
-        LogCheckpoint.objects.filter(incident=OuterRef("pk"), key_id=key_id).order_by("-sequence").values("sequence")[:1]
+        LogCheckpoint.objects.filter(incident=OuterRef("pk"), key_id=key_id)
+        .order_by("-sequence")
+        .values("sequence")[:1]
     )
     return list(
         Incident.objects.annotate(head=Max("log_entries__sequence"), signed=Subquery(last_signed))
@@ -169,7 +175,9 @@ def verify_log(incident_id: int, *, keys: Keys | None = None) -> ChainReport:
     """
     report = verify_chain(incident_id)
     keys = trusted_public_keys() if keys is None else keys
-    checkpoints = list(LogCheckpoint.objects.filter(incident_id=incident_id).order_by("sequence", "signed_at", "pk"))
+    checkpoints = list(
+        LogCheckpoint.objects.filter(incident_id=incident_id).order_by("sequence", "signed_at", "pk")
+    )
     if not checkpoints or not keys:
         return _unsigned(report, len(checkpoints), keys)
     matched = None
@@ -177,7 +185,7 @@ def verify_log(incident_id: int, *, keys: Keys | None = None) -> ChainReport:
         where = f"checkpoint {number} (entry #{checkpoint.sequence}) signed at {_stamp(checkpoint.signed_at)}"
         key = keys.get(checkpoint.key_id)
         if key is None or not signature_is_valid(key, checkpoint.signature, checkpoint.signed_message()):
-            why = f"signed by an untrusted key {checkpoint.key_id}" if key is None else "its signature does not verify"
+            why = "its signature does not verify" if key is not None else f"signed by untrusted key {checkpoint.key_id}"
             return _fail(report, BAD_SIGNATURE, f"{where}: {why}", _summary(checkpoint, number, False))
         if report.hashes.get(checkpoint.sequence) != checkpoint.head_hash:
             return _fail(
