@@ -185,7 +185,7 @@ def verify_log(incident_id: int, *, keys: Keys | None = None) -> ChainReport:
         where = f"checkpoint {number} (entry #{checkpoint.sequence}) signed at {_stamp(checkpoint.signed_at)}"
         key = keys.get(checkpoint.key_id)
         if key is None or not signature_is_valid(key, checkpoint.signature, checkpoint.signed_message()):
-            why = "its signature does not verify" if key is not None else f"signed by untrusted key {checkpoint.key_id}"
+            why = f"signed by untrusted key {checkpoint.key_id}" if key is None else "its signature does not verify"
             return _fail(report, BAD_SIGNATURE, f"{where}: {why}", _summary(checkpoint, number, False))
         if report.hashes.get(checkpoint.sequence) != checkpoint.head_hash:
             return _fail(
