@@ -26,6 +26,7 @@ from incidents.choices import (
     Role,
     Severity,
 )
+from incidents.checkpoints import STATUSES
 from incidents.metrics import MAX_POINTS_PER_REQUEST
 from incidents.models import (
     DecisionLogEntry,
@@ -450,12 +451,29 @@ class ChainBreakSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class CheckpointMatchSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="1 for the incident's first checkpoint, and so on.")
+    sequence = serializers.IntegerField(help_text="Position of the signed head entry.")
+    signed_at = serializers.DateTimeField()
+    key_id = serializers.CharField(help_text="Fingerprint of the public key that signed it.")
+    valid = serializers.BooleanField(help_text="Signature verifies and the chain still has the signed hash there.")
+
+
 class ChainReportSerializer(serializers.Serializer):
     incident = serializers.IntegerField(source="incident_id")
-    valid = serializers.BooleanField()
+    valid = serializers.BooleanField(help_text="True only for status intact or unsigned.")
+    status = serializers.ChoiceField(
+        choices=STATUSES,
+        help_text="intact: matches its signed checkpoints; unsigned: consistent, no checkpoint to check; "
+        "broken: a link is broken; rewritten: recomputed after a checkpoint; bad_signature: a checkpoint is forged.",
+    )
+    detail = serializers.CharField()
     entries = serializers.IntegerField()
     first_broken = ChainBreakSerializer(allow_null=True)
     head = serializers.CharField()
+    checkpoint = CheckpointMatchSerializer(
+        allow_null=True, help_text="The latest checkpoint the chain matches, or the first one it fails; null if none."
+    )
 
 
 # --- Models and metrics ---------------------------------------------------------------------

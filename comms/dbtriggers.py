@@ -1,6 +1,6 @@
 """Database triggers that keep published updates and their renditions immutable."""
 
-from incidents.logdb import TriggerSet
+from incidents.logdb import TriggerSet, UpsertGuard
 
 MESSAGE = "published updates are immutable"
 
@@ -52,6 +52,21 @@ _SQLITE_DROP = [
 ]
 
 
-TRIGGERS = TriggerSet(_POSTGRES_CREATE, _POSTGRES_DROP, _SQLITE_CREATE, _SQLITE_DROP)
+# SQLite's INSERT OR REPLACE deletes a colliding row without firing DELETE
+# triggers: refuse an insert that collides with a published row on any unique key.
+_SQLITE_GUARDS = (
+    UpsertGuard(
+        table="comms_statusupdate", message=MESSAGE, name="icc_update_no_replace",
+        unique_keys=(("id",), ("incident_id", "number"), ("log_entry_id",)),
+        when="old_row.status = 'published'",
+    ),
+    UpsertGuard(
+        table="comms_rendition", message=MESSAGE, name="icc_rendition_no_replace",
+        unique_keys=(("id",), ("update_id", "audience")),
+        when="(SELECT status FROM comms_statusupdate WHERE id = old_row.update_id) = 'published'",
+    ),
+)
+
+TRIGGERS = TriggerSet(_POSTGRES_CREATE, _POSTGRES_DROP, _SQLITE_CREATE, _SQLITE_DROP, _SQLITE_GUARDS)
 install_triggers = TRIGGERS.install
 drop_triggers = TRIGGERS.drop

@@ -249,6 +249,22 @@ def prepare(*, python: str, env: Mapping[str, str], seed: bool) -> bool:
     return seeded
 
 
+def demo_signing_key(*, python: str, env: dict[str, str], var_dir: Path) -> Path | None:
+    """In the demo, sign decision-log checkpoints with a key made once under var/.
+
+    A real deployment keeps the key outside the database and var/
+    (docs/decision-log.md); an explicit LOG_SIGNING_KEY_FILE always wins.
+    """
+    if env.get("LOG_SIGNING_KEY_FILE") or env.get("DEMO", "").strip().lower() not in {"1", "true", "yes", "on"}:
+        return None
+    path = var_dir / "log-signing-key.pem"
+    if not path.exists():
+        command = [python, str(BASE_DIR / "manage.py"), "generate_log_signing_key", str(path)]
+        subprocess.run(command, env=env, cwd=BASE_DIR, check=True, stdout=subprocess.DEVNULL)
+    env["LOG_SIGNING_KEY_FILE"] = str(path)
+    return path
+
+
 def wait_until_healthy(url: str, supervisor: Supervisor, timeout: float) -> bool:
     """Poll *url* until it answers 200, a service fails, or *timeout* passes."""
     deadline = time.monotonic() + timeout
@@ -303,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             redis = EmbeddedRedis(var_dir / "redis" / "redis.sock").start()
             origin = "reused" if redis.reused else "started"
             print(f"launcher: embedded Redis {origin} at {redis.url}", flush=True)
+        demo_signing_key(python=sys.executable, env=env, var_dir=var_dir)
         seeded = prepare(python=sys.executable, env=env, seed=seed)
         supervisor = Supervisor(
             console_services(port=args.port, web_workers=args.web_workers, var_dir=var_dir),

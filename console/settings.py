@@ -195,7 +195,16 @@ SECURE_CSP = {
 # (single sign-on: settings go here)
 
 # --- Decision-log checkpoints ----------------------------------------------
-# (decision-log checkpoints: settings go here)
+# Ed25519 private key (PEM) that signs log checkpoints; empty = no checkpoints
+# ("unsigned"). Keep it outside the database and its backups (docs/decision-log.md).
+LOG_SIGNING_KEY_FILE = env_str("LOG_SIGNING_KEY_FILE")
+# Earlier public keys (base64, comma-separated) still trusted after a rotation.
+LOG_TRUSTED_PUBLIC_KEYS = env_list("LOG_TRUSTED_PUBLIC_KEYS", [])
+LOG_CHECKPOINT_SECONDS = env_int("LOG_CHECKPOINT_SECONDS", 300, minimum=1)
+CELERY_BEAT_SCHEDULE["log-checkpoints"] = {
+    "task": "incidents.tasks.checkpoint_logs_task",
+    "schedule": float(LOG_CHECKPOINT_SECONDS),
+}
 
 # --- Audit trail -----------------------------------------------------------
 # (audit trail: settings go here)

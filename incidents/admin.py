@@ -8,6 +8,7 @@ from incidents.models import (
     DecisionLogEntry,
     ImpactRule,
     Incident,
+    LogCheckpoint,
     MetricPoint,
     Milestone,
     MonitoredModel,
@@ -130,3 +131,12 @@ class DecisionLogEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(LogCheckpoint)
+class LogCheckpointAdmin(DecisionLogEntryAdmin):
+    """Read-only, like the log it signs."""
+
+    list_display = ["incident", "sequence", "signed_at", "key_id", "head_hash"]
+    list_filter = ["key_id"]
+    search_fields = ["head_hash"]

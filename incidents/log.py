@@ -70,20 +70,34 @@ def append_entry(
 
 @dataclass
 class ChainReport:
+    """What verification found. `status` is one of STATUSES.
+
+    verify_chain() fills in the chain's own consistency (intact or broken);
+    incidents.checkpoints.verify_log() adds what the signed checkpoints say.
+    """
+
     incident_id: int
     valid: bool = True
     entries: int = 0
     first_broken: dict[str, Any] | None = None
     head: str = GENESIS_HASH
     problems: list[str] = field(default_factory=list)
+    status: str = "unsigned"
+    detail: str = ""
+    checkpoint: dict[str, Any] | None = None
+    # Stored hash of every entry by sequence: what checkpoints are compared with.
+    hashes: dict[int, str] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "incident": self.incident_id,
             "valid": self.valid,
+            "status": self.status,
+            "detail": self.detail,
             "entries": self.entries,
             "first_broken": self.first_broken,
             "head": self.head,
+            "checkpoint": self.checkpoint,
         }
 
 
@@ -110,7 +124,10 @@ def verify_chain(incident_id: int) -> ChainReport:
             reason = "content does not match its hash (the entry was altered)"
         if reason and report.valid:
             report.valid = False
+            report.status = "broken"
             report.first_broken = {"sequence": entry.sequence, "id": entry.pk, "reason": reason}
+            report.detail = f"chain broken at entry #{entry.sequence}: {reason}"
+        report.hashes[entry.sequence] = entry.hash
         expected_prev = entry.hash
         expected_seq = entry.sequence + 1
     report.head = expected_prev

@@ -514,3 +514,66 @@ class DecisionLogEntry(models.Model):
     def compute_hash(self) -> str:
         return hashlib.sha256((self.prev_hash + self.canonical_json()).encode()).hexdigest()
 
+
+
+class CheckpointQuerySet(models.QuerySet):
+    """Checkpoints are written once by incidents.checkpoints and never changed."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise LogImmutable("Log checkpoints cannot be updated.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise LogImmutable("Log checkpoints cannot be deleted.")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise LogImmutable("Log checkpoints cannot be updated.")
+
+
+class LogCheckpoint(models.Model):
+    """A signed statement: "entry #sequence of this incident's log had this hash".
+
+    The Ed25519 private key that signs it lives outside the database
+    (LOG_SIGNING_KEY_FILE), so someone who can write to the database can
+    recompute a chain but cannot sign its new head. `key_id` names the public
+    key (a fingerprint), never the key itself: verifiers trust only keys they
+    are configured with. Append-only, like the log (database triggers too).
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="log_checkpoints")
+    sequence = models.PositiveIntegerField(help_text="Position of the log entry at the head when signed.")
+    head_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=32)
+    signature = models.CharField(max_length=128, help_text="Ed25519 signature, base64.")
+
+    objects = CheckpointQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["incident", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "sequence", "key_id"], name="one_checkpoint_per_head_and_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}@{self.sequence} {self.key_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise LogImmutable("Log checkpoints cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise LogImmutable("Log checkpoints cannot be deleted.")
+
+    def signed_message(self) -> bytes:
+        """Return the bytes the signature covers: every field but the signature."""
+        return signed_checkpoint_message(
+            incident_id=self.incident_id, sequence=self.sequence, head_hash=self.head_hash,
+            signed_at=self.signed_at, key_id=self.key_id,
+        )
+
+
+def signed_checkpoint_message(*, incident_id: int, sequence: int, head_hash: str, signed_at: datetime, key_id: str) -> bytes:
+    """Return the canonical, versioned bytes a checkpoint signature covers."""
+    stamp = signed_at.astimezone(UTC).isoformat(timespec="microseconds")
+    return f"icc-log-checkpoint:v1\n{incident_id}\n{sequence}\n{head_hash}\n{stamp}\n{key_id}".encode()

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from incidents import permissions
+from incidents.checkpoints import checkpoint_after_phase_change
 from incidents.choices import (
     FREE_ENTRY_KINDS,
     DecisionType,
@@ -61,6 +62,11 @@ def _require_severity(severity: Any) -> int:
 def _require_responder(user: Actor, what: str) -> None:
     if user is not None and not permissions.can_respond(user):
         raise NotPermitted(f"Only responders and commanders may {what}.")
+
+
+def _sign_head_on_commit(incident_id: int) -> None:
+    """A phase change is a milestone of the log too: sign its head once it commits."""
+    transaction.on_commit(lambda: checkpoint_after_phase_change(incident_id))
 
 
 def _locked(incident: Incident) -> Incident:
@@ -192,6 +198,7 @@ def declare_incident(
             commander = commander or (by if by is not None and permissions.is_commander_eligible(by) else None)
             if commander is not None:
                 _assign(incident=incident, role=Role.COMMANDER, user=commander, by=by, note="Declaring commander")
+            _sign_head_on_commit(incident.pk)
     except IntegrityError as exc:
         if dedup_key and "dedup" in str(exc).lower():
             raise Conflict(f"An open incident already has dedup key {dedup_key!r}.", field="dedup_key") from exc
@@ -366,6 +373,7 @@ def reach_milestone(
             summary=f"{Phase(phase).label}: {indicator}",
             data={"phase": phase, "indicator": indicator, "reached_at": reached_at.isoformat()},
         )
+        _sign_head_on_commit(incident.pk)
     return milestone
 
 

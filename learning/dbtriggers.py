@@ -5,7 +5,7 @@ addendum row refuses them always (addenda are append-only). Raw SQL hits
 the same wall as the ORM.
 """
 
-from incidents.logdb import TriggerSet
+from incidents.logdb import TriggerSet, UpsertGuard
 
 MESSAGE = "published reviews are immutable"
 
@@ -52,6 +52,19 @@ _SQLITE_DROP = [
 ]
 
 
-TRIGGERS = TriggerSet(_POSTGRES_CREATE, _POSTGRES_DROP, _SQLITE_CREATE, _SQLITE_DROP)
+# SQLite's INSERT OR REPLACE deletes a colliding row without firing DELETE
+# triggers: refuse an insert that collides with a protected row on any unique key.
+_SQLITE_GUARDS = (
+    UpsertGuard(
+        table="learning_review", message=MESSAGE, name="icc_review_no_replace",
+        unique_keys=(("id",), ("incident_id",)), when="old_row.status = 'published'",
+    ),
+    UpsertGuard(
+        table="learning_reviewaddendum", message=MESSAGE, name="icc_addendum_no_replace",
+        unique_keys=(("id",), ("review_id", "number")),
+    ),
+)
+
+TRIGGERS = TriggerSet(_POSTGRES_CREATE, _POSTGRES_DROP, _SQLITE_CREATE, _SQLITE_DROP, _SQLITE_GUARDS)
 install_triggers = TRIGGERS.install
 drop_triggers = TRIGGERS.drop

@@ -4,11 +4,12 @@ from incidents import logdb
 
 
 def install(apps, schema_editor):
-    logdb.install_triggers(schema_editor.connection)
+    # The log's own set only: later tables (checkpoints) install theirs in their migration.
+    logdb.LOG_TRIGGERS.install(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
-    logdb.drop_triggers(schema_editor.connection)
+    logdb.LOG_TRIGGERS.drop(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

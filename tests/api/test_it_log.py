@@ -251,12 +251,16 @@ def test_it_verifies_an_intact_chain(api, incident):
     r = api.get(log_url(incident, "verify/"))
     assert r.status_code == 200
     head = DecisionLogEntry.objects.get(incident=incident, sequence=3).hash
+    # #10 added status, detail and checkpoint; without a signing key the chain is "unsigned".
     assert r.json() == {
         "incident": incident.pk,
         "valid": True,
+        "status": "unsigned",
+        "detail": "no signed checkpoint yet: the chain is only internally consistent",
         "entries": 3,
         "first_broken": None,
         "head": head,
+        "checkpoint": None,
     }
 
 

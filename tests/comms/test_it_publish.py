@@ -14,6 +14,7 @@ from incidents.models import DecisionLogEntry, MonitoredModel, Playbook
 from incidents.services import assign_role
 from tests.comms.clock import clock  # noqa: F401 - fixture
 from tests.conftest import make_user
+from tests.replace_attack import replace_row
 
 
 @pytest.fixture
@@ -262,3 +263,33 @@ class TestFanOut:
         with pytest.raises(DomainError):
             publish_update(update=update, by=commander)
         assert not Delivery.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "table, changes, conflict",
+    [
+        ("comms_statusupdate", {"what_changed": "x"}, None),
+        ("comms_statusupdate", {"what_changed": "x"}, ("incident_id", "number")),  # and the log entry
+        ("comms_rendition", {"summary": "x"}, None),
+        ("comms_rendition", {"summary": "x"}, ("update_id", "audience")),
+    ],
+)
+def test_the_database_refuses_replace_over_published_updates(live, commander, table, changes, conflict):
+    """SQLite's INSERT OR REPLACE deletes the old row without DELETE triggers: a guard refuses it (#10).
+
+    (PostgreSQL's form, ON CONFLICT DO UPDATE, meets the UPDATE trigger.)
+    """
+    update = publish_update(update=draft(live, commander), by=commander)
+    pk = update.pk if table == "comms_statusupdate" else update.renditions.get().pk
+    with pytest.raises(DatabaseError, match="immutable"):
+        replace_row(table, pk, changes, new_id=pk + 1000 if conflict else None, conflict=conflict or ("id",))
+    update.refresh_from_db()
+    assert (update.what_changed, Rendition.objects.get(update=update).summary) == ("Rolled back", "Rolled back to v41")
+
+
+def test_the_database_lets_a_draft_be_replaced(live, commander):
+    """The guard protects published rows only, as the UPDATE trigger does."""
+    update = draft(live, commander)
+    replace_row("comms_statusupdate", update.pk, {"what_changed": "Raw"})
+    update.refresh_from_db()
+    assert update.what_changed == "Raw"

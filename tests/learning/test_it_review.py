@@ -18,6 +18,7 @@ from learning.actions import create_action_item
 from learning.markdown import to_markdown
 from learning.models import Review, ReviewAddendum, ReviewImmutable
 from tests.learning.review_support import complete, resolved_incident
+from tests.replace_attack import replace_row
 
 
 @pytest.fixture
@@ -286,3 +287,23 @@ def test_the_demo_review_is_published_with_one_overdue_item_and_is_idempotent(re
     assert review.incident.phase == "reviewed"
     assert reviews.rendition_of(review, "executive")["jargon"] == []  # the demo's executive text is plain
     assert {m.slug for m in find_jargon("Cache latency rose; try a canary.")} >= {"latency", "canary"}
+
+
+def test_the_database_refuses_replace_over_published_reviews_and_addenda(draft, commander, responder):
+    """SQLite's INSERT OR REPLACE deletes the old row without DELETE triggers: a guard refuses it (#10).
+
+    (PostgreSQL's form, ON CONFLICT DO UPDATE, meets the UPDATE trigger.)
+    """
+    review = published_review(draft, commander)
+    addendum = reviews.add_addendum(review=review, by=responder, body="The vendor confirmed the feature change.")
+    attempts = [
+        ("learning_review", review.pk, {"lessons": "x"}, None),
+        ("learning_review", review.pk, {"lessons": "x"}, ("incident_id",)),
+        ("learning_reviewaddendum", addendum.pk, {"body": "x"}, None),
+        ("learning_reviewaddendum", addendum.pk, {"body": "x"}, ("review_id", "number")),
+    ]
+    for table, pk, changes, conflict in attempts:
+        with pytest.raises(DatabaseError, match="published reviews are immutable"):
+            replace_row(table, pk, changes, new_id=pk + 1000 if conflict else None, conflict=conflict or ("id",))
+    assert Review.objects.get().lessons == complete()["lessons"]
+    assert ReviewAddendum.objects.get().body == "The vendor confirmed the feature change."
