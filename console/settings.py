@@ -117,6 +117,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "icc"),
+        # JSON, not pickle: a value planted in Redis must never run code here (#10).
+        "OPTIONS": {"serializer": "console.cache_serializer.JSONSerializer"},
     }
 }
 
@@ -126,6 +128,10 @@ CELERY_BROKER_URL = (
     if REDIS_URL.startswith("unix://")
     else REDIS_URL
 )
+# kombu turns a bare rediss:// into ssl_cert_reqs=CERT_NONE (no certificate check):
+# ask for verification unless the URL says otherwise. redis-py (the cache) verifies by default.
+if REDIS_URL.startswith("rediss://") and "ssl_cert_reqs=" not in REDIS_URL:
+    CELERY_BROKER_URL += ("&" if "?" in REDIS_URL else "?") + "ssl_cert_reqs=required"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
