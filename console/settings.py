@@ -231,7 +231,11 @@ REST_FRAMEWORK = {
     # /api/docs/ (self-hosted Swagger UI) is the interactive documentation.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # JSON only, depth- and size-bounded (api/parsers.py): deep nesting is a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
 }
+# Deepest JSON nesting any endpoint parses (our own bodies need fewer than 10 levels).
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64, minimum=8)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Incident Command Console API",
     "DESCRIPTION": "Incidents in production ML models: declare, decide, log, communicate.",
