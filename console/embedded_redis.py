@@ -138,7 +138,7 @@ class EmbeddedRedis:
             "--logfile",
             str(self.socket_path.with_suffix(".log")),
         ]
-        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)  # noqa: S603  argv list from our own code, no shell
         deadline = time.monotonic() + self.start_timeout
         while not ping(self.socket_path):
             if self.process.poll() is not None:
@@ -182,11 +182,11 @@ class EmbeddedRedis:
 def run_with_redis(command: list[str]) -> int:
     """Run *command* with an embedded Redis unless REDIS_URL is set; return its status."""
     if os.environ.get("REDIS_URL"):
-        return subprocess.call(command)
+        return subprocess.call(command)  # noqa: S603  argv list from our own code, no shell
     with EmbeddedRedis() as redis:
         origin = "reusing" if redis.reused else "started"
         print(f"embedded Redis: {origin} {redis.url}", file=sys.stderr, flush=True)
-        child = subprocess.Popen(command)
+        child = subprocess.Popen(command)  # noqa: S603  argv list from our own code, no shell
         # The terminal delivers Ctrl-C to the child too; wait for it to finish
         # before the broker goes away.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)

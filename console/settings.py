@@ -23,7 +23,7 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not (DEBUG or DEMO):
         raise ImproperlyConfigured("SECRET_KEY must be set unless DEBUG or DEMO is on")
-    SECRET_KEY = "demo-only-insecure-key-never-use-in-production"
+    SECRET_KEY = "demo-only-insecure-key-never-use-in-production"  # noqa: S105  demo-only key, refused outside DEBUG/DEMO
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
