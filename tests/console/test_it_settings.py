@@ -34,6 +34,9 @@ SETTINGS_VARS = (
     "ALLOWED_HOSTS",
     "EMAIL_BACKEND",
     "CONSOLE_VAR_DIR",
+    "JSON_MAX_DEPTH",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
 )
 
 
@@ -304,3 +307,20 @@ def test_rediss_keeps_an_explicit_certificate_choice(load_settings):
 def test_the_cache_uses_the_json_serializer(load_settings):
     settings = load_settings(SECRET_KEY="k")
     assert settings["CACHES"]["default"]["OPTIONS"]["serializer"] == "console.cache_serializer.JSONSerializer"
+
+
+def test_json_depth_defaults_to_64_and_refuses_too_small_a_limit(load_settings):
+    assert load_settings(SECRET_KEY="k")["JSON_MAX_DEPTH"] == 64
+    with pytest.raises(ImproperlyConfigured, match="JSON_MAX_DEPTH must be at least 8"):
+        load_settings(SECRET_KEY="k", JSON_MAX_DEPTH="2")
+
+
+def test_json_is_the_only_api_parser(load_settings):
+    settings = load_settings(SECRET_KEY="k")
+    assert settings["REST_FRAMEWORK"]["DEFAULT_PARSER_CLASSES"] == ["api.parsers.BoundedJSONParser"]
+
+
+def test_hsts_covers_subdomains_and_preload_is_opt_in(load_settings):
+    settings = load_settings(SECRET_KEY="k")
+    assert settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True and settings["SECURE_HSTS_PRELOAD"] is False
+    assert load_settings(SECRET_KEY="k", SECURE_HSTS_PRELOAD="1")["SECURE_HSTS_PRELOAD"] is True
