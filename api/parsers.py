@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import accumulate
 from typing import IO, Any
 
 from django.conf import settings
@@ -20,8 +21,11 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.utils.json import strict_constant
 
-# A whole string literal (escapes included) or one bracket; strings are skipped whole.
-_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# A string literal, consumed possessively (never re-scanned): an unterminated one runs to
+# the end. With backtracking, a body of many `\"` would cost quadratic time.
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"?', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_DELTA = tuple(1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256))
 
 
 class JSONTooDeep(ValueError):
@@ -29,17 +33,17 @@ class JSONTooDeep(ValueError):
 
 
 def max_depth_exceeded(raw: bytes, limit: int) -> bool:
-    """Return True as soon as `raw` opens more than `limit` nested arrays/objects."""
-    depth = 0
-    for match in _TOKENS.finditer(raw):
-        token = match.group()
-        if token in (b"[", b"{"):
-            depth += 1
-            if depth > limit:
-                return True
-        elif token in (b"]", b"}"):
-            depth -= 1
-    return False
+    """Return True when `raw` nests arrays/objects more than `limit` deep.
+
+    1. Drop string literals (brackets inside strings do not count).
+    2. Keep only the brackets.
+    3. Their running sum (+1 open, -1 close) is the depth; compare its maximum.
+    Every step is a single pass in C, so a 5 MiB body takes milliseconds.
+    """
+    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    if len(brackets) <= limit:
+        return False
+    return max(accumulate(map(_DELTA.__getitem__, brackets))) > limit
 
 
 def loads_bounded(raw: bytes, *, encoding: str = "utf-8", strict: bool = True) -> Any:

@@ -7,6 +7,8 @@ and on PagerDuty's enqueue.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -95,8 +97,20 @@ def test_an_oversized_body_is_refused_before_it_is_parsed(commander, settings):
         (b'["[[[[[[", "{{{{{{"]', 1, False),  # brackets inside strings do not count
         (b'["\\"[[[[", {"k": "]]]]"}]', 2, False),  # nor after an escaped quote
         (b'[{"a": [1]}, {"b": [2]}]', 3, False),  # siblings do not add up
-        (b'"unterminated [[[[', 2, True),  # invalid anyway: erring on the side of refusing
+        (b'"unterminated [[[[', 2, False),  # the rest is one (invalid) string: the decoder refuses it
+        (b'[[[[ "unterminated', 3, True),
     ],
 )
 def test_the_depth_scan(raw, limit, exceeded):
     assert max_depth_exceeded(raw, limit) is exceeded
+
+
+def test_the_depth_scan_is_linear_on_escaped_quotes(db):
+    """Half a megabyte of `\\"` after an open quote: a backtracking scan took minutes (quadratic)."""
+    body = b'["' + b'\\"' * 250_000
+    started = time.monotonic()
+    response = APIClient().post("/api/v1/integrations/pagerduty/v2/enqueue", body, content_type="application/json")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["Event is not valid JSON"]
+    assert elapsed < 10, f"{elapsed:.1f} s"  # linear: milliseconds; the quadratic scan needed ~10 minutes
