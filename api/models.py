@@ -8,7 +8,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
-TOKEN_PREFIX = "icc_"
+TOKEN_PREFIX = "icc_"  # noqa: S105  a public prefix that marks tokens, not a secret
 
 
 def digest(raw: str) -> str:

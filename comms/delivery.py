@@ -174,7 +174,7 @@ def backoff(attempt: int, *, retry_after: float | None = None) -> timedelta:
     that was down) so they do not all come back at the same second.
     """
     ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
-    wait = ceiling / 2 + ceiling / 2 * random.random()
+    wait = ceiling / 2 + ceiling / 2 * random.random()  # noqa: S311  retry jitter, not a secret
     if retry_after is not None:
         wait = max(wait, min(timedelta(seconds=retry_after), BACKOFF_CAP))
     return wait

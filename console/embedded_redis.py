@@ -72,6 +72,19 @@ def ping(path: Path | str, timeout: float = 0.5) -> bool:
         return False
 
 
+def private_directory(path: Path) -> None:
+    """Create *path* (mode 0700) or tighten it to 0700: only its owner may reach the socket.
+
+    The socket's own mode (unixsocketperm 700) is applied after bind, so for a
+    moment it is as open as the umask allows; a private directory closes that
+    window and keeps other local users away from the Redis the cache and the
+    broker trust.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o777 != 0o700:
+        path.chmod(0o700)
+
+
 class EmbeddedRedis:
     """A redis-server on a unix socket, started on demand and reused if present."""
 
@@ -102,7 +115,7 @@ class EmbeddedRedis:
         # A unix socket path longer than ~107 bytes cannot be bound.
         if len(os.fsencode(self.socket_path)) > 100:
             raise EmbeddedRedisError(f"socket path too long for a unix socket: {self.socket_path}")
-        self.socket_path.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(self.socket_path.parent)
         self.socket_path.unlink(missing_ok=True)
         argv = [
             redis_executable(),
@@ -125,7 +138,7 @@ class EmbeddedRedis:
             "--logfile",
             str(self.socket_path.with_suffix(".log")),
         ]
-        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)  # noqa: S603  argv list from our own code, no shell
         deadline = time.monotonic() + self.start_timeout
         while not ping(self.socket_path):
             if self.process.poll() is not None:
@@ -169,11 +182,11 @@ class EmbeddedRedis:
 def run_with_redis(command: list[str]) -> int:
     """Run *command* with an embedded Redis unless REDIS_URL is set; return its status."""
     if os.environ.get("REDIS_URL"):
-        return subprocess.call(command)
+        return subprocess.call(command)  # noqa: S603  argv list from our own code, no shell
     with EmbeddedRedis() as redis:
         origin = "reusing" if redis.reused else "started"
         print(f"embedded Redis: {origin} {redis.url}", file=sys.stderr, flush=True)
-        child = subprocess.Popen(command)
+        child = subprocess.Popen(command)  # noqa: S603  argv list from our own code, no shell
         # The terminal delivers Ctrl-C to the child too; wait for it to finish
         # before the broker goes away.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)

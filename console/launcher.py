@@ -34,6 +34,8 @@ from console.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEMO_USERS = ("commander", "responder", "executive", "regulator", "admin")
+# The demo signs anyone in with a known password: only this machine may reach it unless asked (HOST).
+DEFAULT_HOST = "127.0.0.1"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -91,7 +93,7 @@ class Supervisor:
 
     def start(self) -> None:
         for service in self.services:
-            service.process = subprocess.Popen(
+            service.process = subprocess.Popen(  # noqa: S603  argv list from our own code, no shell
                 service.argv,
                 env=self.env,
                 cwd=self.cwd,
@@ -170,8 +172,13 @@ class Supervisor:
         return 1 if self.failed else 0
 
 
+def bind_address(host: str, port: int) -> str:
+    """Return gunicorn's --bind value; IPv6 addresses need brackets."""
+    return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+
+
 def console_services(
-    *, port: int, web_workers: int, var_dir: Path, python: str = sys.executable
+    *, port: int, web_workers: int, var_dir: Path, host: str = DEFAULT_HOST, python: str = sys.executable
 ) -> list[Service]:
     """Return the three processes of a running console."""
     return [
@@ -183,7 +190,7 @@ def console_services(
                 "gunicorn",
                 "console.launcher:demo_application()",
                 "--bind",
-                f"0.0.0.0:{port}",
+                bind_address(host, port),
                 "--workers",
                 str(web_workers),
                 "--no-control-socket",  # gunicorn 27 would write ~/.gunicorn/gunicorn.ctl
@@ -245,7 +252,7 @@ def prepare(*, python: str, env: Mapping[str, str], seed: bool) -> bool:
         steps.append(["seed_demo"])
     for step in steps:
         print(f"launcher: manage.py {' '.join(step)}", flush=True)
-        subprocess.run(manage + step, env=env, cwd=BASE_DIR, check=True)
+        subprocess.run(manage + step, env=env, cwd=BASE_DIR, check=True)  # noqa: S603  argv list from our own code, no shell
     return seeded
 
 
@@ -270,7 +277,7 @@ def wait_until_healthy(url: str, supervisor: Supervisor, timeout: float) -> bool
     deadline = time.monotonic() + timeout
     while supervisor.check() is None and time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310  URL built here from our own host and port (http only)
                 if response.status == 200:
                     return True
         except (urllib.error.URLError, OSError):
@@ -279,16 +286,33 @@ def wait_until_healthy(url: str, supervisor: Supervisor, timeout: float) -> bool
     return False
 
 
-def banner(*, url: str, seeded: bool, password: str) -> str:
+def banner(*, url: str, seeded: bool, password: str, bind: str) -> str:
     lines = [
         "",
         f"  Incident Command Console: {url}",
         f"  API docs:                 {url}api/docs/",
+        f"  Listening on {bind}" + (" (this machine only; HOST=0.0.0.0 to open it)" if is_loopback(bind) else
+                                    " (reachable from other machines)"),
     ]
     if seeded:
         lines.append(f"  Demo logins: {', '.join(DEMO_USERS)} (password: {password})")
+        lines.append("  WARNING: the demo passwords are in use: whoever reaches this address can sign in.")
     lines += ["  Ctrl-C stops web, worker and beat.", ""]
     return "\n".join(lines)
+
+
+def is_loopback(bind: str) -> bool:
+    host = bind.rsplit(":", 1)[0].strip("[]")
+    return host == "localhost" or host.startswith("127.") or host == "::1"
+
+
+def health_host(host: str) -> str:
+    """Return where the launcher itself can reach the web process."""
+    if host in ("0.0.0.0", ""):  # noqa: S104  compares, does not bind: maps 0.0.0.0 to loopback
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -296,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m console.launcher", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
+    parser.add_argument(
+        "--host", default=os.environ.get("HOST") or DEFAULT_HOST,
+        help="address to listen on (also HOST; default 127.0.0.1: this machine only)",
+    )
     parser.add_argument(
         "--web-workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY") or 2)
     )
@@ -322,17 +350,19 @@ def main(argv: list[str] | None = None) -> int:
         demo_signing_key(python=sys.executable, env=env, var_dir=var_dir)
         seeded = prepare(python=sys.executable, env=env, seed=seed)
         supervisor = Supervisor(
-            console_services(port=args.port, web_workers=args.web_workers, var_dir=var_dir),
+            console_services(port=args.port, web_workers=args.web_workers, var_dir=var_dir, host=args.host),
             env=env,
             cwd=BASE_DIR,
         )
         supervisor.install_signal_handlers()
         try:
             supervisor.start()
-            if wait_until_healthy(f"http://127.0.0.1:{args.port}/healthz", supervisor, timeout=60):
+            health = f"http://{health_host(args.host)}:{args.port}/healthz"
+            if wait_until_healthy(health, supervisor, timeout=60):
                 url = f"http://localhost:{args.port}/"
                 print(
-                    banner(url=url, seeded=seeded, password=env.get("DEMO_PASSWORD", "demo")),
+                    banner(url=url, seeded=seeded, password=env.get("DEMO_PASSWORD", "demo"),
+                           bind=bind_address(args.host, args.port)),
                     flush=True,
                 )
             elif supervisor.check() is None:

@@ -23,7 +23,7 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not (DEBUG or DEMO):
         raise ImproperlyConfigured("SECRET_KEY must be set unless DEBUG or DEMO is on")
-    SECRET_KEY = "demo-only-insecure-key-never-use-in-production"
+    SECRET_KEY = "demo-only-insecure-key-never-use-in-production"  # noqa: S105  demo-only key, refused outside DEBUG/DEMO
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -117,6 +117,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "icc"),
+        # JSON, not pickle: a value planted in Redis must never run code here (#10).
+        "OPTIONS": {"serializer": "console.cache_serializer.JSONSerializer"},
     }
 }
 
@@ -126,6 +128,10 @@ CELERY_BROKER_URL = (
     if REDIS_URL.startswith("unix://")
     else REDIS_URL
 )
+# kombu turns a bare rediss:// into ssl_cert_reqs=CERT_NONE (no certificate check):
+# ask for verification unless the URL says otherwise. redis-py (the cache) verifies by default.
+if REDIS_URL.startswith("rediss://") and "ssl_cert_reqs=" not in REDIS_URL:
+    CELERY_BROKER_URL += ("&" if "?" in REDIS_URL else "?") + "ssl_cert_reqs=required"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -170,6 +176,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+# Only sent with SECURE_HSTS_SECONDS > 0. Subdomains of the console's own host name are
+# covered by default; preloading is a commitment browsers take months to forget, so opt-in.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -234,7 +244,11 @@ REST_FRAMEWORK = {
     # /api/docs/ (self-hosted Swagger UI) is the interactive documentation.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # JSON only, depth- and size-bounded (api/parsers.py): deep nesting is a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
 }
+# Deepest JSON nesting any endpoint parses (our own bodies need fewer than 10 levels).
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64, minimum=8)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Incident Command Console API",
     "DESCRIPTION": "Incidents in production ML models: declare, decide, log, communicate.",

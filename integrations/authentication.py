@@ -12,7 +12,8 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
 
-from integrations.models import DEFAULT_SIGNATURE_HEADER, IntegrationKey
+from integrations.models import DEFAULT_SIGNATURE_HEADER, DEFAULT_TIMESTAMP_HEADER, IntegrationKey
+from integrations.replay import claim_signature
 
 
 class IntegrationKeyAuthentication(authentication.BaseAuthentication):
@@ -53,14 +54,15 @@ class MetricsKeyAuthentication(IntegrationKeyAuthentication):
 
 
 def verify_signature(request: Request, key: IntegrationKey) -> None:
-    """Check Grafana's HMAC signature when the key has a signing secret; raise 401 if it is missing or wrong.
+    """Check Grafana's HMAC signature when the key has a signing secret; raise 401 if it is missing, wrong or replayed.
 
     Grafana (webhook contact point, `hmacConfig`) sends the lowercase hex
-    HMAC-SHA256 of the body, keyed with the secret's UTF-8 bytes, in
-    `hmacConfig.header`. With `hmacConfig.timestampHeader` set it sends the
-    Unix time in seconds in that header and signs `"<timestamp>:<body>"`
-    instead; the timestamp must then be within
-    INTEGRATION_SIGNATURE_MAX_SKEW_SECONDS of our clock (a bounded replay window).
+    HMAC-SHA256 of `"<timestamp>:<body>"`, keyed with the secret's UTF-8
+    bytes, in `hmacConfig.header`, and the Unix time in seconds in
+    `hmacConfig.timestampHeader`. The timestamp is required (a body-only
+    signature could be replayed forever) and must be within
+    INTEGRATION_SIGNATURE_MAX_SKEW_SECONDS of our clock; inside that window a
+    signature is accepted once (integrations/replay.py).
     """
     if not key.signing_secret:
         return
@@ -68,23 +70,28 @@ def verify_signature(request: Request, key: IntegrationKey) -> None:
     signature = request.headers.get(header, "").strip()
     if not signature:
         raise exceptions.AuthenticationFailed(f"{header} is missing: this key only accepts signed bodies.")
-    message = request.body
-    if key.timestamp_header:
-        stamp = request.headers.get(key.timestamp_header, "").strip()
-        if not stamp:
-            raise exceptions.AuthenticationFailed(f"{key.timestamp_header} is missing: this key signs with a timestamp.")
-        if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
-            raise exceptions.AuthenticationFailed(f"{key.timestamp_header} must be a Unix time in seconds.")
-        skew = abs(timezone.now().timestamp() - int(stamp))
-        limit = settings.INTEGRATION_SIGNATURE_MAX_SKEW_SECONDS
-        if skew > limit:
-            raise exceptions.AuthenticationFailed(
-                f"{key.timestamp_header} is {int(skew)} s away from our clock (at most {limit} s): replayed or clock skew."
-            )
-        message = stamp.encode() + b":" + message
-    expected = hmac.new(key.signing_secret.encode(), message, hashlib.sha256).hexdigest()
+    stamp = _fresh_timestamp(request, key.timestamp_header or DEFAULT_TIMESTAMP_HEADER)
+    expected = hmac.new(key.signing_secret.encode(), stamp.encode() + b":" + request.body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected.encode(), signature.lower().encode("utf-8", "replace")):
         raise exceptions.AuthenticationFailed(f"{header} does not match the body signed with this key's secret.")
+    if not claim_signature(key_digest=key.digest, signature=expected):
+        raise exceptions.AuthenticationFailed(f"{header} was already used: a signed delivery is accepted once (replay).")
+
+
+def _fresh_timestamp(request: Request, name: str) -> str:
+    """Return the signed timestamp header, refusing it when missing, malformed or outside the skew window."""
+    stamp = request.headers.get(name, "").strip()
+    if not stamp:
+        raise exceptions.AuthenticationFailed(f"{name} is missing: this key signs with a timestamp.")
+    if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
+        raise exceptions.AuthenticationFailed(f"{name} must be a Unix time in seconds.")
+    skew = abs(timezone.now().timestamp() - int(stamp))
+    limit = settings.INTEGRATION_SIGNATURE_MAX_SKEW_SECONDS
+    if skew > limit:
+        raise exceptions.AuthenticationFailed(
+            f"{name} is {int(skew)} s away from our clock (at most {limit} s): replayed or clock skew."
+        )
+    return stamp
 
 
 def integration_key(request: Request, kind: str) -> IntegrationKey | None:

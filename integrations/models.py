@@ -22,6 +22,8 @@ def key_digest(raw: str) -> str:
 
 
 DEFAULT_SIGNATURE_HEADER = "X-Grafana-Alerting-Signature"  # Grafana's default for a webhook's hmacConfig.header
+# No default in Grafana: the name our docs give for hmacConfig.timestampHeader, used when a key leaves it blank.
+DEFAULT_TIMESTAMP_HEADER = "X-Grafana-Alerting-Timestamp"
 header_name = RegexValidator(r"^[A-Za-z0-9-]{1,100}$", "Must be an HTTP header name (letters, digits, hyphens).")
 
 
@@ -61,7 +63,7 @@ class IntegrationKey(models.Model):
     timestamp_header = models.CharField(
         max_length=100, blank=True, validators=[header_name],
         help_text="Header carrying the Unix timestamp Grafana signs with the body (hmacConfig.timestampHeader); "
-                  "blank: Grafana signs the body alone.",
+                  f"required with a signing secret; blank: {DEFAULT_TIMESTAMP_HEADER}.",
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

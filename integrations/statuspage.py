@@ -71,7 +71,7 @@ def data_version(*, now: datetime | None = None) -> tuple[str, datetime | None]:
     inc, upd, ren = Incident._meta.db_table, StatusUpdate._meta.db_table, Rendition._meta.db_table
     models, links = MonitoredModel._meta.db_table, AffectedModel._meta.db_table
     sql = (
-        f"SELECT (SELECT MAX(updated_at) FROM {inc} WHERE is_drill = %s),"
+        f"SELECT (SELECT MAX(updated_at) FROM {inc} WHERE is_drill = %s),"  # noqa: S608  table names from model _meta; values are parameters
         f" (SELECT MAX(u.published_at) FROM {upd} u JOIN {ren} r ON r.update_id = u.id"
         f"  JOIN {inc} i ON i.id = u.incident_id WHERE r.audience = %s AND u.status = %s AND i.is_drill = %s),"
         f" (SELECT COUNT(*) FROM {models}), (SELECT MAX(id) FROM {models}),"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.parsers import BoundedJSONParser, JSONTooDeep, loads_bounded
 from api.schema import ErrorSerializer
 
 from integrations import schema as body_schema
@@ -60,6 +60,11 @@ def body_too_large(request: Request) -> bool:
     except ValueError:
         declared = 0
     return declared > MAX_BODY or len(request.body) > MAX_BODY
+
+
+def is_json(request: Request) -> bool:
+    """Return True when the body is declared as JSON: monitoring tools send nothing else."""
+    return request.content_type.split(";")[0].strip().lower() == "application/json"
 
 
 # --- Alertmanager and Grafana (one payload family) -----------------------------------
@@ -181,6 +186,7 @@ class AlertGroupView(APIView):
     """Receive one alert group notification; answer 202 once it is recorded."""
 
     permission_classes = [HasIntegrationKey]
+    parser_classes = [BoundedJSONParser]
     source = ""
     version = ""
 
@@ -188,11 +194,13 @@ class AlertGroupView(APIView):
         tags=["integrations"],
         request={"application/json": body_schema.AlertGroupSerializer},
         responses={202: body_schema.AlertGroupAcceptedSerializer, 400: ErrorSerializer, 401: ErrorSerializer,
-                   413: ErrorSerializer, 429: ErrorSerializer},
+                   413: ErrorSerializer, 415: ErrorSerializer, 429: ErrorSerializer, 503: ErrorSerializer},
     )
     def post(self, request: Request) -> Response:
         """Record one alert group notification (Alertmanager v4 / Grafana webhook payload)."""
         key: IntegrationKey = request.auth
+        if not is_json(request):  # before the signature: nothing but JSON is ever read here
+            raise exceptions.UnsupportedMediaType(request.content_type or "(none)")
         if body_too_large(request):
             raise BodyTooLarge()
         verify_signature(request, key)  # a no-op unless the (Grafana) key has a signing secret
@@ -276,15 +284,21 @@ class PagerDutyEnqueueView(APIView):
         auth=[],
         request={"application/json": body_schema.PAGERDUTY_EVENT},
         responses={202: body_schema.PagerDutyAcceptedSerializer, 400: body_schema.PagerDutyErrorSerializer,
-                   413: body_schema.PagerDutyErrorSerializer, 429: body_schema.PagerDutyErrorSerializer},
+                   413: body_schema.PagerDutyErrorSerializer, 415: body_schema.PagerDutyErrorSerializer,
+                   429: body_schema.PagerDutyErrorSerializer},
     )
     def post(self, request: Request) -> Response:
         """Accept a PagerDuty Events API v2 event; answers in PagerDuty's shapes."""
+        if not is_json(request):
+            return pd_invalid("Content-Type must be application/json",
+                              status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
         if body_too_large(request):
             return pd_invalid("Event is larger than 512 KB", status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         try:
-            event = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
+            event = loads_bounded(request.body or b"null")
+        except JSONTooDeep as exc:
+            return pd_invalid(f"Event is {exc}")
+        except ValueError:  # UnicodeDecodeError included
             return pd_invalid("Event is not valid JSON")
         routing_key = event.get("routing_key") if isinstance(event, dict) else None
         key = IntegrationKey.authenticate(routing_key, IntegrationKey.Kind.PAGERDUTY) if isinstance(routing_key, str) else None

@@ -8,11 +8,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from api.parsers import BoundedJSONParser
 from api.schema import ApiAutoSchema
 from incidents.models import Incident
 
@@ -26,7 +26,7 @@ class ApiView(APIView):
     """
 
     pagination_class = PageNumberPagination
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     schema = ApiAutoSchema()
 
     def paginated(

@@ -137,3 +137,29 @@ def test_celery_broker_url_of_the_settings_reaches_it(short_dir):
         )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def test_the_socket_lives_in_a_directory_only_its_user_can_open(short_dir):
+    """Other local users cannot reach the socket, whatever the umask (#10, item 2)."""
+    sock = short_dir / "redis" / "redis.sock"
+    previous = os.umask(0o000)  # the loosest umask: a plain mkdir would give 0777
+    try:
+        redis = EmbeddedRedis(sock).start()
+    finally:
+        os.umask(previous)
+    try:
+        assert sock.parent.stat().st_mode & 0o777 == 0o700
+        assert sock.stat().st_mode & 0o777 == 0o700  # unixsocketperm 700
+    finally:
+        redis.stop()
+
+
+def test_a_directory_left_open_is_tightened(short_dir):
+    directory = short_dir / "redis"
+    directory.mkdir()
+    directory.chmod(0o777)
+    redis = EmbeddedRedis(directory / "redis.sock").start()
+    try:
+        assert directory.stat().st_mode & 0o777 == 0o700
+    finally:
+        redis.stop()

@@ -220,7 +220,9 @@ def _read_until_started(proc: subprocess.Popen, count: int) -> str:
 def test_console_services_are_web_worker_and_beat(tmp_path):
     web, worker, beat = console_services(port=8765, web_workers=3, var_dir=tmp_path, python="py")
     assert web.argv[:4] == ["py", "-m", "gunicorn", "console.launcher:demo_application()"]
-    assert {"--no-control-socket", "0.0.0.0:8765"} <= set(web.argv)
+    # Loopback by default since #10 (was 0.0.0.0): the demo's passwords are known to everyone.
+    assert "--no-control-socket" in web.argv
+    assert web.argv[web.argv.index("--bind") + 1] == "127.0.0.1:8765"
     assert web.argv[web.argv.index("--workers") + 1] == "3"
     assert worker.argv == [
         "py",
@@ -238,11 +240,49 @@ def test_console_services_are_web_worker_and_beat(tmp_path):
     assert beat.argv[beat.argv.index("--schedule") + 1] == str(tmp_path / "celerybeat-schedule")
 
 
-def test_banner_shows_url_and_demo_logins():
-    text = banner(url="http://localhost:8765/", seeded=True, password="s3cret")
+@pytest.mark.parametrize(
+    ("host", "bind"), [("0.0.0.0", "0.0.0.0:8765"), ("192.0.2.7", "192.0.2.7:8765"), ("::", "[::]:8765")]
+)
+def test_another_address_is_used_when_given(tmp_path, host, bind):
+    web = console_services(port=8765, web_workers=1, var_dir=tmp_path, host=host, python="py")[0]
+    assert web.argv[web.argv.index("--bind") + 1] == bind
+
+
+@pytest.mark.parametrize(("env", "argv", "host"), [
+    ({}, [], "127.0.0.1"),
+    ({"HOST": "0.0.0.0"}, [], "0.0.0.0"),  # make run HOST=0.0.0.0
+    ({"HOST": "0.0.0.0"}, ["--host", "10.1.2.3"], "10.1.2.3"),
+])
+def test_the_launcher_reads_host_from_the_environment_or_its_option(monkeypatch, env, argv, host):
+    import console.launcher as launcher
+
+    monkeypatch.delenv("HOST", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    seen = {}
+
+    def stop_here(**kwargs):  # type: ignore[no-untyped-def]
+        seen.update(kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(launcher, "console_services", stop_here)
+    monkeypatch.setattr(launcher, "prepare", lambda **kwargs: False)
+    monkeypatch.setattr(launcher.signal, "signal", lambda *args: None)  # keep pytest's own handlers
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/2")  # no embedded Redis for this
+    assert launcher.main(["--port", "8765", *argv]) == 130
+    assert seen["host"] == host
+
+
+def test_banner_shows_url_address_and_demo_logins():
+    text = banner(url="http://localhost:8765/", seeded=True, password="s3cret", bind="127.0.0.1:8765")
     assert "http://localhost:8765/" in text and "http://localhost:8765/api/docs/" in text
     assert "commander, responder, executive, regulator, admin (password: s3cret)" in text
-    assert "Demo logins" not in banner(url="http://localhost:8765/", seeded=False, password="x")
+    assert "Listening on 127.0.0.1:8765 (this machine only; HOST=0.0.0.0 to open it)" in text
+    assert "WARNING: the demo passwords are in use" in text
+    unseeded = banner(url="http://localhost:8765/", seeded=False, password="x", bind="127.0.0.1:8765")
+    assert "Demo logins" not in unseeded and "demo passwords" not in unseeded
+    opened = banner(url="http://localhost:8765/", seeded=True, password="x", bind="0.0.0.0:8765")
+    assert "Listening on 0.0.0.0:8765 (reachable from other machines)" in opened
 
 
 # --- the real thing -----------------------------------------------------------------
@@ -262,6 +302,17 @@ def _status(url: str) -> int | None:
         return exc.code
     except (urllib.error.URLError, OSError):
         return None
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Return the local addresses with a TCP socket listening on *port* (from /proc/net/tcp)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, _, state = line.split()[1:4]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+            found.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+    return found
 
 
 def _processes_with(marker: str) -> list[int]:
@@ -289,7 +340,7 @@ def test_the_console_comes_up_and_goes_down_on_ctrl_c(var_dir):
     """Start web + worker + beat on SQLite and the embedded Redis, use them, stop them."""
     port = _free_port()
     env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "HOST"}
     }
     env.update(
         DEMO="1",
@@ -316,6 +367,7 @@ def test_the_console_comes_up_and_goes_down_on_ctrl_c(var_dir):
         assert _status(f"http://127.0.0.1:{port}/login/") == 200
         assert _status(f"http://127.0.0.1:{port}/static/admin/css/base.css") == 200
         assert ping(var_dir / "redis" / "redis.sock")
+        assert _listening_addresses(port) == {"127.0.0.1"}  # not 0.0.0.0: HOST was not given
 
         def worker_answers() -> bool:
             result = subprocess.run(
@@ -356,5 +408,6 @@ def test_the_console_comes_up_and_goes_down_on_ctrl_c(var_dir):
     output = (var_dir / "launcher.log").read_text()
     assert "received SIGINT" in output, output
     assert f"Incident Command Console: http://localhost:{port}/" in output
+    assert f"Listening on 127.0.0.1:{port} (this machine only" in output
     poll(lambda: not _processes_with(marker), timeout=30, what="every child to exit")
     assert not ping(var_dir / "redis" / "redis.sock")

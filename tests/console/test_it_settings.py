@@ -34,6 +34,9 @@ SETTINGS_VARS = (
     "ALLOWED_HOSTS",
     "EMAIL_BACKEND",
     "CONSOLE_VAR_DIR",
+    "JSON_MAX_DEPTH",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
 )
 
 
@@ -273,3 +276,51 @@ def test_a_process_started_with_good_values_sets_django_up(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def test_rediss_verifies_the_certificate_for_broker_and_cache(load_settings):
+    """kombu alone would accept any certificate on a bare rediss:// URL (#10, item 2)."""
+    import ssl
+
+    from django.core.cache.backends.redis import RedisCacheClient
+    from kombu import Connection
+
+    settings = load_settings(SECRET_KEY="k", REDIS_URL="rediss://icc:secret@cache.internal:6380/2")
+    broker = Connection(settings["CELERY_BROKER_URL"])
+    assert broker.ssl == {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+    assert (broker.userid, broker.password, broker.port) == ("icc", "secret", 6380)
+    location = settings["CACHES"]["default"]["LOCATION"]
+    pool = RedisCacheClient([location])._get_connection_pool(write=True)
+    connection = pool.make_connection()  # not connected: only its TLS options are read
+    assert (connection.cert_reqs, connection.check_hostname) == (ssl.CERT_REQUIRED, True)
+    assert pool.connection_kwargs["password"] == "secret"
+
+
+def test_rediss_keeps_an_explicit_certificate_choice(load_settings):
+    from kombu import Connection
+
+    settings = load_settings(SECRET_KEY="k", REDIS_URL="rediss://cache.internal:6380/2?ssl_cert_reqs=optional")
+    assert settings["CELERY_BROKER_URL"].count("ssl_cert_reqs") == 1
+    assert Connection(settings["CELERY_BROKER_URL"]).ssl["ssl_cert_reqs"].name == "CERT_OPTIONAL"
+
+
+def test_the_cache_uses_the_json_serializer(load_settings):
+    settings = load_settings(SECRET_KEY="k")
+    assert settings["CACHES"]["default"]["OPTIONS"]["serializer"] == "console.cache_serializer.JSONSerializer"
+
+
+def test_json_depth_defaults_to_64_and_refuses_too_small_a_limit(load_settings):
+    assert load_settings(SECRET_KEY="k")["JSON_MAX_DEPTH"] == 64
+    with pytest.raises(ImproperlyConfigured, match="JSON_MAX_DEPTH must be at least 8"):
+        load_settings(SECRET_KEY="k", JSON_MAX_DEPTH="2")
+
+
+def test_json_is_the_only_api_parser(load_settings):
+    settings = load_settings(SECRET_KEY="k")
+    assert settings["REST_FRAMEWORK"]["DEFAULT_PARSER_CLASSES"] == ["api.parsers.BoundedJSONParser"]
+
+
+def test_hsts_covers_subdomains_and_preload_is_opt_in(load_settings):
+    settings = load_settings(SECRET_KEY="k")
+    assert settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True and settings["SECURE_HSTS_PRELOAD"] is False
+    assert load_settings(SECRET_KEY="k", SECURE_HSTS_PRELOAD="1")["SECURE_HSTS_PRELOAD"] is True

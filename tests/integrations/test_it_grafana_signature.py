@@ -3,6 +3,11 @@
 The fixtures grafana_signed_*.json hold a delivery exactly as Grafana signs it
 (hex HMAC-SHA256 of the body, or of "<timestamp>:<body>" with a timestamp
 header), with the secret used; their signatures were computed once, not here.
+
+Since #10 a key with a secret requires the timestamp (a body-only signature
+could be replayed forever) and accepts each signature once. Deliveries other
+than the timestamped fixture are signed here with `stamped`, the scheme the
+first test proves matches Grafana's.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from incidents.models import Incident
@@ -34,6 +40,13 @@ def signed(name: str) -> dict:
 
 def meta(headers: dict[str, str]) -> dict[str, str]:
     return {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}
+
+
+def stamped(fixture: dict, stamp: int | None = None) -> dict[str, str]:
+    """Sign the fixture's body with a timestamp (default: now) as Grafana does with hmacConfig.timestampHeader."""
+    stamp = int(timezone.now().timestamp()) if stamp is None else stamp
+    signature = hmac.new(fixture["secret"].encode(), f"{stamp}:{fixture['body']}".encode(), hashlib.sha256)
+    return {SIGNATURE: signature.hexdigest(), TIMESTAMP: str(stamp)}
 
 
 def deliver(raw_key: str, body: str | bytes, headers: dict[str, str]):  # type: ignore[no-untyped-def]
@@ -64,17 +77,16 @@ def test_the_fixtures_are_signed_as_grafana_signs():
         resolved["secret"].encode(), f"{stamp}:{resolved['body']}".encode(), hashlib.sha256).hexdigest()
 
 
-def test_a_signed_firing_delivery_opens_and_a_signed_resolved_one_with_timestamp_recovers(
+def test_a_signed_firing_delivery_opens_and_a_signed_resolved_one_recovers(
         grafana_key, fraud_model, at_resolved_timestamp):
     key, raw = grafana_key
+    assert key.timestamp_header == ""  # blank: the default header name, X-Grafana-Alerting-Timestamp
     firing = signed("firing")
-    response = deliver(raw, firing["body"], firing["headers"])
+    response = deliver(raw, firing["body"], stamped(firing))
     assert response.status_code == 202, response.content
     incident = Incident.objects.get()
     assert incident.title == "[FIRING:1] Fraud FP rate Models (high fraud-scoring)"
 
-    key.timestamp_header = TIMESTAMP
-    key.save()
     resolved = signed("resolved")
     at_resolved_timestamp.advance(seconds=30)  # delivered 30 s after Grafana signed it
     response = deliver(raw, resolved["body"], resolved["headers"])
@@ -86,22 +98,27 @@ def test_a_signed_firing_delivery_opens_and_a_signed_resolved_one_with_timestamp
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        (lambda body, headers: (body, {}), f"{SIGNATURE} is missing: this key only accepts signed bodies."),
+        (lambda body, headers: (body, {TIMESTAMP: headers[TIMESTAMP]}),
+         f"{SIGNATURE} is missing: this key only accepts signed bodies."),
         (lambda body, headers: (body.replace("6.2 %", "6.3 %"), headers),
          f"{SIGNATURE} does not match the body signed with this key's secret."),
-        (lambda body, headers: (body, {SIGNATURE: hmac.new(b"another-secret", body.encode(), hashlib.sha256).hexdigest()}),
+        (lambda body, headers: (body, headers | {SIGNATURE: hmac.new(
+            b"another-secret", f"{headers[TIMESTAMP]}:{body}".encode(), hashlib.sha256).hexdigest()}),
          f"{SIGNATURE} does not match the body signed with this key's secret."),
-        (lambda body, headers: (body, {SIGNATURE: "sha256=" + headers[SIGNATURE]}),
+        (lambda body, headers: (body, headers | {SIGNATURE: "sha256=" + headers[SIGNATURE]}),
          f"{SIGNATURE} does not match the body signed with this key's secret."),
-        (lambda body, headers: (body, {SIGNATURE: "é" * 64}),
+        (lambda body, headers: (body, headers | {SIGNATURE: "é" * 64}),
          f"{SIGNATURE} does not match the body signed with this key's secret."),
+        # Grafana without a timestamp header signs the body alone: replayable forever, so refused.
+        (lambda body, headers: (body, {SIGNATURE: signed("firing")["headers"][SIGNATURE]}),
+         f"{TIMESTAMP} is missing: this key signs with a timestamp."),
     ],
-    ids=["missing", "body-changed", "other-secret", "prefixed", "not-hex"],
+    ids=["missing", "body-changed", "other-secret", "prefixed", "not-hex", "body-only"],
 )
 def test_missing_or_wrong_signatures_are_401_and_change_nothing(grafana_key, change, reason):
     _, raw = grafana_key
     firing = signed("firing")
-    body, headers = change(firing["body"], firing["headers"])
+    body, headers = change(firing["body"], stamped(firing))
     response = deliver(raw, body, headers)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Bearer"
@@ -112,7 +129,8 @@ def test_missing_or_wrong_signatures_are_401_and_change_nothing(grafana_key, cha
 def test_an_uppercase_hex_signature_is_the_same_signature(grafana_key):
     _, raw = grafana_key
     firing = signed("firing")
-    assert deliver(raw, firing["body"], {SIGNATURE: firing["headers"][SIGNATURE].upper()}).status_code == 202
+    headers = stamped(firing)
+    assert deliver(raw, firing["body"], headers | {SIGNATURE: headers[SIGNATURE].upper()}).status_code == 202
 
 
 @pytest.fixture
@@ -125,12 +143,7 @@ def timestamped_key(db) -> tuple[IntegrationKey, str]:
 def open_incident_for_resolved_fixture(raw: str) -> None:
     # The resolved fixture resolves the group the firing one opened (same groupKey).
     firing = signed("firing")
-    key = IntegrationKey.objects.get(name="grafana-ts")
-    key.timestamp_header = ""
-    key.save()
-    assert deliver(raw, firing["body"], firing["headers"]).status_code == 202
-    key.timestamp_header = TIMESTAMP
-    key.save()
+    assert deliver(raw, firing["body"], stamped(firing)).status_code == 202
 
 
 @pytest.mark.parametrize(("offset", "accepted"), [(-300, True), (300, True), (301, False), (-301, False), (86400, False)])
@@ -183,8 +196,9 @@ def test_a_custom_signature_header(db):
     firing = signed("firing")
     _, raw = IntegrationKey.issue(name="g", kind="grafana", signing_secret=firing["secret"],
                                   signature_header="X-Icc-Signature")
-    assert deliver(raw, firing["body"], firing["headers"]).status_code == 401  # signed in the default header
-    response = deliver(raw, firing["body"], {"X-Icc-Signature": firing["headers"][SIGNATURE]})
+    headers = stamped(firing)
+    assert deliver(raw, firing["body"], headers).status_code == 401  # signed in the default header
+    response = deliver(raw, firing["body"], {"X-Icc-Signature": headers[SIGNATURE], TIMESTAMP: headers[TIMESTAMP]})
     assert response.status_code == 202
 
 
@@ -199,6 +213,51 @@ def test_the_bearer_key_is_checked_before_the_signature(grafana_key):
     response = deliver("icc_gr_wrong", firing["body"], firing["headers"])
     assert response.status_code == 401
     assert response.json()["error"]["message"] == "Invalid or revoked grafana key."
+
+
+# --- replays (#10, item 8) ------------------------------------------------------------------
+
+
+def test_a_signed_delivery_is_accepted_once(timestamped_key, at_resolved_timestamp):
+    """A captured delivery replayed inside the skew window used to be accepted again."""
+    _, raw = timestamped_key
+    open_incident_for_resolved_fixture(raw)
+    resolved = signed("resolved")
+    assert deliver(raw, resolved["body"], resolved["headers"]).status_code == 202
+    evidence = AlertEvidence.objects.count()
+    at_resolved_timestamp.advance(seconds=5)
+    response = deliver(raw, resolved["body"], resolved["headers"])
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == (
+        f"{SIGNATURE} was already used: a signed delivery is accepted once (replay).")
+    assert AlertEvidence.objects.count() == evidence
+
+
+def test_a_replay_with_an_uppercase_signature_is_the_same_replay(grafana_key):
+    _, raw = grafana_key
+    firing = signed("firing")
+    headers = stamped(firing)
+    assert deliver(raw, firing["body"], headers).status_code == 202
+    response = deliver(raw, firing["body"], headers | {SIGNATURE: headers[SIGNATURE].upper()})
+    assert response.status_code == 401
+
+
+def test_the_same_body_signed_again_later_is_a_new_delivery(grafana_key, clock):  # noqa: F811
+    _, raw = grafana_key
+    firing = signed("firing")
+    assert deliver(raw, firing["body"], stamped(firing)).status_code == 202
+    clock.advance(seconds=1)  # Grafana re-sends (a repeat interval): a new timestamp, a new signature
+    assert deliver(raw, firing["body"], stamped(firing)).status_code == 202
+
+
+def test_without_the_shared_cache_signed_deliveries_fail_closed(grafana_key, settings):
+    _, raw = grafana_key
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:9/0"}}  # nothing listens
+    firing = signed("firing")
+    response = deliver(raw, firing["body"], stamped(firing))
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "replay_check_unavailable"
+    assert not Incident.objects.exists() and not AlertEvidence.objects.exists()
 
 
 # --- setting the secret ---------------------------------------------------------------------

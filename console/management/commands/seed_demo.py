@@ -275,7 +275,7 @@ class Command(BaseCommand):
             model = self.models[slug]
             if model.metric_points.filter(is_drill=False).exists():
                 continue
-            rng = random.Random(slug)  # deterministic shape per model
+            rng = random.Random(slug)  # noqa: S311  deterministic demo shape per model, not a secret
             points = [
                 PointIn(trace.metric, at, trace.value(at, now, rng))
                 for trace in traces
