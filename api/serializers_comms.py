@@ -369,7 +369,11 @@ class _SubscriptionFieldsSerializer(serializers.Serializer):
         max_length=1000,
         required=False,
         allow_blank=True,
-        help_text="Endpoint subscriptions: e-mail address, http(s) URL or Apprise URL.",
+        # Untrimmed: a trailing CR/LF is refused by name (comms/outbound.py), not silently cut.
+        trim_whitespace=False,
+        help_text="Endpoint subscriptions: e-mail address, http(s) URL or Apprise URL "
+        "(no control characters; loopback, private, link-local and other internal addresses "
+        "are refused unless OUTBOUND_ALLOWED_NETWORKS opens them).",
     )
 
 

@@ -127,7 +127,7 @@ def send(delivery: Delivery, *, http: httpx.Client, now: datetime | None = None)
         status_code = exc.status_code
     except Exception as exc:  # noqa: BLE001 - a transport bug: retried, bounded by max attempts
         log.exception("transport %s crashed on delivery %s", delivery.channel, delivery.pk)
-        error = TransientError(f"{type(exc).__name__}: {exc}")
+        error = TransientError(f"transport error: {type(exc).__name__}")
     duration_ms = int((time.monotonic() - started) * 1000)
     return record(delivery, error=error, status_code=status_code, duration_ms=duration_ms, at=now or timezone.now())
 

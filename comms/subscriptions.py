@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from comms import fanout
+from comms import fanout, outbound
 from comms.models import Channel, Delivery, Subscription, new_secret
 from incidents import permissions
 from incidents.choices import Audience, Severity
@@ -76,6 +76,8 @@ def _check_owner(subscription: Subscription, by: AbstractBaseUser) -> None:
 
 def validate_target(channel: str, target: str) -> str:
     """Return the cleaned target of an endpoint channel, or raise naming `target`."""
+    if outbound.control_character_in(target or ""):
+        raise DomainError("target refused: contains a control character.", field="target")
     target = (target or "").strip()
     if not target:
         raise DomainError("target is required for an endpoint subscription.", field="target")
@@ -89,6 +91,7 @@ def validate_target(channel: str, target: str) -> str:
     except ValidationError:
         what = "an e-mail address" if channel == Channel.EMAIL else "an http(s) URL"
         raise DomainError(f"A {channel} target must be {what}.", field="target") from None
+    _check_outbound(channel, target)
     if channel == Channel.APPRISE:
         import apprise
 
@@ -98,6 +101,20 @@ def validate_target(channel: str, target: str) -> str:
                 field="target",
             )
     return target
+
+
+def _check_outbound(channel: str, target: str) -> None:
+    """Refuse targets that would reach what they should not (comms/outbound.py)."""
+    if channel == Channel.EMAIL:
+        return  # sent through the configured SMTP host, never to the address's host
+    if channel == Channel.APPRISE:
+        schemes = outbound.apprise_allowed_schemes()
+    else:
+        schemes = frozenset({"http", "https"})
+    try:
+        outbound.check_target(target, schemes=schemes, resolve=outbound.names_a_host(channel, target))
+    except outbound.OutboundRefused as exc:
+        raise DomainError(f"target refused: {exc}.", field="target") from None
 
 
 def _clean(changes: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ so a typo in a deployment stops the process at start instead of silently
 falling back to a default.
 """
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -47,3 +48,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Read comma-separated CIDRs (`10.1.0.0/16,fd00::/8`); a bad one stops the process."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must be comma-separated CIDRs, got {item!r}") from None
+    return networks

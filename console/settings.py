@@ -10,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from console.env import env_bool, env_int, env_list, env_str
+from console.env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONSOLE_VAR_DIR", str(BASE_DIR / "var")))
@@ -196,7 +196,21 @@ SECURE_CSP = {
 }
 
 # --- Outbound calls --------------------------------------------------------
-# (outbound calls: settings go here)
+# Subscription targets are hostile input: no call to loopback, private, link-local
+# (cloud metadata), shared, multicast or reserved addresses unless a range is opened
+# here for an on-premises receiver. The demo opens loopback for `listen_webhooks`.
+OUTBOUND_ALLOWED_NETWORKS = env_networks(
+    "OUTBOUND_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"] if DEMO else []
+)
+# Apprise schemes a target may use: HTTPS-based services only (never irc://, json://,
+# xml://, form://, which speak raw sockets or plain HTTP to any host).
+APPRISE_ALLOWED_SCHEMES = [
+    scheme.lower().removesuffix("://")
+    for scheme in env_list(
+        "APPRISE_ALLOWED_SCHEMES",
+        ["discord", "msteams", "slack", "tgram", "mmosts", "ntfys", "gchat", "pover", "jsons"],
+    )
+]
 
 # --- Login throttling ------------------------------------------------------
 # (login throttling: settings go here)

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
+from comms import outbound
+
 if TYPE_CHECKING:
     from comms.models import Delivery
 
@@ -23,6 +25,7 @@ USER_AGENT = "IncidentCommandConsole/1 (+notifications)"
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=3.0, pool=3.0)
 # Statuses that say "not now" rather than "never": timeout, rate limit, server side.
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
+HTTP_SCHEMES = frozenset({"http", "https"})
 
 
 class DeliveryError(Exception):
@@ -77,22 +80,41 @@ def new_http_client() -> httpx.Client:
     )
 
 
-def post(http: httpx.Client, url: str, **kwargs: Any) -> httpx.Response:
-    """POST and classify the outcome: return a 2xx response, raise Transient/PermanentError otherwise."""
-    if not url.startswith(("https://", "http://")):
-        raise PermanentError(f"not an http(s) URL: {url[:80]!r}")
+def post(
+    http: httpx.Client, url: str, *, known_errors: frozenset[str] = frozenset(), **kwargs: Any
+) -> httpx.Response:
+    """POST and classify the outcome: return a 2xx response, raise Transient/PermanentError otherwise.
+
+    The receiver's body is never kept (it could be an internal page); only a body
+    that is exactly one of *known_errors* (a service's documented error codes) is
+    named, and then it is our constant that is stored.
+    """
     try:
-        response = http.post(url, **kwargs)
+        outbound.check_target(url, schemes=HTTP_SCHEMES, resolve=False)
+    except outbound.OutboundRefused as exc:
+        raise PermanentError(f"target refused: {exc}") from None
+    try:
+        # Every host resolved in here is checked, and the connection goes to the
+        # address that was checked; redirects are never followed.
+        with outbound.guarded():
+            response = http.post(url, **kwargs)
     except httpx.TimeoutException as exc:
         raise TransientError(f"timeout: {type(exc).__name__}") from exc
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-        raise PermanentError(f"invalid URL: {exc}") from exc
+        raise PermanentError(f"invalid URL: {type(exc).__name__}") from exc
     except httpx.TransportError as exc:
-        raise TransientError(f"network error: {type(exc).__name__}: {exc}") from exc
+        refusal = outbound.refusal_in(exc)
+        if refusal:
+            raise PermanentError(refusal) from exc
+        raise TransientError(f"network error: {type(exc).__name__}") from exc
     status = response.status_code
     if 200 <= status < 300:
         return response
-    detail = f"HTTP {status}: {response.text[:200]}".strip()
+    # Our words only: the receiver's body could be an internal page.
+    detail = f"HTTP {status} from the receiver"
+    known = next((code for code in known_errors if code == response.text.strip()), None)
+    if known:
+        detail += f": {known}"
     if status >= 500 or status in TRANSIENT_STATUSES:
         raise TransientError(detail, status_code=status, retry_after=_retry_after(response))
     raise PermanentError(detail, status_code=status)

@@ -15,6 +15,12 @@ from comms.transports import Message, message_for, post
 if TYPE_CHECKING:
     from comms.models import Delivery
 
+# Slack's documented incoming-webhook error codes: named in `last_error` when Slack answers one.
+SLACK_ERRORS = frozenset({
+    "invalid_payload", "user_not_found", "channel_not_found", "channel_is_archived",
+    "action_prohibited", "posting_to_general_channel_denied", "too_many_attachments",
+    "no_service", "no_service_id", "no_team", "team_disabled", "invalid_token", "rate_limited",
+})
 # Block Kit limits: header text 150 characters, section text 3000.
 HEADER_MAX = 150
 SECTION_MAX = 3000
@@ -46,7 +52,7 @@ def notify(delivery: Delivery, *, http: httpx.Client) -> int:
     msg = message_for(delivery.payload)
     # `text` is the fallback shown in notifications and to screen readers.
     body = {"text": msg.title, "blocks": blocks(msg)}
-    return post(http, delivery.target, json=body).status_code
+    return post(http, delivery.target, json=body, known_errors=SLACK_ERRORS).status_code
 
 
 def _escape(text: str) -> str:

@@ -178,7 +178,7 @@ TARGETS = {
     "email": "ops@example.test",
     "slack": "https://hooks.slack.com/services/T000/B000/XXXX",
     "webhook": "https://hooks.example.test/icc",
-    "apprise": "mmost://mattermost.example.test/abcdefghijklmnopqrstuvwxyz",
+    "apprise": "mmosts://mattermost.example.test/abcdefghijklmnopqrstuvwxyz",
 }
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import ipaddress
 import os
 import signal
 import subprocess
@@ -196,11 +197,24 @@ class WebhookSink:
         return Handler
 
 
+# The sinks are real receivers on loopback, which the secure default refuses
+# (comms/outbound.py): tests that deliver to one open loopback as an operator
+# opens a range for an on-premises receiver (OUTBOUND_ALLOWED_NETWORKS).
+LOOPBACK_NETWORKS = "127.0.0.0/8"
+
+
 @pytest.fixture
-def webhook_sink() -> Iterator[WebhookSink]:
+def webhook_sink(settings) -> Iterator[WebhookSink]:
+    settings.OUTBOUND_ALLOWED_NETWORKS = [ipaddress.ip_network(LOOPBACK_NETWORKS)]
     sink = WebhookSink()
     yield sink
     sink.close()
+
+
+@pytest.fixture
+def apprise_json_allowed(settings) -> None:
+    """Allow Apprise's plain json:// (off by default since #10) so Apprise can post to the sink."""
+    settings.APPRISE_ALLOWED_SCHEMES = [*settings.APPRISE_ALLOWED_SCHEMES, "json"]
 
 
 # --- Private Redis and the test process's broker ---------------------------------------
@@ -271,6 +285,8 @@ def subprocess_env(redis: PrivateRedis, **extra: str) -> dict[str, str]:
         "REDIS_URL": redis.url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or "test-only",
         "PYTHONUNBUFFERED": "1",
+        # Workers deliver to the loopback sink (see LOOPBACK_NETWORKS).
+        "OUTBOUND_ALLOWED_NETWORKS": LOOPBACK_NETWORKS,
     } | extra
 
 
