@@ -99,6 +99,8 @@ class Handler(BaseHTTPRequestHandler):
                 "jwks_uri": f"{p.issuer}/jwks", "response_types_supported": ["code"],
                 "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
             })
+        elif url.path == "/favicon.ico":
+            self._send(204, "", "image/x-icon")  # keep the browser's console free of 404s
         elif url.path == "/jwks":
             self._json(200, p.jwks())
         elif url.path == "/authorize":
