@@ -78,9 +78,9 @@ class ConsoleOIDCBackend(OIDCAuthenticationBackend):
         except jwt.PyJWTError as exc:
             raise SuspiciousOperation(f"ID token refused: {exc}") from exc
         # OIDC Core §3.1.3.7: with several audiences, azp must name us.
-        if isinstance(payload["aud"], list) and len(payload["aud"]) > 1:
-            if payload.get("azp") != self.OIDC_RP_CLIENT_ID:
-                raise SuspiciousOperation("ID token refused: azp does not name this client")
+        several = isinstance(payload["aud"], list) and len(payload["aud"]) > 1
+        if several and payload.get("azp") != self.OIDC_RP_CLIENT_ID:
+            raise SuspiciousOperation("ID token refused: azp does not name this client")
         return payload
 
     def get_userinfo(self, access_token: str, id_token: str, payload: dict[str, Any]) -> dict[str, Any]:
