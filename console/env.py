@@ -59,3 +59,14 @@ def env_networks(name: str, default: list[str]) -> list[ipaddress.IPv4Network | 
         except ValueError:
             raise ImproperlyConfigured(f"{name} must be comma-separated CIDRs, got {item!r}") from None
     return networks
+
+
+def env_pairs(name: str) -> list[tuple[str, str]]:
+    """Read "key:value,key:value"; fail on an item without a colon or with an empty side."""
+    pairs: list[tuple[str, str]] = []
+    for item in env_list(name, []):
+        key, sep, value = item.rpartition(":")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name} items must look like key:value, got {item!r}")
+        pairs.append((key.strip(), value.strip()))
+    return pairs

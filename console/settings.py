@@ -10,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from console.env import env_bool, env_int, env_list, env_networks, env_str
+from console.env import env_bool, env_int, env_list, env_networks, env_pairs, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONSOLE_VAR_DIR", str(BASE_DIR / "var")))
@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "integrations",
     "learning",
     "api",
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -216,7 +217,29 @@ APPRISE_ALLOWED_SCHEMES = [
 # (login throttling: settings go here)
 
 # --- Single sign-on --------------------------------------------------------
-# (single sign-on: settings go here)
+# OpenID Connect through mozilla-django-oidc (sso/). Endpoints come from the issuer's
+# discovery document unless given one by one; the group map is checked in sso/apps.py.
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_USERINFO_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_JWKS_ENDPOINT")
+OIDC_RP_SCOPES = " ".join(env_list("OIDC_SCOPES", ["openid", "email", "profile", "groups"]))
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+OIDC_GROUP_MAP = env_pairs("OIDC_GROUP_MAP")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10, minimum=1)
+OIDC_RP_SIGN_ALGO = "RS256"  # asymmetric only: the client secret never verifies a token
+OIDC_USE_PKCE = True
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if OIDC_ENABLED and not (OIDC_ISSUER and OIDC_RP_CLIENT_SECRET and OIDC_GROUP_MAP):
+    raise ImproperlyConfigured("OIDC_CLIENT_ID needs OIDC_ISSUER, OIDC_CLIENT_SECRET and OIDC_GROUP_MAP")
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+# PASSWORD_LOGIN=0: local passwords only for superusers at /admin/login/ (break-glass).
+PASSWORD_LOGIN = env_bool("PASSWORD_LOGIN", True)
+AUTHENTICATION_BACKENDS = ["sso.backends.PasswordBackend", "sso.backends.ConsoleOIDCBackend"]
 
 # --- Decision-log checkpoints ----------------------------------------------
 # Ed25519 private key (PEM) that signs log checkpoints; empty = no checkpoints

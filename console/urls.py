@@ -3,11 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from console import appendix_views, inbox_views, views
+from sso import views as sso_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("login/", sso_views.ConsoleLoginView.as_view(), name="login"),
+    path("sso/", include("sso.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("incidents/<int:pk>/glossary/", appendix_views.appendix, name="incident-glossary"),
     path("incidents/", include("console.incident_urls")),
