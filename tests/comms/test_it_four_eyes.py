@@ -6,6 +6,7 @@ signed-off rendition and it goes out under the original sign-off.
 """
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -103,6 +104,21 @@ class TestChangesVoidTheSignOff:
         rendition.save(update_fields=["body"])
         rendition = Rendition.objects.get(update=signed)
         assert (rendition.body, rendition.signed_off_at) == ("Quietly added detail.", None)
+
+    def test_a_queryset_update_voids_in_the_database(self, signed):
+        """QuerySet.update() skips save(); the database trigger voids the sign-off anyway."""
+        Rendition.objects.filter(update=signed).update(summary="Rewritten with update().")
+        rendition = Rendition.objects.get(update=signed)
+        assert (rendition.summary, rendition.signed_off_by_id, rendition.signed_off_at) == (
+            "Rewritten with update().", None, None)
+
+    def test_raw_sql_cannot_rewrite_and_keep_or_forge_the_sign_off(self, signed):
+        rendition = Rendition.objects.get(update=signed)
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE comms_rendition SET body = %s, signed_off_at = signed_off_at WHERE id = %s",
+                           ["Raw rewrite", rendition.pk])
+        rendition.refresh_from_db()
+        assert (rendition.body, rendition.signed_off_at) == ("Raw rewrite", None)
 
     def test_a_save_without_changes_keeps_the_sign_off(self, signed):
         rendition = Rendition.objects.get(update=signed)
