@@ -74,7 +74,10 @@ class TestFourEyes:
         url = reverse("incidents:publish_update", args=[signed.incident_id, signed.number])
         response = client.post(url, {})
         assert response.status_code == 409
-        assert "Four eyes" in response.content.decode()
+        html = response.content.decode()
+        form = html[html.index('class="publish-form"'):]
+        form = form[:form.index("</form>")]
+        assert "Four eyes" in form and "Publish update" in form  # beside the button
         assert StatusUpdate.objects.get(pk=signed.pk).status == "awaiting_signoff"
 
     def test_a_playbook_may_switch_it_off_for_a_solo_drill(self, signed, commander):
