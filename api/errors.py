@@ -62,7 +62,9 @@ def error_response(status_code: int, code: str, message: str, fields: dict[str, 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else None
-        code = {400: "invalid", 403: "permission_denied", 409: "conflict"}.get(exc.status, "invalid")
+        code = getattr(exc, "code", None) or {400: "invalid", 403: "permission_denied", 409: "conflict"}.get(
+            exc.status, "invalid"
+        )
         return error_response(exc.status, code, exc.message, fields)
     if isinstance(exc, LogImmutable):
         return error_response(status.HTTP_405_METHOD_NOT_ALLOWED, "append_only", str(exc))

@@ -592,6 +592,7 @@ class PlaybookSerializer(serializers.ModelSerializer):
             "notification_thresholds",
             "decision_rights",
             "approvals",
+            "four_eyes_regulator",
             "is_active",
         ]
 

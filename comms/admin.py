@@ -30,26 +30,38 @@ class ReadOnlyAdminMixin:
         return False
 
 
+def _frozen(update: StatusUpdate | None) -> bool:
+    """Published, or carrying a sign-off: the admin shows it read-only.
+
+    The model voids a sign-off on any change anyway (comms.signoff); read-only
+    here means the admin cannot even start one.
+    """
+    if update is None:
+        return False
+    return update.is_published or update.renditions.filter(signed_off_at__isnull=False).exists()
+
+
 class RenditionInline(admin.StackedInline):
     model = Rendition
     extra = 0
     fields = ["audience", "summary", "body", "signed_off_by", "signed_off_at"]
     readonly_fields = ["signed_off_by", "signed_off_at"]
 
-    # Renditions of a published update are frozen (the database refuses too).
+    # Renditions of a published or signed-off update are frozen (the database
+    # refuses changes to published ones; the model voids changed sign-offs).
     def has_add_permission(self, request: HttpRequest, obj: StatusUpdate | None = None) -> bool:
-        return not (obj and obj.is_published) and super().has_add_permission(request, obj)
+        return not _frozen(obj) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request: HttpRequest, obj: StatusUpdate | None = None) -> bool:
-        return not (obj and obj.is_published) and super().has_change_permission(request, obj)
+        return not _frozen(obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: StatusUpdate | None = None) -> bool:
-        return not (obj and obj.is_published) and super().has_delete_permission(request, obj)
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(StatusUpdate)
 class StatusUpdateAdmin(admin.ModelAdmin):
-    """Drafts may be edited; publishing goes through the console or API, which log it."""
+    """Unsigned drafts may be edited; publishing goes through the console or API, which log it."""
 
     list_display = ["__str__", "status", "published_at", "published_by", "corrects"]
     list_filter = ["status"]
@@ -64,10 +76,10 @@ class StatusUpdateAdmin(admin.ModelAdmin):
         return False  # numbering and deadlines come from the drafting service
 
     def has_change_permission(self, request: HttpRequest, obj: StatusUpdate | None = None) -> bool:
-        return not (obj and obj.is_published) and super().has_change_permission(request, obj)
+        return not _frozen(obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: StatusUpdate | None = None) -> bool:
-        return not (obj and obj.is_published) and super().has_delete_permission(request, obj)
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Deadline)

@@ -9,9 +9,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 
+from comms import signoff
 from incidents.choices import Audience, Severity
 from incidents.models import DecisionLogEntry, Incident, MonitoredModel
 
@@ -101,9 +102,14 @@ class Rendition(models.Model):
         return f"{self.update} ({self.audience})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a change to signed-off wording voids the sign-off, whoever makes it (admin, ORM, service)."""
         if not self._state.adding and StatusUpdate.objects.filter(pk=self.update_id, status="published").exists():
             raise UpdateImmutable("Renditions of a published update cannot change.")
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            stored = None if self._state.adding else Rendition.objects.select_for_update().filter(pk=self.pk).first()
+            if signoff.void_if_changed(self, stored) and kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "signed_off_by", "signed_off_at"}
+            super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if StatusUpdate.objects.filter(pk=self.update_id, status="published").exists():

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from comms import cadence, fanout
+from comms import cadence, fanout, signoff
 from comms.models import Rendition, StatusUpdate
 from glossary.jargon import find_jargon
 from incidents import permissions
@@ -189,7 +189,9 @@ def publish_update(
     delivery starts after commit.
 
     1. Only the incident commander or the comms lead publishes.
-    2. A regulator rendition must be signed off by the regulator liaison.
+    2. A regulator rendition must be signed off by the regulator liaison,
+       and (four eyes, a playbook setting on by default) published by
+       someone else.
     3. A customer rendition is a customer notice: the publisher needs that
        decision right, and the playbook's approval when it asks for one.
     4. Technical terms in executive, regulator or customer renditions need an
@@ -206,6 +208,8 @@ def publish_update(
         if regulator is not None and regulator.signed_off_at is None:
             raise Conflict("The regulator rendition needs sign-off by the regulator liaison first.",
                            field="renditions.regulator")
+        if regulator is not None:
+            signoff.check_four_eyes(incident=incident, rendition=regulator, publisher=by)
         if Audience.CUSTOMER in renditions:
             check_decision_right(incident=incident, user=by, decision_type=DecisionType.CUSTOMER_NOTICE)
             playbook = Playbook.for_incident(incident)

@@ -61,8 +61,9 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
         form = FeedbackForm(initial=initial)
     context = {
         "form": form,
+        # No incident in the context: this page is public, and the incident's
+        # reference and internal title are not public words.
         "update": delivery.update,
-        "incident": delivery.update.incident,
         "rendition": Rendition.objects.filter(
             update_id=delivery.update_id, audience=delivery.audience
         ).first(),

@@ -45,6 +45,11 @@ class MonitoredModel(models.Model):
     current_version = models.CharField(max_length=60, blank=True)
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    # A drill that finds no watched model of its scenario's slug creates one;
+    # it must never appear on public surfaces (Statuspage components).
+    is_drill = models.BooleanField(
+        default=False, help_text="Created by a drill: hidden from status pages and Statuspage components."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -319,6 +324,12 @@ class Playbook(models.Model):
     approvals = models.JSONField(
         default=dict, blank=True, help_text='Decision -> role whose approval it needs, e.g. {"customer_notice": "liaison_executive"}'
     )
+    # Four eyes: whoever signs off the regulator rendition may not publish
+    # that update. Off only where one person must do both (a solo drill).
+    four_eyes_regulator = models.BooleanField(
+        default=True,
+        help_text="The regulator liaison who signs off a regulator rendition cannot also publish that update.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -385,6 +396,9 @@ class Playbook(models.Model):
 
     def roles_for(self, decision: str) -> list[str]:
         return list(self.decision_rights.get(decision, DEFAULT_DECISION_RIGHTS.get(decision, [])))
+
+    def requires_four_eyes(self, audience: str) -> bool:
+        return audience == Audience.REGULATOR and self.four_eyes_regulator
 
     def cadence_for(self, audience: str, severity: int) -> int:
         return int(self.cadence_minutes.get(audience, DEFAULT_CADENCE_MINUTES[severity]))

@@ -133,7 +133,7 @@ def _visible_incidents():
 
 
 def components(fallback: datetime | None) -> list[dict[str, Any]]:
-    """Every active monitored model as a component: one query."""
+    """Every active monitored model (drill-only ones excepted) as a component: one query."""
     visible_link = AffectedModel.objects.filter(
         model=OuterRef("pk"), incident__is_drill=False,
         incident__in=_visible_incidents().values("pk"),
@@ -148,7 +148,7 @@ def components(fallback: datetime | None) -> list[dict[str, Any]]:
     first = Subquery(published.order_by("update__published_at").values("update__published_at")[:1])
     last = Subquery(published.order_by("-update__published_at").values("update__published_at")[:1])
     rows = (
-        MonitoredModel.objects.filter(is_active=True)
+        MonitoredModel.objects.filter(is_active=True, is_drill=False)  # a drill's own model is not public
         .annotate(worst=worst, first_at=first, last_at=last)
         .order_by("name", "pk")
         .values("slug", "name", "worst", "first_at", "last_at")

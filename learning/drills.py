@@ -232,8 +232,12 @@ def check_factor(factor: Any) -> int:
 
 
 def _model_for(spec: dict[str, Any]) -> MonitoredModel:
-    """Reuse the watched model of that slug (the demo's, say); create it if missing."""
-    fields = {k: spec[k] for k in ("name", "team", "business_function", "risk_tier")}
+    """Reuse the watched model of that slug (the demo's, say); create it if missing.
+
+    A model created here exists only for drills: marked `is_drill`, it never
+    shows on public surfaces such as the Statuspage components.
+    """
+    fields = {k: spec[k] for k in ("name", "team", "business_function", "risk_tier")} | {"is_drill": True}
     model, _ = MonitoredModel.objects.get_or_create(slug=spec["slug"], defaults=fields)
     return model
 

@@ -38,6 +38,7 @@ from incidents.errors import Conflict, DomainError, NotPermitted
 from incidents.log import actor_label_for, append_entry
 from incidents.models import DecisionLogEntry, ImpactRule, Incident, MetricPoint, Playbook, decision_rights_for
 from incidents.services import roles_held
+from incidents.visibility import real_or_joined
 from learning import taxonomies
 from learning.models import ActionItem, Review, ReviewAddendum, RootCause
 
@@ -95,8 +96,11 @@ def audiences_for(user: AbstractBaseUser, review: Review) -> list[str]:
 
 
 def visible_reviews(user: AbstractBaseUser):  # -> QuerySet[Review]
-    """Return the reviews `user` may see in lists, by the rules of `audiences_for`."""
-    reviews = Review.objects.all()
+    """Return the reviews `user` may see in lists, by the rules of `audiences_for`.
+
+    A drill's review is listed only for those in that drill (incidents.visibility).
+    """
+    reviews = Review.objects.filter(real_or_joined(user))
     if permissions.can_respond(user):
         return reviews
     if permissions.can_read_incidents(user):

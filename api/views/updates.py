@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -17,6 +18,7 @@ from comms import services
 from comms.models import Rendition, StatusUpdate
 from incidents import permissions
 from incidents.choices import Audience
+from incidents.visibility import real_or_joined
 
 TAG = ["updates"]
 
@@ -148,9 +150,11 @@ class UpdateJargonView(ApiView):
         )
 
 
-def regulator_queryset() -> QuerySet[Rendition]:
+def regulator_queryset(user: AbstractBaseUser) -> QuerySet[Rendition]:
+    """Published, signed-off regulator renditions; a drill's only for those in that drill."""
     return (
         Rendition.objects.filter(
+            real_or_joined(user, path="update__incident"),
             audience=Audience.REGULATOR,
             update__status=StatusUpdate.Status.PUBLISHED,
             signed_off_at__isnull=False,
@@ -166,7 +170,7 @@ class RegulatorUpdateListView(ApiView):
     @document(tags=["regulator"], responses=s.RegulatorUpdateSerializer(many=True))
     def get(self, request: Request) -> Response:
         """List published, signed-off regulator renditions across incidents, newest first."""
-        return self.paginated(regulator_queryset(), s.RegulatorUpdateSerializer)
+        return self.paginated(regulator_queryset(request.user), s.RegulatorUpdateSerializer)
 
 
 class RegulatorUpdateDetailView(ApiView):
@@ -175,5 +179,5 @@ class RegulatorUpdateDetailView(ApiView):
     @document(tags=["regulator"], responses=s.RegulatorUpdateSerializer)
     def get(self, request: Request, rendition_id: int) -> Response:
         """Show one published, signed-off regulator rendition."""
-        rendition = get_object_or_404(regulator_queryset(), pk=rendition_id)
+        rendition = get_object_or_404(regulator_queryset(request.user), pk=rendition_id)
         return Response(s.RegulatorUpdateSerializer(rendition).data)

@@ -24,6 +24,7 @@ from glossary.services import create_term
 from incidents.models import MetricPoint, Playbook
 from incidents.services import assign_role
 from tests.api.conftest import PERSONAS, census, error_fields
+from tests.conftest import make_user
 
 ANON = {"anonymous": 401}
 REFUSED_OUTSIDE = {"outsider": 403, "regulator": 403}
@@ -324,7 +325,11 @@ def comms_world(incident, commander, executive) -> dict[str, int | str]:
     )
     comms_services.submit_for_signoff(update=regulator, by=commander)
     comms_services.sign_off(update=regulator, by=commander)
-    comms_services.publish_update(update=regulator, by=commander)
+    # Four eyes (#10): the signer may not publish, so a comms lead outside the
+    # personas publishes it; the personas' rights stay as they were.
+    comms_lead = make_user("colm", "responder")
+    assign_role(incident=incident, role="comms_lead", user=comms_lead, by=commander)
+    comms_services.publish_update(update=regulator, by=comms_lead)
     awaiting = draft(regulator={"summary": "We are assessing the exposure"})
     comms_services.submit_for_signoff(update=awaiting, by=commander)
     drafted = draft(technical={"summary": "FP back under 2 %"})

@@ -55,8 +55,23 @@ def test_the_link_in_the_payload_opens_the_page(deliveries):
     response = Client().get(page_url(delivery))
     assert response.status_code == 200
     html = response.content.decode()
-    assert SUMMARY in html and f"INC-{delivery.incident_id}" in html
+    assert SUMMARY in html
     assert "no-store" in response["Cache-Control"]
+
+
+def test_the_public_page_shows_public_words_only(deliveries, incident):
+    """#10 item 9: the page needs no login, so it shows the rendition's summary and
+    never the incident reference or internal title (it used to show both)."""
+    for delivery in deliveries.values():
+        url = page_url(delivery)
+        client, token = csrf_client(url)
+        html = client.get(url).content.decode()
+        client.post(url, {"clarity": "4", "usefulness": "4", "csrfmiddlewaretoken": token})
+        thanks = client.get(f"{url}?thanks=1").content.decode()
+        for page in (html, thanks):
+            assert incident.reference not in page and incident.title not in page
+        assert delivery.update.renditions.get(audience=delivery.audience).summary in html
+        assert "Thank you" in thanks
 
 
 def test_the_form_is_accessible_and_needs_no_script(deliveries):
