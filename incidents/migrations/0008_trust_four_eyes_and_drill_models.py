@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0006_review_kinds'),
+        ('incidents', '0007_log_checkpoints'),
     ]
 
     operations = [

@@ -14,5 +14,5 @@ def uninstall(apps, schema_editor):
 class Migration(migrations.Migration):
     """A change to a rendition's wording clears its sign-off in the database too (#10)."""
 
-    dependencies = [("comms", "0005_deadline_escalation_step")]
+    dependencies = [("comms", "0006_replace_guard")]
     operations = [migrations.RunPython(install, uninstall)]
