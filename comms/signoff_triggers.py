@@ -35,7 +35,7 @@ _SQLITE_CREATE = [
     f"""CREATE TRIGGER IF NOT EXISTS icc_rendition_void_signoff AFTER UPDATE OF summary, body, audience
         ON comms_rendition
         WHEN {_CHANGED.replace("IS DISTINCT FROM", "IS NOT")} AND NEW.signed_off_at IS NOT NULL
-        BEGIN UPDATE comms_rendition SET signed_off_at = NULL, signed_off_by_id = NULL WHERE id = NEW.id; END""",
+        BEGIN UPDATE comms_rendition SET signed_off_at = NULL, signed_off_by_id = NULL WHERE id = NEW.id; END""",  # noqa: S608  DDL from module constants; no request data
 ]
 _SQLITE_DROP = ["DROP TRIGGER IF EXISTS icc_rendition_void_signoff"]
 
