@@ -4,6 +4,7 @@ Every variable is documented in docs/configuration.md.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
     "integrations",
     "learning",
     "api",
+    "axes",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +63,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Knows the request for model-level audit hooks; records regulator reads.
+    "audit.middleware.AuditMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during authenticate() into our page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -189,7 +196,28 @@ SECURE_CSP = {
 # (outbound calls: settings go here)
 
 # --- Login throttling ------------------------------------------------------
-# (login throttling: settings go here)
+# Failed sign-ins are counted per account and per client address in the
+# database (django-axes), so every web process sees the same count.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+# Minutes, an integer.
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15, minimum=1)
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_FAILURE_WINDOW)
+# Two separate counters: one account from many addresses, one address over many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "audit.client.client_address"
+AXES_LOCKOUT_CALLABLE = "console.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+# Keep the lockout's start: failures during a lockout do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 
 # --- Single sign-on --------------------------------------------------------
 # (single sign-on: settings go here)
@@ -198,7 +226,7 @@ SECURE_CSP = {
 # (decision-log checkpoints: settings go here)
 
 # --- Audit trail -----------------------------------------------------------
-# (audit trail: settings go here)
+# (no settings: the audit trail is always on; see docs/security.md "The audit trail")
 
 # --- I18N and time ----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
