@@ -11,8 +11,8 @@ from audit.services import current_request, record
 
 # Every view that returns regulator renditions, by URL name.
 REGULATOR_READS = {
-    "regulator-update-list",
-    "regulator-update-detail",
+    "v1:regulator-update-list",
+    "v1:regulator-update-detail",
     "status:regulator",
 }
 

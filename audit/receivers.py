@@ -49,7 +49,7 @@ def _admin_change(sender: Any, instance: LogEntry, created: bool, **kwargs: Any)
         actor=instance.user,
         details={
             "model": instance.content_type.model_class()._meta.label if instance.content_type_id and instance.content_type.model_class() else "",
-            "object_id": instance.object_id or "",
+            "object_id": str(instance.object_id or ""),
             "object_repr": instance.object_repr,
             "changes": instance.get_change_message(),
             "change_message": instance.change_message,

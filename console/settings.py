@@ -214,8 +214,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_FAILURE_WINDOW)
 # Two separate counters: one account from many addresses, one address over many accounts.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "audit.client.client_address"
-AXES_LOCKOUT_CALLABLE = "console.lockout.lockout_response"
+AXES_LOCKOUT_CALLABLE = "console.throttling.lockout_response"
 AXES_RESET_ON_SUCCESS = False
+# Its INFO lines would land on stdout (and in `issue_token`'s captured key); the audit trail records lockouts.
+AXES_VERBOSE = False
 # Keep the lockout's start: failures during a lockout do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 
