@@ -204,7 +204,7 @@ LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15, minimum=1)
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account or address before any password check.
-    "axes.backends.AxesStandaloneBackend",
+    "console.throttling.ThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_ENABLED = True

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -61,3 +62,18 @@ def token_guessing_allowed(request: HttpRequest) -> bool:
 def token_failed(request: HttpRequest, prefix: str) -> None:
     """Count a bad API token like a failed password: per address (and per token prefix)."""
     user_login_failed.send(sender=__name__, credentials={"username": f"token:{prefix}"}, request=request)
+
+
+class ThrottleBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, skipped when there is no web request.
+
+    Every web sign-in path (LoginView, the admin, SSO) passes the request;
+    code outside a request (a management command, a shell) has no client
+    address to count against and no guesser behind it, and axes' own backend
+    would refuse it outright.
+    """
+
+    def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
