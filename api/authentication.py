@@ -7,6 +7,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from api.models import ApiToken, digest
+from console import throttling
 
 
 class HashedTokenAuthentication(authentication.BaseAuthentication):
@@ -18,6 +19,14 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Authorization header must be 'Token <key>'.")
+        # A locked-out address is refused before the token is even looked at,
+        # so the right token does not help a guesser who found it mid-lockout.
+        django_request = request._request
+        if not throttling.token_guessing_allowed(django_request):
+            raise exceptions.Throttled(
+                wait=throttling.retry_after_seconds(django_request),
+                detail="Too many failed authentications from this address.",
+            )
         try:
             raw = header[1].decode()
         except UnicodeError:
@@ -28,6 +37,7 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
             .first()
         )
         if token is None or not token.user.is_active:
+            throttling.token_failed(django_request, raw[:8])
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         now = timezone.now()
         # Write last use at most once a minute: no write on every request.

@@ -4,6 +4,7 @@ Every variable is documented in docs/configuration.md.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
     "learning",
     "api",
     "sso",
+    "axes",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +64,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Knows the request for model-level audit hooks; records regulator reads.
+    "audit.middleware.AuditMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during authenticate() into our page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -214,7 +221,32 @@ APPRISE_ALLOWED_SCHEMES = [
 ]
 
 # --- Login throttling ------------------------------------------------------
-# (login throttling: settings go here)
+# Failed sign-ins are counted per account and per client address in the
+# database (django-axes), so every web process sees the same count.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+# Minutes, an integer.
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15, minimum=1)
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password check.
+    "console.throttling.ThrottleBackend",
+    # Local passwords (off with PASSWORD_LOGIN=0 but for break-glass), then OpenID Connect.
+    "sso.backends.PasswordBackend",
+    "sso.backends.ConsoleOIDCBackend",
+]
+AXES_ENABLED = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_FAILURE_WINDOW)
+# Two separate counters: one account from many addresses, one address over many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "audit.client.client_address"
+AXES_LOCKOUT_CALLABLE = "console.throttling.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+# Its INFO lines would land on stdout (and in `issue_token`'s captured key); the audit trail records lockouts.
+AXES_VERBOSE = False
+# Keep the lockout's start: failures during a lockout do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 
 # --- Single sign-on --------------------------------------------------------
 # OpenID Connect through mozilla-django-oidc (sso/). Endpoints come from the issuer's
@@ -239,7 +271,7 @@ if OIDC_ENABLED and not (OIDC_ISSUER and OIDC_RP_CLIENT_SECRET and OIDC_GROUP_MA
 OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
 # PASSWORD_LOGIN=0: local passwords only for superusers at /admin/login/ (break-glass).
 PASSWORD_LOGIN = env_bool("PASSWORD_LOGIN", True)
-AUTHENTICATION_BACKENDS = ["sso.backends.PasswordBackend", "sso.backends.ConsoleOIDCBackend"]
+# The backends (throttling first, passwords, OpenID Connect): AUTHENTICATION_BACKENDS above.
 
 # --- Decision-log checkpoints ----------------------------------------------
 # Ed25519 private key (PEM) that signs log checkpoints; empty = no checkpoints
@@ -254,7 +286,7 @@ CELERY_BEAT_SCHEDULE["log-checkpoints"] = {
 }
 
 # --- Audit trail -----------------------------------------------------------
-# (audit trail: settings go here)
+# (no settings: the audit trail is always on; see docs/security.md "The audit trail")
 
 # --- I18N and time ----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -22,6 +22,7 @@ urlpatterns = [
     path("drills/", include("learning.urls_drills")),
     path("api/v2/", include("integrations.statuspage_urls")),
     path("api/", include("api.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]
 

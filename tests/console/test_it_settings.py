@@ -324,3 +324,19 @@ def test_hsts_covers_subdomains_and_preload_is_opt_in(load_settings):
     settings = load_settings(SECRET_KEY="k")
     assert settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True and settings["SECURE_HSTS_PRELOAD"] is False
     assert load_settings(SECRET_KEY="k", SECURE_HSTS_PRELOAD="1")["SECURE_HSTS_PRELOAD"] is True
+
+
+# --- login throttling (#10) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["LOGIN_FAILURE_LIMIT", "LOGIN_FAILURE_WINDOW"])
+@pytest.mark.parametrize("value", ["0", "ten", "-3", "1.5"])
+def test_bad_login_throttling_values_fail_loudly(load_settings, name, value):
+    with pytest.raises(ImproperlyConfigured, match=name):
+        load_settings(SECRET_KEY="k", **{name: value})
+
+
+def test_login_throttling_reads_minutes(load_settings):
+    settings = load_settings(SECRET_KEY="k", LOGIN_FAILURE_LIMIT="5", LOGIN_FAILURE_WINDOW="30")
+    assert settings["AXES_FAILURE_LIMIT"] == 5
+    assert settings["AXES_COOLOFF_TIME"].total_seconds() == 30 * 60

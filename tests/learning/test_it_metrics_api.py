@@ -169,14 +169,14 @@ def test_queries_do_not_grow_with_incidents(world, executive, clock, commander, 
                                             django_assert_num_queries):
     api = token_client(executive)
     api.get(URL)  # the token's first use records last_used_at (once a minute; the clock stands still)
-    # The token with its user, the groups, then the 7 metric queries.
-    with django_assert_num_queries(9):
+    # The token with its user, the groups, then the 7 metric queries; (#10) +1: the token-guessing lockout check of the client address, on every token request.
+    with django_assert_num_queries(10):
         assert api.get(URL).status_code == 200
     build_april(clock, commander, [fraud_model, credit_model])
     build_drill(clock, commander, credit_model)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert len(api.get(URL).json()["real"]["incidents"]) == 2
-    with django_assert_num_queries(10):  # the model's existence check
+    with django_assert_num_queries(11):  # the model's existence check
         assert api.get(URL, {"model": "credit-limits"}).status_code == 200
 
 
