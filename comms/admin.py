@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -17,6 +18,8 @@ from django.utils import timezone
 
 from comms.fanout import enqueue_after_commit
 from comms.models import Deadline, Delivery, DeliveryAttempt, Feedback, Rendition, StatusUpdate, Subscription
+from comms.subscriptions import validate_target
+from incidents.errors import DomainError
 
 
 class ReadOnlyAdminMixin:
@@ -92,8 +95,27 @@ class DeadlineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "due_at"
 
 
+class SubscriptionAdminForm(forms.ModelForm):
+    """Endpoint targets pass the same checks as in the API and pages (comms/outbound.py)."""
+
+    class Meta:
+        model = Subscription
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        channel, target = cleaned.get("channel"), cleaned.get("target", "")
+        if channel and channel != "inapp":
+            try:
+                cleaned["target"] = validate_target(channel, target)
+            except DomainError as exc:
+                self.add_error("target", str(exc))
+        return cleaned
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
+    form = SubscriptionAdminForm
     list_display = ["name", "user", "channel", "audience", "min_severity", "include_drills", "is_active"]
     list_filter = ["channel", "audience", "min_severity", "is_active"]
     list_select_related = ["user"]

@@ -78,12 +78,13 @@ def refusal_for(address: IPAddress) -> str | None:
             address = mapped
     if any(address in network for network in allowed_networks()):
         return None
+    # Most specific first: 169.254.0.0/16 is also "private" to ipaddress.
     for label, flag in (
         ("a loopback", address.is_loopback),
         ("an unspecified", address.is_unspecified),
-        ("a private", address.is_private),
         ("a link-local", address.is_link_local),
         ("a multicast", address.is_multicast),
+        ("a private", address.is_private),
         ("a reserved", address.is_reserved),
     ):
         if flag:

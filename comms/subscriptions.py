@@ -114,7 +114,7 @@ def _check_outbound(channel: str, target: str) -> None:
     try:
         outbound.check_target(target, schemes=schemes, resolve=outbound.names_a_host(channel, target))
     except outbound.OutboundRefused as exc:
-        raise DomainError(f"target refused: {exc}.", field="target") from None
+        raise DomainError(f"target refused: {str(exc).removeprefix('refused: ')}.", field="target") from None
 
 
 def _clean(changes: dict[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,11 @@ connection: the proof that nothing got through is that they saw nothing.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -111,6 +114,60 @@ def refused_at_creation(ic, channel: str, target: str) -> str:  # type: ignore[n
 # --- Apprise: the irc:// attack on a Redis on loopback ------------------------------------
 
 IRC_ATTACK = "irc://x@127.0.0.1:{port}/%23ops?name=a%0D%0ASET%20pwned%201%0D%0A"
+
+
+def redis_cli(port: int, *args: str) -> str:
+    out = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), *args],  # noqa: S603, S607
+                         capture_output=True, text=True, timeout=5, check=False)
+    return out.stdout.strip()
+
+
+@pytest.fixture
+def loopback_redis(tmp_path) -> Iterator[int]:
+    """A throwaway redis-server on a loopback TCP port: what a worker reaches in production."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(  # noqa: S603, S607
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while redis_cli(port, "PING") != "PONG":
+            assert time.monotonic() < deadline, "redis-server did not come up"
+            time.sleep(0.05)
+        yield port
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def test_the_irc_target_cannot_write_to_a_redis_on_loopback(make_deliveries, loopback_redis):
+    # Before #10 Apprise's irc:// plugin wrote "SET pwned 1" to the socket: the key appeared.
+    (row,) = make_deliveries(channel="apprise", target=IRC_ATTACK.format(port=loopback_redis))
+
+    assert deliver([row.id]) == {"failed": 1}
+
+    assert redis_cli(loopback_redis, "EXISTS", "pwned") == "0"
+
+
+def test_each_control_stops_the_irc_attack_alone(make_deliveries, loopback_redis, settings):
+    # Defence in depth: an operator who opens irc:// and loopback is still protected by the
+    # control-character check, and one that drops the CR/LF by the scheme list.
+    settings.APPRISE_ALLOWED_SCHEMES = ["irc"]
+    settings.OUTBOUND_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]
+    (smuggling,) = make_deliveries(channel="apprise", target=IRC_ATTACK.format(port=loopback_redis))
+    with new_http_client() as http, pytest.raises(PermanentError, match="control character"):
+        apprise_transport.notify(smuggling, http=http)
+
+    settings.APPRISE_ALLOWED_SCHEMES = ["discord"]
+    (plain,) = make_deliveries(channel="apprise", target=f"irc://x@127.0.0.1:{loopback_redis}/%23ops")
+    with new_http_client() as http, pytest.raises(PermanentError, match="irc:// is not allowed"):
+        apprise_transport.notify(plain, http=http)
+
+    assert redis_cli(loopback_redis, "EXISTS", "pwned") == "0"
 
 
 def test_the_irc_attack_is_refused_at_creation(ic, listener):
@@ -370,3 +427,25 @@ def test_only_the_demo_opens_loopback_by_default(monkeypatch, tmp_path):
     assert runpy.run_path(path)["OUTBOUND_ALLOWED_NETWORKS"] == []
     monkeypatch.setenv("DEMO", "1")
     assert [str(n) for n in runpy.run_path(path)["OUTBOUND_ALLOWED_NETWORKS"]] == ["127.0.0.0/8", "::1/128"]
+
+
+# --- The admin creates targets too ----------------------------------------------------------
+
+
+def test_the_admin_refuses_an_internal_target(client, admin_user):
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    form = {"name": "Metadata", "channel": "webhook", "audience": "technical", "min_severity": 4,
+            "target": "http://169.254.169.254/latest/meta-data/", "secret": "whsec_" + "A" * 43 + "=",
+            "is_active": "on", "created_by": admin_user.pk}
+
+    response = client.post("/admin/comms/subscription/add/", form)
+
+    assert response.status_code == 200  # the form again, with the error
+    html = response.content.decode()
+    assert "169.254.169.254 is a link-local address" in html, re.findall(r"errorlist.{0,300}", html)
+    assert not Subscription.objects.exists()
+    response = client.post("/admin/comms/subscription/add/", {**form, "target": "https://hooks.example.com/x"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Subscription.objects.get().target == "https://hooks.example.com/x"
