@@ -17,6 +17,16 @@ REGULATOR_READS = {
 }
 
 
+def mark_regulator_read(request: HttpRequest) -> None:
+    """Have the middleware record this request as a read of a regulator rendition.
+
+    For views whose URL alone does not say so (a review read with the regulator
+    audience, chosen by the query or by the reader's only audience).
+    """
+    underlying = getattr(request, "_request", request)  # DRF wraps Django's request
+    underlying._audit_regulator_read = True  # type: ignore[attr-defined]
+
+
 class AuditMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -33,7 +43,8 @@ class AuditMiddleware:
     @staticmethod
     def _record_regulator_read(request: HttpRequest, response: HttpResponse) -> None:
         match = getattr(request, "resolver_match", None)
-        if match is None or match.view_name not in REGULATOR_READS or response.status_code != 200:
+        marked = getattr(request, "_audit_regulator_read", False)
+        if match is None or not (marked or match.view_name in REGULATOR_READS) or response.status_code != 200:
             return
         # API requests authenticate inside DRF: the wrapped request carries the user.
         user = getattr(getattr(response, "renderer_context", {}).get("request"), "user", None)

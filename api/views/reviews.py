@@ -25,6 +25,7 @@ from api import serializers_reviews as s
 from api.permissions import _GroupPermission
 from api.schema import document
 from api.views.base import ApiView, get_incident
+from audit.middleware import mark_regulator_read
 from incidents import permissions
 from incidents.choices import GROUP_REGULATOR
 from incidents.errors import DomainError
@@ -90,6 +91,8 @@ def pick_audience(request: Request, review: Review) -> str:
     audience = query.validated_data.get("audience") or allowed[0]
     if audience not in allowed:
         raise PermissionDenied(f"The {audience} rendition of this review is not shown to you.")
+    if audience == reviews.REGULATOR:
+        mark_regulator_read(request)  # the audit trail records who read the disclosure
     return audience
 
 

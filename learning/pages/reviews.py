@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from audit.middleware import mark_regulator_read
 from console.pages.access import run_action
 from incidents import permissions
 from incidents.choices import GROUP_ADMIN, GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_REGULATOR, GROUP_RESPONDER
@@ -162,6 +163,8 @@ def _audience(request: HttpRequest, review: Review) -> str:
         raise Http404("No such rendition.")
     if audience not in allowed:
         raise PermissionDenied("This rendition is not shown to you.")
+    if audience == reviews.REGULATOR:
+        mark_regulator_read(request)  # the audit trail records who read the disclosure
     return audience
 
 
