@@ -28,15 +28,21 @@ class FourEyesRequired(Conflict):
     code = "four_eyes_required"
 
 
-def four_eyes_applies(incident: Incident, audience: str) -> bool:
-    """Return whether sign-off and publishing need two people; on without a playbook."""
-    playbook = Playbook.for_incident(incident)
+def four_eyes_under(playbook: Playbook | None, audience: str) -> bool:
+    """Return whether `audience` needs two people (sign-off, publish) under `playbook`; on without one."""
     return playbook.requires_four_eyes(audience) if playbook else audience == Audience.REGULATOR
+
+
+def blocks_publisher(*, rendition: Rendition, publisher_id: int, playbook: Playbook | None) -> bool:
+    """Return whether the four-eyes rule keeps `publisher_id` from publishing `rendition`'s update."""
+    return rendition.signed_off_by_id == publisher_id and four_eyes_under(playbook, rendition.audience)
 
 
 def check_four_eyes(*, incident: Incident, rendition: Rendition, publisher: AbstractBaseUser) -> None:
     """Refuse when the person who signed off `rendition` is the one publishing it."""
-    if rendition.signed_off_by_id != publisher.pk or not four_eyes_applies(incident, rendition.audience):
+    if rendition.signed_off_by_id != publisher.pk:
+        return  # the common case, decided without reading the playbook
+    if not blocks_publisher(rendition=rendition, publisher_id=publisher.pk, playbook=Playbook.for_incident(incident)):
         return
     raise FourEyesRequired(
         "Four eyes: you signed off the regulator rendition, so someone else (the incident commander "

@@ -24,6 +24,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import quote_etag
 from django_htmx.http import HttpResponseStopPolling
 
+from comms import signoff
 from comms.models import Deadline, Rendition, StatusUpdate
 from comms.services import jargon_in
 from console.charts import incident_charts
@@ -256,6 +257,9 @@ def prepare_draft(update: StatusUpdate, viewer: Viewer, *, bound: dict[str, form
     update.needs_approval = Audience.CUSTOMER in audiences and bool(viewer.customer_approval_role())
     update.approval_label = Role(viewer.customer_approval_role()).label if update.needs_approval else ""
     update.can_publish = viewer.can_publish
+    # Said before the button is pressed, not only after (the service refuses either way).
+    update.four_eyes_blocked = regulator is not None and signoff.blocks_publisher(
+        rendition=regulator, publisher_id=viewer.user.pk, playbook=viewer.playbook)
     name = f"publish-{update.number}"
     update.publish_form = bound.get(name) or PublishForm(
         prefix=name, approvers=role_holders(viewer) if update.needs_approval else None)

@@ -80,6 +80,14 @@ class TestFourEyes:
         assert "Four eyes" in form and "Publish update" in form  # beside the button
         assert StatusUpdate.objects.get(pk=signed.pk).status == "awaiting_signoff"
 
+    def test_the_page_tells_the_signer_before_they_press_publish(self, signed, commander, commander2, client):
+        assign_role(incident=signed.incident, role=Role.COMMS_LEAD, user=commander2, by=commander)
+        note = f'id="four-eyes-{signed.number}"'
+        client.force_login(commander)
+        assert note in client.get(f"/incidents/{signed.incident_id}/").content.decode()
+        client.force_login(commander2)
+        assert note not in client.get(f"/incidents/{signed.incident_id}/").content.decode()
+
     def test_a_playbook_may_switch_it_off_for_a_solo_drill(self, signed, commander):
         Playbook.objects.create(name="Solo drill", severity=2, four_eyes_regulator=False)
         assert publish_update(update=signed, by=commander).is_published
