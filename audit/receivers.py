@@ -9,7 +9,9 @@ all covered.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
@@ -77,12 +79,32 @@ def _credential_saved(issued: str, revoked: str) -> Any:
 _SUBSCRIPTION_FIELDS = ("name", "channel", "target", "audience", "min_severity", "teams", "include_drills", "email", "is_active", "user_id")
 
 
+def safe_target(channel: str, target: str) -> str:
+    """Return what the trail keeps of a target: never the tokens that Slack, Apprise and webhook URLs carry.
+
+    The trail is append-only and exported, so a secret written there could never be
+    removed. It keeps the scheme and host, plus a fingerprint that tells targets apart.
+    """
+    if channel in ("", "email", "inapp") or not target:
+        return target
+    parts = urlsplit(target)
+    fingerprint = hashlib.sha256(target.encode()).hexdigest()[:12]
+    return f"{parts.scheme}://{parts.hostname or ''}/… (sha256 {fingerprint})"
+
+
+def _field_value(instance: Any, field: str) -> str:
+    value = getattr(instance, field)
+    return safe_target(instance.channel, value) if field == "target" else str(value)
+
+
 def _subscription_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
     old = getattr(instance, "_audit_old", None)
     if created or old is None:
-        record(action=Action.SUBSCRIPTION_CREATED, obj=instance, details={"channel": instance.channel, "target": instance.target})
+        record(action=Action.SUBSCRIPTION_CREATED, obj=instance,
+               details={"channel": instance.channel, "target": safe_target(instance.channel, instance.target)})
         return
-    changed = {f: [str(getattr(old, f)), str(getattr(instance, f))] for f in _SUBSCRIPTION_FIELDS if getattr(old, f) != getattr(instance, f)}
+    changed = {f: [_field_value(old, f), _field_value(instance, f)]
+               for f in _SUBSCRIPTION_FIELDS if getattr(old, f) != getattr(instance, f)}
     if changed:
         record(action=Action.SUBSCRIPTION_CHANGED, obj=instance, details={"changed": changed})
 

@@ -13,6 +13,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from api.models import ApiToken
+from audit.receivers import safe_target
 from audit.models import Action, AuditEvent, AuditImmutable
 from comms.models import Subscription
 from integrations.models import IntegrationKey
@@ -159,12 +160,25 @@ def test_creating_and_changing_a_subscription_target_is_recorded(commander):
     assert r.status_code == 201, r.content
     sub = Subscription.objects.get()
     [created] = _events(Action.SUBSCRIPTION_CREATED)
-    assert created.actor == commander and created.details["target"] == "https://hooks.example.test/a"
+    assert created.actor == commander and created.details["target"] == safe_target("webhook", "https://hooks.example.test/a")
     r = client.patch(f"/api/v1/subscriptions/{sub.pk}/", {"target": "https://hooks.example.test/b"}, format="json")
     assert r.status_code == 200, r.content
     [changed] = _events(Action.SUBSCRIPTION_CHANGED)
     assert changed.actor == commander
-    assert changed.details["changed"]["target"] == ["https://hooks.example.test/a", "https://hooks.example.test/b"]
+    before, after = changed.details["changed"]["target"]
+    assert before.startswith("https://hooks.example.test/… (sha256 ") and after.startswith("https://hooks.example.test/…")
+    assert before != after  # the change shows, through the fingerprint
+
+
+def test_the_trail_never_keeps_the_token_in_a_target(commander):
+    slack = "https://hooks.slack.com/services/T000/B000/s3cr3tT0k3n"
+    response = token_client(commander).post(
+        "/api/v1/subscriptions/", {"name": "Slack", "audience": "technical", "channel": "slack", "target": slack},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    [created] = _events(Action.SUBSCRIPTION_CREATED)
+    assert "s3cr3tT0k3n" not in str(created.details) and created.details["target"].startswith("https://hooks.slack.com/…")
 
 
 # --- append-only ---------------------------------------------------------------
