@@ -53,8 +53,11 @@ class MetricsKeyAuthentication(IntegrationKeyAuthentication):
     kind = IntegrationKey.Kind.METRICS
 
 
-def verify_signature(request: Request, key: IntegrationKey) -> None:
+def verify_signature(request: Request, key: IntegrationKey) -> str | None:
     """Check Grafana's HMAC signature when the key has a signing secret; raise 401 if it is missing, wrong or replayed.
+
+    Return the signature now claimed (None without a secret): the caller releases
+    it if it refuses the delivery after all, so Grafana's retry is not a replay.
 
     Grafana (webhook contact point, `hmacConfig`) sends the lowercase hex
     HMAC-SHA256 of `"<timestamp>:<body>"`, keyed with the secret's UTF-8
@@ -65,7 +68,7 @@ def verify_signature(request: Request, key: IntegrationKey) -> None:
     signature is accepted once (integrations/replay.py).
     """
     if not key.signing_secret:
-        return
+        return None
     header = key.signature_header or DEFAULT_SIGNATURE_HEADER
     signature = request.headers.get(header, "").strip()
     if not signature:
@@ -76,6 +79,7 @@ def verify_signature(request: Request, key: IntegrationKey) -> None:
         raise exceptions.AuthenticationFailed(f"{header} does not match the body signed with this key's secret.")
     if not claim_signature(key_digest=key.digest, signature=expected):
         raise exceptions.AuthenticationFailed(f"{header} was already used: a signed delivery is accepted once (replay).")
+    return expected
 
 
 def _fresh_timestamp(request: Request, name: str) -> str:

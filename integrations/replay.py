@@ -27,12 +27,24 @@ class ReplayCheckUnavailable(exceptions.APIException):
     default_code = "replay_check_unavailable"
 
 
+def _seen_key(key_digest: str, signature: str) -> str:
+    digest = hashlib.sha256(signature.lower().encode()).hexdigest()[:40]
+    return f"signature-seen:{key_digest[:24]}:{digest}"
+
+
+def release_signature(*, key_digest: str, signature: str) -> None:
+    """Forget a claimed signature: the delivery was refused (429, 400, 5xx), so its retry is no replay."""
+    try:
+        cache.delete(_seen_key(key_digest, signature))
+    except Exception as exc:  # the retry then meets a 401; the claim still expires with its TTL
+        logger.warning("could not release a signature claim: %s", exc)
+
+
 def claim_signature(*, key_digest: str, signature: str) -> bool:
     """Record `signature` for the key; return False if it was already seen within the window."""
-    digest = hashlib.sha256(signature.lower().encode()).hexdigest()[:40]
     ttl = 2 * settings.INTEGRATION_SIGNATURE_MAX_SKEW_SECONDS
     try:
-        return bool(cache.add(f"signature-seen:{key_digest[:24]}:{digest}", 1, timeout=ttl))
+        return bool(cache.add(_seen_key(key_digest, signature), 1, timeout=ttl))
     except Exception as exc:  # any cache failure: refuse rather than risk a replay
         logger.warning("replay check unavailable: %s", exc)
         raise ReplayCheckUnavailable() from None

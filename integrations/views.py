@@ -29,6 +29,7 @@ from integrations.authentication import (
     verify_signature,
 )
 from integrations.models import IntegrationKey
+from integrations.replay import release_signature
 from integrations.services import AlertIn
 
 MAX_BODY = 512 * 1024  # PagerDuty's own limit for one event
@@ -203,11 +204,18 @@ class AlertGroupView(APIView):
             raise exceptions.UnsupportedMediaType(request.content_type or "(none)")
         if body_too_large(request):
             raise BodyTooLarge()
-        verify_signature(request, key)  # a no-op unless the (Grafana) key has a signing secret
-        if (wait := rate_limit_wait(key)) is not None:
-            raise exceptions.Throttled(wait=wait)
-        group = parse_alert_group(request.data, version=self.version, source=self.source)
-        result = services.ingest_alert_group(key=key, source=self.source, **group)
+        claimed = verify_signature(request, key)  # None unless the (Grafana) key has a signing secret
+        try:
+            if (wait := rate_limit_wait(key)) is not None:
+                raise exceptions.Throttled(wait=wait)
+            group = parse_alert_group(request.data, version=self.version, source=self.source)
+            result = services.ingest_alert_group(key=key, source=self.source, **group)
+        except Exception:
+            # Refused after all (rate limit, bad body, a failure of ours): Grafana's retry
+            # of this very request must not meet a 401 for a replay.
+            if claimed:
+                release_signature(key_digest=key.digest, signature=claimed)
+            raise
         incident = result.incident
         return Response(
             {"status": "accepted", "incident": incident.reference if incident else None, "opened": result.opened},

@@ -250,6 +250,25 @@ def test_the_same_body_signed_again_later_is_a_new_delivery(grafana_key, clock):
     assert deliver(raw, firing["body"], stamped(firing)).status_code == 202
 
 
+def test_a_refused_delivery_may_be_retried_with_the_same_signature(grafana_key, settings):
+    """A 429 (or 400, 5xx) is no acceptance: Grafana's retry of that request is not a replay."""
+    _, raw = grafana_key
+    firing = signed("firing")
+    settings.INTEGRATION_RATE_LIMIT_PER_MINUTE = 1
+    assert deliver(raw, firing["body"], stamped(firing)).status_code == 202  # this minute's one event
+    evidence = AlertEvidence.objects.count()
+    later = {**firing, "body": firing["body"] + " "}  # the next notification: another body, another signature
+    headers = stamped(later)
+    assert deliver(raw, later["body"], headers).status_code == 429
+    assert AlertEvidence.objects.count() == evidence
+    settings.INTEGRATION_RATE_LIMIT_PER_MINUTE = 100  # the limit lifts (a new minute)
+
+    assert deliver(raw, later["body"], headers).status_code == 202  # before the release: 401 "replay"
+    assert AlertEvidence.objects.count() > evidence
+    # Accepted once it went through: the same request again is a replay.
+    assert deliver(raw, later["body"], headers).status_code == 401
+
+
 def test_without_the_shared_cache_signed_deliveries_fail_closed(grafana_key, settings):
     _, raw = grafana_key
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:9/0"}}  # nothing listens
