@@ -66,12 +66,12 @@ def csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
     for event in events.iterator(chunk_size=500):
         row = _row(event)
         row["details"] = json.dumps(row["details"], sort_keys=True)
-        # A leading =, +, - or @ would run as a formula in a spreadsheet.
+        # A leading =, +, - or @ (or a tab or CR before one) runs as a formula in a spreadsheet.
         yield writer.writerow([_defuse(row[c]) for c in COLUMNS])
 
 
 def _defuse(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 
