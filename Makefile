@@ -2,6 +2,7 @@
 #
 #   make run     virtualenv, install, migrate, demo data, web + worker + beat
 #   make test    ruff's security rules, then every test (SQLite + embedded Redis unless DATABASE_URL / REDIS_URL are set)
+#   make lint    layer contracts (import-linter), ruff check + ruff format --check, mypy
 #   make bench   the scripts in bench/
 #
 # Variables (environment or command line): PYTHON, VENV, HOST, PORT, DEMO_PASSWORD,
@@ -37,7 +38,7 @@ PYTHON_CANDIDATES := python3.12 \
 	/usr/bin/python3.13 /usr/local/bin/python3.13 \
 	python3
 
-.PHONY: help venv run test bench clean-var
+.PHONY: help venv run test lint bench clean-var
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -85,6 +86,15 @@ test: $(STAMP)
 	set -x; \
 	$(VENV_PY) -m ruff check . || exit 1; \
 	exec $(VENV_PY) -m console.embedded_redis -- $(VENV_PY) -m pytest $(PYTEST_ARGS) "$$@"
+
+# The tools that keep the architecture (docs/architecture.md): import contracts in pyproject.toml
+# ([tool.importlinter]), ruff (lint rules and formatting), mypy with the Django and DRF stubs.
+lint: $(STAMP)
+	@export SECRET_KEY="$${SECRET_KEY:-insecure-key-for-make-lint-only}"; set -ex; \
+	$(VENV)/bin/lint-imports; \
+	$(VENV_PY) -m ruff check .; \
+	$(VENV_PY) -m ruff format --check .; \
+	$(VENV_PY) -m mypy
 
 # Runs every bench/*.py script (with the embedded Redis unless REDIS_URL is set).
 bench: $(STAMP)

@@ -1,6 +1,6 @@
 """One JSON shape for every API error.
 
-    {"error": {"status": 400, "code": "invalid", "message": "…", "fields": {"severity": ["…"]}}}
+{"error": {"status": 400, "code": "invalid", "message": "…", "fields": {"severity": ["…"]}}}
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {}
 
 
-def error_response(status_code: int, code: str, message: str, fields: dict[str, list[str]] | None = None) -> Response:
+def error_response(
+    status_code: int, code: str, message: str, fields: dict[str, list[str]] | None = None
+) -> Response:
     body: dict[str, Any] = {"status": status_code, "code": code, "message": message}
     if fields:
         body["fields"] = fields
@@ -62,9 +64,11 @@ def error_response(status_code: int, code: str, message: str, fields: dict[str, 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         fields = {exc.field: [exc.message]} if exc.field else None
-        code = getattr(exc, "code", None) or {400: "invalid", 403: "permission_denied", 409: "conflict"}.get(
-            exc.status, "invalid"
-        )
+        code = getattr(exc, "code", None) or {
+            400: "invalid",
+            403: "permission_denied",
+            409: "conflict",
+        }.get(exc.status, "invalid")
         return error_response(exc.status, code, exc.message, fields)
     if isinstance(exc, LogImmutable):
         return error_response(status.HTTP_405_METHOD_NOT_ALLOWED, "append_only", str(exc))

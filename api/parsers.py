@@ -50,7 +50,11 @@ def loads_bounded(raw: bytes, *, encoding: str = "utf-8", strict: bool = True) -
     """Decode JSON `raw` after the depth check; raise ValueError (JSONTooDeep included) on bad input."""
     limit = settings.JSON_MAX_DEPTH
     # The scan works on bytes; UTF-16/32 bodies are decoded and re-encoded first.
-    scanned = raw if encoding.lower().replace("-", "") in ("utf8", "ascii") else raw.decode(encoding).encode()
+    scanned = (
+        raw
+        if encoding.lower().replace("-", "") in ("utf8", "ascii")
+        else raw.decode(encoding).encode()
+    )
     if max_depth_exceeded(scanned, limit):
         raise JSONTooDeep(f"JSON nested deeper than {limit} levels (JSON_MAX_DEPTH)")
     parse_constant = strict_constant if strict else None
@@ -69,8 +73,12 @@ def read_bounded(stream: IO[bytes]) -> bytes:
 class BoundedJSONParser(JSONParser):
     """DRF's JSON parser with a depth and size bound: bad bodies are 400/413, never 500."""
 
-    def parse(self, stream: IO[bytes] | None, media_type: str | None = None,
-              parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(
+        self,
+        stream: IO[bytes] | None,
+        media_type: str | None = None,
+        parser_context: dict[str, Any] | None = None,
+    ) -> Any:
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         raw = read_bounded(stream) if stream is not None else b""
         try:

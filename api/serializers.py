@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.schema import AtLeastOne
 from glossary.models import VERSIONED_FIELDS, Term, TermVersion
+from incidents.checkpoints import STATUSES
 from incidents.choices import (
     DecisionType,
     EntryKind,
@@ -26,7 +26,6 @@ from incidents.choices import (
     Role,
     Severity,
 )
-from incidents.checkpoints import STATUSES
 from incidents.metrics import MAX_POINTS_PER_REQUEST
 from incidents.models import (
     DecisionLogEntry,
@@ -456,7 +455,9 @@ class CheckpointMatchSerializer(serializers.Serializer):
     sequence = serializers.IntegerField(help_text="Position of the signed head entry.")
     signed_at = serializers.DateTimeField()
     key_id = serializers.CharField(help_text="Fingerprint of the public key that signed it.")
-    valid = serializers.BooleanField(help_text="Signature verifies and the chain still has the signed hash there.")
+    valid = serializers.BooleanField(
+        help_text="Signature verifies and the chain still has the signed hash there."
+    )
 
 
 class ChainReportSerializer(serializers.Serializer):
@@ -472,7 +473,8 @@ class ChainReportSerializer(serializers.Serializer):
     first_broken = ChainBreakSerializer(allow_null=True)
     head = serializers.CharField()
     checkpoint = CheckpointMatchSerializer(
-        allow_null=True, help_text="The latest checkpoint the chain matches, or the first one it fails; null if none."
+        allow_null=True,
+        help_text="The latest checkpoint the chain matches, or the first one it fails; null if none.",
     )
 
 

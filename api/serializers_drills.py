@@ -65,7 +65,9 @@ class ScenarioSerializer(serializers.Serializer):
     description = serializers.CharField()
     digest = serializers.CharField(help_text="SHA-256 of the scenario file.")
     severity = serializers.IntegerField(source="data.severity")
-    duration_minutes = serializers.FloatField(source="data.duration_minutes", help_text="Drill minutes.")
+    duration_minutes = serializers.FloatField(
+        source="data.duration_minutes", help_text="Drill minutes."
+    )
     model = ScenarioModelSerializer(source="data.model")
     traces = ScenarioTraceSerializer(source="data.traces", many=True)
     events = ScenarioEventSerializer(source="data.events", many=True)
@@ -77,13 +79,17 @@ class ScenarioSerializer(serializers.Serializer):
 
 
 class DrillStartSerializer(serializers.Serializer):
-    scenario = serializers.ChoiceField(choices=(), help_text="Slug of a scenario (GET drills/scenarios/).")
+    scenario = serializers.ChoiceField(
+        choices=(), help_text="Slug of a scenario (GET drills/scenarios/)."
+    )
     clock_factor = serializers.IntegerField(
-        min_value=drills.MIN_FACTOR, max_value=drills.MAX_FACTOR,
+        min_value=drills.MIN_FACTOR,
+        max_value=drills.MAX_FACTOR,
         help_text="Drill minutes per wall minute (60: a 30-minute scenario runs in 30 s).",
     )
     suppress_external = serializers.BooleanField(
-        required=False, default=False,
+        required=False,
+        default=False,
         help_text="Send nothing to external channels (else drill subscribers get messages marked as drills).",
     )
 
@@ -115,14 +121,29 @@ class DrillSerializer(serializers.ModelSerializer):
     started_by = serializers.CharField(source="started_by.username", allow_null=True, default=None)
     steps_total = serializers.IntegerField()
     steps_applied = serializers.IntegerField()
-    drill_minutes = serializers.SerializerMethodField(help_text="The drill clock now (frozen once it ended).")
+    drill_minutes = serializers.SerializerMethodField(
+        help_text="The drill clock now (frozen once it ended)."
+    )
 
     class Meta:
         model = Drill
         fields = [
-            "id", "scenario", "scenario_title", "scenario_digest", "clock_factor", "suppress_external",
-            "status", "incident", "incident_reference", "started_at", "started_by", "finished_at",
-            "debriefed_at", "steps_total", "steps_applied", "drill_minutes",
+            "id",
+            "scenario",
+            "scenario_title",
+            "scenario_digest",
+            "clock_factor",
+            "suppress_external",
+            "status",
+            "incident",
+            "incident_reference",
+            "started_at",
+            "started_by",
+            "finished_at",
+            "debriefed_at",
+            "steps_total",
+            "steps_applied",
+            "drill_minutes",
         ]
 
     def get_drill_minutes(self, drill: Drill) -> float:
@@ -159,7 +180,16 @@ class ImprovementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ActionItem
-        fields = ["id", "title", "owner", "due_at", "expected_outcome", "category", "status", "created_at"]
+        fields = [
+            "id",
+            "title",
+            "owner",
+            "due_at",
+            "expected_outcome",
+            "category",
+            "status",
+            "created_at",
+        ]
 
 
 # --- Debrief ---------------------------------------------------------------------------------
@@ -188,7 +218,9 @@ class MissedDeadlineSerializer(serializers.Serializer):
     audience_label = serializers.CharField()
     due_at = serializers.DateTimeField()
     due_minute = serializers.FloatField(help_text="Drill minute it was due.")
-    late_minutes = serializers.FloatField(allow_null=True, help_text="Drill minutes late; null: never published.")
+    late_minutes = serializers.FloatField(
+        allow_null=True, help_text="Drill minutes late; null: never published."
+    )
     published = serializers.BooleanField()
     reminded = serializers.BooleanField()
     escalated = serializers.BooleanField()
@@ -225,4 +257,6 @@ class DebriefSerializer(serializers.Serializer):
     escalations = serializers.IntegerField()
     time_to_first_update = serializers.FloatField(allow_null=True)
     replayed = ReplayedSerializer()
-    improvements = ImprovementSerializer(many=True, help_text="Action items recorded from this debrief.")
+    improvements = ImprovementSerializer(
+        many=True, help_text="Action items recorded from this debrief."
+    )

@@ -115,9 +115,13 @@ class _Figures(serializers.Serializer):
     )
     decisions_settled = serializers.IntegerField()
     decisions_open = serializers.IntegerField(help_text="Decision requests not settled yet.")
-    on_schedule = MetricsScheduleSerializer(many=True, help_text="Every audience, in a fixed order.")
+    on_schedule = MetricsScheduleSerializer(
+        many=True, help_text="Every audience, in a fixed order."
+    )
     on_schedule_all = MetricsScheduleAllSerializer()
-    satisfaction = MetricsSatisfactionSerializer(many=True, help_text="Every audience, in a fixed order.")
+    satisfaction = MetricsSatisfactionSerializer(
+        many=True, help_text="Every audience, in a fixed order."
+    )
     satisfaction_all = MetricsSatisfactionAllSerializer()
     reminders = serializers.IntegerField()
     escalations = serializers.IntegerField()
@@ -160,7 +164,9 @@ class MetricsSectionSerializer(serializers.Serializer):
 
 class CommunicationMetricsSerializer(serializers.Serializer):
     filters = MetricsAppliedFiltersSerializer()
-    real = MetricsSectionSerializer(allow_null=True, help_text="Real incidents; null when drills=only.")
+    real = MetricsSectionSerializer(
+        allow_null=True, help_text="Real incidents; null when drills=only."
+    )
     drills = MetricsSectionSerializer(
         allow_null=True, help_text="Drill incidents, never in `real`; null when drills=exclude."
     )
@@ -200,8 +206,12 @@ def _figures(
         "decisions_settled": settled,
         "decisions_open": open_,
         "on_schedule": [
-            {"audience": a, "met": slots.get(a, (0, 0))[0], "slots": slots.get(a, (0, 0))[1],
-             "percent": _pct(*slots.get(a, (0, 0)))}
+            {
+                "audience": a,
+                "met": slots.get(a, (0, 0))[0],
+                "slots": slots.get(a, (0, 0))[1],
+                "percent": _pct(*slots.get(a, (0, 0))),
+            }
             for a in metrics.AUDIENCES
         ],
         "on_schedule_all": {"met": met, "slots": total, "percent": _pct(met, total)},

@@ -21,9 +21,11 @@ AUDIENCE_CHOICES = [(a, a) for a in AUDIENCES]
 
 class AudienceQuerySerializer(serializers.Serializer):
     audience = serializers.ChoiceField(
-        choices=AUDIENCE_CHOICES, required=False,
+        choices=AUDIENCE_CHOICES,
+        required=False,
         help_text="Rendition to read; by default the first one the caller may read "
-                  "(technical, else executive, else regulator).")
+        "(technical, else executive, else regulator).",
+    )
 
 
 class ReviewRootCauseSerializer(serializers.Serializer):
@@ -69,7 +71,9 @@ class ReviewActionItemSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ActionItem.Status.choices)
     status_label = serializers.CharField()
     due_at = serializers.DateTimeField()
-    owner = serializers.CharField(allow_null=True, help_text="Left out (null) of the regulator rendition.")
+    owner = serializers.CharField(
+        allow_null=True, help_text="Left out (null) of the regulator rendition."
+    )
     expected_outcome = serializers.CharField()
     overdue = serializers.BooleanField()
 
@@ -91,9 +95,15 @@ class ReviewJargonSerializer(serializers.Serializer):
     plain_definition = serializers.CharField()
 
 
-@extend_schema_field({"type": "object", "additionalProperties": True, "nullable": True,
-                      "description": "The generated record (technical rendition only): incident, timeline, "
-                                     "decisions, milestones, cadence, impact, updates."})
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "nullable": True,
+        "description": "The generated record (technical rendition only): incident, timeline, "
+        "decisions, milestones, cadence, impact, updates.",
+    }
+)
 class GeneratedField(serializers.JSONField):
     pass
 
@@ -102,7 +112,9 @@ class ReviewSerializer(serializers.Serializer):
     """One rendition of a review."""
 
     audience = serializers.ChoiceField(choices=AUDIENCE_CHOICES)
-    available_audiences = serializers.ListField(child=serializers.ChoiceField(choices=AUDIENCE_CHOICES))
+    available_audiences = serializers.ListField(
+        child=serializers.ChoiceField(choices=AUDIENCE_CHOICES)
+    )
     incident = serializers.IntegerField()
     reference = serializers.CharField()
     title = serializers.CharField()
@@ -120,7 +132,9 @@ class ReviewSerializer(serializers.Serializer):
     action_items = ReviewActionItemSerializer(many=True)
     addenda = ReviewAddendumSerializer(many=True)
     generated = GeneratedField(allow_null=True)
-    jargon = ReviewJargonSerializer(many=True, help_text="Technical terms in the executive rendition (a warning).")
+    jargon = ReviewJargonSerializer(
+        many=True, help_text="Technical terms in the executive rendition (a warning)."
+    )
     markdown_url = serializers.CharField()
 
 
@@ -132,8 +146,17 @@ class ReviewSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Review
-        fields = ["incident", "reference", "title", "status", "generated_at", "published_at", "taxonomy",
-                  "taxonomy_version", "open_action_items"]
+        fields = [
+            "incident",
+            "reference",
+            "title",
+            "status",
+            "generated_at",
+            "published_at",
+            "taxonomy",
+            "taxonomy_version",
+            "open_action_items",
+        ]
 
 
 class ReviewMarkdownSerializer(serializers.Serializer):
@@ -145,15 +168,23 @@ class ReviewMarkdownSerializer(serializers.Serializer):
 # --- Reviews: input -----------------------------------------------------------------------------
 
 
-@extend_schema_field({"type": "object", "additionalProperties": {
-    "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-    "description": "Dimension key -> value (a list for multiple-valued dimensions), checked against the taxonomy."})
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+        },
+        "description": "Dimension key -> value (a list for multiple-valued dimensions), checked against the taxonomy.",
+    }
+)
 class ClassificationField(serializers.DictField):
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, dict):
             self.fail("not_a_dict", input_type=type(data).__name__)
         for key, value in data.items():
-            ok = isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+            ok = isinstance(value, str) or (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+            )
             if not ok:
                 raise serializers.ValidationError({key: ["A string, or a list of strings."]})
         return dict(data)
@@ -162,9 +193,15 @@ class ClassificationField(serializers.DictField):
 class ReviewEditSerializer(serializers.Serializer):
     """Draft fields to change; only those given change."""
 
-    root_causes = serializers.ListField(child=serializers.ChoiceField(choices=RootCause.choices), required=False)
-    taxonomy = serializers.ChoiceField(choices=[], required=False, allow_blank=True,
-                                       help_text="Slug of a taxonomy (GET /api/v1/taxonomies/); blank clears it.")
+    root_causes = serializers.ListField(
+        child=serializers.ChoiceField(choices=RootCause.choices), required=False
+    )
+    taxonomy = serializers.ChoiceField(
+        choices=[],
+        required=False,
+        allow_blank=True,
+        help_text="Slug of a taxonomy (GET /api/v1/taxonomies/); blank clears it.",
+    )
     classification = ClassificationField(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -174,7 +211,8 @@ class ReviewEditSerializer(serializers.Serializer):
 
 for _name in TEXT_FIELDS:
     ReviewEditSerializer._declared_fields[_name] = serializers.CharField(
-        required=False, allow_blank=True, max_length=TEXT_MAX, trim_whitespace=True)
+        required=False, allow_blank=True, max_length=TEXT_MAX, trim_whitespace=True
+    )
 
 
 class ReviewAddendumInSerializer(serializers.Serializer):
@@ -216,8 +254,24 @@ class ActionItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ActionItem
-        fields = ["id", "incident", "reference", "review", "drill", "title", "owner", "due_at", "expected_outcome",
-                  "category", "status", "created_at", "completed_at", "reminded_at", "escalated_at", "overdue"]
+        fields = [
+            "id",
+            "incident",
+            "reference",
+            "review",
+            "drill",
+            "title",
+            "owner",
+            "due_at",
+            "expected_outcome",
+            "category",
+            "status",
+            "created_at",
+            "completed_at",
+            "reminded_at",
+            "escalated_at",
+            "overdue",
+        ]
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_overdue(self, item: ActionItem) -> bool:
@@ -226,19 +280,29 @@ class ActionItemSerializer(serializers.ModelSerializer):
 
 class ActionItemFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ActionItem.Status.choices, required=False)
-    owner = serializers.CharField(required=False, max_length=150,
-                                  help_text='A username, or "me" for the caller.')
-    overdue = serializers.BooleanField(required=False, allow_null=True, default=None,
-                                       help_text="true: open and past due; false: everything else.")
+    owner = serializers.CharField(
+        required=False, max_length=150, help_text='A username, or "me" for the caller.'
+    )
+    overdue = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: open and past due; false: everything else.",
+    )
     category = serializers.ChoiceField(choices=ActionItem.Category.choices, required=False)
     incident = serializers.IntegerField(required=False, min_value=1, max_value=2_147_483_647)
 
 
 class ActionItemCreateSerializer(serializers.Serializer):
-    incident = serializers.IntegerField(min_value=1, max_value=2_147_483_647,
-                                        help_text="Id of an existing incident; the item joins its review, if any.")
+    incident = serializers.IntegerField(
+        min_value=1,
+        max_value=2_147_483_647,
+        help_text="Id of an existing incident; the item joins its review, if any.",
+    )
     title = serializers.CharField(max_length=200)
-    owner = UsernameField(help_text="Username of an active user who reads incidents (not a regulator viewer).")
+    owner = UsernameField(
+        help_text="Username of an active user who reads incidents (not a regulator viewer)."
+    )
     due_at = AwareDateTimeField(help_text="Must be in the future.")
     expected_outcome = serializers.CharField(max_length=TEXT_MAX)
     category = serializers.ChoiceField(choices=ActionItem.Category.choices)
@@ -246,7 +310,8 @@ class ActionItemCreateSerializer(serializers.Serializer):
 
 class ActionItemUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ActionItem.Status.choices, required=False)
-    owner = UsernameField(required=False, help_text="Username of an active user who reads incidents; "
-                                                    "commanders only.")
+    owner = UsernameField(
+        required=False, help_text="Username of an active user who reads incidents; commanders only."
+    )
     due_at = AwareDateTimeField(required=False, help_text="Must be in the future; commanders only.")
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)

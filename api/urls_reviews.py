@@ -16,5 +16,9 @@ urlpatterns = [
     path(INC + "addenda/", reviews.ReviewAddendumView.as_view(), name="review-addenda"),
     path(INC + "markdown/", reviews.ReviewMarkdownView.as_view(), name="review-markdown"),
     path("action-items/", reviews.ActionItemListView.as_view(), name="action-item-list"),
-    path("action-items/<int:item_id>/", reviews.ActionItemDetailView.as_view(), name="action-item-detail"),
+    path(
+        "action-items/<int:item_id>/",
+        reviews.ActionItemDetailView.as_view(),
+        name="action-item-detail",
+    ),
 ]

@@ -14,7 +14,18 @@ from django.utils.dateparse import parse_datetime
 
 from audit.models import Action, AuditEvent
 
-COLUMNS = ["id", "at", "action", "actor_id", "actor_label", "client_address", "object_type", "object_id", "object_repr", "details"]
+COLUMNS = [
+    "id",
+    "at",
+    "action",
+    "actor_id",
+    "actor_label",
+    "client_address",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "details",
+]
 
 
 def _moment(field: str, raw: str) -> datetime:

@@ -44,7 +44,11 @@ class AuditMiddleware:
     def _record_regulator_read(request: HttpRequest, response: HttpResponse) -> None:
         match = getattr(request, "resolver_match", None)
         marked = getattr(request, "_audit_regulator_read", False)
-        if match is None or not (marked or match.view_name in REGULATOR_READS) or response.status_code != 200:
+        if (
+            match is None
+            or not (marked or match.view_name in REGULATOR_READS)
+            or response.status_code != 200
+        ):
             return
         # API requests authenticate inside DRF: the wrapped request carries the user.
         user = getattr(getattr(response, "renderer_context", {}).get("request"), "user", None)
@@ -52,5 +56,9 @@ class AuditMiddleware:
             action=Action.REGULATOR_READ,
             request=request,
             actor=user if user is not None and user.is_authenticated else None,
-            details={"path": request.path, "query": request.GET.urlencode(), "view": match.view_name},
+            details={
+                "path": request.path,
+                "query": request.GET.urlencode(),
+                "view": match.view_name,
+            },
         )

@@ -21,20 +21,37 @@ from django.db.models.signals import post_save, pre_save
 from audit.models import Action
 from audit.services import record
 
-_ADMIN_ACTIONS = {ADDITION: Action.ADMIN_ADD, CHANGE: Action.ADMIN_CHANGE, DELETION: Action.ADMIN_DELETE}
+_ADMIN_ACTIONS = {
+    ADDITION: Action.ADMIN_ADD,
+    CHANGE: Action.ADMIN_CHANGE,
+    DELETION: Action.ADMIN_DELETE,
+}
 
 
 def _signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     record(action=Action.SIGN_IN, request=request, actor=user, obj=user)
 
 
-def _sign_in_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _sign_in_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     # Django already masks the password in credentials; keep only the username.
     username = str(credentials.get("username") or "")[:150]
-    record(action=Action.SIGN_IN_FAILED, request=request, actor_label=username, details={"username": username})
+    record(
+        action=Action.SIGN_IN_FAILED,
+        request=request,
+        actor_label=username,
+        details={"username": username},
+    )
 
 
-def _locked_out(sender: Any, request: Any, username: str | None = None, ip_address: str | None = None, **kwargs: Any) -> None:
+def _locked_out(
+    sender: Any,
+    request: Any,
+    username: str | None = None,
+    ip_address: str | None = None,
+    **kwargs: Any,
+) -> None:
     record(
         action=Action.LOCKED_OUT,
         request=getattr(request, "_request", request),
@@ -50,7 +67,9 @@ def _admin_change(sender: Any, instance: LogEntry, created: bool, **kwargs: Any)
         action=_ADMIN_ACTIONS.get(instance.action_flag, Action.ADMIN_CHANGE),
         actor=instance.user,
         details={
-            "model": instance.content_type.model_class()._meta.label if instance.content_type_id and instance.content_type.model_class() else "",
+            "model": instance.content_type.model_class()._meta.label
+            if instance.content_type_id and instance.content_type.model_class()
+            else "",
             "object_id": str(instance.object_id or ""),
             "object_repr": instance.object_repr,
             "changes": instance.get_change_message(),
@@ -76,7 +95,18 @@ def _credential_saved(issued: str, revoked: str) -> Any:
     return receiver
 
 
-_SUBSCRIPTION_FIELDS = ("name", "channel", "target", "audience", "min_severity", "teams", "include_drills", "email", "is_active", "user_id")
+_SUBSCRIPTION_FIELDS = (
+    "name",
+    "channel",
+    "target",
+    "audience",
+    "min_severity",
+    "teams",
+    "include_drills",
+    "email",
+    "is_active",
+    "user_id",
+)
 
 
 def safe_target(channel: str, target: str) -> str:
@@ -100,11 +130,20 @@ def _field_value(instance: Any, field: str) -> str:
 def _subscription_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
     old = getattr(instance, "_audit_old", None)
     if created or old is None:
-        record(action=Action.SUBSCRIPTION_CREATED, obj=instance,
-               details={"channel": instance.channel, "target": safe_target(instance.channel, instance.target)})
+        record(
+            action=Action.SUBSCRIPTION_CREATED,
+            obj=instance,
+            details={
+                "channel": instance.channel,
+                "target": safe_target(instance.channel, instance.target),
+            },
+        )
         return
-    changed = {f: [_field_value(old, f), _field_value(instance, f)]
-               for f in _SUBSCRIPTION_FIELDS if getattr(old, f) != getattr(instance, f)}
+    changed = {
+        f: [_field_value(old, f), _field_value(instance, f)]
+        for f in _SUBSCRIPTION_FIELDS
+        if getattr(old, f) != getattr(instance, f)
+    }
     if changed:
         record(action=Action.SUBSCRIPTION_CHANGED, obj=instance, details={"changed": changed})
 

@@ -40,7 +40,9 @@ def record(
     user, label = _actor(request, actor)
     return AuditEvent.objects.create(
         actor=user,
-        actor_label=(actor_label or label or ("command line" if request is None else "anonymous"))[:150],
+        actor_label=(actor_label or label or ("command line" if request is None else "anonymous"))[
+            :150
+        ],
         client_address=client_address(request) if request is not None else None,
         action=action,
         object_type=obj._meta.label if obj is not None else "",

@@ -19,7 +19,17 @@ def _export(request: HttpRequest, lines, content_type: str, filename: str) -> Ht
     try:
         events = exports.filtered(request.GET)
     except ValidationError as error:
-        return JsonResponse({"error": {"status": 400, "code": "invalid", "message": "Invalid filter.", "fields": error.message_dict}}, status=400)
+        return JsonResponse(
+            {
+                "error": {
+                    "status": 400,
+                    "code": "invalid",
+                    "message": "Invalid filter.",
+                    "fields": error.message_dict,
+                }
+            },
+            status=400,
+        )
     response = StreamingHttpResponse(lines(events), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -19,7 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 scratch = tempfile.mkdtemp(prefix="icc-bench-")
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
+os.environ["DATABASE_URL"] = (
+    os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
+)
 os.environ.setdefault("DEMO", "1")
 os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
@@ -67,19 +69,35 @@ def main() -> None:
     _, raw = ApiToken.issue(user=user, name="bench")
     client = Client(HTTP_AUTHORIZATION=f"Token {raw}")
     queries: list[str] = []
-    with connection.execute_wrapper(lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)):
+    with connection.execute_wrapper(
+        lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)
+    ):
         assert client.get("/api/v1/incidents/").status_code == 200
     list_s = timed(lambda i: client.get("/api/v1/incidents/"), REQUESTS)
     log_s = timed(lambda i: client.get(f"/api/v1/incidents/{incident.pk}/log/"), REQUESTS)
 
     rows = [
-        ("decision-log appends (one transaction each, row lock)", f"{APPENDS / append_s:,.0f} entries/s"),
-        (f"chain verification ({report.entries} entries)", f"{report.entries / verify_s:,.0f} entries/s"),
-        (f"GET /api/v1/incidents/ (page of 50 of {INCIDENTS + 1}, in-process)", f"{REQUESTS / list_s:,.0f} req/s, {len(queries)} queries"),
-        ("GET /api/v1/incidents/{id}/log/ (page of 50, in-process)", f"{REQUESTS / log_s:,.0f} req/s"),
+        (
+            "decision-log appends (one transaction each, row lock)",
+            f"{APPENDS / append_s:,.0f} entries/s",
+        ),
+        (
+            f"chain verification ({report.entries} entries)",
+            f"{report.entries / verify_s:,.0f} entries/s",
+        ),
+        (
+            f"GET /api/v1/incidents/ (page of 50 of {INCIDENTS + 1}, in-process)",
+            f"{REQUESTS / list_s:,.0f} req/s, {len(queries)} queries",
+        ),
+        (
+            "GET /api/v1/incidents/{id}/log/ (page of 50, in-process)",
+            f"{REQUESTS / log_s:,.0f} req/s",
+        ),
     ]
     vendor = connection.vendor
-    command = "make bench" + (" (BENCH_DATABASE_URL=postgres://…)" if vendor == "postgresql" else "")
+    command = "make bench" + (
+        " (BENCH_DATABASE_URL=postgres://…)" if vendor == "postgresql" else ""
+    )
     out = [
         "# Benchmarks",
         "",

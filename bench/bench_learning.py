@@ -17,7 +17,11 @@ import platform
 import time
 from datetime import UTC, datetime, timedelta
 
-from benchkit import Queries, setup_django, write_section  # bench/ is sys.path[0] when run as a script
+from benchkit import (
+    Queries,
+    setup_django,
+    write_section,
+)  # bench/ is sys.path[0] when run as a script
 
 setup_django("icc-bench-learning-")
 
@@ -48,23 +52,44 @@ def seed() -> User:
     commander, _ = User.objects.get_or_create(username="bench-commander")
     commander.groups.set([group, responder])
     models = [
-        MonitoredModel.objects.create(name=f"Model {m}", slug=f"model-{m}", team="Bench",
-                                      business_function="Benchmark traffic", risk_tier=1 + m % 3)
+        MonitoredModel.objects.create(
+            name=f"Model {m}",
+            slug=f"model-{m}",
+            team="Bench",
+            business_function="Benchmark traffic",
+            risk_tier=1 + m % 3,
+        )
         for m in range(5)
     ]
     for i in range(INCIDENTS):
         incident = workflows.declare_incident(
-            by=commander, title=f"Incident {i}", severity=1 + i % 4, models=[(models[i % 5], "")],
+            by=commander,
+            title=f"Incident {i}",
+            severity=1 + i % 4,
+            models=[(models[i % 5], "")],
         )
-        request = request_decision(incident=incident, by=commander, decision_type="rollback_model",
-                                   question="Roll back?")
-        record_decision(incident=incident, by=commander, decision_type="rollback_model", decision="Roll back",
-                        rationale="Errors doubled", settles=request)
-        update = create_draft(incident=incident, by=commander, what_changed=f"Rolled back ({i})",
-                              renditions={"technical": {"summary": f"Previous version serving ({i})"}})
+        request = request_decision(
+            incident=incident, by=commander, decision_type="rollback_model", question="Roll back?"
+        )
+        record_decision(
+            incident=incident,
+            by=commander,
+            decision_type="rollback_model",
+            decision="Roll back",
+            rationale="Errors doubled",
+            settles=request,
+        )
+        update = create_draft(
+            incident=incident,
+            by=commander,
+            what_changed=f"Rolled back ({i})",
+            renditions={"technical": {"summary": f"Previous version serving ({i})"}},
+        )
         publish_update(update=update, by=commander)
         for phase in (Phase.CONTAINED, Phase.RESOLVED):
-            workflows.reach_milestone(incident=incident, phase=phase, indicator="Errors normal", by=commander)
+            workflows.reach_milestone(
+                incident=incident, phase=phase, indicator="Errors normal", by=commander
+            )
     return commander
 
 
@@ -78,7 +103,11 @@ def measure(client: Client, url: str) -> dict[str, float | int]:
         start = time.perf_counter()
         client.get(url)
         times.append((time.perf_counter() - start) * 1000)
-    return {"ms": sorted(times)[len(times) // 2], "queries": len(queries), "size": len(response.content)}
+    return {
+        "ms": sorted(times)[len(times) // 2],
+        "queries": len(queries),
+        "size": len(response.content),
+    }
 
 
 def replay(commander: User) -> tuple[int, float]:
@@ -87,8 +116,12 @@ def replay(commander: User) -> tuple[int, float]:
     for i in range(DRILLS):
         drills.start_drill(by=commander, scenario=scenarios[i % len(scenarios)], clock_factor=600)
     # Everything but the end steps, so every drill stays running while its steps apply.
-    DrillStep.objects.filter(kind=DrillStep.Kind.END).update(due_at=timezone.now() + timedelta(days=1))
-    steps = DrillStep.objects.filter(applied_at__isnull=True).exclude(kind=DrillStep.Kind.END).count()
+    DrillStep.objects.filter(kind=DrillStep.Kind.END).update(
+        due_at=timezone.now() + timedelta(days=1)
+    )
+    steps = (
+        DrillStep.objects.filter(applied_at__isnull=True).exclude(kind=DrillStep.Kind.END).count()
+    )
     start = time.perf_counter()
     applied = drills.run_due(now=timezone.now() + timedelta(hours=1))
     seconds = time.perf_counter() - start
@@ -106,7 +139,9 @@ def main() -> None:
     results = {url: measure(client, url) for url in urls}
     steps, replay_s = replay(commander)
     vendor = connection.vendor
-    command = "make bench" + (" (BENCH_DATABASE_URL=postgres://…)" if vendor == "postgresql" else "")
+    command = "make bench" + (
+        " (BENCH_DATABASE_URL=postgres://…)" if vendor == "postgresql" else ""
+    )
     lines = [
         SECTION,
         "",

@@ -17,7 +17,11 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from benchkit import Queries, setup_django, write_section  # bench/ is sys.path[0] when run as a script
+from benchkit import (
+    Queries,
+    setup_django,
+    write_section,
+)  # bench/ is sys.path[0] when run as a script
 
 setup_django("icc-bench-status-")
 
@@ -45,7 +49,10 @@ SECTION = "## Status pages"
 
 def seed() -> tuple[User, User]:
     call_command("migrate", verbosity=0)
-    groups = {n: Group.objects.get_or_create(name=n)[0] for n in ("commander-eligible", "responder", "executive")}
+    groups = {
+        n: Group.objects.get_or_create(name=n)[0]
+        for n in ("commander-eligible", "responder", "executive")
+    }
     commander, _ = User.objects.get_or_create(username="bench-commander")
     commander.groups.set([groups["commander-eligible"], groups["responder"]])
     comms, _ = User.objects.get_or_create(username="bench-comms")
@@ -56,32 +63,61 @@ def seed() -> tuple[User, User]:
     now = timezone.now().replace(second=0, microsecond=0)
     models = []
     for m in range(MODELS):
-        model = MonitoredModel.objects.create(name=f"Model {m}", slug=f"model-{m}", team="Bench",
-                                              business_function="Benchmark traffic", risk_tier=1 + m % 3)
-        ImpactRule.objects.create(model=model, metric="error_rate", baseline=2.0, customers_per_step=50,
-                                  revenue_per_step="900.00", unit_label="customers per hour")
-        ImpactRule.objects.create(model=model, metric="p95_latency_ms", baseline=300, step=50,
-                                  customers_per_step=20, revenue_per_step="400.00", unit_label="checkouts")
+        model = MonitoredModel.objects.create(
+            name=f"Model {m}",
+            slug=f"model-{m}",
+            team="Bench",
+            business_function="Benchmark traffic",
+            risk_tier=1 + m % 3,
+        )
+        ImpactRule.objects.create(
+            model=model,
+            metric="error_rate",
+            baseline=2.0,
+            customers_per_step=50,
+            revenue_per_step="900.00",
+            unit_label="customers per hour",
+        )
+        ImpactRule.objects.create(
+            model=model,
+            metric="p95_latency_ms",
+            baseline=300,
+            step=50,
+            customers_per_step=20,
+            revenue_per_step="400.00",
+            unit_label="checkouts",
+        )
         models.append(model)
     per_series = POINTS // (MODELS * 2)
     for model in models:
         for metric, base in (("error_rate", 1.5), ("p95_latency_ms", 250)):
-            points = [PointIn(metric, now - timedelta(minutes=2 * i), base * (1 + (i % 17) / 10))
-                      for i in range(per_series)]
+            points = [
+                PointIn(metric, now - timedelta(minutes=2 * i), base * (1 + (i % 17) / 10))
+                for i in range(per_series)
+            ]
             for start in range(0, len(points), 10_000):
                 ingest_metric_points(model=model, points=points[start : start + 10_000])
     for i in range(INCIDENTS):
         incident = workflows.declare_incident(
-            by=commander, title=f"Incident {i}", severity=1 + i % 4, models=[(models[i % MODELS], "")],
-            customers_affected=100 * i, revenue_at_risk_per_hour=1000 * i,
+            by=commander,
+            title=f"Incident {i}",
+            severity=1 + i % 4,
+            models=[(models[i % MODELS], "")],
+            customers_affected=100 * i,
+            revenue_at_risk_per_hour=1000 * i,
             detected_at=now - timedelta(hours=1 + i % 20),
         )
         if i % 2:
             assign_role(incident=incident, role=Role.COMMS_LEAD, user=comms, by=commander)
-            update = create_draft(incident=incident, by=commander, what_changed=f"Update {i}", renditions={
-                "executive": {"summary": f"Checkout errors for some customers ({i})."},
-                "customer": {"summary": f"Some payments may fail ({i}); we are on it."},
-            })
+            update = create_draft(
+                incident=incident,
+                by=commander,
+                what_changed=f"Update {i}",
+                renditions={
+                    "executive": {"summary": f"Checkout errors for some customers ({i})."},
+                    "customer": {"summary": f"Some payments may fail ({i}); we are on it."},
+                },
+            )
             publish_update(update=update, by=comms, acknowledge_jargon=True)
     return executive, commander
 
@@ -91,7 +127,9 @@ def measure(client: Client, url: str) -> dict[str, float | int]:
     base = settings.CACHES["default"]
     cold_ms = []
     for _ in range(COLD_REQUESTS):
-        with override_settings(CACHES={"default": {**base, "KEY_PREFIX": f"bench-{uuid.uuid4().hex}"}}):
+        with override_settings(
+            CACHES={"default": {**base, "KEY_PREFIX": f"bench-{uuid.uuid4().hex}"}}
+        ):
             with Queries() as cold_queries:
                 start = time.perf_counter()
                 response = client.get(url)
@@ -113,9 +151,13 @@ def measure(client: Client, url: str) -> dict[str, float | int]:
         client.get(url, HTTP_IF_NONE_MATCH=etag)
     revalidate_s = time.perf_counter() - start
     return {
-        "cold_ms": sorted(cold_ms)[len(cold_ms) // 2], "cold_q": len(cold_queries), "size": size,
-        "warm_rps": REQUESTS / warm_s, "warm_q": len(warm_queries),
-        "revalidate_rps": REQUESTS / revalidate_s, "revalidate_q": len(revalidate_queries),
+        "cold_ms": sorted(cold_ms)[len(cold_ms) // 2],
+        "cold_q": len(cold_queries),
+        "size": size,
+        "warm_rps": REQUESTS / warm_s,
+        "warm_q": len(warm_queries),
+        "revalidate_rps": REQUESTS / revalidate_s,
+        "revalidate_q": len(revalidate_queries),
     }
 
 
@@ -125,10 +167,14 @@ def main() -> None:
     seed_s = time.perf_counter() - seed_start
     executive_client, public_client = Client(), Client()
     executive_client.force_login(executive)
-    results = {"/status/": measure(executive_client, "/status/"),
-               "/status/public/": measure(public_client, "/status/public/")}
+    results = {
+        "/status/": measure(executive_client, "/status/"),
+        "/status/public/": measure(public_client, "/status/public/"),
+    }
     vendor = connection.vendor
-    command = "make bench" + (" (BENCH_DATABASE_URL=postgres://…)" if vendor == "postgresql" else "")
+    command = "make bench" + (
+        " (BENCH_DATABASE_URL=postgres://…)" if vendor == "postgresql" else ""
+    )
     lines = [
         SECTION,
         "",

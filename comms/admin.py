@@ -17,7 +17,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from comms.fanout import enqueue_after_commit
-from comms.models import Deadline, Delivery, DeliveryAttempt, Feedback, Rendition, StatusUpdate, Subscription
+from comms.models import (
+    Deadline,
+    Delivery,
+    DeliveryAttempt,
+    Feedback,
+    Rendition,
+    StatusUpdate,
+    Subscription,
+)
 from comms.subscriptions import validate_target
 from incidents.errors import DomainError
 
@@ -72,7 +80,14 @@ class StatusUpdateAdmin(admin.ModelAdmin):
     search_fields = ["what_changed", "renditions__summary"]
     raw_id_fields = ["incident", "corrects", "author", "jargon_acknowledged_by"]
     # The lifecycle fields belong to the publishing service.
-    readonly_fields = ["status", "published_at", "published_by", "log_entry", "created_at", "updated_at"]
+    readonly_fields = [
+        "status",
+        "published_at",
+        "published_by",
+        "log_entry",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [RenditionInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -89,7 +104,15 @@ class StatusUpdateAdmin(admin.ModelAdmin):
 class DeadlineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Deadlines are planned and snoozed by the cadence services (logged)."""
 
-    list_display = ["incident", "audience", "due_at", "outcome", "reminded_at", "escalated_at", "snoozed_at"]
+    list_display = [
+        "incident",
+        "audience",
+        "due_at",
+        "outcome",
+        "reminded_at",
+        "escalated_at",
+        "snoozed_at",
+    ]
     list_filter = ["audience", "outcome"]
     list_select_related = ["incident"]
     date_hierarchy = "due_at"
@@ -116,7 +139,15 @@ class SubscriptionAdminForm(forms.ModelForm):
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     form = SubscriptionAdminForm
-    list_display = ["name", "user", "channel", "audience", "min_severity", "include_drills", "is_active"]
+    list_display = [
+        "name",
+        "user",
+        "channel",
+        "audience",
+        "min_severity",
+        "include_drills",
+        "is_active",
+    ]
     list_filter = ["channel", "audience", "min_severity", "is_active"]
     list_select_related = ["user"]
     search_fields = ["name", "target", "user__username"]
@@ -135,7 +166,16 @@ class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
 class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The outbox, read-only; one action sends a failed or stuck row once more."""
 
-    list_display = ["id", "kind", "channel", "target", "status", "attempts", "next_attempt_at", "delivered_at"]
+    list_display = [
+        "id",
+        "kind",
+        "channel",
+        "target",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+    ]
     list_filter = ["status", "channel", "kind", "is_drill"]
     list_select_related = ["subscription"]
     search_fields = ["=id", "target", "subscription__name"]

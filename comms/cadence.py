@@ -33,7 +33,10 @@ MAX_SNOOZE_MINUTES = 60
 
 def audiences_for(incident: Incident, playbook: Playbook | None) -> list[str]:
     """Return the audiences that get updates (and deadlines) at the incident's severity."""
-    thresholds = {**DEFAULT_NOTIFICATION_THRESHOLDS, **(playbook.notification_thresholds if playbook else {})}
+    thresholds = {
+        **DEFAULT_NOTIFICATION_THRESHOLDS,
+        **(playbook.notification_thresholds if playbook else {}),
+    }
     return [a for a in Audience.values if incident.severity <= thresholds.get(a, 0)]
 
 
@@ -50,11 +53,22 @@ def on_clock(incident: Incident, minutes: float) -> timedelta:
     return timedelta(minutes=minutes) / max(1, incident.clock_factor or 1)
 
 
-def _open(incident: Incident, audience: str, minutes: int, *, now: datetime, update: StatusUpdate | None,
-          due_at: datetime | None = None) -> Deadline:
+def _open(
+    incident: Incident,
+    audience: str,
+    minutes: int,
+    *,
+    now: datetime,
+    update: StatusUpdate | None,
+    due_at: datetime | None = None,
+) -> Deadline:
     return Deadline.objects.create(
-        incident=incident, audience=audience, opened_at=now, cadence_minutes=minutes,
-        due_at=due_at or now + on_clock(incident, minutes), opened_by=update,
+        incident=incident,
+        audience=audience,
+        opened_at=now,
+        cadence_minutes=minutes,
+        due_at=due_at or now + on_clock(incident, minutes),
+        opened_by=update,
     )
 
 
@@ -63,15 +77,25 @@ def open_initial_deadlines(incident: Incident, *, now: datetime) -> list[Deadlin
     if not incident.is_open:
         return []
     playbook = Playbook.for_incident(incident)
-    already = set(Deadline.objects.open().filter(incident=incident).values_list("audience", flat=True))
+    already = set(
+        Deadline.objects.open().filter(incident=incident).values_list("audience", flat=True)
+    )
     return [
-        _open(incident, audience, cadence_minutes_for(playbook, audience, incident.severity), now=now, update=None)
+        _open(
+            incident,
+            audience,
+            cadence_minutes_for(playbook, audience, incident.severity),
+            now=now,
+            update=None,
+        )
         for audience in audiences_for(incident, playbook)
         if audience not in already
     ]
 
 
-def plan_after_publish(update: StatusUpdate, audiences: list[str], *, now: datetime) -> dict[str, datetime]:
+def plan_after_publish(
+    update: StatusUpdate, audiences: list[str], *, now: datetime
+) -> dict[str, datetime]:
     """Fulfil each audience's open deadline and open the next; return the new due times.
 
     1. The open deadline (if any) is fulfilled by this update: met when
@@ -84,10 +108,16 @@ def plan_after_publish(update: StatusUpdate, audiences: list[str], *, now: datet
     incident = update.incident
     playbook = Playbook.for_incident(incident)
     due_times: dict[str, datetime] = {}
-    for deadline in Deadline.objects.open().select_for_update().filter(incident=incident, audience__in=audiences):
+    for deadline in (
+        Deadline.objects.open()
+        .select_for_update()
+        .filter(incident=incident, audience__in=audiences)
+    ):
         deadline.fulfilled_at = now
         deadline.fulfilled_by = update
-        on_time = now <= deadline.due_at and deadline.reminded_at is None  # a sent reminder means missed
+        on_time = (
+            now <= deadline.due_at and deadline.reminded_at is None
+        )  # a sent reminder means missed
         deadline.outcome = Deadline.Outcome.MET if on_time else Deadline.Outcome.MISSED
         deadline.save(update_fields=["fulfilled_at", "fulfilled_by", "outcome"])
     if not incident.is_open:
@@ -135,10 +165,18 @@ def snooze(*, deadline: Deadline, by: AbstractBaseUser, minutes: int, reason: st
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("reason is required.", field="reason")
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_SNOOZE_MINUTES:
-        raise DomainError(f"minutes must be a whole number from 1 to {MAX_SNOOZE_MINUTES}.", field="minutes")
+    if (
+        isinstance(minutes, bool)
+        or not isinstance(minutes, int)
+        or not 1 <= minutes <= MAX_SNOOZE_MINUTES
+    ):
+        raise DomainError(
+            f"minutes must be a whole number from 1 to {MAX_SNOOZE_MINUTES}.", field="minutes"
+        )
     with transaction.atomic():
-        deadline = Deadline.objects.select_for_update().select_related("incident").get(pk=deadline.pk)
+        deadline = (
+            Deadline.objects.select_for_update().select_related("incident").get(pk=deadline.pk)
+        )
         if Role.COMMANDER not in roles_held(by, deadline.incident):
             raise NotPermitted("Only the incident commander may snooze a deadline.")
         if not deadline.is_open:
@@ -153,10 +191,18 @@ def snooze(*, deadline: Deadline, by: AbstractBaseUser, minutes: int, reason: st
         deadline.snoozed_at, deadline.snoozed_by, deadline.snooze_reason = now, by, reason
         deadline.save(update_fields=["due_at", "snoozed_at", "snoozed_by", "snooze_reason"])
         append_entry(
-            incident=deadline.incident, kind=EntryKind.SNOOZE, actor=by, actor_role=Role.COMMANDER,
+            incident=deadline.incident,
+            kind=EntryKind.SNOOZE,
+            actor=by,
+            actor_role=Role.COMMANDER,
             summary=f"{Audience(deadline.audience).label} update deadline snoozed {minutes} min: {reason}",
-            data={"audience": deadline.audience, "from": previous.isoformat(), "to": deadline.due_at.isoformat(),
-                  "minutes": minutes, "reason": reason},
+            data={
+                "audience": deadline.audience,
+                "from": previous.isoformat(),
+                "to": deadline.due_at.isoformat(),
+                "minutes": minutes,
+                "reason": reason,
+            },
         )
     return deadline
 
@@ -165,7 +211,12 @@ def snooze(*, deadline: Deadline, by: AbstractBaseUser, minutes: int, reason: st
 
 
 def _holders(incident: Incident, roles: list[str]) -> list[AbstractBaseUser]:
-    return [a.user for a in RoleAssignment.objects.active().filter(incident=incident, role__in=roles).select_related("user")]
+    return [
+        a.user
+        for a in RoleAssignment.objects.active()
+        .filter(incident=incident, role__in=roles)
+        .select_related("user")
+    ]
 
 
 def _claim(deadline_id: int, field: str, *, now: datetime, **conditions: object) -> bool:
@@ -179,18 +230,27 @@ def _claim(deadline_id: int, field: str, *, now: datetime, **conditions: object)
 def remind(deadline_id: int, *, now: datetime) -> bool:
     """Send the reminder for one due deadline, once; record the slot as missed."""
     with transaction.atomic():
-        if not _claim(deadline_id, "reminded_at", now=now, reminded_at__isnull=True, due_at__lte=now):
+        if not _claim(
+            deadline_id, "reminded_at", now=now, reminded_at__isnull=True, due_at__lte=now
+        ):
             return False
         deadline = Deadline.objects.select_related("incident").get(pk=deadline_id)
         audience = Audience(deadline.audience).label
         message = f"The {audience.lower()} update for {deadline.incident.reference} was due at {deadline.due_at:%H:%M} UTC."
         users = _holders(deadline.incident, [Role.COMMANDER, Role.COMMS_LEAD])
-        rows = fanout.write_user_notices(kind="reminder", deadline=deadline, users=users, message=message, now=now)
+        rows = fanout.write_user_notices(
+            kind="reminder", deadline=deadline, users=users, message=message, now=now
+        )
         append_entry(
-            incident=deadline.incident, kind=EntryKind.REMINDER, actor_label="cadence",
+            incident=deadline.incident,
+            kind=EntryKind.REMINDER,
+            actor_label="cadence",
             summary=f"Reminder: {audience.lower()} update overdue (due {deadline.due_at:%H:%M} UTC)",
-            data={"audience": deadline.audience, "due_at": deadline.due_at.isoformat(),
-                  "notified": sorted(u.get_username() for u in users)},
+            data={
+                "audience": deadline.audience,
+                "due_at": deadline.due_at.isoformat(),
+                "notified": sorted(u.get_username() for u in users),
+            },
         )
         fanout.enqueue_after_commit(rows)
     return True
@@ -229,7 +289,9 @@ def due_steps(deadline: Deadline, playbook: Playbook | None, *, now: datetime) -
     """Return how many steps of the path are due for `deadline` at `now` (0 before the grace ends)."""
     grace = grace_minutes(playbook)
     return sum(
-        1 for offset, _ in escalation_steps(playbook) if _step_due_at(deadline, deadline.incident, grace, offset) <= now
+        1
+        for offset, _ in escalation_steps(playbook)
+        if _step_due_at(deadline, deadline.incident, grace, offset) <= now
     )
 
 
@@ -260,10 +322,16 @@ def _escalate(deadline: Deadline, playbook: Playbook | None, *, now: datetime) -
         values: dict[str, object] = {"escalation_step": m}
         if k == 0:
             values["escalated_at"] = now
-        claimed = Deadline.objects.open().filter(
-            pk=deadline.pk, reminded_at__isnull=False, escalation_step=k,
-            due_at__lte=now - on_clock(incident, grace + steps[m - 1][0]),
-        ).update(**values)
+        claimed = (
+            Deadline.objects.open()
+            .filter(
+                pk=deadline.pk,
+                reminded_at__isnull=False,
+                escalation_step=k,
+                due_at__lte=now - on_clock(incident, grace + steps[m - 1][0]),
+            )
+            .update(**values)
+        )
         if claimed != 1:
             return False
         deadline.refresh_from_db(fields=["due_at", "escalation_step", "escalated_at"])
@@ -277,26 +345,53 @@ def _escalate(deadline: Deadline, playbook: Playbook | None, *, now: datetime) -
             users = _holders(incident, [Role.COMMANDER])
         # One escalation notice per person and deadline (one_cadence_notice_per_channel): someone
         # an earlier step already told (one person, two roles on the path) is not told again.
-        told = set(Delivery.objects.filter(deadline=deadline, kind=Delivery.Kind.ESCALATION)
-                   .values_list("user_id", flat=True))
+        told = set(
+            Delivery.objects.filter(deadline=deadline, kind=Delivery.Kind.ESCALATION).values_list(
+                "user_id", flat=True
+            )
+        )
         users = [u for u in users if u.pk not in told]
         audience = Audience(deadline.audience).label.lower()
-        staged = len({offset for offset, _ in steps}) > 1  # steps all at the grace: one escalation, as before
-        label = (f" (step {fired[0]} of {len(steps)})" if len(fired) == 1 else
-                 f" (steps {fired[0]}–{fired[-1]} of {len(steps)})") if staged else ""
+        staged = (
+            len({offset for offset, _ in steps}) > 1
+        )  # steps all at the grace: one escalation, as before
+        label = (
+            (
+                f" (step {fired[0]} of {len(steps)})"
+                if len(fired) == 1
+                else f" (steps {fired[0]}–{fired[-1]} of {len(steps)})"
+            )
+            if staged
+            else ""
+        )
         late = grace + steps[m - 1][0]
         message = (
             f"No {audience} update for {incident.reference} since it was due at {deadline.due_at:%H:%M} UTC; "
-            + (f"escalated after {grace} min grace." if not staged else f"escalation{label}, {late} min after it was due.")
+            + (
+                f"escalated after {grace} min grace."
+                if not staged
+                else f"escalation{label}, {late} min after it was due."
+            )
             + (f" Nobody holds {', '.join(roles)}: assign the role." if unheld else "")
         )
-        rows = fanout.write_user_notices(kind="escalation", deadline=deadline, users=users, message=message, now=now)
+        rows = fanout.write_user_notices(
+            kind="escalation", deadline=deadline, users=users, message=message, now=now
+        )
         append_entry(
-            incident=incident, kind=EntryKind.ESCALATION, actor_label="cadence",
+            incident=incident,
+            kind=EntryKind.ESCALATION,
+            actor_label="cadence",
             summary=f"Escalation{label}: {audience} update still missing",
-            data={"audience": deadline.audience, "due_at": deadline.due_at.isoformat(),
-                  "step": m, "steps": fired, "of": len(steps), "roles": roles,
-                  "notified": sorted({u.get_username() for u in users}), "unheld_roles": unheld},
+            data={
+                "audience": deadline.audience,
+                "due_at": deadline.due_at.isoformat(),
+                "step": m,
+                "steps": fired,
+                "of": len(steps),
+                "roles": roles,
+                "notified": sorted({u.get_username() for u in users}),
+                "unheld_roles": unheld,
+            },
         )
         fanout.enqueue_after_commit(rows)
     return True
@@ -316,13 +411,19 @@ def run_due(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     reminded = sum(
         remind(pk, now=now)
-        for pk in Deadline.objects.open().filter(reminded_at__isnull=True, due_at__lte=now).values_list("pk", flat=True)
+        for pk in Deadline.objects.open()
+        .filter(reminded_at__isnull=True, due_at__lte=now)
+        .values_list("pk", flat=True)
     )
     playbooks = list(Playbook.objects.filter(is_active=True))
-    min_grace = timedelta(minutes=min([DEFAULT_GRACE_MINUTES, *(p.escalation_grace_minutes for p in playbooks)]))
+    min_grace = timedelta(
+        minutes=min([DEFAULT_GRACE_MINUTES, *(p.escalation_grace_minutes for p in playbooks)])
+    )
     longest = max([1, *(len(escalation_steps(p)) for p in playbooks)])
     # A drill's grace runs on its faster clock: pre-filter with the fastest one open.
-    fastest = Incident.objects.open().filter(is_drill=True).aggregate(f=Max("clock_factor"))["f"] or 1
+    fastest = (
+        Incident.objects.open().filter(is_drill=True).aggregate(f=Max("clock_factor"))["f"] or 1
+    )
     min_grace /= max(1, fastest)
     candidates = (
         Deadline.objects.open()

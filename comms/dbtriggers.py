@@ -48,7 +48,9 @@ _SQLITE_CREATE = [
     for op in ("UPDATE", "DELETE")
 ]
 _SQLITE_DROP = [
-    f"DROP TRIGGER IF EXISTS icc_{table}_no_{op}" for table in ("update", "rendition") for op in ("update", "delete")
+    f"DROP TRIGGER IF EXISTS icc_{table}_no_{op}"
+    for table in ("update", "rendition")
+    for op in ("update", "delete")
 ]
 
 
@@ -56,17 +58,23 @@ _SQLITE_DROP = [
 # triggers: refuse an insert that collides with a published row on any unique key.
 _SQLITE_GUARDS = (
     UpsertGuard(
-        table="comms_statusupdate", message=MESSAGE, name="icc_update_no_replace",
+        table="comms_statusupdate",
+        message=MESSAGE,
+        name="icc_update_no_replace",
         unique_keys=(("id",), ("incident_id", "number"), ("log_entry_id",)),
         when="old_row.status = 'published'",
     ),
     UpsertGuard(
-        table="comms_rendition", message=MESSAGE, name="icc_rendition_no_replace",
+        table="comms_rendition",
+        message=MESSAGE,
+        name="icc_rendition_no_replace",
         unique_keys=(("id",), ("update_id", "audience")),
         when="(SELECT status FROM comms_statusupdate WHERE id = old_row.update_id) = 'published'",
     ),
 )
 
-TRIGGERS = TriggerSet(_POSTGRES_CREATE, _POSTGRES_DROP, _SQLITE_CREATE, _SQLITE_DROP, _SQLITE_GUARDS)
+TRIGGERS = TriggerSet(
+    _POSTGRES_CREATE, _POSTGRES_DROP, _SQLITE_CREATE, _SQLITE_DROP, _SQLITE_GUARDS
+)
 install_triggers = TRIGGERS.install
 drop_triggers = TRIGGERS.drop

@@ -67,7 +67,9 @@ def claimable(now: datetime) -> Q:
     )
 
 
-def claim(ids: Iterable[str | uuid.UUID] | None, *, now: datetime, limit: int = CLAIM_CHUNK) -> list[Delivery]:
+def claim(
+    ids: Iterable[str | uuid.UUID] | None, *, now: datetime, limit: int = CLAIM_CHUNK
+) -> list[Delivery]:
     """Claim up to *limit* due rows (among *ids*, or any) for this worker; return them.
 
     1. List the candidates, the longest-due first.
@@ -90,7 +92,11 @@ def claim(ids: Iterable[str | uuid.UUID] | None, *, now: datetime, limit: int = 
         for pk in pks:
             if Delivery.objects.filter(claimable(now), pk=pk).update(claimed_until=lease):
                 won.append(pk)
-    return list(Delivery.objects.filter(pk__in=won).select_related("subscription").order_by("created_at", "pk"))
+    return list(
+        Delivery.objects.filter(pk__in=won)
+        .select_related("subscription")
+        .order_by("created_at", "pk")
+    )
 
 
 def deliver(ids: Iterable[str | uuid.UUID], *, now: datetime | None = None) -> Counter[str]:
@@ -129,11 +135,22 @@ def send(delivery: Delivery, *, http: httpx.Client, now: datetime | None = None)
         log.exception("transport %s crashed on delivery %s", delivery.channel, delivery.pk)
         error = TransientError(f"transport error: {type(exc).__name__}")
     duration_ms = int((time.monotonic() - started) * 1000)
-    return record(delivery, error=error, status_code=status_code, duration_ms=duration_ms, at=now or timezone.now())
+    return record(
+        delivery,
+        error=error,
+        status_code=status_code,
+        duration_ms=duration_ms,
+        at=now or timezone.now(),
+    )
 
 
 def record(
-    delivery: Delivery, *, error: Exception | None, status_code: int | None, duration_ms: int, at: datetime
+    delivery: Delivery,
+    *,
+    error: Exception | None,
+    status_code: int | None,
+    duration_ms: int,
+    at: datetime,
 ) -> str:
     """Store one attempt and the row's new state, if this worker still holds the claim.
 
@@ -148,10 +165,17 @@ def record(
         fields |= {"status": Delivery.Status.DELIVERED, "delivered_at": at, "last_error": ""}
     elif isinstance(error, TransientError) and number < max_attempts():
         outcome = OUTCOME_RETRY
-        fields |= {"next_attempt_at": at + backoff(number, retry_after=error.retry_after), "last_error": str(error)}
+        fields |= {
+            "next_attempt_at": at + backoff(number, retry_after=error.retry_after),
+            "last_error": str(error),
+        }
     else:
         outcome = OUTCOME_FAILED
-        reason = str(error) if isinstance(error, PermanentError) else f"gave up after {number} attempts: {error}"
+        reason = (
+            str(error)
+            if isinstance(error, PermanentError)
+            else f"gave up after {number} attempts: {error}"
+        )
         fields |= {"status": Delivery.Status.FAILED, "last_error": reason}
     with transaction.atomic():
         mine = Delivery.objects.filter(
@@ -161,8 +185,13 @@ def record(
             log.warning("delivery %s: claim lost before its outcome was recorded", delivery.pk)
             return OUTCOME_LOST_CLAIM
         DeliveryAttempt.objects.create(
-            delivery=delivery, number=number, at=at, ok=error is None, status_code=status_code,
-            error="" if error is None else str(error)[:2000], duration_ms=duration_ms,
+            delivery=delivery,
+            number=number,
+            at=at,
+            ok=error is None,
+            status_code=status_code,
+            error="" if error is None else str(error)[:2000],
+            duration_ms=duration_ms,
         )
     return outcome
 
@@ -190,7 +219,11 @@ def sweep(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = (
         Delivery.objects.filter(claimable(now))
-        .filter(Q(attempts__gt=0) | Q(claimed_until__isnull=False) | Q(next_attempt_at__lte=now - SWEEP_GRACE))
+        .filter(
+            Q(attempts__gt=0)
+            | Q(claimed_until__isnull=False)
+            | Q(next_attempt_at__lte=now - SWEEP_GRACE)
+        )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:SWEEP_LIMIT]
     )

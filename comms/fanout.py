@@ -68,7 +68,11 @@ def update_payload(update: StatusUpdate, rendition: Rendition, delivery_id: Any)
             "next_update_at": update.next_update_at.isoformat() if update.next_update_at else None,
             "corrects": update.corrects.number if update.corrects_id else None,
         },
-        "rendition": {"audience": rendition.audience, "summary": rendition.summary, "body": rendition.body},
+        "rendition": {
+            "audience": rendition.audience,
+            "summary": rendition.summary,
+            "body": rendition.body,
+        },
         # Only the technical audience sees the structured fields verbatim.
         "details": {
             "what_changed": update.what_changed,
@@ -120,7 +124,9 @@ def matching_subscriptions(
     """Return the active subscriptions that want this audience of this incident."""
     if candidates is None:
         candidates = list(
-            Subscription.objects.filter(is_active=True, audience=audience, min_severity__gte=incident.severity)
+            Subscription.objects.filter(
+                is_active=True, audience=audience, min_severity__gte=incident.severity
+            )
             .select_related("user")
             .prefetch_related("monitored_models")
         )
@@ -162,9 +168,17 @@ def write_update_deliveries(update: StatusUpdate, *, now: datetime) -> list[Deli
                 if not _allowed(incident, channel):
                     continue
                 delivery = Delivery(
-                    kind=Delivery.Kind.UPDATE, incident=incident, update=update, subscription=sub,
-                    user=sub.user if sub.user_id else None, channel=channel, target=target,
-                    audience=rendition.audience, is_drill=incident.is_drill, next_attempt_at=now, created_at=now,
+                    kind=Delivery.Kind.UPDATE,
+                    incident=incident,
+                    update=update,
+                    subscription=sub,
+                    user=sub.user if sub.user_id else None,
+                    channel=channel,
+                    target=target,
+                    audience=rendition.audience,
+                    is_drill=incident.is_drill,
+                    next_attempt_at=now,
+                    created_at=now,
                 )
                 delivery.payload = update_payload(update, rendition, delivery.id)
                 rows.append(delivery)
@@ -177,8 +191,13 @@ def write_user_notices(
 ) -> list[Delivery]:
     """Write in-app (and e-mail) notices of a cadence reminder or escalation to people."""
     return write_notices(
-        kind=kind, incident=deadline.incident, users=users, payload=cadence_payload(kind, deadline, message),
-        now=now, deadline=deadline, audience=deadline.audience,
+        kind=kind,
+        incident=deadline.incident,
+        users=users,
+        payload=cadence_payload(kind, deadline, message),
+        now=now,
+        deadline=deadline,
+        audience=deadline.audience,
     )
 
 
@@ -205,9 +224,17 @@ def write_notices(
                 continue
             rows.append(
                 Delivery(
-                    kind=kind, incident=incident, deadline=deadline, user=user, channel=channel,
-                    target=target, audience=audience, payload=payload,
-                    is_drill=incident.is_drill, next_attempt_at=now, created_at=now,
+                    kind=kind,
+                    incident=incident,
+                    deadline=deadline,
+                    user=user,
+                    channel=channel,
+                    target=target,
+                    audience=audience,
+                    payload=payload,
+                    is_drill=incident.is_drill,
+                    next_attempt_at=now,
+                    created_at=now,
                 )
             )
     Delivery.objects.bulk_create(rows)
@@ -226,7 +253,11 @@ def enqueue(delivery_ids: Sequence[Any]) -> None:
         try:
             deliver_task.delay(ids[start : start + BATCH_SIZE])
         except Exception:  # noqa: BLE001 - any broker error: the sweeper re-drives the rows
-            log.warning("Broker unavailable; %d deliveries left for the sweeper", len(ids) - start, exc_info=True)
+            log.warning(
+                "Broker unavailable; %d deliveries left for the sweeper",
+                len(ids) - start,
+                exc_info=True,
+            )
             return
 
 

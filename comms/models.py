@@ -41,11 +41,15 @@ class StatusUpdate(models.Model):
     actions_in_progress = models.TextField(blank=True)
     current_impact = models.TextField(blank=True)
     next_update_at = models.DateTimeField(null=True, blank=True)
-    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
     jargon_acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -53,13 +57,21 @@ class StatusUpdate(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     log_entry = models.OneToOneField(
-        DecisionLogEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="status_update"
+        DecisionLogEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="status_update",
     )
 
     class Meta:
         ordering = ["incident", "number"]
-        constraints = [models.UniqueConstraint(fields=["incident", "number"], name="one_update_per_number")]
-        indexes = [models.Index(fields=["incident", "status", "-published_at"], name="update_latest")]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "number"], name="one_update_per_number")
+        ]
+        indexes = [
+            models.Index(fields=["incident", "status", "-published_at"], name="update_latest")
+        ]
 
     def __str__(self) -> str:
         return f"{self.incident.reference} update {self.number}"
@@ -69,7 +81,10 @@ class StatusUpdate(models.Model):
         return self.status == self.Status.PUBLISHED
 
     def _published_in_db(self) -> bool:
-        return not self._state.adding and StatusUpdate.objects.filter(pk=self.pk, status="published").exists()
+        return (
+            not self._state.adding
+            and StatusUpdate.objects.filter(pk=self.pk, status="published").exists()
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self._published_in_db():
@@ -96,19 +111,34 @@ class Rendition(models.Model):
 
     class Meta:
         ordering = ["update", "audience"]
-        constraints = [models.UniqueConstraint(fields=["update", "audience"], name="one_rendition_per_audience")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["update", "audience"], name="one_rendition_per_audience"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.update} ({self.audience})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; a change to signed-off wording voids the sign-off, whoever makes it (admin, ORM, service)."""
-        if not self._state.adding and StatusUpdate.objects.filter(pk=self.update_id, status="published").exists():
+        if (
+            not self._state.adding
+            and StatusUpdate.objects.filter(pk=self.update_id, status="published").exists()
+        ):
             raise UpdateImmutable("Renditions of a published update cannot change.")
         with transaction.atomic():
-            stored = None if self._state.adding else Rendition.objects.select_for_update().filter(pk=self.pk).first()
+            stored = (
+                None
+                if self._state.adding
+                else Rendition.objects.select_for_update().filter(pk=self.pk).first()
+            )
             if signoff.void_if_changed(self, stored) and kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "signed_off_by", "signed_off_at"}
+                kwargs["update_fields"] = {
+                    *kwargs["update_fields"],
+                    "signed_off_by",
+                    "signed_off_at",
+                }
             super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
@@ -139,23 +169,34 @@ class Deadline(models.Model):
     opened_at = models.DateTimeField()
     due_at = models.DateTimeField()
     cadence_minutes = models.PositiveIntegerField()
-    opened_by = models.ForeignKey(StatusUpdate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(
+        StatusUpdate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     outcome = models.CharField(max_length=8, choices=Outcome, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     fulfilled_by = models.ForeignKey(
-        StatusUpdate, null=True, blank=True, on_delete=models.PROTECT, related_name="fulfilled_deadlines"
+        StatusUpdate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fulfilled_deadlines",
     )
     reminded_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True, help_text="When the first escalation step went out.")
+    escalated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the first escalation step went out."
+    )
     escalation_step = models.PositiveSmallIntegerField(
-        default=0, help_text="How many steps of the escalation path have gone out (0: not escalated)."
+        default=0,
+        help_text="How many steps of the escalation path have gone out (0: not escalated).",
     )
     snoozed_at = models.DateTimeField(null=True, blank=True)
     snoozed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     snooze_reason = models.CharField(max_length=300, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True, help_text="Closed without a slot (incident ended).")
+    cancelled_at = models.DateTimeField(
+        null=True, blank=True, help_text="Closed without a slot (incident ended)."
+    )
 
     objects = DeadlineQuerySet.as_manager()
 
@@ -168,7 +209,11 @@ class Deadline(models.Model):
                 name="one_open_deadline_per_audience",
             )
         ]
-        indexes = [models.Index(fields=["due_at"], name="deadline_due", condition=Q(fulfilled_at__isnull=True))]
+        indexes = [
+            models.Index(
+                fields=["due_at"], name="deadline_due", condition=Q(fulfilled_at__isnull=True)
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.incident.reference} {self.audience} due {self.due_at:%H:%M}"
@@ -200,31 +245,53 @@ class Subscription(models.Model):
 
     name = models.CharField(max_length=120)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
     )
-    channel = models.CharField(max_length=8, choices=Channel, blank=True, help_text="Blank for user subscriptions")
-    target = models.CharField(max_length=1000, blank=True, help_text="URL, e-mail address or Apprise URL")
-    secret = models.CharField(max_length=100, default=new_secret, help_text="Signs webhook payloads")
+    channel = models.CharField(
+        max_length=8, choices=Channel, blank=True, help_text="Blank for user subscriptions"
+    )
+    target = models.CharField(
+        max_length=1000, blank=True, help_text="URL, e-mail address or Apprise URL"
+    )
+    secret = models.CharField(
+        max_length=100, default=new_secret, help_text="Signs webhook payloads"
+    )
     audience = models.CharField(max_length=16, choices=Audience)
     min_severity = models.PositiveSmallIntegerField(
-        choices=Severity, default=Severity.SEV4, help_text="Notify for this severity and more severe."
+        choices=Severity,
+        default=Severity.SEV4,
+        help_text="Notify for this severity and more severe.",
     )
-    monitored_models = models.ManyToManyField(MonitoredModel, blank=True, related_name="subscriptions")
-    teams = models.JSONField(default=list, blank=True, help_text="Owning teams of the affected models")
+    monitored_models = models.ManyToManyField(
+        MonitoredModel, blank=True, related_name="subscriptions"
+    )
+    teams = models.JSONField(
+        default=list, blank=True, help_text="Owning teams of the affected models"
+    )
     include_drills = models.BooleanField(default=False)
     email = models.BooleanField(default=True, help_text="User subscriptions: also send e-mail")
     is_active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(user__isnull=False) & Q(channel="")) | (Q(user__isnull=True) & ~Q(channel="") & ~Q(target="")),
+                condition=(Q(user__isnull=False) & Q(channel=""))
+                | (Q(user__isnull=True) & ~Q(channel="") & ~Q(target="")),
                 name="subscription_is_user_or_endpoint",
             ),
-            models.CheckConstraint(condition=Q(min_severity__gte=1, min_severity__lte=4), name="subscription_min_severity"),
+            models.CheckConstraint(
+                condition=Q(min_severity__gte=1, min_severity__lte=4),
+                name="subscription_min_severity",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -256,19 +323,29 @@ class Delivery(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.UPDATE)
-    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     update = models.ForeignKey(
         StatusUpdate, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries"
     )
-    deadline = models.ForeignKey(Deadline, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries")
+    deadline = models.ForeignKey(
+        Deadline, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries"
+    )
     subscription = models.ForeignKey(
         Subscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
     )
     channel = models.CharField(max_length=8, choices=Channel)
-    target = models.CharField(max_length=1000, blank=True, help_text="Address or URL, as it was when written")
+    target = models.CharField(
+        max_length=1000, blank=True, help_text="Address or URL, as it was when written"
+    )
     audience = models.CharField(max_length=16, choices=Audience, blank=True)
     payload = models.JSONField(default=dict)
     is_drill = models.BooleanField(default=False)
@@ -286,16 +363,20 @@ class Delivery(models.Model):
         verbose_name_plural = "deliveries"
         constraints = [
             models.UniqueConstraint(
-                fields=["update", "subscription", "channel"], condition=Q(kind="update"),
+                fields=["update", "subscription", "channel"],
+                condition=Q(kind="update"),
                 name="one_update_delivery_per_channel",
             ),
             models.UniqueConstraint(
-                fields=["deadline", "kind", "user", "channel"], condition=Q(kind__in=["reminder", "escalation"]),
+                fields=["deadline", "kind", "user", "channel"],
+                condition=Q(kind__in=["reminder", "escalation"]),
                 name="one_cadence_notice_per_channel",
             ),
         ]
         indexes = [
-            models.Index(fields=["next_attempt_at"], name="delivery_due", condition=Q(status="pending")),
+            models.Index(
+                fields=["next_attempt_at"], name="delivery_due", condition=Q(status="pending")
+            ),
             models.Index(fields=["user", "channel", "-created_at"], name="delivery_inbox"),
         ]
 
@@ -314,7 +395,9 @@ class DeliveryAttempt(models.Model):
 
     class Meta:
         ordering = ["delivery", "number"]
-        constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="one_attempt_per_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="one_attempt_per_number")
+        ]
 
     def __str__(self) -> str:
         return f"{self.delivery_id} #{self.number} {'ok' if self.ok else self.error[:40]}"
@@ -326,16 +409,24 @@ class Feedback(models.Model):
     delivery = models.OneToOneField(Delivery, on_delete=models.CASCADE, related_name="feedback")
     update = models.ForeignKey(StatusUpdate, on_delete=models.PROTECT, related_name="feedback")
     audience = models.CharField(max_length=16, choices=Audience)
-    clarity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
-    usefulness = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    clarity = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    usefulness = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     comment = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(clarity__gte=1, clarity__lte=5), name="clarity_1_to_5"),
-            models.CheckConstraint(condition=Q(usefulness__gte=1, usefulness__lte=5), name="usefulness_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(clarity__gte=1, clarity__lte=5), name="clarity_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(usefulness__gte=1, usefulness__lte=5), name="usefulness_1_to_5"
+            ),
         ]
 
     def __str__(self) -> str:

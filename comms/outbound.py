@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from contextvars import ContextVar
-from dataclasses import dataclass
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -104,7 +104,9 @@ def set_resolver(resolver: Resolver | None) -> None:
     _default_resolver = resolver or _original_getaddrinfo
 
 
-def resolve_checked(host: str, port: Any = None, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+def resolve_checked(
+    host: str, port: Any = None, *args: Any, **kwargs: Any
+) -> list[tuple[Any, ...]]:
     """Resolve *host* once and return its addresses, refusing if any of them is blocked."""
     try:
         answers = _default_resolver(host, port, *args, **kwargs)
@@ -187,14 +189,18 @@ def refusal_in(exc: BaseException) -> str | None:
 
 def control_character_in(text: str) -> bool:
     """Whether *text* holds a control character, as typed or once percent-decoded."""
-    return any(ord(ch) < 0x20 or ord(ch) == 0x7F for candidate in (text, unquote(text)) for ch in candidate)
+    return any(
+        ord(ch) < 0x20 or ord(ch) == 0x7F for candidate in (text, unquote(text)) for ch in candidate
+    )
 
 
 def apprise_allowed_schemes() -> frozenset[str]:
     return frozenset(settings.APPRISE_ALLOWED_SCHEMES)
 
 
-def check_target(url: str, *, schemes: Sequence[str] | frozenset[str], resolve: bool = True) -> None:
+def check_target(
+    url: str, *, schemes: Sequence[str] | frozenset[str], resolve: bool = True
+) -> None:
     """Refuse *url* unless it is safe to call; OutboundRefused says why.
 
     *schemes* are the ones allowed for this channel. Hosts are resolved and
@@ -206,7 +212,9 @@ def check_target(url: str, *, schemes: Sequence[str] | frozenset[str], resolve: 
     scheme = parts.scheme.lower()
     if scheme not in schemes:
         allowed = ", ".join(sorted(schemes)) or "none"
-        raise OutboundRefused(f"the scheme {scheme + '://' if scheme else '(none)'} is not allowed (allowed: {allowed})")
+        raise OutboundRefused(
+            f"the scheme {scheme + '://' if scheme else '(none)'} is not allowed (allowed: {allowed})"
+        )
     try:
         host = parts.hostname
         port = parts.port

@@ -21,7 +21,13 @@ from incidents.log import append_entry
 from incidents.models import Incident, Playbook
 from incidents.services import check_decision_right, roles_held
 
-TEXT_FIELDS = ("what_changed", "uncertain", "decisions_pending", "actions_in_progress", "current_impact")
+TEXT_FIELDS = (
+    "what_changed",
+    "uncertain",
+    "decisions_pending",
+    "actions_in_progress",
+    "current_impact",
+)
 # Audiences whose renditions must be free of unexplained jargon.
 PLAIN_AUDIENCES = (Audience.EXECUTIVE, Audience.REGULATOR, Audience.CUSTOMER)
 SUMMARY_MAX = 500
@@ -31,18 +37,25 @@ RenditionsIn = Mapping[str, Mapping[str, str]]
 
 def _clean_renditions(renditions: RenditionsIn) -> dict[str, dict[str, str]]:
     if not isinstance(renditions, Mapping) or not renditions:
-        raise DomainError("At least one rendition (technical, executive, regulator or customer) is required.",
-                          field="renditions")
+        raise DomainError(
+            "At least one rendition (technical, executive, regulator or customer) is required.",
+            field="renditions",
+        )
     cleaned = {}
     for audience, text in renditions.items():
         if audience not in Audience.values:
             raise DomainError(f"Unknown audience {audience!r}.", field="renditions")
         summary = str((text or {}).get("summary", "")).strip()
         if not summary:
-            raise DomainError("Every rendition starts with a short summary.", field=f"renditions.{audience}.summary")
+            raise DomainError(
+                "Every rendition starts with a short summary.",
+                field=f"renditions.{audience}.summary",
+            )
         if len(summary) > SUMMARY_MAX:
-            raise DomainError(f"The summary is at most {SUMMARY_MAX} characters; put detail in the body.",
-                              field=f"renditions.{audience}.summary")
+            raise DomainError(
+                f"The summary is at most {SUMMARY_MAX} characters; put detail in the body.",
+                field=f"renditions.{audience}.summary",
+            )
         cleaned[audience] = {"summary": summary, "body": str((text or {}).get("body", "")).strip()}
     return cleaned
 
@@ -55,11 +68,16 @@ def _clean_fields(fields: Mapping[str, Any], *, partial: bool) -> dict[str, Any]
     cleaned = {k: str(v or "").strip() for k, v in fields.items() if k in TEXT_FIELDS}
     if not partial or "what_changed" in fields:
         if not cleaned.get("what_changed"):
-            raise DomainError("what_changed is required: say what changed since the last update.", field="what_changed")
+            raise DomainError(
+                "what_changed is required: say what changed since the last update.",
+                field="what_changed",
+            )
     if "next_update_at" in fields:
         when = fields["next_update_at"]
         if when is not None and (not isinstance(when, datetime) or when.tzinfo is None):
-            raise DomainError("next_update_at must be a date-time with a time zone.", field="next_update_at")
+            raise DomainError(
+                "next_update_at must be a date-time with a time zone.", field="next_update_at"
+            )
         if when is not None and when <= timezone.now():
             raise DomainError("next_update_at must be in the future.", field="next_update_at")
         cleaned["next_update_at"] = when
@@ -79,27 +97,44 @@ def create_draft(
         raise NotPermitted("Only responders and commanders may write updates.")
     cleaned = _clean_fields(fields, partial=False)
     texts = _clean_renditions(renditions)
-    if corrects is not None and not StatusUpdate.objects.filter(
-        pk=corrects.pk, incident_id=incident.pk, status=StatusUpdate.Status.PUBLISHED
-    ).exists():
-        raise DomainError("corrects must name a published update of this incident.", field="corrects")
+    if (
+        corrects is not None
+        and not StatusUpdate.objects.filter(
+            pk=corrects.pk, incident_id=incident.pk, status=StatusUpdate.Status.PUBLISHED
+        ).exists()
+    ):
+        raise DomainError(
+            "corrects must name a published update of this incident.", field="corrects"
+        )
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
-        number = (StatusUpdate.objects.filter(incident=incident).aggregate(n=Max("number"))["n"] or 0) + 1
-        update = StatusUpdate.objects.create(incident=incident, number=number, author=by, corrects=corrects, **cleaned)
-        Rendition.objects.bulk_create(Rendition(update=update, audience=a, **t) for a, t in texts.items())
+        number = (
+            StatusUpdate.objects.filter(incident=incident).aggregate(n=Max("number"))["n"] or 0
+        ) + 1
+        update = StatusUpdate.objects.create(
+            incident=incident, number=number, author=by, corrects=corrects, **cleaned
+        )
+        Rendition.objects.bulk_create(
+            Rendition(update=update, audience=a, **t) for a, t in texts.items()
+        )
     return update
 
 
 def _locked_unpublished(update: StatusUpdate) -> StatusUpdate:
     update = StatusUpdate.objects.select_for_update().select_related("incident").get(pk=update.pk)
     if update.is_published:
-        raise Conflict(f"Update {update.number} is published and cannot change; publish a correction instead.")
+        raise Conflict(
+            f"Update {update.number} is published and cannot change; publish a correction instead."
+        )
     return update
 
 
 def edit_draft(
-    *, update: StatusUpdate, by: AbstractBaseUser, renditions: RenditionsIn | None = None, **fields: Any
+    *,
+    update: StatusUpdate,
+    by: AbstractBaseUser,
+    renditions: RenditionsIn | None = None,
+    **fields: Any,
 ) -> StatusUpdate:
     """Change a draft. Changing the regulator rendition voids its sign-off."""
     if not permissions.can_respond(by):
@@ -116,14 +151,18 @@ def edit_draft(
                 existing[audience].delete()
             for audience, text in texts.items():
                 rendition = existing.get(audience) or Rendition(update=update, audience=audience)
-                if rendition.pk and (rendition.summary, rendition.body) == (text["summary"], text["body"]):
+                if rendition.pk and (rendition.summary, rendition.body) == (
+                    text["summary"],
+                    text["body"],
+                ):
                     continue
                 rendition.summary, rendition.body = text["summary"], text["body"]
                 rendition.signed_off_by, rendition.signed_off_at = None, None
                 rendition.save()
-            if update.status == StatusUpdate.Status.AWAITING_SIGNOFF and not update.renditions.filter(
-                audience=Audience.REGULATOR
-            ).exists():
+            if (
+                update.status == StatusUpdate.Status.AWAITING_SIGNOFF
+                and not update.renditions.filter(audience=Audience.REGULATOR).exists()
+            ):
                 update.status = StatusUpdate.Status.DRAFT
         update.save()
     return update
@@ -136,7 +175,9 @@ def submit_for_signoff(*, update: StatusUpdate, by: AbstractBaseUser) -> StatusU
     with transaction.atomic():
         update = _locked_unpublished(update)
         if not update.renditions.filter(audience=Audience.REGULATOR).exists():
-            raise DomainError("Only updates with a regulator rendition need sign-off.", field="renditions")
+            raise DomainError(
+                "Only updates with a regulator rendition need sign-off.", field="renditions"
+            )
         update.status = StatusUpdate.Status.AWAITING_SIGNOFF
         update.save(update_fields=["status", "updated_at"])
     return update
@@ -147,10 +188,14 @@ def sign_off(*, update: StatusUpdate, by: AbstractBaseUser) -> StatusUpdate:
     with transaction.atomic():
         update = _locked_unpublished(update)
         if Role.REGULATOR not in roles_held(by, update.incident):
-            raise NotPermitted("Only the incident's regulator / partner liaison may sign off a regulator rendition.")
+            raise NotPermitted(
+                "Only the incident's regulator / partner liaison may sign off a regulator rendition."
+            )
         rendition = update.renditions.filter(audience=Audience.REGULATOR).first()
         if rendition is None:
-            raise DomainError("This update has no regulator rendition to sign off.", field="renditions")
+            raise DomainError(
+                "This update has no regulator rendition to sign off.", field="renditions"
+            )
         if rendition.signed_off_at is not None:
             raise Conflict("The regulator rendition is already signed off.")
         rendition.signed_off_by, rendition.signed_off_at = by, timezone.now()
@@ -158,7 +203,10 @@ def sign_off(*, update: StatusUpdate, by: AbstractBaseUser) -> StatusUpdate:
         update.status = StatusUpdate.Status.AWAITING_SIGNOFF
         update.save(update_fields=["status", "updated_at"])
         append_entry(
-            incident=update.incident, kind=EntryKind.SIGN_OFF, actor=by, actor_role=Role.REGULATOR,
+            incident=update.incident,
+            kind=EntryKind.SIGN_OFF,
+            actor=by,
+            actor_role=Role.REGULATOR,
             summary=f"Regulator rendition of update {update.number} signed off",
             data={"update": update.number, "summary": rendition.summary},
         )
@@ -206,39 +254,56 @@ def publish_update(
         renditions = {r.audience: r for r in update.renditions.all()}
         regulator = renditions.get(Audience.REGULATOR)
         if regulator is not None and regulator.signed_off_at is None:
-            raise Conflict("The regulator rendition needs sign-off by the regulator liaison first.",
-                           field="renditions.regulator")
+            raise Conflict(
+                "The regulator rendition needs sign-off by the regulator liaison first.",
+                field="renditions.regulator",
+            )
         if regulator is not None:
             signoff.check_four_eyes(incident=incident, rendition=regulator, publisher=by)
         if Audience.CUSTOMER in renditions:
-            check_decision_right(incident=incident, user=by, decision_type=DecisionType.CUSTOMER_NOTICE)
+            check_decision_right(
+                incident=incident, user=by, decision_type=DecisionType.CUSTOMER_NOTICE
+            )
             playbook = Playbook.for_incident(incident)
-            approval_role = playbook.approvals.get(DecisionType.CUSTOMER_NOTICE) if playbook else None
-            if approval_role and (approved_by is None or approval_role not in roles_held(approved_by, incident)):
-                raise DomainError(f"A customer notice needs approval by the {Role(approval_role).label}.",
-                                  field="approved_by")
+            approval_role = (
+                playbook.approvals.get(DecisionType.CUSTOMER_NOTICE) if playbook else None
+            )
+            if approval_role and (
+                approved_by is None or approval_role not in roles_held(approved_by, incident)
+            ):
+                raise DomainError(
+                    f"A customer notice needs approval by the {Role(approval_role).label}.",
+                    field="approved_by",
+                )
         jargon = jargon_in(update)
         if jargon and not acknowledge_jargon:
             terms = ", ".join(sorted({f"{j['matched']} ({j['audience']})" for j in jargon}))
-            raise DomainError(f"Plain-language renditions use technical terms: {terms}. Rephrase, or acknowledge.",
-                              field="acknowledge_jargon")
+            raise DomainError(
+                f"Plain-language renditions use technical terms: {terms}. Rephrase, or acknowledge.",
+                field="acknowledge_jargon",
+            )
         now = timezone.now()
         update.incident = incident
         due = cadence.plan_after_publish(update, list(renditions), now=now)
         if update.next_update_at is None and due:
             update.next_update_at = min(due.values())
         entry = append_entry(
-            incident=incident, kind=EntryKind.UPDATE_PUBLISHED, actor=by,
+            incident=incident,
+            kind=EntryKind.UPDATE_PUBLISHED,
+            actor=by,
             actor_role=next(r for r in PUBLISHING_ROLES if r in held),
             summary=f"Update {update.number} published to {', '.join(sorted(renditions))}: {update.what_changed}",
             data={
                 "update": update.number,
                 "audiences": sorted(renditions),
                 "summaries": {a: r.summary for a, r in sorted(renditions.items())},
-                "next_update_at": update.next_update_at.isoformat() if update.next_update_at else None,
+                "next_update_at": update.next_update_at.isoformat()
+                if update.next_update_at
+                else None,
                 "corrects": update.corrects.number if update.corrects_id else None,
                 "jargon_acknowledged": [
-                    {"audience": j["audience"], "term": j["term"], "matched": j["matched"]} for j in jargon
+                    {"audience": j["audience"], "term": j["term"], "matched": j["matched"]}
+                    for j in jargon
                 ],
                 "approved_by": approved_by.get_username() if approved_by else None,
             },

@@ -35,14 +35,20 @@ def four_eyes_under(playbook: Playbook | None, audience: str) -> bool:
 
 def blocks_publisher(*, rendition: Rendition, publisher_id: int, playbook: Playbook | None) -> bool:
     """Return whether the four-eyes rule keeps `publisher_id` from publishing `rendition`'s update."""
-    return rendition.signed_off_by_id == publisher_id and four_eyes_under(playbook, rendition.audience)
+    return rendition.signed_off_by_id == publisher_id and four_eyes_under(
+        playbook, rendition.audience
+    )
 
 
-def check_four_eyes(*, incident: Incident, rendition: Rendition, publisher: AbstractBaseUser) -> None:
+def check_four_eyes(
+    *, incident: Incident, rendition: Rendition, publisher: AbstractBaseUser
+) -> None:
     """Refuse when the person who signed off `rendition` is the one publishing it."""
     if rendition.signed_off_by_id != publisher.pk:
         return  # the common case, decided without reading the playbook
-    if not blocks_publisher(rendition=rendition, publisher_id=publisher.pk, playbook=Playbook.for_incident(incident)):
+    if not blocks_publisher(
+        rendition=rendition, publisher_id=publisher.pk, playbook=Playbook.for_incident(incident)
+    ):
         return
     raise FourEyesRequired(
         "Four eyes: you signed off the regulator rendition, so someone else (the incident commander "
@@ -64,10 +70,16 @@ def void_if_changed(rendition: Rendition, stored: Rendition | None) -> bool:
     rendition.signed_off_by, rendition.signed_off_at = None, None
     update = rendition.update
     append_entry(
-        incident=update.incident, kind=EntryKind.SIGN_OFF,
+        incident=update.incident,
+        kind=EntryKind.SIGN_OFF,
         summary=f"Sign-off of the {stored.audience} rendition of update {update.number} voided: its wording changed",
         actor_label="system",
-        data={"update": update.number, "voided": True, "signed_off_by": stored.signed_off_by_id,
-              "signed_off_at": stored.signed_off_at.isoformat(), "summary_signed": stored.summary},
+        data={
+            "update": update.number,
+            "voided": True,
+            "signed_off_by": stored.signed_off_by_id,
+            "signed_off_at": stored.signed_off_at.isoformat(),
+            "summary_signed": stored.summary,
+        },
     )
     return True

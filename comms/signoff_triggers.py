@@ -8,8 +8,10 @@ tries to set a new `signed_off_at` in the same statement.
 
 from incidents.logdb import TriggerSet
 
-_CHANGED = "(NEW.summary IS DISTINCT FROM OLD.summary OR NEW.body IS DISTINCT FROM OLD.body" \
+_CHANGED = (
+    "(NEW.summary IS DISTINCT FROM OLD.summary OR NEW.body IS DISTINCT FROM OLD.body"
     " OR NEW.audience IS DISTINCT FROM OLD.audience)"
+)
 
 _POSTGRES_CREATE = [
     f"""

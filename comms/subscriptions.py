@@ -112,9 +112,13 @@ def _check_outbound(channel: str, target: str) -> None:
     else:
         schemes = frozenset({"http", "https"})
     try:
-        outbound.check_target(target, schemes=schemes, resolve=outbound.names_a_host(channel, target))
+        outbound.check_target(
+            target, schemes=schemes, resolve=outbound.names_a_host(channel, target)
+        )
     except outbound.OutboundRefused as exc:
-        raise DomainError(f"target refused: {str(exc).removeprefix('refused: ')}.", field="target") from None
+        raise DomainError(
+            f"target refused: {str(exc).removeprefix('refused: ')}.", field="target"
+        ) from None
 
 
 def _clean(changes: dict[str, Any]) -> dict[str, Any]:

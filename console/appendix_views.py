@@ -12,9 +12,9 @@ from datetime import datetime
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.views.decorators.http import require_safe
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from comms.models import Rendition, StatusUpdate
 from glossary.jargon import current_glossary
@@ -80,15 +80,24 @@ def appendix(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related(Prefetch("renditions", queryset=Rendition.objects.order_by("audience")))
     )
     entries = build_appendix(updates)
-    return render(request, "glossary/appendix.html", {"incident": incident, "updates": updates, "entries": entries})
+    return render(
+        request,
+        "glossary/appendix.html",
+        {"incident": incident, "updates": updates, "entries": entries},
+    )
 
 
 def _texts(update: StatusUpdate) -> list[tuple[str, str]]:
     """Return (where, text) for every text of a published update."""
-    texts = [(f"{label} (all audiences)", getattr(update, name)) for name, label in STRUCTURED_FIELDS]
+    texts = [
+        (f"{label} (all audiences)", getattr(update, name)) for name, label in STRUCTURED_FIELDS
+    ]
     for rendition in update.renditions.all():
         audience = rendition.get_audience_display()
-        texts += [(f"{audience} summary", rendition.summary), (f"{audience} detail", rendition.body)]
+        texts += [
+            (f"{audience} summary", rendition.summary),
+            (f"{audience} detail", rendition.body),
+        ]
     return [(where, text) for where, text in texts if text]
 
 
@@ -99,10 +108,14 @@ def _find_uses(updates: list[StatusUpdate]) -> dict[str, list[tuple[StatusUpdate
         for where, text in _texts(update):
             for m in glossary.find(text):
                 use = Use(
-                    update.number, update.published_at, where,
-                    ("…" if m.start > CONTEXT_CHARS else "") + text[max(0, m.start - CONTEXT_CHARS) : m.start],
+                    update.number,
+                    update.published_at,
+                    where,
+                    ("…" if m.start > CONTEXT_CHARS else "")
+                    + text[max(0, m.start - CONTEXT_CHARS) : m.start],
                     m.matched,
-                    text[m.end : m.end + CONTEXT_CHARS] + ("…" if len(text) > m.end + CONTEXT_CHARS else ""),
+                    text[m.end : m.end + CONTEXT_CHARS]
+                    + ("…" if len(text) > m.end + CONTEXT_CHARS else ""),
                 )
                 uses.setdefault(m.slug, []).append((update, use))
     return uses
@@ -126,7 +139,9 @@ def build_appendix(updates: list[StatusUpdate]) -> list[AppendixEntry]:
         return []
     terms = {t.slug: t for t in Term.objects.filter(slug__in=uses)}
     versions: dict[int, list[TermVersion]] = {}
-    for version in TermVersion.objects.filter(term__in=terms.values()).order_by("term_id", "version"):
+    for version in TermVersion.objects.filter(term__in=terms.values()).order_by(
+        "term_id", "version"
+    ):
         versions.setdefault(version.term_id, []).append(version)
     entries = []
     for slug, term in sorted(terms.items(), key=lambda item: item[1].name.casefold()):
@@ -134,8 +149,12 @@ def build_appendix(updates: list[StatusUpdate]) -> list[AppendixEntry]:
             continue  # a term without history (created outside the services) has no version to cite
         by_version: dict[tuple[int, bool], VersionUsed] = {}
         for update, use in uses[slug]:
-            version, added_after = _in_force(versions[term.pk], update.published_at or update.created_at)
-            used = by_version.setdefault((version.version, added_after), VersionUsed(version, added_after))
+            version, added_after = _in_force(
+                versions[term.pk], update.published_at or update.created_at
+            )
+            used = by_version.setdefault(
+                (version.version, added_after), VersionUsed(version, added_after)
+            )
             used.uses.append(use)
         entries.append(AppendixEntry(term, [by_version[key] for key in sorted(by_version)]))
     return entries

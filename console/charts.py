@@ -85,7 +85,10 @@ def incident_charts(incident: Incident) -> list[Chart]:
     latency metric is among them: at most four, whatever the number of points.
     """
     rules = list(
-        ImpactRule.objects.filter(model__incidents=incident).select_related("model").distinct().order_by("model__name", "metric")
+        ImpactRule.objects.filter(model__incidents=incident)
+        .select_related("model")
+        .distinct()
+        .order_by("model__name", "metric")
     )
     if not rules:
         return []
@@ -101,14 +104,18 @@ def incident_charts(incident: Incident) -> list[Chart]:
     if not charts:
         return []
     charts.append(error_budget_chart(incident, rules, series, milestones))
-    latency = [r for r in rules if "latency" in r.metric.lower() and series.get((r.model_id, r.metric))]
+    latency = [
+        r for r in rules if "latency" in r.metric.lower() and series.get((r.model_id, r.metric))
+    ]
     if latency:
         charts.append(latency_histogram_chart(incident, latency, series))
     charts.append(impact_chart(incident, rules, series, milestones))
     return charts
 
 
-def incident_window(incident: Incident, *, now: datetime | None = None) -> tuple[datetime, datetime]:
+def incident_window(
+    incident: Incident, *, now: datetime | None = None
+) -> tuple[datetime, datetime]:
     """Return the span the charts show: from before detection to after resolution (or now)."""
     now = now or timezone.now()
     start = incident.detected_at - PAD_BEFORE
@@ -151,8 +158,10 @@ def metric_buckets(
     )
     if kind == "10min":
         # The hour, then which ten minutes of it: portable, no epoch arithmetic.
-        points = points.annotate(bucket=Trunc("timestamp", "hour", tzinfo=UTC),
-                                 tenth=Floor(ExtractMinute("timestamp", tzinfo=UTC) / 10))
+        points = points.annotate(
+            bucket=Trunc("timestamp", "hour", tzinfo=UTC),
+            tenth=Floor(ExtractMinute("timestamp", tzinfo=UTC) / 10),
+        )
         keys = ["model_id", "metric", "bucket", "tenth"]
     else:
         points = points.annotate(bucket=Trunc("timestamp", kind, tzinfo=UTC))
@@ -160,8 +169,13 @@ def metric_buckets(
     rows = (
         points.values(*keys)
         .annotate(
-            avg=Avg("value"), low=Min("value"), high=Max("value"), n=Count("id"),
-            bad=Count("id", filter=bad), first=Min("timestamp"), last=Max("timestamp"),
+            avg=Avg("value"),
+            low=Min("value"),
+            high=Max("value"),
+            n=Count("id"),
+            bad=Count("id", filter=bad),
+            first=Min("timestamp"),
+            last=Max("timestamp"),
         )
         .order_by(*keys)
     )
@@ -170,59 +184,131 @@ def metric_buckets(
     for row in rows:
         key = (row["model_id"], row["metric"])
         if key in wanted:
-            at = row["bucket"] + timedelta(minutes=10 * int(row["tenth"])) if "tenth" in row else row["bucket"]
-            series[key].append(Bucket(
-                at=at, avg=row["avg"], low=row["low"], high=row["high"], count=row["n"],
-                bad=row["bad"], first=row["first"], last=row["last"],
-            ))
+            at = (
+                row["bucket"] + timedelta(minutes=10 * int(row["tenth"]))
+                if "tenth" in row
+                else row["bucket"]
+            )
+            series[key].append(
+                Bucket(
+                    at=at,
+                    avg=row["avg"],
+                    low=row["low"],
+                    high=row["high"],
+                    count=row["n"],
+                    bad=row["bad"],
+                    first=row["first"],
+                    last=row["last"],
+                )
+            )
     return dict(series)
 
 
-def trend_chart(incident: Incident, rule: ImpactRule, buckets: list[Bucket], milestones: list[Milestone]) -> Chart:
+def trend_chart(
+    incident: Incident, rule: ImpactRule, buckets: list[Bucket], milestones: list[Milestone]
+) -> Chart:
     """Draw one metric around the incident, its baseline band and the milestones."""
     x = [b.at for b in buckets]
     top = max(max(b.high for b in buckets), rule.baseline) * 1.1 or 1.0
     bottom = min(min(b.low for b in buckets), rule.baseline)
     bottom = bottom * 0.9 if bottom > 0 else bottom * 1.1
-    band = (rule.baseline, top) if rule.direction == ImpactRule.Direction.ABOVE else (bottom, rule.baseline)
+    band = (
+        (rule.baseline, top)
+        if rule.direction == ImpactRule.Direction.ABOVE
+        else (bottom, rule.baseline)
+    )
     fig = go.Figure(
         data=[
-            go.Scatter(x=x, y=[b.high for b in buckets], mode="lines", line={"width": 0}, showlegend=False,
-                       hoverinfo="skip", name="highest"),
-            go.Scatter(x=x, y=[b.low for b in buckets], mode="lines", line={"width": 0}, fill="tonexty",
-                       fillcolor="rgba(11, 92, 173, 0.15)", name="range", hoverinfo="skip"),
-            go.Scatter(x=x, y=[round(b.avg, 4) for b in buckets], mode="lines", name=rule.metric,
-                       line={"color": PALETTE[0], "width": 2}),
+            go.Scatter(
+                x=x,
+                y=[b.high for b in buckets],
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
+                hoverinfo="skip",
+                name="highest",
+            ),
+            go.Scatter(
+                x=x,
+                y=[b.low for b in buckets],
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor="rgba(11, 92, 173, 0.15)",
+                name="range",
+                hoverinfo="skip",
+            ),
+            go.Scatter(
+                x=x,
+                y=[round(b.avg, 4) for b in buckets],
+                mode="lines",
+                name=rule.metric,
+                line={"color": PALETTE[0], "width": 2},
+            ),
         ],
         layout=_layout(yaxis_title=rule.metric),
     )
     bad_side = "above" if rule.direction == ImpactRule.Direction.ABOVE else "below"
     shapes = [
-        {"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": band[0], "y1": band[1],
-         "fillcolor": BAD_BAND, "line": {"width": 0}, "layer": "below"},
-        {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": rule.baseline, "y1": rule.baseline,
-         "line": {"color": "#a40e26", "width": 1.5, "dash": "dash"}},
+        {
+            "type": "rect",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "yref": "y",
+            "y0": band[0],
+            "y1": band[1],
+            "fillcolor": BAD_BAND,
+            "line": {"width": 0},
+            "layer": "below",
+        },
+        {
+            "type": "line",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "yref": "y",
+            "y0": rule.baseline,
+            "y1": rule.baseline,
+            "line": {"color": "#a40e26", "width": 1.5, "dash": "dash"},
+        },
     ]
-    annotations = [{"xref": "paper", "x": 0, "xanchor": "left", "yref": "y", "y": rule.baseline,
-                    "yanchor": "bottom", "text": f"baseline {rule.baseline:g} ({bad_side} is bad)",
-                    "showarrow": False, "font": {"size": 11, "color": "#a40e26"}}]
+    annotations = [
+        {
+            "xref": "paper",
+            "x": 0,
+            "xanchor": "left",
+            "yref": "y",
+            "y": rule.baseline,
+            "yanchor": "bottom",
+            "text": f"baseline {rule.baseline:g} ({bad_side} is bad)",
+            "showarrow": False,
+            "font": {"size": 11, "color": "#a40e26"},
+        }
+    ]
     _mark_milestones(shapes, annotations, milestones, x[0], x[-1])
     fig.update_layout(shapes=shapes, annotations=annotations, yaxis={"range": [bottom, top]})
     hourly = _hourly(buckets)
     return Chart(
         id=f"chart-{incident.pk}-trend-{rule.pk}",
         title=f"{rule.model.name}: {rule.metric}",
-        description=(f"{rule.metric} of {rule.model.name} from {_fmt_time(x[0])} to {_fmt_time(x[-1])} UTC, "
-                     f"against its baseline of {rule.baseline:g} ({bad_side} the baseline is bad), "
-                     f"with the incident's milestones marked. Peak {max(b.high for b in buckets):g}."),
+        description=(
+            f"{rule.metric} of {rule.model.name} from {_fmt_time(x[0])} to {_fmt_time(x[-1])} UTC, "
+            f"against its baseline of {rule.baseline:g} ({bad_side} the baseline is bad), "
+            f"with the incident's milestones marked. Peak {max(b.high for b in buckets):g}."
+        ),
         figure=_figure_json(fig),
         columns=["Hour (UTC)", "Average", "Lowest", "Highest", f"Samples {bad_side} baseline"],
-        rows=[[_fmt_time(h), _num(avg), _num(low), _num(high), f"{bad} of {n}"] for h, avg, low, high, n, bad in hourly],
+        rows=[
+            [_fmt_time(h), _num(avg), _num(low), _num(high), f"{bad} of {n}"]
+            for h, avg, low, high, n, bad in hourly
+        ],
     )
 
 
-def error_budget_chart(incident: Incident, rules: Sequence[ImpactRule], series: Series,
-                       milestones: list[Milestone]) -> Chart:
+def error_budget_chart(
+    incident: Incident, rules: Sequence[ImpactRule], series: Series, milestones: list[Milestone]
+) -> Chart:
     """Draw the cumulative share of the 30-day error budget each metric burned in the window."""
     traces, rows_by_hour = [], defaultdict(dict)
     first_x = last_x = None
@@ -242,34 +328,69 @@ def error_budget_chart(incident: Incident, rules: Sequence[ImpactRule], series: 
             rows_by_hour[_hour(b.at)][label] = (burned, y[-1])
         first_x = min(first_x or x[0], x[0])
         last_x = max(last_x or x[-1], x[-1])
-        traces.append(go.Scatter(x=x, y=y, mode="lines", name=label, line={"color": PALETTE[i % len(PALETTE)]}))
+        traces.append(
+            go.Scatter(
+                x=x, y=y, mode="lines", name=label, line={"color": PALETTE[i % len(PALETTE)]}
+            )
+        )
     fig = go.Figure(data=traces, layout=_layout(yaxis_title="% of 30-day error budget"))
-    shapes = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": 100, "y1": 100,
-               "line": {"color": "#a40e26", "width": 1.5, "dash": "dash"}}]
-    annotations = [{"xref": "paper", "x": 0, "xanchor": "left", "yref": "y", "y": 100, "yanchor": "bottom",
-                    "text": "budget exhausted", "showarrow": False, "font": {"size": 11, "color": "#a40e26"}}]
+    shapes = [
+        {
+            "type": "line",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "yref": "y",
+            "y0": 100,
+            "y1": 100,
+            "line": {"color": "#a40e26", "width": 1.5, "dash": "dash"},
+        }
+    ]
+    annotations = [
+        {
+            "xref": "paper",
+            "x": 0,
+            "xanchor": "left",
+            "yref": "y",
+            "y": 100,
+            "yanchor": "bottom",
+            "text": "budget exhausted",
+            "showarrow": False,
+            "font": {"size": 11, "color": "#a40e26"},
+        }
+    ]
     _mark_milestones(shapes, annotations, milestones, first_x, last_x)
     fig.update_layout(shapes=shapes, annotations=annotations)
     rows = []
     last: dict[str, tuple[float, float]] = {}
     for hour in sorted(rows_by_hour):
         last.update(rows_by_hour[hour])
-        rows.append([_fmt_time(hour), *(
-            f"{last[label][0]:,.0f} min ({last[label][1]:g} %)" if label in last else "—" for label in labels
-        )])
+        rows.append(
+            [
+                _fmt_time(hour),
+                *(
+                    f"{last[label][0]:,.0f} min ({last[label][1]:g} %)" if label in last else "—"
+                    for label in labels
+                ),
+            ]
+        )
     return Chart(
         id=f"chart-{incident.pk}-budget",
         title="Error-budget burn",
-        description=(f"Minutes each metric spent on the bad side of its baseline since the start of the chart, "
-                     f"as a share of a {SLO_DAYS}-day error budget of {ERROR_BUDGET_MINUTES:g} minutes "
-                     f"({SLO_TARGET:.1%} target). 100 % means the budget is gone."),
+        description=(
+            f"Minutes each metric spent on the bad side of its baseline since the start of the chart, "
+            f"as a share of a {SLO_DAYS}-day error budget of {ERROR_BUDGET_MINUTES:g} minutes "
+            f"({SLO_TARGET:.1%} target). 100 % means the budget is gone."
+        ),
         figure=_figure_json(fig),
         columns=["Hour (UTC)", *labels],
         rows=rows,
     )
 
 
-def latency_histogram_chart(incident: Incident, rules: Sequence[ImpactRule], series: Series) -> Chart:
+def latency_histogram_chart(
+    incident: Incident, rules: Sequence[ImpactRule], series: Series
+) -> Chart:
     """Draw how latency values were distributed before and during the incident (binned in the database)."""
     ranges = {}
     for rule in rules:
@@ -282,36 +403,67 @@ def latency_histogram_chart(incident: Incident, rules: Sequence[ImpactRule], ser
     for i, rule in enumerate(rules):
         key = (rule.model_id, rule.metric)
         low, width = ranges[key]
-        for j, (period, label) in enumerate((("before", "before the incident"), ("during", "during the incident"))):
+        for j, (period, label) in enumerate(
+            (("before", "before the incident"), ("during", "during the incident"))
+        ):
             bins = counts.get((*key, period), {})
             centres = [low + (k + 0.5) * width for k in range(HISTOGRAM_BINS)]
             values = [bins.get(k, 0) for k in range(HISTOGRAM_BINS)]
             name = f"{rule.model.name}: {rule.metric}, {label}"
-            traces.append(go.Bar(x=[round(c, 2) for c in centres], y=values, width=width, name=name, opacity=0.7,
-                                 marker={"color": PALETTE[(2 * i + j) % len(PALETTE)]}))
+            traces.append(
+                go.Bar(
+                    x=[round(c, 2) for c in centres],
+                    y=values,
+                    width=width,
+                    name=name,
+                    opacity=0.7,
+                    marker={"color": PALETTE[(2 * i + j) % len(PALETTE)]},
+                )
+            )
         for k in range(HISTOGRAM_BINS):
             before = counts.get((*key, "before"), {}).get(k, 0)
             during = counts.get((*key, "during"), {}).get(k, 0)
             if before or during:
-                rows.append([f"{rule.model.name}: {rule.metric}", f"{_num(low + k * width)}–{_num(low + (k + 1) * width)}",
-                             str(before), str(during)])
+                rows.append(
+                    [
+                        f"{rule.model.name}: {rule.metric}",
+                        f"{_num(low + k * width)}–{_num(low + (k + 1) * width)}",
+                        str(before),
+                        str(during),
+                    ]
+                )
     fig = go.Figure(data=traces, layout=_layout(yaxis_title="samples", xaxis_title="latency"))
     fig.update_layout(barmode="overlay", xaxis={"type": "linear"})
-    shapes = [{"type": "line", "xref": "x", "x0": r.baseline, "x1": r.baseline, "yref": "paper", "y0": 0, "y1": 1,
-               "line": {"color": "#a40e26", "width": 1.5, "dash": "dash"}} for r in rules]
+    shapes = [
+        {
+            "type": "line",
+            "xref": "x",
+            "x0": r.baseline,
+            "x1": r.baseline,
+            "yref": "paper",
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": "#a40e26", "width": 1.5, "dash": "dash"},
+        }
+        for r in rules
+    ]
     fig.update_layout(shapes=shapes)
     return Chart(
         id=f"chart-{incident.pk}-latency",
         title="Latency distribution",
-        description=("How many latency samples fell in each range before and during the incident; "
-                     "the dashed line is the baseline."),
+        description=(
+            "How many latency samples fell in each range before and during the incident; "
+            "the dashed line is the baseline."
+        ),
         figure=_figure_json(fig),
         columns=["Metric", "Range", "Samples before", "Samples during"],
         rows=rows,
     )
 
 
-def histogram_counts(incident: Incident, ranges: dict[tuple[int, str], tuple[float, float]]) -> dict:
+def histogram_counts(
+    incident: Incident, ranges: dict[tuple[int, str], tuple[float, float]]
+) -> dict:
     """Count points per (series, before/during, bin) in one query."""
     which = Q()
     bins = []
@@ -320,10 +472,15 @@ def histogram_counts(incident: Incident, ranges: dict[tuple[int, str], tuple[flo
         bins.append(When(model_id=model_id, metric=metric, then=Floor((F("value") - low) / width)))
     start, end = incident_window(incident)
     rows = (
-        MetricPoint.objects.filter(which, is_drill=incident.is_drill, timestamp__gte=start, timestamp__lte=end)
+        MetricPoint.objects.filter(
+            which, is_drill=incident.is_drill, timestamp__gte=start, timestamp__lte=end
+        )
         .annotate(
             bin=Case(*bins, output_field=IntegerField()),
-            period=Case(When(timestamp__gte=incident.detected_at, then=Value("during")), default=Value("before")),
+            period=Case(
+                When(timestamp__gte=incident.detected_at, then=Value("during")),
+                default=Value("before"),
+            ),
         )
         .values("model_id", "metric", "period", "bin")
         .annotate(n=Count("id"))
@@ -336,23 +493,42 @@ def histogram_counts(incident: Incident, ranges: dict[tuple[int, str], tuple[flo
     return counts
 
 
-def impact_chart(incident: Incident, rules: Sequence[ImpactRule], series: Series,
-                 milestones: list[Milestone]) -> Chart:
+def impact_chart(
+    incident: Incident, rules: Sequence[ImpactRule], series: Series, milestones: list[Milestone]
+) -> Chart:
     """Draw customers affected and revenue at risk per hour, from the impact rules applied to the metrics."""
     timeline = impact_timeline(rules, series)
     x = [t for t, _, _ in timeline]
     fig = go.Figure(
         data=[
-            go.Scatter(x=x, y=[c for _, c, _ in timeline], mode="lines", name="customers affected per hour",
-                       line={"color": PALETTE[1], "width": 2}),
-            go.Scatter(x=x, y=[float(r) for _, _, r in timeline], mode="lines", name="revenue at risk per hour",
-                       yaxis="y2", line={"color": PALETTE[0], "width": 2, "dash": "dot"}),
+            go.Scatter(
+                x=x,
+                y=[c for _, c, _ in timeline],
+                mode="lines",
+                name="customers affected per hour",
+                line={"color": PALETTE[1], "width": 2},
+            ),
+            go.Scatter(
+                x=x,
+                y=[float(r) for _, _, r in timeline],
+                mode="lines",
+                name="revenue at risk per hour",
+                yaxis="y2",
+                line={"color": PALETTE[0], "width": 2, "dash": "dot"},
+            ),
         ],
         layout=_layout(yaxis_title="customers per hour"),
     )
-    fig.update_layout(yaxis2={"title": {"text": "revenue per hour"}, "overlaying": "y", "side": "right",
-                              "rangemode": "tozero", "tickprefix": "$"},
-                      yaxis={"rangemode": "tozero"})
+    fig.update_layout(
+        yaxis2={
+            "title": {"text": "revenue per hour"},
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "tickprefix": "$",
+        },
+        yaxis={"rangemode": "tozero"},
+    )
     shapes: list[dict] = []
     annotations: list[dict] = []
     if x:
@@ -362,22 +538,30 @@ def impact_chart(incident: Incident, rules: Sequence[ImpactRule], series: Series
     for t, customers, revenue in timeline:
         hourly[_hour(t)].append((customers, revenue))
     rows = [
-        [_fmt_time(h), f"{sum(c for c, _ in v) / len(v):,.0f}", f"${sum(r for _, r in v) / len(v):,.0f}"]
+        [
+            _fmt_time(h),
+            f"{sum(c for c, _ in v) / len(v):,.0f}",
+            f"${sum(r for _, r in v) / len(v):,.0f}",
+        ]
         for h, v in sorted(hourly.items())
     ]
     peak = max((c for _, c, _ in timeline), default=0)
     return Chart(
         id=f"chart-{incident.pk}-impact",
         title="Customers affected and revenue at risk",
-        description=(f"Customers affected and revenue at risk per hour, estimated by applying the models' impact "
-                     f"rules to their metrics; peak {peak:,.0f} customers per hour."),
+        description=(
+            f"Customers affected and revenue at risk per hour, estimated by applying the models' impact "
+            f"rules to their metrics; peak {peak:,.0f} customers per hour."
+        ),
         figure=_figure_json(fig),
         columns=["Hour (UTC)", "Customers affected per hour", "Revenue at risk per hour"],
         rows=rows,
     )
 
 
-def impact_timeline(rules: Sequence[ImpactRule], series: Series) -> list[tuple[datetime, float, Decimal]]:
+def impact_timeline(
+    rules: Sequence[ImpactRule], series: Series
+) -> list[tuple[datetime, float, Decimal]]:
     """Return (time, customers/hour, revenue/hour) summed over the rules.
 
     Each rule is evaluated on the bucket average of its metric; a series
@@ -430,7 +614,9 @@ def customers_trend_chart(
         return None
     rules = list(ImpactRule.objects.filter(model_id__in=wanted).order_by("model_id", "metric"))
     end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    series = metric_buckets(rules, start=end - timedelta(hours=hours), end=now, kind="hour", is_drill=False)
+    series = metric_buckets(
+        rules, start=end - timedelta(hours=hours), end=now, kind="hour", is_drill=False
+    )
     if not series:
         return None
     rules_of_model: dict[int, list[ImpactRule]] = defaultdict(list)
@@ -453,30 +639,52 @@ def customers_trend_chart(
     lines.sort(key=lambda item: -max(item[1].values(), default=0))
     top, rest = lines[:TREND_TOP], lines[TREND_TOP:]
     traces = [
-        go.Scatter(x=hours_x, y=[values.get(h, 0) for h in hours_x], mode="lines", stackgroup="one",
-                   name=f"{incident.reference} {incident.title}"[:60], line={"color": PALETTE[i % len(PALETTE)]})
+        go.Scatter(
+            x=hours_x,
+            y=[values.get(h, 0) for h in hours_x],
+            mode="lines",
+            stackgroup="one",
+            name=f"{incident.reference} {incident.title}"[:60],
+            line={"color": PALETTE[i % len(PALETTE)]},
+        )
         for i, (incident, values) in enumerate(top)
     ]
     other = [sum(values.get(h, 0) for _, values in rest) for h in hours_x]
     if rest:
-        traces.append(go.Scatter(x=hours_x, y=other, mode="lines", stackgroup="one",
-                                 name=f"{len(rest)} other incidents", line={"color": "#8c959f"}))
-    fig = go.Figure(data=traces, layout=_layout(yaxis_title="customers affected per hour", height=300))
+        traces.append(
+            go.Scatter(
+                x=hours_x,
+                y=other,
+                mode="lines",
+                stackgroup="one",
+                name=f"{len(rest)} other incidents",
+                line={"color": "#8c959f"},
+            )
+        )
+    fig = go.Figure(
+        data=traces, layout=_layout(yaxis_title="customers affected per hour", height=300)
+    )
     total = [sum(values.get(h, 0) for _, values in lines) for h in hours_x]
     columns = ["Hour (UTC)", *(incident.reference for incident, _ in top)]
     if rest:
         columns.append("Other incidents")
     columns.append("Total")
     rows = [
-        [_fmt_time(h), *(f"{values.get(h, 0):,.0f}" for _, values in top),
-         *([f"{other[i]:,.0f}"] if rest else []), f"{total[i]:,.0f}"]
+        [
+            _fmt_time(h),
+            *(f"{values.get(h, 0):,.0f}" for _, values in top),
+            *([f"{other[i]:,.0f}"] if rest else []),
+            f"{total[i]:,.0f}",
+        ]
         for i, h in enumerate(hours_x)
     ]
     return Chart(
         id=chart_id,
         title=f"Customers affected per hour, last {hours} hours",
-        description=(f"Estimated customers affected per hour by the active incidents over the last {hours} hours, "
-                     f"from the models' impact rules; now {total[-1]:,.0f} per hour in total."),
+        description=(
+            f"Estimated customers affected per hour by the active incidents over the last {hours} hours, "
+            f"from the models' impact rules; now {total[-1]:,.0f} per hour in total."
+        ),
         figure=_figure_json(fig),
         columns=columns,
         rows=rows,
@@ -500,19 +708,44 @@ def _layout(*, yaxis_title: str = "", xaxis_title: str = "", height: int = 320) 
     )
 
 
-def _mark_milestones(shapes: list[dict], annotations: list[dict], milestones: Iterable[Milestone],
-                     first: datetime | None, last: datetime | None) -> None:
+def _mark_milestones(
+    shapes: list[dict],
+    annotations: list[dict],
+    milestones: Iterable[Milestone],
+    first: datetime | None,
+    last: datetime | None,
+) -> None:
     """Add a dotted vertical line and a label per milestone inside [first, last]."""
     if first is None or last is None:
         return
     for i, milestone in enumerate(milestones):
         if not first <= milestone.reached_at <= last + timedelta(hours=1):
             continue
-        shapes.append({"type": "line", "xref": "x", "x0": milestone.reached_at, "x1": milestone.reached_at,
-                       "yref": "paper", "y0": 0, "y1": 1, "line": {"color": "#3a5a40", "width": 1, "dash": "dot"}})
-        annotations.append({"xref": "x", "x": milestone.reached_at, "yref": "paper", "y": 1 - 0.08 * (i % 3),
-                            "text": milestone.get_phase_display(), "showarrow": False, "xanchor": "left",
-                            "font": {"size": 10, "color": "#3a5a40"}, "bgcolor": "rgba(255,255,255,0.8)"})
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "x0": milestone.reached_at,
+                "x1": milestone.reached_at,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#3a5a40", "width": 1, "dash": "dot"},
+            }
+        )
+        annotations.append(
+            {
+                "xref": "x",
+                "x": milestone.reached_at,
+                "yref": "paper",
+                "y": 1 - 0.08 * (i % 3),
+                "text": milestone.get_phase_display(),
+                "showarrow": False,
+                "xanchor": "left",
+                "font": {"size": 10, "color": "#3a5a40"},
+                "bgcolor": "rgba(255,255,255,0.8)",
+            }
+        )
 
 
 def _figure_json(fig: go.Figure) -> dict[str, Any]:
@@ -549,7 +782,16 @@ def _hourly(buckets: Sequence[Bucket]) -> list[tuple[datetime, float, float, flo
     for hour, group in sorted(merged.items()):
         n = sum(b.count for b in group)
         mean = sum(b.avg * b.count for b in group) / n
-        out.append((hour, mean, min(b.low for b in group), max(b.high for b in group), n, sum(b.bad for b in group)))
+        out.append(
+            (
+                hour,
+                mean,
+                min(b.low for b in group),
+                max(b.high for b in group),
+                n,
+                sum(b.bad for b in group),
+            )
+        )
     return out
 
 

@@ -50,14 +50,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_networks(name: str, default: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+def env_networks(
+    name: str, default: list[str]
+) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     """Read comma-separated CIDRs (`10.1.0.0/16,fd00::/8`); a bad one stops the process."""
     networks = []
     for item in env_list(name, default):
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
-            raise ImproperlyConfigured(f"{name} must be comma-separated CIDRs, got {item!r}") from None
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated CIDRs, got {item!r}"
+            ) from None
     return networks
 
 

@@ -27,7 +27,11 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("show") == "unread":
         messages = messages.filter(read_at__isnull=True)
     page = Paginator(messages, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "inbox/inbox.html", {"page": page, "only_unread": request.GET.get("show") == "unread"})
+    return render(
+        request,
+        "inbox/inbox.html",
+        {"page": page, "only_unread": request.GET.get("show") == "unread"},
+    )
 
 
 @login_required

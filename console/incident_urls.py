@@ -23,6 +23,8 @@ urlpatterns = [
     path("<int:pk>/updates/jargon/", updates.jargon_check, name="jargon_check"),
     path("<int:pk>/updates/<int:number>/edit/", updates.edit_update, name="edit_update"),
     path("<int:pk>/updates/<int:number>/submit/", updates.submit_update, name="submit_update"),
-    path("<int:pk>/updates/<int:number>/sign-off/", updates.sign_off_update, name="sign_off_update"),
+    path(
+        "<int:pk>/updates/<int:number>/sign-off/", updates.sign_off_update, name="sign_off_update"
+    ),
     path("<int:pk>/updates/<int:number>/publish/", updates.publish_update, name="publish_update"),
 ]

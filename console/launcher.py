@@ -178,7 +178,12 @@ def bind_address(host: str, port: int) -> str:
 
 
 def console_services(
-    *, port: int, web_workers: int, var_dir: Path, host: str = DEFAULT_HOST, python: str = sys.executable
+    *,
+    port: int,
+    web_workers: int,
+    var_dir: Path,
+    host: str = DEFAULT_HOST,
+    python: str = sys.executable,
 ) -> list[Service]:
     """Return the three processes of a running console."""
     return [
@@ -262,7 +267,12 @@ def demo_signing_key(*, python: str, env: dict[str, str], var_dir: Path) -> Path
     A real deployment keeps the key outside the database and var/
     (docs/decision-log.md); an explicit LOG_SIGNING_KEY_FILE always wins.
     """
-    if env.get("LOG_SIGNING_KEY_FILE") or env.get("DEMO", "").strip().lower() not in {"1", "true", "yes", "on"}:
+    if env.get("LOG_SIGNING_KEY_FILE") or env.get("DEMO", "").strip().lower() not in {
+        "1",
+        "true",
+        "yes",
+        "on",
+    }:
         return None
     path = var_dir / "log-signing-key.pem"
     if not path.exists():
@@ -291,12 +301,18 @@ def banner(*, url: str, seeded: bool, password: str, bind: str) -> str:
         "",
         f"  Incident Command Console: {url}",
         f"  API docs:                 {url}api/docs/",
-        f"  Listening on {bind}" + (" (this machine only; HOST=0.0.0.0 to open it)" if is_loopback(bind) else
-                                    " (reachable from other machines)"),
+        f"  Listening on {bind}"
+        + (
+            " (this machine only; HOST=0.0.0.0 to open it)"
+            if is_loopback(bind)
+            else " (reachable from other machines)"
+        ),
     ]
     if seeded:
         lines.append(f"  Demo logins: {', '.join(DEMO_USERS)} (password: {password})")
-        lines.append("  WARNING: the demo passwords are in use: whoever reaches this address can sign in.")
+        lines.append(
+            "  WARNING: the demo passwords are in use: whoever reaches this address can sign in."
+        )
     lines += ["  Ctrl-C stops web, worker and beat.", ""]
     return "\n".join(lines)
 
@@ -321,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
     parser.add_argument(
-        "--host", default=os.environ.get("HOST") or DEFAULT_HOST,
+        "--host",
+        default=os.environ.get("HOST") or DEFAULT_HOST,
         help="address to listen on (also HOST; default 127.0.0.1: this machine only)",
     )
     parser.add_argument(
@@ -350,7 +367,9 @@ def main(argv: list[str] | None = None) -> int:
         demo_signing_key(python=sys.executable, env=env, var_dir=var_dir)
         seeded = prepare(python=sys.executable, env=env, seed=seed)
         supervisor = Supervisor(
-            console_services(port=args.port, web_workers=args.web_workers, var_dir=var_dir, host=args.host),
+            console_services(
+                port=args.port, web_workers=args.web_workers, var_dir=var_dir, host=args.host
+            ),
             env=env,
             cwd=BASE_DIR,
         )
@@ -361,8 +380,12 @@ def main(argv: list[str] | None = None) -> int:
             if wait_until_healthy(health, supervisor, timeout=60):
                 url = f"http://localhost:{args.port}/"
                 print(
-                    banner(url=url, seeded=seeded, password=env.get("DEMO_PASSWORD", "demo"),
-                           bind=bind_address(args.host, args.port)),
+                    banner(
+                        url=url,
+                        seeded=seeded,
+                        password=env.get("DEMO_PASSWORD", "demo"),
+                        bind=bind_address(args.host, args.port),
+                    ),
                     flush=True,
                 )
             elif supervisor.check() is None:

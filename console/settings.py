@@ -157,12 +157,23 @@ ACTION_ITEM_ESCALATION_HOURS = env_int("ACTION_ITEM_ESCALATION_HOURS", 24, minim
 # Alert intake: events per integration key per minute before 429.
 INTEGRATION_RATE_LIMIT_PER_MINUTE = env_int("INTEGRATION_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
 # Grafana HMAC signatures with a timestamp header: how far that timestamp may be from our clock.
-INTEGRATION_SIGNATURE_MAX_SKEW_SECONDS = env_int("INTEGRATION_SIGNATURE_MAX_SKEW_SECONDS", 300, minimum=1)
+INTEGRATION_SIGNATURE_MAX_SKEW_SECONDS = env_int(
+    "INTEGRATION_SIGNATURE_MAX_SKEW_SECONDS", 300, minimum=1
+)
 CELERY_BEAT_SCHEDULE: dict = {
-    "cadence-tick": {"task": "comms.tasks.cadence_tick_task", "schedule": float(CADENCE_TICK_SECONDS)},
-    "delivery-sweep": {"task": "comms.tasks.sweep_deliveries_task", "schedule": float(DELIVERY_SWEEP_SECONDS)},
+    "cadence-tick": {
+        "task": "comms.tasks.cadence_tick_task",
+        "schedule": float(CADENCE_TICK_SECONDS),
+    },
+    "delivery-sweep": {
+        "task": "comms.tasks.sweep_deliveries_task",
+        "schedule": float(DELIVERY_SWEEP_SECONDS),
+    },
     # Overdue action items and drill replay steps, on the cadence tick.
-    "learning-tick": {"task": "learning.tasks.learning_tick_task", "schedule": float(CADENCE_TICK_SECONDS)},
+    "learning-tick": {
+        "task": "learning.tasks.learning_tick_task",
+        "schedule": float(CADENCE_TICK_SECONDS),
+    },
 }
 
 # --- Auth ----------------------------------------------------------------------
@@ -267,7 +278,9 @@ OIDC_RP_SIGN_ALGO = "RS256"  # asymmetric only: the client secret never verifies
 OIDC_USE_PKCE = True
 OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
 if OIDC_ENABLED and not (OIDC_ISSUER and OIDC_RP_CLIENT_SECRET and OIDC_GROUP_MAP):
-    raise ImproperlyConfigured("OIDC_CLIENT_ID needs OIDC_ISSUER, OIDC_CLIENT_SECRET and OIDC_GROUP_MAP")
+    raise ImproperlyConfigured(
+        "OIDC_CLIENT_ID needs OIDC_ISSUER, OIDC_CLIENT_SECRET and OIDC_GROUP_MAP"
+    )
 OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
 # PASSWORD_LOGIN=0: local passwords only for superusers at /admin/login/ (break-glass).
 PASSWORD_LOGIN = env_bool("PASSWORD_LOGIN", True)

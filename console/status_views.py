@@ -23,8 +23,8 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, Subquery
-from django.middleware.csrf import get_token
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -32,8 +32,8 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from comms.models import Deadline, Rendition, StatusUpdate
-from console.conditional import is_fresh, make_etag
 from console.charts import customers_trend_chart, incident_charts
+from console.conditional import is_fresh, make_etag
 from glossary.models import Term
 from incidents import permissions
 from incidents.choices import OPEN_PHASES, Audience
@@ -49,7 +49,12 @@ FRAGMENT_HEADER = "X-Status-Fragment"
 
 SEVERITY_WORDS = {1: "Critical", 2: "High", 3: "Moderate", 4: "Low"}
 # What customers read for an incident of each severity, and the banner.
-PUBLIC_IMPACT = {1: "Major outage", 2: "Partial outage", 3: "Degraded performance", 4: "Minor issue"}
+PUBLIC_IMPACT = {
+    1: "Major outage",
+    2: "Partial outage",
+    3: "Degraded performance",
+    4: "Minor issue",
+}
 BANNER_OPERATIONAL = ("operational", "All systems operational")
 BANNER_DEGRADED = ("degraded", "Degraded service")
 BANNER_MAJOR = ("major", "Major outage")
@@ -75,7 +80,11 @@ def data_version(audience: str, *, now: datetime | None = None) -> str:
     ]
     params: list[Any] = [False, StatusUpdate.Status.PUBLISHED]
     if audience == Audience.EXECUTIVE:
-        deadlines, points, terms = Deadline._meta.db_table, MetricPoint._meta.db_table, Term._meta.db_table
+        deadlines, points, terms = (
+            Deadline._meta.db_table,
+            MetricPoint._meta.db_table,
+            Term._meta.db_table,
+        )
         parts += [
             f"(SELECT MAX(id) FROM {deadlines})",  # noqa: S608  table names from model _meta; values are parameters
             f"(SELECT MAX(snoozed_at) FROM {deadlines})",  # noqa: S608  table names from model _meta; values are parameters
@@ -131,24 +140,36 @@ def _is_fragment(request: HttpRequest) -> bool:
 def executive(request: HttpRequest) -> HttpResponse:
     """Show every active real incident in business terms; read-only, cached per data version."""
     if not permissions.can_read_incidents(request.user):
-        raise PermissionDenied("The executive status page is for executives, responders and commanders.")
+        raise PermissionDenied(
+            "The executive status page is for executives, responders and commanders."
+        )
     version = data_version(Audience.EXECUTIVE)
     fragment_etag = make_etag("executive", version)
     if _is_fragment(request):
         if is_fresh(request, fragment_etag):
             return _finish(HttpResponseNotModified(), fragment_etag, private=True)
-        response = HttpResponse(_cached_content(Audience.EXECUTIVE, version, render_executive_content))
+        response = HttpResponse(
+            _cached_content(Audience.EXECUTIVE, version, render_executive_content)
+        )
         response[FRAGMENT_HEADER] = "1"
         return _finish(response, fragment_etag, private=True)
     # The full page also shows the viewer's name and a CSRF token (sign-out).
     get_token(request)  # make sure the CSRF secret exists now, so the first ETag already matches
-    page_etag = make_etag("executive-page", version, request.user.pk, request.META.get("CSRF_COOKIE", ""))
+    page_etag = make_etag(
+        "executive-page", version, request.user.pk, request.META.get("CSRF_COOKIE", "")
+    )
     if is_fresh(request, page_etag):
         return _finish(HttpResponseNotModified(), page_etag, private=True)
     content = _cached_content(Audience.EXECUTIVE, version, render_executive_content)
-    response = render(request, "status/executive.html", {
-        "content": content, "fragment_etag": fragment_etag, "refresh_url": f"{request.path}?fragment=1",
-    })
+    response = render(
+        request,
+        "status/executive.html",
+        {
+            "content": content,
+            "fragment_etag": fragment_etag,
+            "refresh_url": f"{request.path}?fragment=1",
+        },
+    )
     return _finish(response, page_etag, private=True)
 
 
@@ -157,8 +178,12 @@ def executive_context(*, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     latest_exec = Subquery(
         Rendition.objects.filter(
-            update__incident=OuterRef("pk"), audience=Audience.EXECUTIVE, update__status=StatusUpdate.Status.PUBLISHED,
-        ).order_by("-update__published_at", "-update__number").values("pk")[:1]
+            update__incident=OuterRef("pk"),
+            audience=Audience.EXECUTIVE,
+            update__status=StatusUpdate.Status.PUBLISHED,
+        )
+        .order_by("-update__published_at", "-update__number")
+        .values("pk")[:1]
     )
     incidents = list(
         Incident.objects.real()
@@ -166,13 +191,17 @@ def executive_context(*, now: datetime | None = None) -> dict[str, Any]:
         .annotate(latest_exec_id=latest_exec)
         .order_by("severity", "-declared_at", "-pk")
     )
-    renditions = Rendition.objects.filter(pk__in=[i.latest_exec_id for i in incidents if i.latest_exec_id])
+    renditions = Rendition.objects.filter(
+        pk__in=[i.latest_exec_id for i in incidents if i.latest_exec_id]
+    )
     by_id = {r.pk: r for r in renditions.select_related("update")}
     active = [i for i in incidents if i.is_open]
     active_ids = [i.pk for i in active]
     due = {
         d.incident_id: d.due_at
-        for d in Deadline.objects.open().filter(incident_id__in=active_ids, audience=Audience.EXECUTIVE)
+        for d in Deadline.objects.open().filter(
+            incident_id__in=active_ids, audience=Audience.EXECUTIVE
+        )
     }
     model_ids: dict[int, list[int]] = defaultdict(list)
     functions: dict[int, list[str]] = defaultdict(list)
@@ -190,7 +219,9 @@ def executive_context(*, now: datetime | None = None) -> dict[str, Any]:
             incident.executive.update.next_update_at if incident.executive else None
         )
         incident.services = functions.get(incident.pk, [])
-    resolved = sorted((i for i in incidents if not i.is_open), key=lambda i: i.resolved_at, reverse=True)
+    resolved = sorted(
+        (i for i in incidents if not i.is_open), key=lambda i: i.resolved_at, reverse=True
+    )
     return {
         "active": active,
         "resolved": resolved,
@@ -226,13 +257,18 @@ def public(request: HttpRequest) -> HttpResponse:
 
     def build_page() -> str:
         # Rendered without the request: no user, no CSRF token, nothing per visitor.
-        return render_to_string("status/public.html", {
-            "content": _cached_content(Audience.CUSTOMER, version, render_public_content),
-            "fragment_etag": make_etag("public-fragment", version),
-            "refresh_url": f"{request.path}?fragment=1",
-        })
+        return render_to_string(
+            "status/public.html",
+            {
+                "content": _cached_content(Audience.CUSTOMER, version, render_public_content),
+                "fragment_etag": make_etag("public-fragment", version),
+                "refresh_url": f"{request.path}?fragment=1",
+            },
+        )
 
-    return _finish(HttpResponse(_cached_content("public-page", version, build_page)), etag, private=False)
+    return _finish(
+        HttpResponse(_cached_content("public-page", version, build_page)), etag, private=False
+    )
 
 
 def public_context(*, now: datetime | None = None) -> dict[str, Any]:
@@ -245,7 +281,8 @@ def public_context(*, now: datetime | None = None) -> dict[str, Any]:
     published = {"audience": Audience.CUSTOMER, "update__status": StatusUpdate.Status.PUBLISHED}
     latest = Subquery(
         Rendition.objects.filter(update__incident=OuterRef("pk"), **published)
-        .order_by("-update__published_at", "-update__number").values("pk")[:1]
+        .order_by("-update__published_at", "-update__number")
+        .values("pk")[:1]
     )
     incidents = list(
         Incident.objects.real()
@@ -258,7 +295,8 @@ def public_context(*, now: datetime | None = None) -> dict[str, Any]:
     renditions = {
         r.pk: r
         for r in Rendition.objects.filter(pk__in=[i.latest_customer_id for i in incidents])
-        .select_related("update").only("pk", "summary", "body", "update__published_at")
+        .select_related("update")
+        .only("pk", "summary", "body", "update__published_at")
     }
     entries = [
         {
@@ -274,9 +312,13 @@ def public_context(*, now: datetime | None = None) -> dict[str, Any]:
         for i in incidents
     ]
     active = [e for e in entries if e["is_open"]]
-    resolved = sorted((e for e in entries if not e["is_open"]), key=lambda e: e["resolved_at"], reverse=True)
+    resolved = sorted(
+        (e for e in entries if not e["is_open"]), key=lambda e: e["resolved_at"], reverse=True
+    )
     worst = min((e["severity"] for e in active), default=None)
-    banner = BANNER_OPERATIONAL if worst is None else BANNER_MAJOR if worst == 1 else BANNER_DEGRADED
+    banner = (
+        BANNER_OPERATIONAL if worst is None else BANNER_MAJOR if worst == 1 else BANNER_DEGRADED
+    )
     return {"active": active, "resolved": resolved, "banner": banner, "generated_at": now}
 
 
@@ -295,11 +337,15 @@ can_read_regulator_view = permissions.can_read_regulator_channel
 def regulator(request: HttpRequest) -> HttpResponse:
     """Show the signed-off, published regulator renditions of real incidents, newest first."""
     if not can_read_regulator_view(request.user):
-        raise PermissionDenied("The regulator view is for regulator / partner viewers and commanders.")
+        raise PermissionDenied(
+            "The regulator view is for regulator / partner viewers and commanders."
+        )
     renditions = list(
         Rendition.objects.filter(
-            audience=Audience.REGULATOR, signed_off_at__isnull=False,
-            update__status=StatusUpdate.Status.PUBLISHED, update__incident__is_drill=False,
+            audience=Audience.REGULATOR,
+            signed_off_at__isnull=False,
+            update__status=StatusUpdate.Status.PUBLISHED,
+            update__incident__is_drill=False,
         )
         .select_related("update", "update__incident")
         .order_by("-update__published_at", "-pk")[:200]
@@ -322,7 +368,10 @@ def technical(request: HttpRequest, incident_id: int) -> HttpResponse:
         raise PermissionDenied("The technical view is for responders and commanders.")
     incident = get_object_or_404(
         Incident.objects.prefetch_related(
-            Prefetch("affected_links", queryset=AffectedModel.objects.select_related("model").order_by("model__name")),
+            Prefetch(
+                "affected_links",
+                queryset=AffectedModel.objects.select_related("model").order_by("model__name"),
+            ),
             "milestones",
         ),
         pk=incident_id,
@@ -330,15 +379,23 @@ def technical(request: HttpRequest, incident_id: int) -> HttpResponse:
     updates = list(
         incident.updates.filter(status=StatusUpdate.Status.PUBLISHED)
         .select_related("published_by", "corrects")
-        .prefetch_related(Prefetch("renditions", queryset=Rendition.objects.select_related("signed_off_by")))
+        .prefetch_related(
+            Prefetch("renditions", queryset=Rendition.objects.select_related("signed_off_by"))
+        )
         .order_by("-number")
     )
     order = {a: i for i, a in enumerate(Audience.values)}
     for update in updates:
-        update.rendition_list = sorted(update.renditions.all(), key=lambda r: order.get(r.audience, 99))
-    return render(request, "status/technical.html", {
-        "incident": incident,
-        "severity_words": SEVERITY_WORDS[incident.severity],
-        "updates": updates,
-        "charts": incident_charts(incident),
-    })
+        update.rendition_list = sorted(
+            update.renditions.all(), key=lambda r: order.get(r.audience, 99)
+        )
+    return render(
+        request,
+        "status/technical.html",
+        {
+            "incident": incident,
+            "severity_words": SEVERITY_WORDS[incident.severity],
+            "updates": updates,
+            "charts": incident_charts(incident),
+        },
+    )

@@ -13,7 +13,6 @@ import math
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
-from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
@@ -37,14 +36,22 @@ def retry_after_seconds(request: HttpRequest, username: str | None = None) -> in
     return max(1, math.ceil((latest + window - timezone.now()).total_seconds()))
 
 
-def lockout_response(request: HttpRequest, original_response: Any = None, credentials: dict | None = None) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, original_response: Any = None, credentials: dict | None = None
+) -> HttpResponse:
     """AXES_LOCKOUT_CALLABLE: a proper page for people, our JSON error shape for the API."""
     username = (credentials or {}).get("username") or request.POST.get("username") or ""
     wait = retry_after_seconds(request, username)
     minutes = max(1, math.ceil(wait / 60))
     if request.path.startswith("/api/"):
         response: HttpResponse = JsonResponse(
-            {"error": {"status": 429, "code": "throttled", "message": f"Too many failed sign-ins. Try again in {wait} seconds."}},
+            {
+                "error": {
+                    "status": 429,
+                    "code": "throttled",
+                    "message": f"Too many failed sign-ins. Try again in {wait} seconds.",
+                }
+            },
             status=429,
         )
     else:
@@ -61,15 +68,17 @@ def token_guessing_allowed(request: HttpRequest) -> bool:
     parameter; a token request has no username to check).
     """
     since = timezone.now() - settings.AXES_COOLOFF_TIME
-    failures = AccessAttempt.objects.filter(ip_address=client_address(request), attempt_time__gte=since).aggregate(
-        n=Sum("failures_since_start")
-    )["n"]
+    failures = AccessAttempt.objects.filter(
+        ip_address=client_address(request), attempt_time__gte=since
+    ).aggregate(n=Sum("failures_since_start"))["n"]
     return (failures or 0) < settings.AXES_FAILURE_LIMIT
 
 
 def token_failed(request: HttpRequest, prefix: str) -> None:
     """Count a bad API token like a failed password: per address (and per token prefix)."""
-    user_login_failed.send(sender=__name__, credentials={"username": f"token:{prefix}"}, request=request)
+    user_login_failed.send(
+        sender=__name__, credentials={"username": f"token:{prefix}"}, request=request
+    )
 
 
 class ThrottleBackend(AxesStandaloneBackend):
@@ -81,7 +90,13 @@ class ThrottleBackend(AxesStandaloneBackend):
     would refuse it outright.
     """
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any) -> None:
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)

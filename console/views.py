@@ -2,9 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.views.decorators.http import require_safe
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as default_server_error
-from django.views.decorators.http import require_safe
 
 from incidents import permissions
 
@@ -42,6 +42,12 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def server_error(request: HttpRequest) -> HttpResponse:
     """Answer a 500: JSON in the API's error shape under /api/, the HTML page elsewhere."""
     if request.path.startswith("/api/"):
-        body = {"error": {"status": 500, "code": "server_error", "message": "Something went wrong on our side."}}
+        body = {
+            "error": {
+                "status": 500,
+                "code": "server_error",
+                "message": "Something went wrong on our side.",
+            }
+        }
         return JsonResponse(body, status=500)
     return default_server_error(request)

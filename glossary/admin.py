@@ -34,7 +34,10 @@ class TermAdmin(admin.ModelAdmin):
         if not change:
             super().save_model(request, obj, form, change)
             TermVersion.objects.create(
-                term=obj, version=obj.version, changed_by=request.user, change_note="Created in admin",
+                term=obj,
+                version=obj.version,
+                changed_by=request.user,
+                change_note="Created in admin",
                 **{f: getattr(obj, f) for f in VERSIONED_FIELDS},
             )
             return

@@ -74,7 +74,9 @@ class Glossary:
     version: tuple
     generation: int
     rows: tuple[_Row, ...]
-    _patterns: dict[bool, tuple[re.Pattern[str], dict[str, _Row]]] = field(default_factory=dict, repr=False)
+    _patterns: dict[bool, tuple[re.Pattern[str], dict[str, _Row]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def _compiled(self, technical_only: bool) -> tuple[re.Pattern[str], dict[str, _Row]]:
         """Build one alternation over every spelling, longest first (so "p95 latency" beats "latency")."""
@@ -89,7 +91,10 @@ class Glossary:
             ordered = sorted(spellings, key=len, reverse=True)
             alternation = "|".join(f"(?P<t{i}>{_pattern_for(s)})" for i, s in enumerate(ordered))
             pattern = re.compile(alternation) if ordered else _NEVER
-            self._patterns[technical_only] = (pattern, {f"t{i}": spellings[s] for i, s in enumerate(ordered)})
+            self._patterns[technical_only] = (
+                pattern,
+                {f"t{i}": spellings[s] for i, s in enumerate(ordered)},
+            )
         return self._patterns[technical_only]
 
     def find(self, text: str, *, technical_only: bool = False) -> list[JargonMatch]:
@@ -121,12 +126,16 @@ def glossary_version() -> tuple:
     The sum of versions catches two revisions within one clock tick; the
     highest id catches a removal followed by an addition.
     """
-    agg = Term.objects.aggregate(n=Count("pk"), latest=Max("updated_at"), versions=Sum("version"), top=Max("pk"))
+    agg = Term.objects.aggregate(
+        n=Count("pk"), latest=Max("updated_at"), versions=Sum("version"), top=Max("pk")
+    )
     return (agg["n"], agg["latest"], agg["versions"], agg["top"])
 
 
 def _load(version: tuple, generation: int) -> Glossary:
-    rows = Term.objects.order_by("pk").values_list("slug", "name", "variants", "plain_definition", "is_technical")
+    rows = Term.objects.order_by("pk").values_list(
+        "slug", "name", "variants", "plain_definition", "is_technical"
+    )
     return Glossary(
         version=version,
         generation=generation,

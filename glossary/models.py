@@ -15,10 +15,14 @@ class Term(models.Model):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     variants = models.JSONField(
-        default=list, blank=True, help_text='Other spellings matched in text, e.g. ["false positives", "FP"]'
+        default=list,
+        blank=True,
+        help_text='Other spellings matched in text, e.g. ["false positives", "FP"]',
     )
     technical_definition = models.TextField()
-    plain_definition = models.TextField(help_text="For executives, regulators and customers: no jargon.")
+    plain_definition = models.TextField(
+        help_text="For executives, regulators and customers: no jargon."
+    )
     examples = models.TextField(blank=True)
     is_technical = models.BooleanField(
         default=True, help_text="Flag the term in executive, regulator and customer renditions."
@@ -40,7 +44,14 @@ class Term(models.Model):
         return [self.name, *[v for v in self.variants if isinstance(v, str) and v]]
 
 
-VERSIONED_FIELDS = ("name", "variants", "technical_definition", "plain_definition", "examples", "is_technical")
+VERSIONED_FIELDS = (
+    "name",
+    "variants",
+    "technical_definition",
+    "plain_definition",
+    "examples",
+    "is_technical",
+)
 
 
 class TermVersionQuerySet(models.QuerySet):

@@ -18,7 +18,9 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
             raise DomainError(f"{name} is required.", field=name)
     if "variants" in fields:
         variants = fields["variants"]
-        if not isinstance(variants, list) or not all(isinstance(v, str) and v.strip() for v in variants):
+        if not isinstance(variants, list) or not all(
+            isinstance(v, str) and v.strip() for v in variants
+        ):
             raise DomainError("variants must be a list of non-empty strings.", field="variants")
         fields["variants"] = [v.strip() for v in variants]
     return fields
@@ -26,7 +28,10 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _snapshot(term: Term, by: AbstractBaseUser | None, note: str) -> TermVersion:
     return TermVersion.objects.create(
-        term=term, version=term.version, changed_by=by, change_note=note,
+        term=term,
+        version=term.version,
+        changed_by=by,
+        change_note=note,
         **{f: getattr(term, f) for f in VERSIONED_FIELDS},
     )
 
@@ -43,15 +48,26 @@ def create_term(
     related: list[Term] | None = None,
 ) -> Term:
     fields = _clean(
-        {"name": name, "technical_definition": technical_definition, "plain_definition": plain_definition,
-         "variants": variants or [], "examples": examples, "is_technical": is_technical}
+        {
+            "name": name,
+            "technical_definition": technical_definition,
+            "plain_definition": plain_definition,
+            "variants": variants or [],
+            "examples": examples,
+            "is_technical": is_technical,
+        }
     )
     slug = slugify(fields["name"])
     if not slug:
         raise DomainError("name must contain letters or digits.", field="name")
     with transaction.atomic():
-        if Term.objects.filter(slug=slug).exists() or Term.objects.filter(name__iexact=fields["name"]).exists():
-            raise Conflict(f"A term named {fields['name']!r} exists; revise it instead.", field="name")
+        if (
+            Term.objects.filter(slug=slug).exists()
+            or Term.objects.filter(name__iexact=fields["name"]).exists()
+        ):
+            raise Conflict(
+                f"A term named {fields['name']!r} exists; revise it instead.", field="name"
+            )
         term = Term.objects.create(slug=slug, version=1, **fields)
         if related:
             term.related.set(related)
@@ -68,7 +84,10 @@ def revise_term(*, term: Term, by: AbstractBaseUser | None, note: str = "", **ch
     changes = _clean(changes)
     with transaction.atomic():
         term = Term.objects.select_for_update().get(pk=term.pk)
-        if "name" in changes and Term.objects.filter(name__iexact=changes["name"]).exclude(pk=term.pk).exists():
+        if (
+            "name" in changes
+            and Term.objects.filter(name__iexact=changes["name"]).exclude(pk=term.pk).exists()
+        ):
             raise Conflict(f"Another term is named {changes['name']!r}.", field="name")
         if all(getattr(term, k) == v for k, v in changes.items()):
             raise Conflict("The revision changes nothing.", field="non_field_errors")

@@ -61,7 +61,13 @@ STARTER_TERMS: list[StarterTerm] = [
     },
     {
         "name": "False positive",
-        "variants": ["false positives", "FP", "FP rate", "false positive rate", "false-positive rate"],
+        "variants": [
+            "false positives",
+            "FP",
+            "FP rate",
+            "false positive rate",
+            "false-positive rate",
+        ],
         "technical_definition": "A case the model flags as positive (e.g. fraud) that is actually negative. "
         "False positive rate = FP / (FP + TN).",
         "plain_definition": "A wrong alarm: a genuine customer treated as a problem, for example a legitimate "

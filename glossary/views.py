@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
-from django.views.decorators.http import require_safe
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from glossary.models import VERSIONED_FIELDS, Term, TermVersion
 
@@ -36,9 +36,18 @@ def term_list(request: HttpRequest) -> HttpResponse:
     terms = list(_search(q, kind))
     groups = _by_letter(terms)
     present = {g.letter: g.anchor for g in groups}
-    jump = [(letter, present.get(letter, "")) for letter in ALPHABET + (["#"] if "#" in present else [])]
-    context = {"terms": terms, "groups": groups, "jump": jump, "q": q, "kind": kind,
-               "kinds": KINDS, "kind_label": KINDS.get(kind, "")}
+    jump = [
+        (letter, present.get(letter, "")) for letter in ALPHABET + (["#"] if "#" in present else [])
+    ]
+    context = {
+        "terms": terms,
+        "groups": groups,
+        "jump": jump,
+        "q": q,
+        "kind": kind,
+        "kinds": KINDS,
+        "kind_label": KINDS.get(kind, ""),
+    }
     return render(request, "glossary/list.html", context)
 
 
@@ -55,12 +64,19 @@ def term_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def term_version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """Show one version of a term as it read then, and what it changed from the version before."""
     term = get_object_or_404(Term, slug=slug)
-    rows = TermVersion.objects.filter(term=term, version__in=[number, number - 1]).select_related("changed_by")
+    rows = TermVersion.objects.filter(term=term, version__in=[number, number - 1]).select_related(
+        "changed_by"
+    )
     pair = {v.version: v for v in rows}
     if number not in pair:
         raise Http404(f"{term.name} has no version {number}.")
     version, previous = pair[number], pair.get(number - 1)
-    context = {"term": term, "version": version, "previous": previous, "changes": _changes(previous, version)}
+    context = {
+        "term": term,
+        "version": version,
+        "previous": previous,
+        "changes": _changes(previous, version),
+    }
     return render(request, "glossary/version.html", context)
 
 
@@ -137,5 +153,7 @@ def _changes(previous: TermVersion | None, version: TermVersion) -> list[FieldCh
         before = _as_text(getattr(previous, name)) if previous else ""
         after = _as_text(getattr(version, name))
         if previous is None or before != after:
-            changes.append(FieldChange(name, FIELD_LABELS[name], before, after, _word_diff(before, after)))
+            changes.append(
+                FieldChange(name, FIELD_LABELS[name], before, after, _word_diff(before, after))
+            )
     return changes

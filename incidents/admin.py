@@ -109,7 +109,14 @@ class MilestoneAdmin(RoleAssignmentAdmin):
 
 @admin.register(Playbook)
 class PlaybookAdmin(admin.ModelAdmin):
-    list_display = ["name", "severity", "risk_tier", "escalation_grace_minutes", "four_eyes_regulator", "is_active"]
+    list_display = [
+        "name",
+        "severity",
+        "risk_tier",
+        "escalation_grace_minutes",
+        "four_eyes_regulator",
+        "is_active",
+    ]
     list_filter = ["severity", "risk_tier", "four_eyes_regulator", "is_active"]
 
 

@@ -66,8 +66,11 @@ def checkpoint_incident(
             log.error("Not signing the decision log of incident %s: %s", incident_id, report.detail)
             return None
         checkpoint = LogCheckpoint(
-            incident_id=incident_id, sequence=head[0], head_hash=head[1],
-            signed_at=timezone.now(), key_id=signer.key_id,
+            incident_id=incident_id,
+            sequence=head[0],
+            head_hash=head[1],
+            signed_at=timezone.now(),
+            key_id=signer.key_id,
         )
         checkpoint.signature = signer.sign(checkpoint.signed_message())
         checkpoint.save(force_insert=True)
@@ -119,7 +122,9 @@ def checkpoint_after_phase_change(incident_id: int) -> None:
         if signer is not None:
             checkpoint_incident(incident_id=incident_id, signer=signer, keys=trusted_public_keys())
     except Exception:
-        log.exception("Could not sign the decision log of incident %s after a phase change", incident_id)
+        log.exception(
+            "Could not sign the decision log of incident %s after a phase change", incident_id
+        )
 
 
 # --- Verifying ------------------------------------------------------------------------
@@ -176,7 +181,9 @@ def verify_log(incident_id: int, *, keys: Keys | None = None) -> ChainReport:
     report = verify_chain(incident_id)
     keys = trusted_public_keys() if keys is None else keys
     checkpoints = list(
-        LogCheckpoint.objects.filter(incident_id=incident_id).order_by("sequence", "signed_at", "pk")
+        LogCheckpoint.objects.filter(incident_id=incident_id).order_by(
+            "sequence", "signed_at", "pk"
+        )
     )
     if not checkpoints or not keys:
         return _unsigned(report, len(checkpoints), keys)
@@ -184,13 +191,24 @@ def verify_log(incident_id: int, *, keys: Keys | None = None) -> ChainReport:
     for number, checkpoint in enumerate(checkpoints, 1):
         where = f"checkpoint {number} (entry #{checkpoint.sequence}) signed at {_stamp(checkpoint.signed_at)}"
         key = keys.get(checkpoint.key_id)
-        if key is None or not signature_is_valid(key, checkpoint.signature, checkpoint.signed_message()):
-            why = f"signed by untrusted key {checkpoint.key_id}" if key is None else "its signature does not verify"
-            return _fail(report, BAD_SIGNATURE, f"{where}: {why}", _summary(checkpoint, number, False))
+        if key is None or not signature_is_valid(
+            key, checkpoint.signature, checkpoint.signed_message()
+        ):
+            why = (
+                f"signed by untrusted key {checkpoint.key_id}"
+                if key is None
+                else "its signature does not verify"
+            )
+            return _fail(
+                report, BAD_SIGNATURE, f"{where}: {why}", _summary(checkpoint, number, False)
+            )
         if report.hashes.get(checkpoint.sequence) != checkpoint.head_hash:
             return _fail(
-                report, REWRITTEN, f"rewritten before {where}: the chain up to entry #{checkpoint.sequence} "
-                "is not the one that was signed", _summary(checkpoint, number, False),
+                report,
+                REWRITTEN,
+                f"rewritten before {where}: the chain up to entry #{checkpoint.sequence} "
+                "is not the one that was signed",
+                _summary(checkpoint, number, False),
             )
         matched = _summary(checkpoint, number, True)
     report.checkpoint = matched

@@ -30,7 +30,13 @@ class Phase(models.TextChoices):
         return cls.values.index(phase)
 
 
-OPEN_PHASES = [Phase.DETECTED, Phase.DECLARED, Phase.CONTAINED, Phase.ROOT_CAUSE_IDENTIFIED, Phase.RECOVERED]
+OPEN_PHASES = [
+    Phase.DETECTED,
+    Phase.DECLARED,
+    Phase.CONTAINED,
+    Phase.ROOT_CAUSE_IDENTIFIED,
+    Phase.RECOVERED,
+]
 
 
 class Source(models.TextChoices):

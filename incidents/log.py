@@ -113,11 +113,15 @@ def verify_chain(incident_id: int) -> ChainReport:
     report = ChainReport(incident_id=incident_id)
     expected_prev = GENESIS_HASH
     expected_seq = 1
-    for entry in DecisionLogEntry.objects.filter(incident_id=incident_id).order_by("sequence").iterator():
+    for entry in (
+        DecisionLogEntry.objects.filter(incident_id=incident_id).order_by("sequence").iterator()
+    ):
         report.entries += 1
         reason = None
         if entry.sequence != expected_seq:
-            reason = f"expected sequence {expected_seq}, found {entry.sequence} (an entry is missing)"
+            reason = (
+                f"expected sequence {expected_seq}, found {entry.sequence} (an entry is missing)"
+            )
         elif entry.prev_hash != expected_prev:
             reason = "prev_hash does not match the hash of the entry before it"
         elif entry.hash != entry.compute_hash():

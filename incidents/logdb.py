@@ -44,7 +44,8 @@ class UpsertGuard:
 
     def create_sql(self) -> str:
         collides = " OR ".join(
-            "(" + " AND ".join(f"old_row.{column} = NEW.{column}" for column in key) + ")" for key in self.unique_keys
+            "(" + " AND ".join(f"old_row.{column} = NEW.{column}" for column in key) + ")"
+            for key in self.unique_keys
         )
         condition = f"({collides})" + (f" AND ({self.when})" if self.when else "")
         return f"""CREATE TRIGGER IF NOT EXISTS {self.trigger_name} BEFORE INSERT ON {self.table}
@@ -81,7 +82,11 @@ class TriggerSet:
         """Build the triggers of a table whose rows are never changed or removed."""
         prefix = f"icc_{table}"
         function = f"{prefix}_reject"
-        guards = (UpsertGuard(table=table, message=message, unique_keys=unique_keys),) if guard_upserts else ()
+        guards = (
+            (UpsertGuard(table=table, message=message, unique_keys=unique_keys),)
+            if guard_upserts
+            else ()
+        )
         return cls(
             postgres_create=[
                 f"""
@@ -115,12 +120,16 @@ class TriggerSet:
         if vendor == "sqlite":
             guards = [g.create_sql() if create else g.drop_sql() for g in self.sqlite_guards]
             return (self.sqlite_create if create else self.sqlite_drop) + guards
-        raise NotImplementedError(f"No immutability triggers for {vendor}; use PostgreSQL or SQLite.")
+        raise NotImplementedError(
+            f"No immutability triggers for {vendor}; use PostgreSQL or SQLite."
+        )
 
     def install(self, connection: BaseDatabaseWrapper) -> None:
         """(Re)create the triggers: drop any old version first."""
         with connection.cursor() as cursor:
-            for sql in self._statements(connection.vendor, False) + self._statements(connection.vendor, True):
+            for sql in self._statements(connection.vendor, False) + self._statements(
+                connection.vendor, True
+            ):
                 cursor.execute(sql)
 
     def drop(self, connection: BaseDatabaseWrapper) -> None:
@@ -165,7 +174,9 @@ _LOG_GUARD = UpsertGuard(
     name="icc_log_no_replace",
 )
 
-LOG_TRIGGERS = TriggerSet(_POSTGRES_CREATE, _POSTGRES_DROP, _SQLITE_CREATE, _SQLITE_DROP, (_LOG_GUARD,))
+LOG_TRIGGERS = TriggerSet(
+    _POSTGRES_CREATE, _POSTGRES_DROP, _SQLITE_CREATE, _SQLITE_DROP, (_LOG_GUARD,)
+)
 CHECKPOINT_TRIGGERS = TriggerSet.append_only(
     table=CHECKPOINT_TABLE,
     message=CHECKPOINT_MESSAGE,

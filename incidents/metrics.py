@@ -22,7 +22,9 @@ class PointIn:
     value: float
 
 
-def ingest_metric_points(*, model: MonitoredModel, points: Iterable[PointIn], is_drill: bool = False) -> int:
+def ingest_metric_points(
+    *, model: MonitoredModel, points: Iterable[PointIn], is_drill: bool = False
+) -> int:
     """Store points idempotently on (model, metric, timestamp); return how many were given.
 
     Re-sending a point overwrites its value with the same value, so a
@@ -31,11 +33,17 @@ def ingest_metric_points(*, model: MonitoredModel, points: Iterable[PointIn], is
     rows: dict[tuple[str, datetime], MetricPoint] = {}
     for i, p in enumerate(points):
         if i >= MAX_POINTS_PER_REQUEST:
-            raise DomainError(f"At most {MAX_POINTS_PER_REQUEST} points per request.", field="points")
+            raise DomainError(
+                f"At most {MAX_POINTS_PER_REQUEST} points per request.", field="points"
+            )
         if not math.isfinite(p.value):
-            raise DomainError(f"points[{i}].value must be a finite number.", field=f"points[{i}].value")
+            raise DomainError(
+                f"points[{i}].value must be a finite number.", field=f"points[{i}].value"
+            )
         if p.timestamp.tzinfo is None:
-            raise DomainError(f"points[{i}].timestamp needs a time zone.", field=f"points[{i}].timestamp")
+            raise DomainError(
+                f"points[{i}].timestamp needs a time zone.", field=f"points[{i}].timestamp"
+            )
         rows[(p.metric, p.timestamp)] = MetricPoint(
             model=model, metric=p.metric, timestamp=p.timestamp, value=p.value, is_drill=is_drill
         )

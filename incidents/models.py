@@ -48,7 +48,8 @@ class MonitoredModel(models.Model):
     # A drill that finds no watched model of its scenario's slug creates one;
     # it must never appear on public surfaces (Statuspage components).
     is_drill = models.BooleanField(
-        default=False, help_text="Created by a drill: hidden from status pages and Statuspage components."
+        default=False,
+        help_text="Created by a drill: hidden from status pages and Statuspage components.",
     )
 
     class Meta:
@@ -114,7 +115,11 @@ class ImpactRule(models.Model):
 
     def excess_steps(self, value: float) -> float:
         """Return how many steps `value` lies on the bad side of the baseline."""
-        excess = value - self.baseline if self.direction == self.Direction.ABOVE else self.baseline - value
+        excess = (
+            value - self.baseline
+            if self.direction == self.Direction.ABOVE
+            else self.baseline - value
+        )
         return max(0.0, excess) / self.step
 
     def evaluate(self, value: float) -> ImpactEstimate:
@@ -126,7 +131,9 @@ class ImpactRule(models.Model):
 class MetricPoint(models.Model):
     """One observation of a model's health metric."""
 
-    model = models.ForeignKey(MonitoredModel, on_delete=models.CASCADE, related_name="metric_points")
+    model = models.ForeignKey(
+        MonitoredModel, on_delete=models.CASCADE, related_name="metric_points"
+    )
     metric = models.CharField(max_length=64)
     timestamp = models.DateTimeField()
     value = models.FloatField()
@@ -165,8 +172,12 @@ class Incident(models.Model):
     )
     # Impact figures, in business terms.
     customers_affected = models.PositiveIntegerField(default=0)
-    revenue_at_risk_per_hour = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
-    regulatory_exposure = models.CharField(max_length=8, choices=ExposureLevel, default=ExposureLevel.NONE)
+    revenue_at_risk_per_hour = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    regulatory_exposure = models.CharField(
+        max_length=8, choices=ExposureLevel, default=ExposureLevel.NONE
+    )
     regulatory_notes = models.TextField(blank=True)
     customer_experience = models.TextField(blank=True)
 
@@ -197,7 +208,9 @@ class Incident(models.Model):
                 condition=Q(phase__in=OPEN_PHASES) & ~Q(dedup_key=""),
                 name="one_open_incident_per_dedup_key",
             ),
-            models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=4), name="severity_1_to_4"),
+            models.CheckConstraint(
+                condition=Q(severity__gte=1, severity__lte=4), name="severity_1_to_4"
+            ),
         ]
         indexes = [models.Index(fields=["phase", "severity"], name="incident_phase_sev")]
 
@@ -253,7 +266,9 @@ class RoleAssignment(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(max_length=32, choices=Role)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incident_roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incident_roles"
+    )
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -267,7 +282,9 @@ class RoleAssignment(models.Model):
         ordering = ["incident", "role", "started_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["incident", "role"], condition=Q(ended_at__isnull=True), name="one_holder_per_role"
+                fields=["incident", "role"],
+                condition=Q(ended_at__isnull=True),
+                name="one_holder_per_role",
             )
         ]
 
@@ -304,25 +321,40 @@ class Playbook(models.Model):
     """
 
     name = models.CharField(max_length=120)
-    severity = models.PositiveSmallIntegerField(choices=Severity, null=True, blank=True, help_text="Blank: any severity")
+    severity = models.PositiveSmallIntegerField(
+        choices=Severity, null=True, blank=True, help_text="Blank: any severity"
+    )
     risk_tier = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(3)], help_text="Blank: any tier"
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(3)],
+        help_text="Blank: any tier",
     )
     cadence_minutes = models.JSONField(
-        default=dict, blank=True, help_text='Minutes between updates per audience, e.g. {"executive": 30}'
+        default=dict,
+        blank=True,
+        help_text='Minutes between updates per audience, e.g. {"executive": 30}',
     )
     escalation_grace_minutes = models.PositiveIntegerField(default=10)
     escalation_path = models.JSONField(
-        default=list, blank=True, help_text='Ordered steps, e.g. [{"after_minutes": 0, "notify": ["commander"]}]'
+        default=list,
+        blank=True,
+        help_text='Ordered steps, e.g. [{"after_minutes": 0, "notify": ["commander"]}]',
     )
     notification_thresholds = models.JSONField(
-        default=dict, blank=True, help_text='Lowest severity number that notifies an audience, e.g. {"customer": 2}'
+        default=dict,
+        blank=True,
+        help_text='Lowest severity number that notifies an audience, e.g. {"customer": 2}',
     )
     decision_rights = models.JSONField(
-        default=dict, blank=True, help_text='Decision -> roles that may take it, e.g. {"rollback_model": ["commander"]}'
+        default=dict,
+        blank=True,
+        help_text='Decision -> roles that may take it, e.g. {"rollback_model": ["commander"]}',
     )
     approvals = models.JSONField(
-        default=dict, blank=True, help_text='Decision -> role whose approval it needs, e.g. {"customer_notice": "liaison_executive"}'
+        default=dict,
+        blank=True,
+        help_text='Decision -> role whose approval it needs, e.g. {"customer_notice": "liaison_executive"}',
     )
     # Four eyes: whoever signs off the regulator rendition may not publish
     # that update. Off only where one person must do both (a solo drill).
@@ -336,7 +368,9 @@ class Playbook(models.Model):
         ordering = ["severity", "risk_tier", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["severity", "risk_tier"], condition=Q(is_active=True), name="one_active_playbook_per_scope"
+                fields=["severity", "risk_tier"],
+                condition=Q(is_active=True),
+                name="one_active_playbook_per_scope",
             )
         ]
 
@@ -349,9 +383,13 @@ class Playbook(models.Model):
             a not in Audience.values or not isinstance(m, int) or isinstance(m, bool) or m < 1
             for a, m in self.cadence_minutes.items()
         ):
-            errors["cadence_minutes"] = f"Map audiences ({', '.join(Audience.values)}) to whole minutes ≥ 1."
+            errors["cadence_minutes"] = (
+                f"Map audiences ({', '.join(Audience.values)}) to whole minutes ≥ 1."
+            )
         if not isinstance(self.decision_rights, dict) or any(
-            d not in DecisionType.values or not isinstance(r, list) or any(x not in Role.values for x in r)
+            d not in DecisionType.values
+            or not isinstance(r, list)
+            or any(x not in Role.values for x in r)
             for d, r in self.decision_rights.items()
         ):
             errors["decision_rights"] = "Map decision types to lists of roles."
@@ -360,7 +398,8 @@ class Playbook(models.Model):
         ):
             errors["approvals"] = "Map decision types to the role whose approval they need."
         if not isinstance(self.notification_thresholds, dict) or any(
-            a not in Audience.values or s not in Severity.values for a, s in self.notification_thresholds.items()
+            a not in Audience.values or s not in Severity.values
+            for a, s in self.notification_thresholds.items()
         ):
             errors["notification_thresholds"] = "Map audiences to a severity number 1–4."
         if not _valid_escalation_path(self.escalation_path):
@@ -371,14 +410,18 @@ class Playbook(models.Model):
         if self.is_active:
             # The unique constraint treats blank (NULL) scopes as distinct, so
             # check "any severity" / "any tier" duplicates here.
-            twins = Playbook.objects.filter(is_active=True, severity=self.severity, risk_tier=self.risk_tier)
+            twins = Playbook.objects.filter(
+                is_active=True, severity=self.severity, risk_tier=self.risk_tier
+            )
             if twins.exclude(pk=self.pk).exists():
                 errors["severity"] = "An active playbook for this severity and risk tier exists."
         if errors:
             raise ValidationError(errors)
 
     @classmethod
-    def for_incident(cls, incident: Incident, *, candidates: list[Playbook] | None = None) -> Playbook | None:
+    def for_incident(
+        cls, incident: Incident, *, candidates: list[Playbook] | None = None
+    ) -> Playbook | None:
         """Return the most specific active playbook for the incident, if any."""
         tier = incident.risk_tier()
         if candidates is None:
@@ -389,7 +432,11 @@ class Playbook(models.Model):
                 )
             )
         ranked = sorted(
-            (p for p in candidates if p.severity in (incident.severity, None) and p.risk_tier in (tier, None)),
+            (
+                p
+                for p in candidates
+                if p.severity in (incident.severity, None) and p.risk_tier in (tier, None)
+            ),
             key=lambda p: (p.severity is None, p.risk_tier is None),
         )
         return ranked[0] if ranked else None
@@ -405,11 +452,17 @@ class Playbook(models.Model):
 
 
 def decision_rights_for(playbook: Playbook | None, decision: str) -> list[str]:
-    return playbook.roles_for(decision) if playbook else list(DEFAULT_DECISION_RIGHTS.get(decision, []))
+    return (
+        playbook.roles_for(decision)
+        if playbook
+        else list(DEFAULT_DECISION_RIGHTS.get(decision, []))
+    )
 
 
 def cadence_minutes_for(playbook: Playbook | None, audience: str, severity: int) -> int:
-    return playbook.cadence_for(audience, severity) if playbook else DEFAULT_CADENCE_MINUTES[severity]
+    return (
+        playbook.cadence_for(audience, severity) if playbook else DEFAULT_CADENCE_MINUTES[severity]
+    )
 
 
 class Milestone(models.Model):
@@ -425,7 +478,9 @@ class Milestone(models.Model):
 
     class Meta:
         ordering = ["incident", "reached_at"]
-        constraints = [models.UniqueConstraint(fields=["incident", "phase"], name="phase_reached_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "phase"], name="phase_reached_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_phase_display()} at {self.reached_at:%Y-%m-%d %H:%M}"
@@ -489,7 +544,8 @@ class DecisionLogEntry(models.Model):
             models.UniqueConstraint(fields=["incident", "sequence"], name="one_entry_per_position"),
             # Corrections name an entry; nothing else does.
             models.CheckConstraint(
-                condition=Q(kind="correction", corrects__isnull=False) | (~Q(kind="correction") & Q(corrects__isnull=True)),
+                condition=Q(kind="correction", corrects__isnull=False)
+                | (~Q(kind="correction") & Q(corrects__isnull=True)),
                 name="corrections_name_their_entry",
             ),
         ]
@@ -499,9 +555,13 @@ class DecisionLogEntry(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
-            raise LogImmutable("Decision log entries cannot be updated; append a correction instead.")
+            raise LogImmutable(
+                "Decision log entries cannot be updated; append a correction instead."
+            )
         if self.hash != self.compute_hash():
-            raise LogImmutable("Entry hash does not match its content; use incidents.log.append_entry().")
+            raise LogImmutable(
+                "Entry hash does not match its content; use incidents.log.append_entry()."
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
@@ -523,11 +583,12 @@ class DecisionLogEntry(models.Model):
         }
 
     def canonical_json(self) -> str:
-        return json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(
+            self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
 
     def compute_hash(self) -> str:
         return hashlib.sha256((self.prev_hash + self.canonical_json()).encode()).hexdigest()
-
 
 
 class CheckpointQuerySet(models.QuerySet):
@@ -554,7 +615,9 @@ class LogCheckpoint(models.Model):
     """
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="log_checkpoints")
-    sequence = models.PositiveIntegerField(help_text="Position of the log entry at the head when signed.")
+    sequence = models.PositiveIntegerField(
+        help_text="Position of the log entry at the head when signed."
+    )
     head_hash = models.CharField(max_length=64)
     signed_at = models.DateTimeField()
     key_id = models.CharField(max_length=32)
@@ -565,7 +628,9 @@ class LogCheckpoint(models.Model):
     class Meta:
         ordering = ["incident", "sequence"]
         constraints = [
-            models.UniqueConstraint(fields=["incident", "sequence", "key_id"], name="one_checkpoint_per_head_and_key")
+            models.UniqueConstraint(
+                fields=["incident", "sequence", "key_id"], name="one_checkpoint_per_head_and_key"
+            )
         ]
 
     def __str__(self) -> str:
@@ -582,12 +647,19 @@ class LogCheckpoint(models.Model):
     def signed_message(self) -> bytes:
         """Return the bytes the signature covers: every field but the signature."""
         return signed_checkpoint_message(
-            incident_id=self.incident_id, sequence=self.sequence, head_hash=self.head_hash,
-            signed_at=self.signed_at, key_id=self.key_id,
+            incident_id=self.incident_id,
+            sequence=self.sequence,
+            head_hash=self.head_hash,
+            signed_at=self.signed_at,
+            key_id=self.key_id,
         )
 
 
-def signed_checkpoint_message(*, incident_id: int, sequence: int, head_hash: str, signed_at: datetime, key_id: str) -> bytes:
+def signed_checkpoint_message(
+    *, incident_id: int, sequence: int, head_hash: str, signed_at: datetime, key_id: str
+) -> bytes:
     """Return the canonical, versioned bytes a checkpoint signature covers."""
     stamp = signed_at.astimezone(UTC).isoformat(timespec="microseconds")
-    return f"icc-log-checkpoint:v1\n{incident_id}\n{sequence}\n{head_hash}\n{stamp}\n{key_id}".encode()
+    return (
+        f"icc-log-checkpoint:v1\n{incident_id}\n{sequence}\n{head_hash}\n{stamp}\n{key_id}".encode()
+    )

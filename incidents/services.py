@@ -78,7 +78,9 @@ def roles_held(user: Actor, incident: Incident) -> list[str]:
     if user is None:
         return []
     return list(
-        RoleAssignment.objects.active().filter(incident=incident, user=user).values_list("role", flat=True)
+        RoleAssignment.objects.active()
+        .filter(incident=incident, user=user)
+        .values_list("role", flat=True)
     )
 
 
@@ -134,7 +136,9 @@ def declare_incident(
     title = _require_text(title, "title", max_length=200)
     severity = _require_severity(severity)
     if regulatory_exposure not in ExposureLevel.values:
-        raise DomainError("regulatory_exposure must be none, low, medium or high.", field="regulatory_exposure")
+        raise DomainError(
+            "regulatory_exposure must be none, low, medium or high.", field="regulatory_exposure"
+        )
     if source not in Source.values:
         raise DomainError("source must be manual, api or alert.", field="source")
     now = timezone.now()
@@ -143,7 +147,10 @@ def declare_incident(
         raise DomainError("detected_at cannot be in the future.", field="detected_at")
     revenue = Decimal(str(revenue_at_risk_per_hour))
     if customers_affected < 0 or revenue < 0:
-        raise DomainError("Impact figures cannot be negative.", field="customers_affected" if customers_affected < 0 else "revenue_at_risk_per_hour")
+        raise DomainError(
+            "Impact figures cannot be negative.",
+            field="customers_affected" if customers_affected < 0 else "revenue_at_risk_per_hour",
+        )
     label = actor_label_for(by, actor_label or "system")
     try:
         with transaction.atomic():
@@ -165,14 +172,25 @@ def declare_incident(
                 created_by=by,
             )
             AffectedModel.objects.bulk_create(
-                AffectedModel(incident=incident, model=m, version=v or m.current_version) for m, v in models
+                AffectedModel(incident=incident, model=m, version=v or m.current_version)
+                for m, v in models
             )
             Milestone.objects.bulk_create(
                 [
-                    Milestone(incident=incident, phase=Phase.DETECTED, reached_at=detected_at,
-                              indicator=detection_indicator or "Reported", recorded_by=by),
-                    Milestone(incident=incident, phase=Phase.DECLARED, reached_at=now,
-                              indicator=f"Declared {Severity(severity).short} by {label}", recorded_by=by),
+                    Milestone(
+                        incident=incident,
+                        phase=Phase.DETECTED,
+                        reached_at=detected_at,
+                        indicator=detection_indicator or "Reported",
+                        recorded_by=by,
+                    ),
+                    Milestone(
+                        incident=incident,
+                        phase=Phase.DECLARED,
+                        reached_at=now,
+                        indicator=f"Declared {Severity(severity).short} by {label}",
+                        recorded_by=by,
+                    ),
                 ]
             )
             append_entry(
@@ -185,7 +203,9 @@ def declare_incident(
                     "severity": severity,
                     "scope": scope,
                     "summary": summary,
-                    "models": [{"slug": m.slug, "version": v or m.current_version} for m, v in models],
+                    "models": [
+                        {"slug": m.slug, "version": v or m.current_version} for m, v in models
+                    ],
                     "customers_affected": customers_affected,
                     "revenue_at_risk_per_hour": str(revenue),
                     "regulatory_exposure": regulatory_exposure,
@@ -195,13 +215,23 @@ def declare_incident(
                     "detected_at": detected_at.isoformat(),
                 },
             )
-            commander = commander or (by if by is not None and permissions.is_commander_eligible(by) else None)
+            commander = commander or (
+                by if by is not None and permissions.is_commander_eligible(by) else None
+            )
             if commander is not None:
-                _assign(incident=incident, role=Role.COMMANDER, user=commander, by=by, note="Declaring commander")
+                _assign(
+                    incident=incident,
+                    role=Role.COMMANDER,
+                    user=commander,
+                    by=by,
+                    note="Declaring commander",
+                )
             _sign_head_on_commit(incident.pk)
     except IntegrityError as exc:
         if dedup_key and "dedup" in str(exc).lower():
-            raise Conflict(f"An open incident already has dedup key {dedup_key!r}.", field="dedup_key") from exc
+            raise Conflict(
+                f"An open incident already has dedup key {dedup_key!r}.", field="dedup_key"
+            ) from exc
         raise
     return incident
 
@@ -209,25 +239,43 @@ def declare_incident(
 # --- Roles -------------------------------------------------------------------------
 
 
-def assign_role(*, incident: Incident, role: str, user: AbstractBaseUser, by: Actor, note: str = "") -> RoleAssignment:
+def assign_role(
+    *, incident: Incident, role: str, user: AbstractBaseUser, by: Actor, note: str = ""
+) -> RoleAssignment:
     """Give `user` the role; if someone holds it, hand it off (history kept)."""
-    if by is not None and not (permissions.is_commander_eligible(by) or Role.COMMANDER in roles_held(by, incident)):
-        raise NotPermitted("Only the incident commander or a commander-eligible user may assign roles.")
+    if by is not None and not (
+        permissions.is_commander_eligible(by) or Role.COMMANDER in roles_held(by, incident)
+    ):
+        raise NotPermitted(
+            "Only the incident commander or a commander-eligible user may assign roles."
+        )
     with transaction.atomic():
         return _assign(incident=_locked(incident), role=role, user=user, by=by, note=note)
 
 
-def _assign(*, incident: Incident, role: str, user: AbstractBaseUser, by: Actor, note: str) -> RoleAssignment:
+def _assign(
+    *, incident: Incident, role: str, user: AbstractBaseUser, by: Actor, note: str
+) -> RoleAssignment:
     if role not in Role.values:
         raise DomainError(f"Unknown role {role!r}.", field="role")
     if not user.is_active or not permissions.can_respond(user):
-        raise DomainError(f"{user.get_username()} is not a responder and cannot hold incident roles.", field="user")
+        raise DomainError(
+            f"{user.get_username()} is not a responder and cannot hold incident roles.",
+            field="user",
+        )
     if role == Role.COMMANDER and not permissions.is_commander_eligible(user):
         raise DomainError(f"{user.get_username()} is not commander-eligible.", field="user")
     if not incident.is_open:
-        raise Conflict(f"{incident.reference} is {incident.get_phase_display().lower()}; roles are closed.")
+        raise Conflict(
+            f"{incident.reference} is {incident.get_phase_display().lower()}; roles are closed."
+        )
     now = timezone.now()
-    current = RoleAssignment.objects.active().filter(incident=incident, role=role).select_related("user").first()
+    current = (
+        RoleAssignment.objects.active()
+        .filter(incident=incident, role=role)
+        .select_related("user")
+        .first()
+    )
     if current and current.user_id == user.pk:
         raise Conflict(f"{user.get_username()} already holds this role.", field="user")
     if current:
@@ -255,11 +303,20 @@ def _assign(*, incident: Incident, role: str, user: AbstractBaseUser, by: Actor,
 
 def release_role(*, incident: Incident, role: str, by: Actor, note: str = "") -> None:
     """End the current holder's assignment without a successor."""
-    if by is not None and not (permissions.is_commander_eligible(by) or Role.COMMANDER in roles_held(by, incident)):
-        raise NotPermitted("Only the incident commander or a commander-eligible user may release roles.")
+    if by is not None and not (
+        permissions.is_commander_eligible(by) or Role.COMMANDER in roles_held(by, incident)
+    ):
+        raise NotPermitted(
+            "Only the incident commander or a commander-eligible user may release roles."
+        )
     with transaction.atomic():
         incident = _locked(incident)
-        current = RoleAssignment.objects.active().filter(incident=incident, role=role).select_related("user").first()
+        current = (
+            RoleAssignment.objects.active()
+            .filter(incident=incident, role=role)
+            .select_related("user")
+            .first()
+        )
         if current is None:
             raise Conflict("Nobody holds that role.", field="role")
         current.ended_at = timezone.now()
@@ -282,7 +339,13 @@ def change_severity(*, incident: Incident, severity: int, by: Actor, reason: str
     reason = _require_text(reason, "reason")
     with transaction.atomic():
         incident = _locked(incident)
-        role = check_decision_right(incident=incident, user=by, decision_type=DecisionType.CHANGE_SEVERITY) if by else ""
+        role = (
+            check_decision_right(
+                incident=incident, user=by, decision_type=DecisionType.CHANGE_SEVERITY
+            )
+            if by
+            else ""
+        )
         if not incident.is_open:
             raise Conflict(f"{incident.reference} is closed; its severity is final.")
         if severity == incident.severity:
@@ -301,7 +364,13 @@ def change_severity(*, incident: Incident, severity: int, by: Actor, reason: str
     return incident
 
 
-IMPACT_FIELDS = ("customers_affected", "revenue_at_risk_per_hour", "regulatory_exposure", "regulatory_notes", "customer_experience")
+IMPACT_FIELDS = (
+    "customers_affected",
+    "revenue_at_risk_per_hour",
+    "regulatory_exposure",
+    "regulatory_notes",
+    "customer_experience",
+)
 
 
 def update_impact(*, incident: Incident, by: Actor, reason: str = "", **changes: Any) -> Incident:
@@ -310,8 +379,13 @@ def update_impact(*, incident: Incident, by: Actor, reason: str = "", **changes:
     unknown = set(changes) - set(IMPACT_FIELDS)
     if unknown:
         raise DomainError(f"Unknown impact field {sorted(unknown)[0]!r}.", field=sorted(unknown)[0])
-    if "regulatory_exposure" in changes and changes["regulatory_exposure"] not in ExposureLevel.values:
-        raise DomainError("regulatory_exposure must be none, low, medium or high.", field="regulatory_exposure")
+    if (
+        "regulatory_exposure" in changes
+        and changes["regulatory_exposure"] not in ExposureLevel.values
+    ):
+        raise DomainError(
+            "regulatory_exposure must be none, low, medium or high.", field="regulatory_exposure"
+        )
     for name in ("customers_affected", "revenue_at_risk_per_hour"):
         if name in changes and Decimal(str(changes[name])) < 0:
             raise DomainError(f"{name} cannot be negative.", field=name)
@@ -319,14 +393,20 @@ def update_impact(*, incident: Incident, by: Actor, reason: str = "", **changes:
         incident = _locked(incident)
         before = {f: str(getattr(incident, f)) for f in changes}
         for name, value in changes.items():
-            setattr(incident, name, Decimal(str(value)) if name == "revenue_at_risk_per_hour" else value)
+            setattr(
+                incident, name, Decimal(str(value)) if name == "revenue_at_risk_per_hour" else value
+            )
         incident.save(update_fields=[*changes, "updated_at"])
         append_entry(
             incident=incident,
             kind=EntryKind.IMPACT_CHANGE,
             actor=by,
             summary="Impact revised" + (f": {reason}" if reason else ""),
-            data={"before": before, "after": {f: str(getattr(incident, f)) for f in changes}, "reason": reason},
+            data={
+                "before": before,
+                "after": {f: str(getattr(incident, f)) for f in changes},
+                "reason": reason,
+            },
         )
     return incident
 
@@ -337,7 +417,8 @@ def reach_milestone(
     """Move the incident forward to `phase`, proved by an observable indicator."""
     if phase not in Phase.values or phase in (Phase.DETECTED, Phase.DECLARED):
         raise DomainError(
-            "phase must be one of contained, root_cause_identified, recovered, resolved, reviewed.", field="phase"
+            "phase must be one of contained, root_cause_identified, recovered, resolved, reviewed.",
+            field="phase",
         )
     indicator = _require_text(indicator, "indicator", max_length=300)
     now = timezone.now()
@@ -346,7 +427,13 @@ def reach_milestone(
         raise DomainError("reached_at cannot be in the future.", field="reached_at")
     with transaction.atomic():
         incident = _locked(incident)
-        role = check_decision_right(incident=incident, user=by, decision_type=DecisionType.REACH_MILESTONE) if by else ""
+        role = (
+            check_decision_right(
+                incident=incident, user=by, decision_type=DecisionType.REACH_MILESTONE
+            )
+            if by
+            else ""
+        )
         if Phase.order(phase) <= Phase.order(incident.phase):
             raise Conflict(
                 f"{incident.reference} is already {incident.get_phase_display().lower()}; phases only move forward.",
@@ -357,7 +444,11 @@ def reach_milestone(
         if reached_at < incident.detected_at:
             raise DomainError("reached_at is before the incident was detected.", field="reached_at")
         milestone = Milestone.objects.create(
-            incident=incident, phase=phase, reached_at=reached_at, indicator=indicator, recorded_by=by
+            incident=incident,
+            phase=phase,
+            reached_at=reached_at,
+            indicator=indicator,
+            recorded_by=by,
         )
         incident.phase = phase
         fields = ["phase", "updated_at"]
@@ -381,7 +472,12 @@ def reach_milestone(
 
 
 def request_decision(
-    *, incident: Incident, by: Actor, decision_type: str, question: str, needed_by: datetime | None = None
+    *,
+    incident: Incident,
+    by: Actor,
+    decision_type: str,
+    question: str,
+    needed_by: datetime | None = None,
 ) -> DecisionLogEntry:
     """Log that a decision is needed; it stays open until a decision settles it."""
     _require_responder(by, "request decisions")
@@ -433,14 +529,20 @@ def record_decision(
         if approval_role:
             if approved_by is None:
                 raise DomainError(
-                    f"This decision needs approval by the {Role(approval_role).label}.", field="approved_by"
+                    f"This decision needs approval by the {Role(approval_role).label}.",
+                    field="approved_by",
                 )
             if approval_role not in roles_held(approved_by, incident):
                 raise DomainError(
-                    f"{approved_by.get_username()} does not hold {Role(approval_role).label}.", field="approved_by"
+                    f"{approved_by.get_username()} does not hold {Role(approval_role).label}.",
+                    field="approved_by",
                 )
-        if settles is not None and (settles.incident_id != incident.pk or settles.kind != EntryKind.DECISION_REQUEST):
-            raise DomainError("settles must name a decision request of this incident.", field="settles")
+        if settles is not None and (
+            settles.incident_id != incident.pk or settles.kind != EntryKind.DECISION_REQUEST
+        ):
+            raise DomainError(
+                "settles must name a decision request of this incident.", field="settles"
+            )
         return append_entry(
             incident=incident,
             kind=EntryKind.DECISION,
@@ -464,18 +566,25 @@ def record_decision(
 # --- Notes, actions, references, corrections ----------------------------------------------
 
 
-def add_entry(*, incident: Incident, by: Actor, kind: str, text: str, data: dict[str, Any] | None = None) -> DecisionLogEntry:
+def add_entry(
+    *, incident: Incident, by: Actor, kind: str, text: str, data: dict[str, Any] | None = None
+) -> DecisionLogEntry:
     """Append a note, action or reference."""
     _require_responder(by, "write to the log")
     if kind not in FREE_ENTRY_KINDS:
         allowed = ", ".join(FREE_ENTRY_KINDS)
-        raise DomainError(f"kind must be one of {allowed}; other entries come from their own actions.", field="kind")
+        raise DomainError(
+            f"kind must be one of {allowed}; other entries come from their own actions.",
+            field="kind",
+        )
     text = _require_text(text, "text")
     data = dict(data or {})
     if kind == EntryKind.REFERENCE:
         ref_kind = data.get("ref_kind")
         if ref_kind not in ReferenceKind.values:
-            raise DomainError(f"ref_kind must be one of {', '.join(ReferenceKind.values)}.", field="ref_kind")
+            raise DomainError(
+                f"ref_kind must be one of {', '.join(ReferenceKind.values)}.", field="ref_kind"
+            )
         _require_text(str(data.get("ref", "")), "ref", max_length=500)
     with transaction.atomic():
         return append_entry(incident=incident, kind=kind, actor=by, summary=text, data=data)
@@ -485,15 +594,22 @@ def add_note(*, incident: Incident, by: Actor, text: str) -> DecisionLogEntry:
     return add_entry(incident=incident, by=by, kind=EntryKind.NOTE, text=text)
 
 
-def add_reference(*, incident: Incident, by: Actor, ref_kind: str, ref: str, text: str = "") -> DecisionLogEntry:
+def add_reference(
+    *, incident: Incident, by: Actor, ref_kind: str, ref: str, text: str = ""
+) -> DecisionLogEntry:
     """Log a commit SHA, ticket id or link, e.g. the rollback's commit."""
     return add_entry(
-        incident=incident, by=by, kind=EntryKind.REFERENCE, text=text or f"{ref_kind}: {ref}",
+        incident=incident,
+        by=by,
+        kind=EntryKind.REFERENCE,
+        text=text or f"{ref_kind}: {ref}",
         data={"ref_kind": ref_kind, "ref": ref},
     )
 
 
-def correct_entry(*, incident: Incident, entry: DecisionLogEntry, by: Actor, text: str) -> DecisionLogEntry:
+def correct_entry(
+    *, incident: Incident, entry: DecisionLogEntry, by: Actor, text: str
+) -> DecisionLogEntry:
     """Append a correction naming `entry`; the original stays as it was."""
     _require_responder(by, "correct the log")
     text = _require_text(text, "text")

@@ -77,15 +77,21 @@ def load_private_key(path: str | Path) -> Signer:
             "`manage.py generate_log_signing_key PATH`."
         ) from None
     except PermissionError:
-        raise SigningKeyError(f"LOG_SIGNING_KEY_FILE {path} is not readable by this user ({os.getuid()}).") from None
+        raise SigningKeyError(
+            f"LOG_SIGNING_KEY_FILE {path} is not readable by this user ({os.getuid()})."
+        ) from None
     except OSError as exc:
         raise SigningKeyError(f"LOG_SIGNING_KEY_FILE {path} cannot be read: {exc}") from None
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
-        raise SigningKeyError(f"LOG_SIGNING_KEY_FILE {path} is not an unencrypted PEM private key: {exc}") from None
+        raise SigningKeyError(
+            f"LOG_SIGNING_KEY_FILE {path} is not an unencrypted PEM private key: {exc}"
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise SigningKeyError(f"LOG_SIGNING_KEY_FILE {path} holds a {type(key).__name__}, not an Ed25519 key.")
+        raise SigningKeyError(
+            f"LOG_SIGNING_KEY_FILE {path} holds a {type(key).__name__}, not an Ed25519 key."
+        )
     return Signer(private_key=key, key_id=key_id_for(key.public_key()))
 
 
@@ -125,7 +131,9 @@ def signature_is_valid(public_key: Ed25519PublicKey, signature: str, message: by
 def generate_private_key(path: str | Path) -> Signer:
     """Write a new private key to `path` (mode 0600, never overwriting) and return its signer."""
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     # O_EXCL: an existing key is never replaced (that would orphan its checkpoints);
     # the mode is set at creation, so the key is never readable by others, even briefly.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -25,4 +25,6 @@ def drills_joined_by(user: AbstractBaseUser) -> QuerySet[Incident]:
 def real_or_joined(user: AbstractBaseUser, *, path: str = "incident") -> Q:
     """Return a filter keeping rows whose incident (reached via `path`) is real or a drill `user` is in."""
     prefix = f"{path}__" if path else ""
-    return Q(**{f"{prefix}is_drill": False}) | Q(**{f"{prefix}pk__in": drills_joined_by(user).values("pk")})
+    return Q(**{f"{prefix}is_drill": False}) | Q(
+        **{f"{prefix}pk__in": drills_joined_by(user).values("pk")}
+    )

@@ -15,11 +15,14 @@ class IntegrationKeyForm(forms.ModelForm):
     """The Grafana signing secret is write-only: set, replaced or cleared, never shown back."""
 
     new_signing_secret = forms.CharField(
-        required=False, min_length=16, max_length=200, strip=True,
+        required=False,
+        min_length=16,
+        max_length=200,
+        strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         label="Set signing secret",
         help_text="Grafana keys only: the secret of the contact point's HMAC signature (at least 16 characters). "
-                  "Leave blank to keep the current one.",
+        "Leave blank to keep the current one.",
     )
     clear_signing_secret = forms.BooleanField(required=False, label="Remove the signing secret")
 
@@ -41,32 +44,55 @@ class IntegrationKeyForm(forms.ModelForm):
 @admin.register(IntegrationKey)
 class IntegrationKeyAdmin(admin.ModelAdmin):
     form = IntegrationKeyForm
-    list_display = ["name", "kind", "prefix", "default_model", "has_signing_secret", "created_at", "last_used_at",
-                    "revoked_at"]
+    list_display = [
+        "name",
+        "kind",
+        "prefix",
+        "default_model",
+        "has_signing_secret",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_filter = ["kind", "revoked_at"]
     search_fields = ["name", "prefix"]
-    readonly_fields = ["prefix", "has_signing_secret", "created_by", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = [
+        "prefix",
+        "has_signing_secret",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     actions = ["revoke"]
 
     @admin.display(boolean=True, description="Signing secret")
     def has_signing_secret(self, obj: IntegrationKey) -> bool:
         return obj.has_signing_secret
 
-    def get_readonly_fields(self, request: HttpRequest, obj: IntegrationKey | None = None) -> list[str]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: IntegrationKey | None = None
+    ) -> list[str]:
         # The kind is the key's scope: fixed once issued.
         return [*self.readonly_fields, "kind"] if obj else self.readonly_fields
 
-    def save_model(self, request: HttpRequest, obj: IntegrationKey, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: IntegrationKey, form: Any, change: bool
+    ) -> None:
         if not change:
             # Issue like IntegrationKey.issue, then show the raw key once.
             raw = f"icc_{obj.kind[:2]}_" + secrets.token_urlsafe(32)
             obj.prefix, obj.digest, obj.created_by = raw[:10], key_digest(raw), request.user
             super().save_model(request, obj, form, change)
-            messages.warning(request, f"Key for {obj.name}: {raw} — copy it now, it is not shown again.")
+            messages.warning(
+                request, f"Key for {obj.name}: {raw} — copy it now, it is not shown again."
+            )
             return
         super().save_model(request, obj, form, change)
 
-    def has_delete_permission(self, request: HttpRequest, obj: IntegrationKey | None = None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: IntegrationKey | None = None
+    ) -> bool:
         return False  # revoke instead: evidence keeps pointing at the key
 
     @admin.action(description="Revoke the selected keys")

@@ -72,13 +72,21 @@ def verify_signature(request: Request, key: IntegrationKey) -> str | None:
     header = key.signature_header or DEFAULT_SIGNATURE_HEADER
     signature = request.headers.get(header, "").strip()
     if not signature:
-        raise exceptions.AuthenticationFailed(f"{header} is missing: this key only accepts signed bodies.")
+        raise exceptions.AuthenticationFailed(
+            f"{header} is missing: this key only accepts signed bodies."
+        )
     stamp = _fresh_timestamp(request, key.timestamp_header or DEFAULT_TIMESTAMP_HEADER)
-    expected = hmac.new(key.signing_secret.encode(), stamp.encode() + b":" + request.body, hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        key.signing_secret.encode(), stamp.encode() + b":" + request.body, hashlib.sha256
+    ).hexdigest()
     if not hmac.compare_digest(expected.encode(), signature.lower().encode("utf-8", "replace")):
-        raise exceptions.AuthenticationFailed(f"{header} does not match the body signed with this key's secret.")
+        raise exceptions.AuthenticationFailed(
+            f"{header} does not match the body signed with this key's secret."
+        )
     if not claim_signature(key_digest=key.digest, signature=expected):
-        raise exceptions.AuthenticationFailed(f"{header} was already used: a signed delivery is accepted once (replay).")
+        raise exceptions.AuthenticationFailed(
+            f"{header} was already used: a signed delivery is accepted once (replay)."
+        )
     return expected
 
 
@@ -86,7 +94,9 @@ def _fresh_timestamp(request: Request, name: str) -> str:
     """Return the signed timestamp header, refusing it when missing, malformed or outside the skew window."""
     stamp = request.headers.get(name, "").strip()
     if not stamp:
-        raise exceptions.AuthenticationFailed(f"{name} is missing: this key signs with a timestamp.")
+        raise exceptions.AuthenticationFailed(
+            f"{name} is missing: this key signs with a timestamp."
+        )
     if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
         raise exceptions.AuthenticationFailed(f"{name} must be a Unix time in seconds.")
     skew = abs(timezone.now().timestamp() - int(stamp))

@@ -71,7 +71,9 @@ class AlertSerializer(serializers.Serializer):
     annotations = _strings("`summary` or `description` titles the incident.")
     startsAt = serializers.DateTimeField(required=False, allow_null=True)  # noqa: N815
     endsAt = serializers.DateTimeField(  # noqa: N815
-        required=False, allow_null=True, help_text="Go's zero time (0001-01-01…) means still firing."
+        required=False,
+        allow_null=True,
+        help_text="Go's zero time (0001-01-01…) means still firing.",
     )
     fingerprint = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
 
@@ -81,7 +83,9 @@ class AlertGroupSerializer(serializers.Serializer):
 
     version = serializers.ChoiceField(choices=[("4", "4")])
     status = _status("firing: some alert of the group fires; resolved: all are resolved.")
-    groupKey = serializers.RegexField(NON_BLANK, help_text="Groups notifications into one incident.")  # noqa: N815
+    groupKey = serializers.RegexField(
+        NON_BLANK, help_text="Groups notifications into one incident."
+    )  # noqa: N815
     alerts = serializers.ListField(child=AlertSerializer(), min_length=1)
     commonLabels = _strings()  # noqa: N815
     commonAnnotations = _strings()  # noqa: N815
@@ -100,7 +104,9 @@ class GrafanaAlertGroupSerializer(AlertGroupSerializer):
 
 class AlertGroupAcceptedSerializer(serializers.Serializer):
     status = serializers.CharField(help_text='"accepted".')
-    incident = serializers.CharField(allow_null=True, help_text="Reference of the incident it opened or joined.")
+    incident = serializers.CharField(
+        allow_null=True, help_text="Reference of the incident it opened or joined."
+    )
     opened = serializers.BooleanField(help_text="True when this notification opened the incident.")
 
 
@@ -112,7 +118,9 @@ class PagerDutyPayloadSerializer(serializers.Serializer):
     component = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     group = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     # "class" is a Python keyword: declared below.
-    custom_details = serializers.DictField(required=False, help_text="A string `model` names the model.")
+    custom_details = serializers.DictField(
+        required=False, help_text="A string `model` names the model."
+    )
 
 
 PagerDutyPayloadSerializer._declared_fields["class"] = serializers.CharField(
@@ -127,15 +135,22 @@ class _PagerDutyEventSerializer(serializers.Serializer):
 class PagerDutyTriggerSerializer(_PagerDutyEventSerializer):
     event_action = serializers.ChoiceField(choices=[("trigger", "trigger")])
     dedup_key = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, max_length=255,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=255,
         help_text="Omit to have one made up (returned).",
     )
     payload = PagerDutyPayloadSerializer()
 
 
 class PagerDutyFollowUpSerializer(_PagerDutyEventSerializer):
-    event_action = serializers.ChoiceField(choices=[("acknowledge", "acknowledge"), ("resolve", "resolve")])
-    dedup_key = serializers.CharField(max_length=255, trim_whitespace=False, help_text="The trigger's dedup_key.")
+    event_action = serializers.ChoiceField(
+        choices=[("acknowledge", "acknowledge"), ("resolve", "resolve")]
+    )
+    dedup_key = serializers.CharField(
+        max_length=255, trim_whitespace=False, help_text="The trigger's dedup_key."
+    )
 
 
 PAGERDUTY_EVENT = PolymorphicProxySerializer(

@@ -24,10 +24,13 @@ from integrations.models import AlertEvidence, IntegrationKey
 
 DEFAULT_SEVERITY = 3
 SEVERITY_TABLE = {
-    "critical": 1, "page": 1,
-    "high": 2, "error": 2,
+    "critical": 1,
+    "page": 1,
+    "high": 2,
+    "error": 2,
     "warning": 3,
-    "info": 4, "low": 4,
+    "info": 4,
+    "low": 4,
 }
 RAW_LIMIT = 16 * 1024  # bytes of one alert kept verbatim as evidence
 
@@ -84,7 +87,9 @@ def dedup_key_for(source: str, group_key: str) -> str:
 
 
 def open_incident_for(dedup_key: str) -> Incident | None:
-    return Incident.objects.filter(source=Source.ALERT, dedup_key=dedup_key, phase__in=OPEN_PHASES).first()
+    return Incident.objects.filter(
+        source=Source.ALERT, dedup_key=dedup_key, phase__in=OPEN_PHASES
+    ).first()
 
 
 def ingest_alert_group(
@@ -115,36 +120,71 @@ def ingest_alert_group(
     """
     dedup_key = dedup_key_for(source, group_key)
     if status == "resolved":
-        return _resolve(key=key, source=source, group_key=group_key, dedup_key=dedup_key, alerts=alerts, note=note,
-                        route_labels=route_labels)
+        return _resolve(
+            key=key,
+            source=source,
+            group_key=group_key,
+            dedup_key=dedup_key,
+            alerts=alerts,
+            note=note,
+            route_labels=route_labels,
+        )
     firing = [a for a in alerts if a.status != "resolved"] or alerts
     severity = min((severity_for(key, a.labels) for a in firing), default=DEFAULT_SEVERITY)
     incident = open_incident_for(dedup_key)
     if incident is None:
         try:
             with transaction.atomic():
-                incident = _open(key=key, source=source, group_key=group_key, dedup_key=dedup_key,
-                                 alerts=alerts, summary=summary, title=title, severity=severity, note=note,
-                                 route_labels=route_labels)
+                incident = _open(
+                    key=key,
+                    source=source,
+                    group_key=group_key,
+                    dedup_key=dedup_key,
+                    alerts=alerts,
+                    summary=summary,
+                    title=title,
+                    severity=severity,
+                    note=note,
+                    route_labels=route_labels,
+                )
             return IngestResult(incident, opened=True)
         except (Conflict, IntegrityError):
             incident = open_incident_for(dedup_key)
             if incident is None:
                 raise
     with transaction.atomic():
-        _record(key=key, source=source, group_key=group_key, incident=incident, alerts=alerts,
-                summary=note or f"{len(alerts)} alert(s) {status} again: {summary}"[:300], route_labels=route_labels)
+        _record(
+            key=key,
+            source=source,
+            group_key=group_key,
+            incident=incident,
+            alerts=alerts,
+            summary=note or f"{len(alerts)} alert(s) {status} again: {summary}"[:300],
+            route_labels=route_labels,
+        )
         if severity < incident.severity:
             incident = workflows.change_severity(
-                incident=incident, severity=severity, by=None,
+                incident=incident,
+                severity=severity,
+                by=None,
                 reason=f"{source}: a more severe alert arrived in group {group_key[:80]}",
             )
     return IngestResult(incident)
 
 
-def _open(*, key: IntegrationKey, source: str, group_key: str, dedup_key: str, alerts: list[AlertIn],
-          summary: str, title: str, severity: int, note: str = "",
-          route_labels: dict[str, str] | None = None) -> Incident:
+def _open(
+    *,
+    key: IntegrationKey,
+    source: str,
+    group_key: str,
+    dedup_key: str,
+    alerts: list[AlertIn],
+    summary: str,
+    title: str,
+    severity: int,
+    note: str = "",
+    route_labels: dict[str, str] | None = None,
+) -> Incident:
     model = model_for(key, alerts)
     starts = [a.starts_at for a in alerts if a.starts_at is not None]
     now = timezone.now()
@@ -161,23 +201,51 @@ def _open(*, key: IntegrationKey, source: str, group_key: str, dedup_key: str, a
         detected_at=detected_at,
         detection_indicator=f"{source}: {summary or group_key}"[:300],
     )
-    _record(key=key, source=source, group_key=group_key, incident=incident, alerts=alerts,
-            summary=note or f"{len(alerts)} alert(s) firing: {summary}"[:300], route_labels=route_labels)
+    _record(
+        key=key,
+        source=source,
+        group_key=group_key,
+        incident=incident,
+        alerts=alerts,
+        summary=note or f"{len(alerts)} alert(s) firing: {summary}"[:300],
+        route_labels=route_labels,
+    )
     return incident
 
 
-def _resolve(*, key: IntegrationKey, source: str, group_key: str, dedup_key: str, alerts: list[AlertIn],
-             note: str, route_labels: dict[str, str] | None = None) -> IngestResult:
+def _resolve(
+    *,
+    key: IntegrationKey,
+    source: str,
+    group_key: str,
+    dedup_key: str,
+    alerts: list[AlertIn],
+    note: str,
+    route_labels: dict[str, str] | None = None,
+) -> IngestResult:
     incident = open_incident_for(dedup_key)
     if incident is None:
         return IngestResult(None)  # nothing open for this group: nothing to resolve
     with transaction.atomic():
-        _record(key=key, source=source, group_key=group_key, incident=incident, alerts=alerts,
-                summary=note or f"All alerts of group {group_key[:80]} resolved", route_labels=route_labels)
-        if key.resolve_reaches_recovered and Phase.order(incident.phase) < Phase.order(Phase.RECOVERED):
+        _record(
+            key=key,
+            source=source,
+            group_key=group_key,
+            incident=incident,
+            alerts=alerts,
+            summary=note or f"All alerts of group {group_key[:80]} resolved",
+            route_labels=route_labels,
+        )
+        if key.resolve_reaches_recovered and Phase.order(incident.phase) < Phase.order(
+            Phase.RECOVERED
+        ):
             workflows.reach_milestone(
-                incident=incident, phase=Phase.RECOVERED, by=None,
-                indicator=f"{source.capitalize()}: all alerts of group {group_key[:120]} resolved"[:300],
+                incident=incident,
+                phase=Phase.RECOVERED,
+                by=None,
+                indicator=f"{source.capitalize()}: all alerts of group {group_key[:120]} resolved"[
+                    :300
+                ],
             )
     incident.refresh_from_db()
     return IngestResult(incident)
@@ -188,15 +256,32 @@ def _bounded(raw: dict[str, Any]) -> dict[str, Any]:
     return raw if len(text) <= RAW_LIMIT else {"truncated": True, "head": text[:RAW_LIMIT]}
 
 
-def _record(*, key: IntegrationKey, source: str, group_key: str, incident: Incident, alerts: list[AlertIn],
-            summary: str, route_labels: dict[str, str] | None = None) -> None:
+def _record(
+    *,
+    key: IntegrationKey,
+    source: str,
+    group_key: str,
+    incident: Incident,
+    alerts: list[AlertIn],
+    summary: str,
+    route_labels: dict[str, str] | None = None,
+) -> None:
     """Keep every alert as evidence and log one "alert" entry for the delivery."""
     now = timezone.now()
     AlertEvidence.objects.bulk_create(
         AlertEvidence(
-            incident=incident, key=key, source=source, group_key=group_key[:500],
-            fingerprint=a.fingerprint[:200], status=a.status[:16], labels=a.labels, annotations=a.annotations,
-            starts_at=a.starts_at, ends_at=a.ends_at, received_at=now, raw=_bounded(a.raw),
+            incident=incident,
+            key=key,
+            source=source,
+            group_key=group_key[:500],
+            fingerprint=a.fingerprint[:200],
+            status=a.status[:16],
+            labels=a.labels,
+            annotations=a.annotations,
+            starts_at=a.starts_at,
+            ends_at=a.ends_at,
+            received_at=now,
+            raw=_bounded(a.raw),
         )
         for a in alerts
     )
@@ -210,20 +295,33 @@ def _record(*, key: IntegrationKey, source: str, group_key: str, incident: Incid
             "source": source,
             "group_key": group_key,
             "alerts": [
-                {"status": a.status, "fingerprint": a.fingerprint, "labels": a.labels,
-                 "starts_at": a.starts_at.isoformat() if a.starts_at else None,
-                 "ends_at": a.ends_at.isoformat() if a.ends_at else None}
+                {
+                    "status": a.status,
+                    "fingerprint": a.fingerprint,
+                    "labels": a.labels,
+                    "starts_at": a.starts_at.isoformat() if a.starts_at else None,
+                    "ends_at": a.ends_at.isoformat() if a.ends_at else None,
+                }
                 for a in alerts[:50]
             ],
-        } | ({"route_labels": route_labels} if route_labels else {}),
+        }
+        | ({"route_labels": route_labels} if route_labels else {}),
     )
 
 
-def log_acknowledgement(*, key: IntegrationKey, source: str, group_key: str, alerts: list[AlertIn]) -> Incident | None:
+def log_acknowledgement(
+    *, key: IntegrationKey, source: str, group_key: str, alerts: list[AlertIn]
+) -> Incident | None:
     """Log an acknowledgement on the open incident of the group, if any."""
     incident = open_incident_for(dedup_key_for(source, group_key))
     if incident is not None:
         with transaction.atomic():
-            _record(key=key, source=source, group_key=group_key, incident=incident, alerts=alerts,
-                    summary=f"Acknowledged in {source}")
+            _record(
+                key=key,
+                source=source,
+                group_key=group_key,
+                incident=incident,
+                alerts=alerts,
+                summary=f"Acknowledged in {source}",
+            )
     return incident

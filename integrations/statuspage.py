@@ -41,7 +41,12 @@ PHASE_STATUS = {
     Phase.REVIEWED: "postmortem",
 }
 SEVERITY_IMPACT = {1: "critical", 2: "major", 3: "minor", 4: "minor"}
-SEVERITY_COMPONENT = {1: "major_outage", 2: "partial_outage", 3: "degraded_performance", 4: "degraded_performance"}
+SEVERITY_COMPONENT = {
+    1: "major_outage",
+    2: "partial_outage",
+    3: "degraded_performance",
+    4: "degraded_performance",
+}
 INDICATOR_DESCRIPTION = {
     "none": "All Systems Operational",
     "minor": "Minor Service Outage",
@@ -56,7 +61,10 @@ IMPACT_ORDER = ["none", "minor", "major", "critical"]
 
 def _customer_published(prefix: str = "") -> dict[str, Any]:
     """Filter kwargs selecting published customer renditions (relative to `prefix`)."""
-    return {f"{prefix}audience": Audience.CUSTOMER, f"{prefix}update__status": StatusUpdate.Status.PUBLISHED}
+    return {
+        f"{prefix}audience": Audience.CUSTOMER,
+        f"{prefix}update__status": StatusUpdate.Status.PUBLISHED,
+    }
 
 
 def data_version(*, now: datetime | None = None) -> tuple[str, datetime | None]:
@@ -125,7 +133,9 @@ def incident_id(pk: int) -> str:
 
 def _visible_incidents():
     """Real incidents with at least one published customer rendition."""
-    has_customer = Exists(Rendition.objects.filter(update__incident=OuterRef("pk"), **_customer_published()))
+    has_customer = Exists(
+        Rendition.objects.filter(update__incident=OuterRef("pk"), **_customer_published())
+    )
     return Incident.objects.real().filter(has_customer)
 
 
@@ -135,41 +145,49 @@ def _visible_incidents():
 def components(fallback: datetime | None) -> list[dict[str, Any]]:
     """Every active monitored model (drill-only ones excepted) as a component: one query."""
     visible_link = AffectedModel.objects.filter(
-        model=OuterRef("pk"), incident__is_drill=False,
+        model=OuterRef("pk"),
+        incident__is_drill=False,
         incident__in=_visible_incidents().values("pk"),
     )
     worst = Subquery(
-        visible_link.filter(incident__phase__in=OPEN_PHASES).order_by("incident__severity").values("incident__severity")[:1]
+        visible_link.filter(incident__phase__in=OPEN_PHASES)
+        .order_by("incident__severity")
+        .values("incident__severity")[:1]
     )
     published = Rendition.objects.filter(
-        update__incident__affected_links__model=OuterRef("pk"), update__incident__is_drill=False,
+        update__incident__affected_links__model=OuterRef("pk"),
+        update__incident__is_drill=False,
         **_customer_published(),
     )
     first = Subquery(published.order_by("update__published_at").values("update__published_at")[:1])
     last = Subquery(published.order_by("-update__published_at").values("update__published_at")[:1])
     rows = (
-        MonitoredModel.objects.filter(is_active=True, is_drill=False)  # a drill's own model is not public
+        MonitoredModel.objects.filter(
+            is_active=True, is_drill=False
+        )  # a drill's own model is not public
         .annotate(worst=worst, first_at=first, last_at=last)
         .order_by("name", "pk")
         .values("slug", "name", "worst", "first_at", "last_at")
     )
     result = []
     for position, row in enumerate(rows, start=1):
-        result.append({
-            "id": component_id(row["slug"]),
-            "name": row["name"],
-            "status": SEVERITY_COMPONENT.get(row["worst"], "operational"),
-            "created_at": ts(row["first_at"] or fallback),
-            "updated_at": ts(row["last_at"] or fallback),
-            "position": position,
-            "description": None,
-            "showcase": True,
-            "start_date": None,
-            "group_id": None,
-            "page_id": PAGE_ID,
-            "group": False,
-            "only_show_if_degraded": False,
-        })
+        result.append(
+            {
+                "id": component_id(row["slug"]),
+                "name": row["name"],
+                "status": SEVERITY_COMPONENT.get(row["worst"], "operational"),
+                "created_at": ts(row["first_at"] or fallback),
+                "updated_at": ts(row["last_at"] or fallback),
+                "position": position,
+                "description": None,
+                "showcase": True,
+                "start_date": None,
+                "group_id": None,
+                "page_id": PAGE_ID,
+                "group": False,
+                "only_show_if_degraded": False,
+            }
+        )
     return result
 
 
@@ -188,25 +206,31 @@ def incidents(*, unresolved: bool, comps: list[dict[str, Any]]) -> list[dict[str
     if unresolved:
         qs = qs.filter(phase__in=OPEN_PHASES)
     rows = list(
-        qs.order_by("-detected_at", "-pk").only("pk", "severity", "phase", "detected_at", "resolved_at")
-        [: None if unresolved else INCIDENTS_LIMIT]
+        qs.order_by("-detected_at", "-pk").only(
+            "pk", "severity", "phase", "detected_at", "resolved_at"
+        )[: None if unresolved else INCIDENTS_LIMIT]
     )
     ids = [i.pk for i in rows]
     renditions: dict[int, list[Rendition]] = defaultdict(list)
     for r in (
         Rendition.objects.filter(update__incident_id__in=ids, **_customer_published())
-        .select_related("update").only("pk", "summary", "body", "update__incident_id", "update__number",
-                                       "update__published_at")
+        .select_related("update")
+        .only(
+            "pk", "summary", "body", "update__incident_id", "update__number", "update__published_at"
+        )
         .order_by("update__published_at", "update__number")
     ):
         renditions[r.update.incident_id].append(r)
     milestones: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
-    for iid, phase, at in Milestone.objects.filter(incident_id__in=ids).values_list("incident_id", "phase", "reached_at"):
+    for iid, phase, at in Milestone.objects.filter(incident_id__in=ids).values_list(
+        "incident_id", "phase", "reached_at"
+    ):
         milestones[iid].append((phase, at))
     by_slug = {c["id"]: c for c in comps}
     linked: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for iid, slug, name in (
-        AffectedModel.objects.filter(incident_id__in=ids).order_by("model__name", "model_id")
+        AffectedModel.objects.filter(incident_id__in=ids)
+        .order_by("model__name", "model_id")
         .values_list("incident_id", "model__slug", "model__name")
     ):
         entry = by_slug.get(component_id(slug)) or {"id": component_id(slug), "name": name}
@@ -225,43 +249,66 @@ def incidents(*, unresolved: bool, comps: list[dict[str, Any]]) -> list[dict[str
             update_status = PHASE_STATUS[_phase_at(milestones[incident.pk], at, incident.phase)]
             if update_status == "monitoring" and monitoring_at is None:
                 monitoring_at = at
-            new = "operational" if update_status in ("resolved", "postmortem") else SEVERITY_COMPONENT[incident.severity]
+            new = (
+                "operational"
+                if update_status in ("resolved", "postmortem")
+                else SEVERITY_COMPONENT[incident.severity]
+            )
             body = r.summary + ("\n\n" + r.body if r.body.strip() else "")
-            updates.append({
-                "id": f"{iid}-upd-{r.update.number}",
-                "status": update_status,
-                "body": body,
-                "incident_id": iid,
-                "created_at": ts(at),
-                "updated_at": ts(at),
-                "display_at": ts(at),
-                "affected_components": [
-                    {"code": c["id"], "name": c["name"], "old_status": previous, "new_status": new}
-                    for c in linked[incident.pk]
-                ],
-                "deliver_notifications": True,
-                "custom_tweet": None,
-                "tweet_id": None,
-            })
+            updates.append(
+                {
+                    "id": f"{iid}-upd-{r.update.number}",
+                    "status": update_status,
+                    "body": body,
+                    "incident_id": iid,
+                    "created_at": ts(at),
+                    "updated_at": ts(at),
+                    "display_at": ts(at),
+                    "affected_components": [
+                        {
+                            "code": c["id"],
+                            "name": c["name"],
+                            "old_status": previous,
+                            "new_status": new,
+                        }
+                        for c in linked[incident.pk]
+                    ],
+                    "deliver_notifications": True,
+                    "custom_tweet": None,
+                    "tweet_id": None,
+                }
+            )
             previous = new
         if status == "monitoring" and monitoring_at is None:
-            monitoring_at = next((at for phase, at in sorted(milestones[incident.pk], key=lambda m: m[1])
-                                  if PHASE_STATUS.get(phase) == "monitoring"), None)
-        result.append({
-            "id": iid,
-            "name": published[0].summary,
-            "status": status,
-            "created_at": ts(published[0].update.published_at),
-            "updated_at": ts(published[-1].update.published_at),
-            "monitoring_at": ts(monitoring_at),
-            "resolved_at": ts(incident.resolved_at) if status in ("resolved", "postmortem") else None,
-            "impact": SEVERITY_IMPACT[incident.severity],
-            "shortlink": f"{settings.SITE_URL.rstrip('/')}/status/public/#{iid}",
-            "started_at": ts(incident.detected_at),
-            "page_id": PAGE_ID,
-            "incident_updates": list(reversed(updates)),  # newest first, as Statuspage lists them
-            "components": [c for c in linked[incident.pk] if "status" in c],
-        })
+            monitoring_at = next(
+                (
+                    at
+                    for phase, at in sorted(milestones[incident.pk], key=lambda m: m[1])
+                    if PHASE_STATUS.get(phase) == "monitoring"
+                ),
+                None,
+            )
+        result.append(
+            {
+                "id": iid,
+                "name": published[0].summary,
+                "status": status,
+                "created_at": ts(published[0].update.published_at),
+                "updated_at": ts(published[-1].update.published_at),
+                "monitoring_at": ts(monitoring_at),
+                "resolved_at": ts(incident.resolved_at)
+                if status in ("resolved", "postmortem")
+                else None,
+                "impact": SEVERITY_IMPACT[incident.severity],
+                "shortlink": f"{settings.SITE_URL.rstrip('/')}/status/public/#{iid}",
+                "started_at": ts(incident.detected_at),
+                "page_id": PAGE_ID,
+                "incident_updates": list(
+                    reversed(updates)
+                ),  # newest first, as Statuspage lists them
+                "components": [c for c in linked[incident.pk] if "status" in c],
+            }
+        )
     return result
 
 
@@ -274,13 +321,19 @@ def build(endpoint: str, last_published: datetime | None) -> dict[str, Any]:
     if endpoint.startswith("scheduled-maintenances"):
         return {"page": page, "scheduled_maintenances": []}
     if endpoint == "status":
-        impacts = [SEVERITY_IMPACT[s] for s in _visible_incidents().open().values_list("severity", flat=True)]
+        impacts = [
+            SEVERITY_IMPACT[s]
+            for s in _visible_incidents().open().values_list("severity", flat=True)
+        ]
         return {"page": page, "status": status_document(impacts)}
     comps = components(last_published)
     if endpoint == "components":
         return {"page": page, "components": comps}
     if endpoint in ("incidents", "incidents-unresolved"):
-        return {"page": page, "incidents": incidents(unresolved=endpoint == "incidents-unresolved", comps=comps)}
+        return {
+            "page": page,
+            "incidents": incidents(unresolved=endpoint == "incidents-unresolved", comps=comps),
+        }
     if endpoint == "summary":
         open_incidents = incidents(unresolved=True, comps=comps)
         return {

@@ -35,7 +35,9 @@ def _content(endpoint: str, version: str, last_published) -> str:
     try:
         content = cache.get(key)
     except Exception:  # a cache outage slows the API down; it must not break it
-        logger.warning("statuspage cache unavailable; building %s uncached", endpoint, exc_info=True)
+        logger.warning(
+            "statuspage cache unavailable; building %s uncached", endpoint, exc_info=True
+        )
         return json.dumps(statuspage.build(endpoint, last_published))
     if content is None:
         content = json.dumps(statuspage.build(endpoint, last_published))

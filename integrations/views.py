@@ -19,7 +19,6 @@ from rest_framework.views import APIView
 
 from api.parsers import BoundedJSONParser, JSONTooDeep, loads_bounded
 from api.schema import ErrorSerializer
-
 from integrations import schema as body_schema
 from integrations import services
 from integrations.authentication import (
@@ -153,8 +152,12 @@ def parse_alert_group(data: Any, *, version: str, source: str) -> dict[str, Any]
     common_annotations = _str_map(data.get("commonAnnotations"), "commonAnnotations")
     first = alerts[0].annotations
     summary = (
-        common_annotations.get("summary") or common_annotations.get("description")
-        or first.get("summary") or first.get("description") or data.get("message") or ""
+        common_annotations.get("summary")
+        or common_annotations.get("description")
+        or first.get("summary")
+        or first.get("description")
+        or data.get("message")
+        or ""
     )
     alertname = common_labels.get("alertname") or alerts[0].labels.get("alertname", "")
     title = data.get("title") if source == "grafana" and isinstance(data.get("title"), str) else ""
@@ -177,8 +180,12 @@ def parse_alert_group(data: Any, *, version: str, source: str) -> dict[str, Any]
     if summary:
         note += f": {summary}"
     return {
-        "group_key": group_key, "status": status_, "alerts": alerts,
-        "summary": str(summary)[:2000], "title": str(title)[:200], "note": note[:300],
+        "group_key": group_key,
+        "status": status_,
+        "alerts": alerts,
+        "summary": str(summary)[:2000],
+        "title": str(title)[:200],
+        "note": note[:300],
         "route_labels": route_labels,
     }
 
@@ -194,8 +201,15 @@ class AlertGroupView(APIView):
     @extend_schema(
         tags=["integrations"],
         request={"application/json": body_schema.AlertGroupSerializer},
-        responses={202: body_schema.AlertGroupAcceptedSerializer, 400: ErrorSerializer, 401: ErrorSerializer,
-                   413: ErrorSerializer, 415: ErrorSerializer, 429: ErrorSerializer, 503: ErrorSerializer},
+        responses={
+            202: body_schema.AlertGroupAcceptedSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            413: ErrorSerializer,
+            415: ErrorSerializer,
+            429: ErrorSerializer,
+            503: ErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         """Record one alert group notification (Alertmanager v4 / Grafana webhook payload)."""
@@ -204,7 +218,9 @@ class AlertGroupView(APIView):
             raise exceptions.UnsupportedMediaType(request.content_type or "(none)")
         if body_too_large(request):
             raise BodyTooLarge()
-        claimed = verify_signature(request, key)  # None unless the (Grafana) key has a signing secret
+        claimed = verify_signature(
+            request, key
+        )  # None unless the (Grafana) key has a signing secret
         try:
             if (wait := rate_limit_wait(key)) is not None:
                 raise exceptions.Throttled(wait=wait)
@@ -218,7 +234,11 @@ class AlertGroupView(APIView):
             raise
         incident = result.incident
         return Response(
-            {"status": "accepted", "incident": incident.reference if incident else None, "opened": result.opened},
+            {
+                "status": "accepted",
+                "incident": incident.reference if incident else None,
+                "opened": result.opened,
+            },
             status=status.HTTP_202_ACCEPTED,
         )
 
@@ -229,7 +249,9 @@ class AlertmanagerView(AlertGroupView):
     version = "4"
 
 
-@extend_schema_view(post=extend_schema(request={"application/json": body_schema.GrafanaAlertGroupSerializer}))
+@extend_schema_view(
+    post=extend_schema(request={"application/json": body_schema.GrafanaAlertGroupSerializer})
+)
 class GrafanaView(AlertGroupView):
     authentication_classes = [GrafanaKeyAuthentication]
     source = "grafana"
@@ -244,8 +266,10 @@ PD_ACTIONS = ("trigger", "acknowledge", "resolve")
 
 def pd_invalid(*errors: str, status_code: int = status.HTTP_400_BAD_REQUEST) -> Response:
     """PagerDuty's own error shape (its client libraries read it), not ours."""
-    return Response({"status": "invalid event", "message": "Event object is invalid", "errors": list(errors)},
-                    status=status_code)
+    return Response(
+        {"status": "invalid event", "message": "Event object is invalid", "errors": list(errors)},
+        status=status_code,
+    )
 
 
 def parse_pd_event(event: Any) -> tuple[list[str], dict[str, Any]]:
@@ -273,11 +297,13 @@ def parse_pd_event(event: Any) -> tuple[list[str], dict[str, Any]]:
             errors.append("'payload.summary' is longer than 1024 characters")
         if payload.get("severity") not in PD_SEVERITIES:
             errors.append("'payload.severity' must be one of critical, error, warning, info")
-        if payload.get("timestamp") is not None and (
-            _parse_time(payload["timestamp"]) is None
-        ):
+        if payload.get("timestamp") is not None and (_parse_time(payload["timestamp"]) is None):
             errors.append("'payload.timestamp' must be an ISO 8601 timestamp")
-    return errors, {"action": action, "dedup_key": dedup_key, "payload": payload if isinstance(payload, dict) else {}}
+    return errors, {
+        "action": action,
+        "dedup_key": dedup_key,
+        "payload": payload if isinstance(payload, dict) else {},
+    }
 
 
 class PagerDutyEnqueueView(APIView):
@@ -291,17 +317,25 @@ class PagerDutyEnqueueView(APIView):
         tags=["integrations"],
         auth=[],
         request={"application/json": body_schema.PAGERDUTY_EVENT},
-        responses={202: body_schema.PagerDutyAcceptedSerializer, 400: body_schema.PagerDutyErrorSerializer,
-                   413: body_schema.PagerDutyErrorSerializer, 415: body_schema.PagerDutyErrorSerializer,
-                   429: body_schema.PagerDutyErrorSerializer},
+        responses={
+            202: body_schema.PagerDutyAcceptedSerializer,
+            400: body_schema.PagerDutyErrorSerializer,
+            413: body_schema.PagerDutyErrorSerializer,
+            415: body_schema.PagerDutyErrorSerializer,
+            429: body_schema.PagerDutyErrorSerializer,
+        },
     )
     def post(self, request: Request) -> Response:
         """Accept a PagerDuty Events API v2 event; answers in PagerDuty's shapes."""
         if not is_json(request):
-            return pd_invalid("Content-Type must be application/json",
-                              status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+            return pd_invalid(
+                "Content-Type must be application/json",
+                status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            )
         if body_too_large(request):
-            return pd_invalid("Event is larger than 512 KB", status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+            return pd_invalid(
+                "Event is larger than 512 KB", status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+            )
         try:
             event = loads_bounded(request.body or b"null")
         except JSONTooDeep as exc:
@@ -309,11 +343,22 @@ class PagerDutyEnqueueView(APIView):
         except ValueError:  # UnicodeDecodeError included
             return pd_invalid("Event is not valid JSON")
         routing_key = event.get("routing_key") if isinstance(event, dict) else None
-        key = IntegrationKey.authenticate(routing_key, IntegrationKey.Kind.PAGERDUTY) if isinstance(routing_key, str) else None
+        key = (
+            IntegrationKey.authenticate(routing_key, IntegrationKey.Kind.PAGERDUTY)
+            if isinstance(routing_key, str)
+            else None
+        )
         if key is None:
             return pd_invalid("Invalid routing key")
         if (wait := rate_limit_wait(key)) is not None:
-            response = Response({"status": "throttle event", "message": "Requests for this service are arriving too quickly. Please retry later.", "errors": ["Too many requests"]}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+            response = Response(
+                {
+                    "status": "throttle event",
+                    "message": "Requests for this service are arriving too quickly. Please retry later.",
+                    "errors": ["Too many requests"],
+                },
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
             response["Retry-After"] = str(wait)
             return response
         errors, event = parse_pd_event(event)
@@ -321,8 +366,10 @@ class PagerDutyEnqueueView(APIView):
             return pd_invalid(*errors)
         dedup_key = event["dedup_key"] or uuid.uuid4().hex
         self.process(key, event["action"], dedup_key, event["payload"])
-        return Response({"status": "success", "message": "Event processed", "dedup_key": dedup_key},
-                        status=status.HTTP_202_ACCEPTED)
+        return Response(
+            {"status": "success", "message": "Event processed", "dedup_key": dedup_key},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
     @staticmethod
     def process(key: IntegrationKey, action: str, dedup_key: str, payload: dict[str, Any]) -> None:
@@ -336,15 +383,25 @@ class PagerDutyEnqueueView(APIView):
         summary = str(payload.get("summary", ""))
         timestamp = _parse_time(payload.get("timestamp"))
         alert = AlertIn(
-            status=action, labels=labels, annotations={"summary": summary} if summary else {},
-            starts_at=_as_utc(timestamp) if timestamp and timestamp.tzinfo else None, fingerprint=dedup_key[:200],
+            status=action,
+            labels=labels,
+            annotations={"summary": summary} if summary else {},
+            starts_at=_as_utc(timestamp) if timestamp and timestamp.tzinfo else None,
+            fingerprint=dedup_key[:200],
             raw=payload,
         )
         if action == "acknowledge":
-            services.log_acknowledgement(key=key, source="pagerduty", group_key=dedup_key, alerts=[alert])
+            services.log_acknowledgement(
+                key=key, source="pagerduty", group_key=dedup_key, alerts=[alert]
+            )
             return
         services.ingest_alert_group(
-            key=key, source="pagerduty", group_key=dedup_key,
-            status="resolved" if action == "resolve" else "firing", alerts=[alert], summary=summary,
-            title=summary[:200], note="" if action == "trigger" else "Resolved in PagerDuty",
+            key=key,
+            source="pagerduty",
+            group_key=dedup_key,
+            status="resolved" if action == "resolve" else "firing",
+            alerts=[alert],
+            summary=summary,
+            title=summary[:200],
+            note="" if action == "trigger" else "Resolved in PagerDuty",
         )

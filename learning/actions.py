@@ -70,7 +70,10 @@ def _owner(owner: Any) -> AbstractBaseUser:
     if not isinstance(owner, user_model) or owner.pk is None or not owner.is_active:
         raise DomainError("owner must be an active user.", field="owner")
     if not permissions.can_read_incidents(owner):
-        raise DomainError("owner must be able to read incidents (responder, commander or executive).", field="owner")
+        raise DomainError(
+            "owner must be able to read incidents (responder, commander or executive).",
+            field="owner",
+        )
     return owner
 
 
@@ -85,20 +88,30 @@ def _due(due_at: Any, now: datetime) -> datetime:
 def _require_writer(by: AbstractBaseUser | None) -> None:
     # by=None is the system (e.g. a drill debrief run by a service): the caller checked.
     if by is not None and not permissions.can_respond(by):
-        raise NotPermitted("Only responders and commanders may manage action items; executives read only.")
+        raise NotPermitted(
+            "Only responders and commanders may manage action items; executives read only."
+        )
 
 
 def may_manage(user: AbstractBaseUser, incident: Incident) -> bool:
     """Reassigning or moving a due date: commander-eligible users or the incident's commander."""
-    return permissions.is_commander_eligible(user) or RoleAssignment.objects.active().filter(
-        incident=incident, user=user, role=Role.COMMANDER
-    ).exists()
+    return (
+        permissions.is_commander_eligible(user)
+        or RoleAssignment.objects.active()
+        .filter(incident=incident, user=user, role=Role.COMMANDER)
+        .exists()
+    )
 
 
 def _payload_item(item: ActionItem) -> dict[str, Any]:
     return {
-        "id": item.pk, "title": item.title, "owner": item.owner.get_username(), "due_at": item.due_at.isoformat(),
-        "status": item.status, "category": item.category, "expected_outcome": item.expected_outcome,
+        "id": item.pk,
+        "title": item.title,
+        "owner": item.owner.get_username(),
+        "due_at": item.due_at.isoformat(),
+        "status": item.status,
+        "category": item.category,
+        "expected_outcome": item.expected_outcome,
     }
 
 
@@ -128,7 +141,9 @@ def create_action_item(
     title = _text(title, "title", max_length=TITLE_MAX)
     expected_outcome = _text(expected_outcome, "expected_outcome")
     if category not in ActionItem.Category.values:
-        raise DomainError(f"category must be one of {', '.join(ActionItem.Category.values)}.", field="category")
+        raise DomainError(
+            f"category must be one of {', '.join(ActionItem.Category.values)}.", field="category"
+        )
     owner = _owner(owner)
     due_at = _due(due_at, now)
     if review is not None and review.incident_id != incident.pk:
@@ -137,14 +152,29 @@ def create_action_item(
         raise DomainError("drill must be the drill of this incident.", field="drill")
     with transaction.atomic():
         item = ActionItem.objects.create(
-            incident=incident, review=review, drill=drill, title=title, owner=owner, due_at=due_at,
-            expected_outcome=expected_outcome, category=category, created_by=by, created_at=now,
+            incident=incident,
+            review=review,
+            drill=drill,
+            title=title,
+            owner=owner,
+            due_at=due_at,
+            expected_outcome=expected_outcome,
+            category=category,
+            created_by=by,
+            created_at=now,
         )
         append_entry(
-            incident=incident, kind=EntryKind.ACTION_ITEM, actor=by, actor_label="" if by else "action items",
+            incident=incident,
+            kind=EntryKind.ACTION_ITEM,
+            actor=by,
+            actor_label="" if by else "action items",
             summary=f"Action item: {title} (owner {owner.get_username()}, due {due_at:%Y-%m-%d %H:%M} UTC)",
-            data={"event": "created", **_payload_item(item), "review": review.pk if review else None,
-                  "drill": drill.pk if drill else None},
+            data={
+                "event": "created",
+                **_payload_item(item),
+                "review": review.pk if review else None,
+                "drill": drill.pk if drill else None,
+            },
         )
     return item
 
@@ -168,13 +198,21 @@ def update_action_item(
     if by is None:
         raise NotPermitted("Updating an action item needs a person.")
     if status is not None and status not in ActionItem.Status.values:
-        raise DomainError(f"status must be one of {', '.join(ActionItem.Status.values)}.", field="status")
+        raise DomainError(
+            f"status must be one of {', '.join(ActionItem.Status.values)}.", field="status"
+        )
     now = timezone.now()
     note = str(note or "").strip()
     with transaction.atomic():
-        item = ActionItem.objects.select_for_update().select_related("incident", "owner").get(pk=item.pk)
+        item = (
+            ActionItem.objects.select_for_update()
+            .select_related("incident", "owner")
+            .get(pk=item.pk)
+        )
         if (owner is not None or due_at is not None) and not may_manage(by, item.incident):
-            raise NotPermitted("Only commander-eligible users or the incident commander reassign or reschedule.")
+            raise NotPermitted(
+                "Only commander-eligible users or the incident commander reassign or reschedule."
+            )
         changes: dict[str, Any] = {}
         if owner is not None and owner.pk != item.owner_id:
             owner = _owner(owner)
@@ -195,7 +233,9 @@ def update_action_item(
         item.save()
         what = ", ".join(f"{k} {old} → {new}" for k, (old, new) in changes.items())
         append_entry(
-            incident=item.incident, kind=EntryKind.ACTION_ITEM, actor=by,
+            incident=item.incident,
+            kind=EntryKind.ACTION_ITEM,
+            actor=by,
             summary=f"Action item {item.title}: {what}" + (f" ({note})" if note else ""),
             data={"event": "updated", "id": item.pk, "changes": changes, "note": note},
         )
@@ -209,31 +249,48 @@ def _message(item: ActionItem, kind: str, grace: timedelta) -> tuple[str, str]:
     ref = item.incident.reference
     due = f"{item.due_at:%Y-%m-%d %H:%M} UTC"
     if kind == "reminder":
-        return (f"Action item overdue: {item.title} ({ref})",
-                f"Your action item \"{item.title}\" from {ref} was due {due}. Expected outcome: "
-                f"{item.expected_outcome}")
+        return (
+            f"Action item overdue: {item.title} ({ref})",
+            f'Your action item "{item.title}" from {ref} was due {due}. Expected outcome: '
+            f"{item.expected_outcome}",
+        )
     hours = int(grace.total_seconds() // 3600)
-    return (f"Escalation: action item still open: {item.title} ({ref})",
-            f"\"{item.title}\" (owner {item.owner.get_username()}) from {ref} was due {due} and is still "
-            f"{item.get_status_display().lower()} {hours} h later.")
+    return (
+        f"Escalation: action item still open: {item.title} ({ref})",
+        f'"{item.title}" (owner {item.owner.get_username()}) from {ref} was due {due} and is still '
+        f"{item.get_status_display().lower()} {hours} h later.",
+    )
 
 
-def _notify(item: ActionItem, kind: str, users: list[AbstractBaseUser], *, now: datetime, grace: timedelta) -> None:
+def _notify(
+    item: ActionItem, kind: str, users: list[AbstractBaseUser], *, now: datetime, grace: timedelta
+) -> None:
     title, message = _message(item, kind, grace)
     payload = {
         "type": f"incident.action_item.{kind}",
         "incident": fanout.incident_payload(item.incident),
-        "action_item": _payload_item(item) | {"url": fanout.absolute(reverse("reviews:action-items"))},
+        "action_item": _payload_item(item)
+        | {"url": fanout.absolute(reverse("reviews:action-items"))},
         "title": title,
         "message": message,
     }
-    rows = fanout.write_notices(kind=Delivery.Kind.ACTION_ITEM, incident=item.incident, users=users,
-                                payload=payload, now=now)
+    rows = fanout.write_notices(
+        kind=Delivery.Kind.ACTION_ITEM,
+        incident=item.incident,
+        users=users,
+        payload=payload,
+        now=now,
+    )
     append_entry(
-        incident=item.incident, kind=EntryKind.REMINDER if kind == "reminder" else EntryKind.ESCALATION,
-        actor_label="action items", summary=title,
-        data={"action_item": item.pk, "due_at": item.due_at.isoformat(),
-              "notified": sorted(u.get_username() for u in users)},
+        incident=item.incident,
+        kind=EntryKind.REMINDER if kind == "reminder" else EntryKind.ESCALATION,
+        actor_label="action items",
+        summary=title,
+        data={
+            "action_item": item.pk,
+            "due_at": item.due_at.isoformat(),
+            "notified": sorted(u.get_username() for u in users),
+        },
     )
     fanout.enqueue_after_commit(rows)
 
@@ -241,7 +298,11 @@ def _notify(item: ActionItem, kind: str, users: list[AbstractBaseUser], *, now: 
 def remind(item_id: int, *, now: datetime) -> bool:
     """Remind the owner of one overdue item, once."""
     with transaction.atomic():
-        won = open_items().filter(pk=item_id, reminded_at__isnull=True, due_at__lte=now).update(reminded_at=now)
+        won = (
+            open_items()
+            .filter(pk=item_id, reminded_at__isnull=True, due_at__lte=now)
+            .update(reminded_at=now)
+        )
         if won != 1:
             return False
         item = ActionItem.objects.select_related("incident", "owner").get(pk=item_id)
@@ -253,14 +314,25 @@ def escalate(item_id: int, *, now: datetime) -> bool:
     """Tell the incident commander (else whoever created the item) that an item is still open, once."""
     grace = escalation_grace()
     with transaction.atomic():
-        won = open_items().filter(
-            pk=item_id, reminded_at__isnull=False, escalated_at__isnull=True, due_at__lte=now - grace
-        ).update(escalated_at=now)
+        won = (
+            open_items()
+            .filter(
+                pk=item_id,
+                reminded_at__isnull=False,
+                escalated_at__isnull=True,
+                due_at__lte=now - grace,
+            )
+            .update(escalated_at=now)
+        )
         if won != 1:
             return False
         item = ActionItem.objects.select_related("incident", "owner", "created_by").get(pk=item_id)
-        users = [a.user for a in RoleAssignment.objects.active()
-                 .filter(incident=item.incident, role=Role.COMMANDER).select_related("user")]
+        users = [
+            a.user
+            for a in RoleAssignment.objects.active()
+            .filter(incident=item.incident, role=Role.COMMANDER)
+            .select_related("user")
+        ]
         if not users and item.created_by is not None:
             users = [item.created_by]
         _notify(item, "escalation", users, now=now, grace=grace)
@@ -277,12 +349,18 @@ def run_due(*, now: datetime) -> int:
     """
     reminded = sum(
         remind(pk, now=now)
-        for pk in open_items().filter(reminded_at__isnull=True, due_at__lte=now).values_list("pk", flat=True)
+        for pk in open_items()
+        .filter(reminded_at__isnull=True, due_at__lte=now)
+        .values_list("pk", flat=True)
     )
     escalated = sum(
         escalate(pk, now=now)
         for pk in open_items()
-        .filter(reminded_at__isnull=False, escalated_at__isnull=True, due_at__lte=now - escalation_grace())
+        .filter(
+            reminded_at__isnull=False,
+            escalated_at__isnull=True,
+            due_at__lte=now - escalation_grace(),
+        )
         .values_list("pk", flat=True)
     )
     return reminded + escalated

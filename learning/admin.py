@@ -33,7 +33,15 @@ class DrillStepInline(admin.TabularInline):
 class DrillAdmin(ReadOnlyAdmin):
     """Start drills from /drills/: that declares the incident and schedules the replay."""
 
-    list_display = ["__str__", "scenario_title", "status", "clock_factor", "suppress_external", "started_at", "finished_at"]
+    list_display = [
+        "__str__",
+        "scenario_title",
+        "status",
+        "clock_factor",
+        "suppress_external",
+        "started_at",
+        "finished_at",
+    ]
     list_filter = ["status", "scenario", "suppress_external"]
     list_select_related = ["incident"]
     readonly_fields = [f.name for f in Drill._meta.fields]
@@ -53,7 +61,14 @@ class ReviewAddendumInline(admin.TabularInline):
 
 @admin.register(Review)
 class ReviewAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "status", "taxonomy", "taxonomy_version", "published_at", "regulator_signed_off_at"]
+    list_display = [
+        "__str__",
+        "status",
+        "taxonomy",
+        "taxonomy_version",
+        "published_at",
+        "regulator_signed_off_at",
+    ]
     list_filter = ["status", "taxonomy"]
     list_select_related = ["incident"]
     readonly_fields = [f.name for f in Review._meta.fields]
@@ -68,7 +83,16 @@ class ReviewAddendumAdmin(ReadOnlyAdmin):
 
 @admin.register(ActionItem)
 class ActionItemAdmin(ReadOnlyAdmin):
-    list_display = ["title", "incident", "owner", "category", "status", "due_at", "reminded_at", "escalated_at"]
+    list_display = [
+        "title",
+        "incident",
+        "owner",
+        "category",
+        "status",
+        "due_at",
+        "reminded_at",
+        "escalated_at",
+    ]
     list_filter = ["status", "category"]
     list_select_related = ["incident", "owner"]
     search_fields = ["title", "owner__username"]

@@ -48,7 +48,9 @@ _SQLITE_CREATE = [
     for op in ("UPDATE", "DELETE")
 ]
 _SQLITE_DROP = [
-    f"DROP TRIGGER IF EXISTS icc_{table}_no_{op}" for table in ("review", "addendum") for op in ("update", "delete")
+    f"DROP TRIGGER IF EXISTS icc_{table}_no_{op}"
+    for table in ("review", "addendum")
+    for op in ("update", "delete")
 ]
 
 
@@ -56,15 +58,22 @@ _SQLITE_DROP = [
 # triggers: refuse an insert that collides with a protected row on any unique key.
 _SQLITE_GUARDS = (
     UpsertGuard(
-        table="learning_review", message=MESSAGE, name="icc_review_no_replace",
-        unique_keys=(("id",), ("incident_id",)), when="old_row.status = 'published'",
+        table="learning_review",
+        message=MESSAGE,
+        name="icc_review_no_replace",
+        unique_keys=(("id",), ("incident_id",)),
+        when="old_row.status = 'published'",
     ),
     UpsertGuard(
-        table="learning_reviewaddendum", message=MESSAGE, name="icc_addendum_no_replace",
+        table="learning_reviewaddendum",
+        message=MESSAGE,
+        name="icc_addendum_no_replace",
         unique_keys=(("id",), ("review_id", "number")),
     ),
 )
 
-TRIGGERS = TriggerSet(_POSTGRES_CREATE, _POSTGRES_DROP, _SQLITE_CREATE, _SQLITE_DROP, _SQLITE_GUARDS)
+TRIGGERS = TriggerSet(
+    _POSTGRES_CREATE, _POSTGRES_DROP, _SQLITE_CREATE, _SQLITE_DROP, _SQLITE_GUARDS
+)
 install_triggers = TRIGGERS.install
 drop_triggers = TRIGGERS.drop

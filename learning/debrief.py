@@ -50,22 +50,33 @@ def compute(drill: Drill, *, now: datetime) -> dict[str, Any]:
     ttd = _minutes(m.time_to_decision)
     scores = [
         {
-            "key": "cadence_kept", "label": "Cadence kept", "unit": "%",
-            "target": targets["cadence_kept_percent"], "actual": kept,
+            "key": "cadence_kept",
+            "label": "Cadence kept",
+            "unit": "%",
+            "target": targets["cadence_kept_percent"],
+            "actual": kept,
             "detail": f"{met} of {decided} update slots met",
             "passed": kept is None or kept >= targets["cadence_kept_percent"],
         },
         {
-            "key": "time_to_containment", "label": "Time to containment", "unit": "min",
-            "target": targets["time_to_containment_minutes"], "actual": ttc,
+            "key": "time_to_containment",
+            "label": "Time to containment",
+            "unit": "min",
+            "target": targets["time_to_containment_minutes"],
+            "actual": ttc,
             "detail": "not contained" if ttc is None else "detected → contained",
             "passed": ttc is not None and ttc <= targets["time_to_containment_minutes"],
         },
         {
-            "key": "time_to_decision", "label": "Time to decision", "unit": "min",
-            "target": targets["time_to_decision_minutes"], "actual": ttd,
+            "key": "time_to_decision",
+            "label": "Time to decision",
+            "unit": "min",
+            "target": targets["time_to_decision_minutes"],
+            "actual": ttd,
             "detail": f"median of {len(m.decision_times)} settled request(s); {m.open_decisions} left open",
-            "passed": ttd is not None and m.open_decisions == 0 and ttd <= targets["time_to_decision_minutes"],
+            "passed": ttd is not None
+            and m.open_decisions == 0
+            and ttd <= targets["time_to_decision_minutes"],
         },
     ]
 
@@ -74,21 +85,33 @@ def compute(drill: Drill, *, now: datetime) -> dict[str, Any]:
     for expected in drill.scenario_data.get("milestones", []):
         at = reached.get(expected["phase"])
         actual = _minutes((at - incident.detected_at) * factor) if at else None
-        milestones.append({
-            "phase": expected["phase"], "label": Phase(expected["phase"]).label,
-            "target_minutes": expected["target_minutes"], "actual_minutes": actual,
-            "passed": actual is not None and actual <= expected["target_minutes"],
-        })
+        milestones.append(
+            {
+                "phase": expected["phase"],
+                "label": Phase(expected["phase"]).label,
+                "target_minutes": expected["target_minutes"],
+                "actual_minutes": actual,
+                "passed": actual is not None and actual <= expected["target_minutes"],
+            }
+        )
 
     missed = []
-    for d in Deadline.objects.filter(incident=incident, outcome=Deadline.Outcome.MISSED).order_by("due_at", "pk"):
+    for d in Deadline.objects.filter(incident=incident, outcome=Deadline.Outcome.MISSED).order_by(
+        "due_at", "pk"
+    ):
         late = _minutes((d.fulfilled_at - d.due_at) * factor) if d.fulfilled_at else None
-        missed.append({
-            "audience": d.audience, "audience_label": Audience(d.audience).label,
-            "due_at": d.due_at.isoformat(), "due_minute": drill_minute(d.due_at),
-            "late_minutes": late, "published": d.fulfilled_at is not None,
-            "reminded": d.reminded_at is not None, "escalated": d.escalated_at is not None,
-        })
+        missed.append(
+            {
+                "audience": d.audience,
+                "audience_label": Audience(d.audience).label,
+                "due_at": d.due_at.isoformat(),
+                "due_minute": drill_minute(d.due_at),
+                "late_minutes": late,
+                "published": d.fulfilled_at is not None,
+                "reminded": d.reminded_at is not None,
+                "escalated": d.escalated_at is not None,
+            }
+        )
 
     steps = list(drill.steps.values_list("kind", "applied_at"))
     return {

@@ -41,23 +41,44 @@ def injected_clock(start: datetime) -> Iterator[list[datetime]]:
         yield clock
 
 
-def seed_drill(*, commander: AbstractBaseUser, owner: AbstractBaseUser, say: Callable[[str], None] = print) -> Drill:
+def seed_drill(
+    *, commander: AbstractBaseUser, owner: AbstractBaseUser, say: Callable[[str], None] = print
+) -> Drill:
     """Return the demo's completed drill, replaying it first if there is none (idempotent)."""
-    done = Drill.objects.filter(scenario=SCENARIO, status=Drill.Status.COMPLETED, debriefed_at__isnull=False).first()
+    done = Drill.objects.filter(
+        scenario=SCENARIO, status=Drill.Status.COMPLETED, debriefed_at__isnull=False
+    ).first()
     if done is not None:
         return done
     with injected_clock((timezone.now() - STARTED_AGO).replace(second=0, microsecond=0)) as clock:
         drill = _replay(commander, clock)
     in_two_weeks = timezone.now() + timedelta(days=14)
     for title, who, outcome, category in (
-        ("Page on checkout p95 above 400 ms for 3 minutes", owner,
-         "The latency spike pages the on-call before customers notice.", ActionItem.Category.MONITORING),
-        ("Keep a second executive update in the drill rota", commander,
-         "No executive slot is missed in the next drill.", ActionItem.Category.GOVERNANCE),
+        (
+            "Page on checkout p95 above 400 ms for 3 minutes",
+            owner,
+            "The latency spike pages the on-call before customers notice.",
+            ActionItem.Category.MONITORING,
+        ),
+        (
+            "Keep a second executive update in the drill rota",
+            commander,
+            "No executive slot is missed in the next drill.",
+            ActionItem.Category.GOVERNANCE,
+        ),
     ):
-        drills.add_improvement(drill=drill, by=commander, title=title, owner=who, due_at=in_two_weeks,
-                               expected_outcome=outcome, category=category)
-    say(f"Drill {drill.pk} ({SCENARIO}) replayed at {FACTOR}x: {'passed' if drill.debrief.get('passed') else 'not passed'}")
+        drills.add_improvement(
+            drill=drill,
+            by=commander,
+            title=title,
+            owner=who,
+            due_at=in_two_weeks,
+            expected_outcome=outcome,
+            category=category,
+        )
+    say(
+        f"Drill {drill.pk} ({SCENARIO}) replayed at {FACTOR}x: {'passed' if drill.debrief.get('passed') else 'not passed'}"
+    )
     return drill
 
 
@@ -67,27 +88,57 @@ def _replay(commander: AbstractBaseUser, clock: list[datetime]) -> Drill:
     incident = drill.incident
 
     def publish(*audiences: str, text: str) -> None:
-        update = create_draft(incident=incident, by=commander, what_changed=text,
-                              renditions={a: {"summary": text} for a in audiences})
+        update = create_draft(
+            incident=incident,
+            by=commander,
+            what_changed=text,
+            renditions={a: {"summary": text} for a in audiences},
+        )
         publish_update(update=update, by=commander)
 
     def decide() -> bool:
-        request = DecisionLogEntry.objects.filter(incident=incident, kind=EntryKind.DECISION_REQUEST).first()
+        request = DecisionLogEntry.objects.filter(
+            incident=incident, kind=EntryKind.DECISION_REQUEST
+        ).first()
         if request is None:
             return False
-        record_decision(incident=incident, by=commander, decision_type=request.data["decision_type"],
-                        decision="Serve best-sellers at checkout until latency recovers",
-                        rationale="Checkout speed matters more than personalisation at peak", settles=request)
+        record_decision(
+            incident=incident,
+            by=commander,
+            decision_type=request.data["decision_type"],
+            decision="Serve best-sellers at checkout until latency recovers",
+            rationale="Checkout speed matters more than personalisation at peak",
+            settles=request,
+        )
         return True
 
     # (drill minute, action): an action returning False is retried on the next pass.
     script: list[tuple[float, Callable[[], bool | None]]] = [
         (7, decide),
-        (8, lambda: publish("technical", "executive", text="Checkout recommendations are slow; we are falling back "
-                                                          "to best-sellers.")),
-        (12, lambda: reach_milestone(incident=incident, phase=Phase.CONTAINED, by=commander,
-                                     indicator="Checkout p95 under 400 ms on best-sellers")),
-        (36, lambda: publish("technical", text="Cache node replaced; live recommendations back for 10 % of traffic.")),
+        (
+            8,
+            lambda: publish(
+                "technical",
+                "executive",
+                text="Checkout recommendations are slow; we are falling back to best-sellers.",
+            ),
+        ),
+        (
+            12,
+            lambda: reach_milestone(
+                incident=incident,
+                phase=Phase.CONTAINED,
+                by=commander,
+                indicator="Checkout p95 under 400 ms on best-sellers",
+            ),
+        ),
+        (
+            36,
+            lambda: publish(
+                "technical",
+                text="Cache node replaced; live recommendations back for 10 % of traffic.",
+            ),
+        ),
     ]
     minute = 0
     while drill.status == Drill.Status.RUNNING:
@@ -95,11 +146,18 @@ def _replay(commander: AbstractBaseUser, clock: list[datetime]) -> Drill:
         cadence.run_due(now=now)  # what the cadence tick does
         drills.run_due(now=now)  # what the learning tick does; the END step finishes the drill
         drill.refresh_from_db()
-        while drill.status == Drill.Status.RUNNING and script and script[0][0] <= minute and script[0][1]() is not False:
+        while (
+            drill.status == Drill.Status.RUNNING
+            and script
+            and script[0][0] <= minute
+            and script[0][1]() is not False
+        ):
             script.pop(0)
         minute += 1
         if minute > drill.scenario_data["duration_minutes"] + 1:
-            drills.abort_drill(drill=drill, by=commander)  # cannot happen: the END step is due by now
+            drills.abort_drill(
+                drill=drill, by=commander
+            )  # cannot happen: the END step is due by now
             drill.refresh_from_db()
         clock[0] = drill.started_at + timedelta(minutes=minute) / FACTOR
     return drill

@@ -29,7 +29,15 @@ from comms import cadence, fanout, workflows
 from comms.models import Channel, Delivery
 from incidents import permissions
 from incidents import services as incident_services
-from incidents.choices import OPEN_PHASES, DecisionType, EntryKind, ExposureLevel, Phase, Role, Severity
+from incidents.choices import (
+    OPEN_PHASES,
+    DecisionType,
+    EntryKind,
+    ExposureLevel,
+    Phase,
+    Role,
+    Severity,
+)
 from incidents.errors import Conflict, DomainError, NotPermitted
 from incidents.log import append_entry
 from incidents.models import Incident, MetricPoint, MonitoredModel, RoleAssignment
@@ -102,7 +110,9 @@ def validate(data: Any, filename: str) -> dict[str, Any]:
         fail("slug", f"must match the file name ({Path(filename).stem!r})")
     model = data.get("model")
     if not isinstance(model, dict):
-        fail("model", "an object with slug, name, team, business_function and risk_tier is required")
+        fail(
+            "model", "an object with slug, name, team, business_function and risk_tier is required"
+        )
     for key in ("slug", "name", "team", "business_function"):
         text(model, key, "model.")
     if model.get("risk_tier") not in (1, 2, 3) or isinstance(model.get("risk_tier"), bool):
@@ -118,7 +128,8 @@ def validate(data: Any, filename: str) -> dict[str, Any]:
     for key in ("scope", "summary"):
         text(incident, key, "incident.", required=False)
     if "customers_affected" in incident and (
-        not isinstance(incident["customers_affected"], int) or isinstance(incident["customers_affected"], bool)
+        not isinstance(incident["customers_affected"], int)
+        or isinstance(incident["customers_affected"], bool)
         or incident["customers_affected"] < 0
     ):
         fail("incident.customers_affected", "a whole number ≥ 0")
@@ -161,7 +172,10 @@ def validate(data: Any, filename: str) -> dict[str, Any]:
             fail(f"{where}.kind", f"one of {', '.join(EVENT_KINDS)}")
         text(event, "from", f"{where}.")
         text(event, "text", f"{where}.")
-        if event["kind"] == "decision_request" and event.get("decision_type") not in DecisionType.values:
+        if (
+            event["kind"] == "decision_request"
+            and event.get("decision_type") not in DecisionType.values
+        ):
             fail(f"{where}.decision_type", f"one of {', '.join(DecisionType.values)}")
 
     milestones = data.get("milestones")
@@ -194,8 +208,12 @@ def load_file(path: Path) -> Scenario:
         raise ScenarioError(path.name, "(file)", f"not valid JSON: {exc}") from exc
     data = validate(data, path.name)
     return Scenario(
-        slug=data["slug"], title=data["title"], version=str(data["version"]), description=data["description"],
-        digest=hashlib.sha256(raw).hexdigest(), data=data,
+        slug=data["slug"],
+        title=data["title"],
+        version=str(data["version"]),
+        description=data["description"],
+        digest=hashlib.sha256(raw).hexdigest(),
+        data=data,
     )
 
 
@@ -215,7 +233,9 @@ def scenarios(directory: Path | None = None) -> dict[str, Scenario]:
 def get_scenario(slug: str) -> Scenario:
     found = scenarios().get(slug) if isinstance(slug, str) else None
     if found is None:
-        raise DomainError(f"Unknown scenario {slug!r}; choose one of {', '.join(scenarios())}.", field="scenario")
+        raise DomainError(
+            f"Unknown scenario {slug!r}; choose one of {', '.join(scenarios())}.", field="scenario"
+        )
     return found
 
 
@@ -223,7 +243,11 @@ def get_scenario(slug: str) -> Scenario:
 
 
 def check_factor(factor: Any) -> int:
-    if isinstance(factor, bool) or not isinstance(factor, int) or not MIN_FACTOR <= factor <= MAX_FACTOR:
+    if (
+        isinstance(factor, bool)
+        or not isinstance(factor, int)
+        or not MIN_FACTOR <= factor <= MAX_FACTOR
+    ):
         raise DomainError(
             f"clock_factor must be a whole number from {MIN_FACTOR} to {MAX_FACTOR} (drill minutes per wall minute).",
             field="clock_factor",
@@ -237,7 +261,9 @@ def _model_for(spec: dict[str, Any]) -> MonitoredModel:
     A model created here exists only for drills: marked `is_drill`, it never
     shows on public surfaces such as the Statuspage components.
     """
-    fields = {k: spec[k] for k in ("name", "team", "business_function", "risk_tier")} | {"is_drill": True}
+    fields = {k: spec[k] for k in ("name", "team", "business_function", "risk_tier")} | {
+        "is_drill": True
+    }
     model, _ = MonitoredModel.objects.get_or_create(slug=spec["slug"], defaults=fields)
     return model
 
@@ -248,10 +274,14 @@ def _steps(scenario: Scenario) -> list[tuple[str, float, dict[str, Any]]]:
     steps: list[tuple[str, float, dict[str, Any]]] = []
     for trace in data["traces"]:
         for minute, value in trace["points"]:
-            steps.append((DrillStep.Kind.METRIC, minute, {"metric": trace["metric"], "value": value}))
+            steps.append(
+                (DrillStep.Kind.METRIC, minute, {"metric": trace["metric"], "value": value})
+            )
     for event in data["events"]:
         steps.append((DrillStep.Kind.EVENT, event["at_minutes"], dict(event)))
-    steps.sort(key=lambda s: (s[1], s[0] != DrillStep.Kind.METRIC))  # stable: metrics first at one instant
+    steps.sort(
+        key=lambda s: (s[1], s[0] != DrillStep.Kind.METRIC)
+    )  # stable: metrics first at one instant
     steps.append((DrillStep.Kind.END, data["duration_minutes"], {}))
     return steps
 
@@ -281,8 +311,13 @@ def start_drill(
     with transaction.atomic():
         model = _model_for(data["model"])
         incident = incident_services.declare_incident(
-            by=by, title=(DRILL_PREFIX + found.title)[:200], severity=data["severity"], is_drill=True,
-            scope=spec.get("scope", ""), summary=spec.get("summary", ""), models=[(model, "")],
+            by=by,
+            title=(DRILL_PREFIX + found.title)[:200],
+            severity=data["severity"],
+            is_drill=True,
+            scope=spec.get("scope", ""),
+            summary=spec.get("summary", ""),
+            models=[(model, "")],
             customers_affected=spec.get("customers_affected", 0),
             revenue_at_risk_per_hour=spec.get("revenue_at_risk_per_hour", 0),
             regulatory_exposure=spec.get("regulatory_exposure", ExposureLevel.NONE),
@@ -293,22 +328,42 @@ def start_drill(
         cadence.open_initial_deadlines(incident, now=incident.declared_at)
         started = incident.declared_at
         drill = Drill.objects.create(
-            incident=incident, scenario=found.slug, scenario_title=found.title, scenario_digest=found.digest,
-            scenario_data=data, clock_factor=factor, suppress_external=bool(suppress_external),
-            started_at=started, started_by=by,
+            incident=incident,
+            scenario=found.slug,
+            scenario_title=found.title,
+            scenario_digest=found.digest,
+            scenario_data=data,
+            clock_factor=factor,
+            suppress_external=bool(suppress_external),
+            started_at=started,
+            started_by=by,
         )
         DrillStep.objects.bulk_create(
-            DrillStep(drill=drill, index=i, kind=kind, offset_seconds=minutes * 60,
-                      due_at=started + wall_delta(minutes, factor), data=step)
+            DrillStep(
+                drill=drill,
+                index=i,
+                kind=kind,
+                offset_seconds=minutes * 60,
+                due_at=started + wall_delta(minutes, factor),
+                data=step,
+            )
             for i, (kind, minutes, step) in enumerate(_steps(found))
         )
         append_entry(
-            incident=incident, kind=EntryKind.NOTE, actor=by,
+            incident=incident,
+            kind=EntryKind.NOTE,
+            actor=by,
             summary=f"Drill started: scenario {found.slug} v{found.version} at {factor}× "
-                    f"({found.duration_minutes:g} drill minutes in {found.duration_minutes / factor:.1f} wall minutes)"
-                    + ("; external notifications suppressed" if suppress_external else ""),
-            data={"drill": drill.pk, "scenario": found.slug, "version": found.version, "digest": found.digest,
-                  "clock_factor": factor, "suppress_external": bool(suppress_external)},
+            f"({found.duration_minutes:g} drill minutes in {found.duration_minutes / factor:.1f} wall minutes)"
+            + ("; external notifications suppressed" if suppress_external else ""),
+            data={
+                "drill": drill.pk,
+                "scenario": found.slug,
+                "version": found.version,
+                "digest": found.digest,
+                "clock_factor": factor,
+                "suppress_external": bool(suppress_external),
+            },
         )
     return drill
 
@@ -341,7 +396,9 @@ def run_due(*, now: datetime) -> int:
     steps are skipped).
     """
     # A drill whose incident the commander resolved from its console ends first, with its debrief.
-    closed = Drill.objects.filter(status=Drill.Status.RUNNING).exclude(incident__phase__in=OPEN_PHASES)
+    closed = Drill.objects.filter(status=Drill.Status.RUNNING).exclude(
+        incident__phase__in=OPEN_PHASES
+    )
     for pk in closed.values_list("pk", flat=True):
         try:
             finish_drill(drill_id=pk, by=None, status=Drill.Status.COMPLETED, now=now)
@@ -350,7 +407,9 @@ def run_due(*, now: datetime) -> int:
         except Exception:  # noqa: BLE001 - retried at the next tick; the other drills go on
             log.exception("Drill %s could not be finished", pk)
     due = list(
-        DrillStep.objects.filter(applied_at__isnull=True, due_at__lte=now, drill__status=Drill.Status.RUNNING)
+        DrillStep.objects.filter(
+            applied_at__isnull=True, due_at__lte=now, drill__status=Drill.Status.RUNNING
+        )
         .order_by("due_at", "drill_id", "index")
         .values_list("pk", flat=True)
     )
@@ -371,7 +430,10 @@ def apply_step(step_id: int, *, now: datetime) -> bool:
         # concurrent claim, and both workers would win.
         if not Drill.objects.filter(steps__pk=step_id, status=Drill.Status.RUNNING).exists():
             return False
-        if DrillStep.objects.filter(pk=step_id, applied_at__isnull=True).update(applied_at=now) != 1:
+        if (
+            DrillStep.objects.filter(pk=step_id, applied_at__isnull=True).update(applied_at=now)
+            != 1
+        ):
             return False
         step = DrillStep.objects.select_related("drill__incident").get(pk=step_id)
         drill = step.drill
@@ -392,10 +454,20 @@ def _apply_metric(drill: Drill, step: DrillStep) -> None:
     model = drill.incident.affected_models.get(slug=drill.scenario_data["model"]["slug"])
     try:
         with transaction.atomic():
-            MetricPoint.objects.create(model=model, metric=step.data["metric"], timestamp=step.due_at,
-                                       value=step.data["value"], is_drill=True)
+            MetricPoint.objects.create(
+                model=model,
+                metric=step.data["metric"],
+                timestamp=step.due_at,
+                value=step.data["value"],
+                is_drill=True,
+            )
     except IntegrityError:
-        log.info("Drill %s: a drill point of %s at %s exists already", drill.pk, step.data["metric"], step.due_at)
+        log.info(
+            "Drill %s: a drill point of %s at %s exists already",
+            drill.pk,
+            step.data["metric"],
+            step.due_at,
+        )
 
 
 def _label(event: dict[str, Any]) -> str:
@@ -410,19 +482,31 @@ def _apply_event(drill: Drill, step: DrillStep, *, now: datetime) -> None:
     if event["kind"] == "decision_request":
         label = DecisionType(event["decision_type"]).label.lower()
         entry = append_entry(
-            incident=incident, kind=EntryKind.DECISION_REQUEST, actor_label=_label(event),
+            incident=incident,
+            kind=EntryKind.DECISION_REQUEST,
+            actor_label=_label(event),
             summary=f"Decision needed ({label}): {event['text']}",
-            data={"decision_type": event["decision_type"], "question": event["text"], "needed_by": None,
-                  "drill_step": step.index},
+            data={
+                "decision_type": event["decision_type"],
+                "question": event["text"],
+                "needed_by": None,
+                "drill_step": step.index,
+            },
         )
     else:
         entry = append_entry(
-            incident=incident, kind=EntryKind.NOTE, actor_label=_label(event),
+            incident=incident,
+            kind=EntryKind.NOTE,
+            actor_label=_label(event),
             summary=f"{event['from'].capitalize()}: {event['text']}",
             data={"drill_event": event["kind"], "from": event["from"], "drill_step": step.index},
         )
-    commanders = [a.user for a in RoleAssignment.objects.active().filter(
-        incident=incident, role=Role.COMMANDER).select_related("user")]
+    commanders = [
+        a.user
+        for a in RoleAssignment.objects.active()
+        .filter(incident=incident, role=Role.COMMANDER)
+        .select_related("user")
+    ]
     payload = {
         "type": "drill.event",
         "incident": fanout.incident_payload(incident),
@@ -433,8 +517,16 @@ def _apply_event(drill: Drill, step: DrillStep, *, now: datetime) -> None:
     }
     rows = Delivery.objects.bulk_create(
         # In-app only: a drill's injected events never leave the console.
-        Delivery(kind=Delivery.Kind.DRILL_EVENT, incident=incident, user=user, channel=Channel.INAPP, payload=payload,
-                 is_drill=True, next_attempt_at=now, created_at=now)
+        Delivery(
+            kind=Delivery.Kind.DRILL_EVENT,
+            incident=incident,
+            user=user,
+            channel=Channel.INAPP,
+            payload=payload,
+            is_drill=True,
+            next_attempt_at=now,
+            created_at=now,
+        )
         for user in commanders
     )
     fanout.enqueue_after_commit(rows)
@@ -444,10 +536,14 @@ def _apply_event(drill: Drill, step: DrillStep, *, now: datetime) -> None:
 
 
 def _may_run(user: AbstractBaseUser, drill: Drill) -> bool:
-    return permissions.is_commander_eligible(user) or Role.COMMANDER in incident_services.roles_held(user, drill.incident)
+    return permissions.is_commander_eligible(
+        user
+    ) or Role.COMMANDER in incident_services.roles_held(user, drill.incident)
 
 
-def finish_drill(*, drill_id: int, by: AbstractBaseUser | None, status: str, now: datetime | None = None) -> Drill:
+def finish_drill(
+    *, drill_id: int, by: AbstractBaseUser | None, status: str, now: datetime | None = None
+) -> Drill:
     """End a running drill (completed at its END step or by the commander; or aborted) and debrief it.
 
     1. Claim the end with a conditional UPDATE (running -> status), so the END
@@ -461,24 +557,37 @@ def finish_drill(*, drill_id: int, by: AbstractBaseUser | None, status: str, now
     if by is not None:
         drill = Drill.objects.select_related("incident").get(pk=drill_id)
         if not _may_run(by, drill):
-            raise NotPermitted("Only the drill's commander or a commander-eligible user may end a drill.")
+            raise NotPermitted(
+                "Only the drill's commander or a commander-eligible user may end a drill."
+            )
     with transaction.atomic():
-        if Drill.objects.filter(pk=drill_id, status=Drill.Status.RUNNING).update(status=status, finished_at=now) != 1:
+        if (
+            Drill.objects.filter(pk=drill_id, status=Drill.Status.RUNNING).update(
+                status=status, finished_at=now
+            )
+            != 1
+        ):
             raise Conflict("This drill has already ended.")
         drill = Drill.objects.select_related("incident").get(pk=drill_id)
         incident = drill.incident
         verb = "aborted" if status == Drill.Status.ABORTED else "completed"
         applied = drill.steps.filter(applied_at__isnull=False).count()
         append_entry(
-            incident=incident, kind=EntryKind.NOTE, actor=by, actor_label="" if by else "drill",
+            incident=incident,
+            kind=EntryKind.NOTE,
+            actor=by,
+            actor_label="" if by else "drill",
             summary=f"Drill {verb} at drill minute {drill_now(drill, now).total_seconds() / 60:.0f} "
-                    f"({applied} of {drill.steps.count()} steps replayed)",
+            f"({applied} of {drill.steps.count()} steps replayed)",
             data={"drill": drill.pk, "status": status},
         )
         if incident.is_open:
             workflows.reach_milestone(
-                incident=incident, phase=Phase.RESOLVED, by=None,
-                indicator=f"Drill {verb}" + (f" by {by.get_username()}" if by else ": end of scenario"),
+                incident=incident,
+                phase=Phase.RESOLVED,
+                by=None,
+                indicator=f"Drill {verb}"
+                + (f" by {by.get_username()}" if by else ": end of scenario"),
             )
         drill.debrief = debrief.compute(drill, now=now)
         drill.debriefed_at = now
@@ -497,17 +606,31 @@ def abort_drill(*, drill: Drill, by: AbstractBaseUser) -> Drill:
 
 
 def add_improvement(
-    *, drill: Drill, by: AbstractBaseUser, title: str, owner: AbstractBaseUser, due_at: datetime,
-    expected_outcome: str, category: str,
+    *,
+    drill: Drill,
+    by: AbstractBaseUser,
+    title: str,
+    owner: AbstractBaseUser,
+    due_at: datetime,
+    expected_outcome: str,
+    category: str,
 ) -> Any:
     """Record an improvement from the debrief as an action item with an owner."""
     from learning import actions
 
     if not _may_run(by, drill):
-        raise NotPermitted("Only the drill's commander or a commander-eligible user records improvements.")
+        raise NotPermitted(
+            "Only the drill's commander or a commander-eligible user records improvements."
+        )
     if drill.status == Drill.Status.RUNNING:
         raise Conflict("The drill is still running; improvements come with its debrief.")
     return actions.create_action_item(
-        incident=drill.incident, by=by, title=title, owner=owner, due_at=due_at,
-        expected_outcome=expected_outcome, category=category, drill=drill,
+        incident=drill.incident,
+        by=by,
+        title=title,
+        owner=owner,
+        due_at=due_at,
+        expected_outcome=expected_outcome,
+        category=category,
+        drill=drill,
     )

@@ -33,7 +33,9 @@ def filename(r: dict[str, Any]) -> str:
 def to_markdown(r: dict[str, Any]) -> str:
     """Render a rendition (learning.reviews.rendition) as Markdown."""
     out = [f"# {TITLES[r['audience']]}: {r['reference']} {r['title']}", ""]
-    status = "Published " + _when(r["published_at"]) if r["published_at"] else "DRAFT (not published)"
+    status = (
+        "Published " + _when(r["published_at"]) if r["published_at"] else "DRAFT (not published)"
+    )
     out += [f"- Status: {status}"]
     if r["published_by"]:
         out.append(f"- Published by: {r['published_by']}")
@@ -44,22 +46,35 @@ def to_markdown(r: dict[str, Any]) -> str:
         + (f" ({facts['duration_minutes']} min)" if facts["duration_minutes"] is not None else ""),
     ]
     if r["audience"] != "regulator" or facts["customers_affected"]:
-        out.append(f"- Customers affected: {facts['customers_affected']:,}; revenue at risk per hour at "
-                   f"declaration: {facts['revenue_at_risk_per_hour']}")
+        out.append(
+            f"- Customers affected: {facts['customers_affected']:,}; revenue at risk per hour at "
+            f"declaration: {facts['revenue_at_risk_per_hour']}"
+        )
     if r["audience"] == "regulator" and r["regulator_signed_off_at"]:
-        out.append(f"- Signed off: {_when(r['regulator_signed_off_at'])} by {r['regulator_signed_off_by']}")
+        out.append(
+            f"- Signed off: {_when(r['regulator_signed_off_at'])} by {r['regulator_signed_off_by']}"
+        )
     if r["root_causes"]:
         out.append("- Root-cause categories: " + ", ".join(c["label"] for c in r["root_causes"]))
     out.append("")
     if r["jargon"]:
-        out += ["> Note: this summary uses technical terms: "
-                + ", ".join(sorted({j["matched"] for j in r["jargon"]})) + ".", ""]
+        out += [
+            "> Note: this summary uses technical terms: "
+            + ", ".join(sorted({j["matched"] for j in r["jargon"]}))
+            + ".",
+            "",
+        ]
     for section in r["sections"]:
         if section["text"]:
             out += [f"## {section['title']}", "", section["text"], ""]
     if r["taxonomy"]:
         t = r["taxonomy"]
-        out += ["## Classification", "", f"Taxonomy: {t['name']}, version {t['version']} ({t['source_url']})", ""]
+        out += [
+            "## Classification",
+            "",
+            f"Taxonomy: {t['name']}, version {t['version']} ({t['source_url']})",
+            "",
+        ]
         out += [f"- {c['label']}: {c['value']}" for c in r["classification"]] + [""]
     g = r["generated"]
     if g:
@@ -71,25 +86,40 @@ def to_markdown(r: dict[str, Any]) -> str:
             head.remove("Owner")
         out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for i in r["action_items"]:
-            row = [i["title"], i["category_label"], i["owner"], _when(i["due_at"]),
-                   i["status_label"] + (" (overdue)" if i["overdue"] else ""), i["expected_outcome"]]
+            row = [
+                i["title"],
+                i["category_label"],
+                i["owner"],
+                _when(i["due_at"]),
+                i["status_label"] + (" (overdue)" if i["overdue"] else ""),
+                i["expected_outcome"],
+            ]
             if r["audience"] == "regulator":
                 row.pop(2)
             out.append("| " + " | ".join(_cell(c) for c in row) + " |")
         out.append("")
     for a in r["addenda"]:
-        out += [f"## Addendum {a['number']} ({_when(a['created_at'])}, {a['author'] or 'unknown'})", "", a["body"], ""]
+        out += [
+            f"## Addendum {a['number']} ({_when(a['created_at'])}, {a['author'] or 'unknown'})",
+            "",
+            a["body"],
+            "",
+        ]
     return "\n".join(out).rstrip() + "\n"
 
 
 def _generated(g: dict[str, Any]) -> list[str]:
     out = ["## Milestones", ""]
-    out += [f"- {_when(m['reached_at'])}: {m['phase_label']} ({m['indicator']}; {m['recorded_by']})"
-            for m in g.get("milestones", [])] or ["- none recorded"]
+    out += [
+        f"- {_when(m['reached_at'])}: {m['phase_label']} ({m['indicator']}; {m['recorded_by']})"
+        for m in g.get("milestones", [])
+    ] or ["- none recorded"]
     out += ["", "## Decisions", ""]
     for d in g.get("decisions", []):
-        out.append(f"- {_when(d['at'])}, {d['taken_by']} ({d['role'] or 'no role'}), {d['decision_type_label']}: "
-                   f"{d['decision']}. Rationale: {d['rationale']}")
+        out.append(
+            f"- {_when(d['at'])}, {d['taken_by']} ({d['role'] or 'no role'}), {d['decision_type_label']}: "
+            f"{d['decision']}. Rationale: {d['rationale']}"
+        )
     if not g.get("decisions"):
         out.append("- none recorded")
     out += ["", "## Update cadence", ""]
@@ -99,10 +129,20 @@ def _generated(g: dict[str, Any]) -> list[str]:
         out.append("- no update deadlines")
     impact = g.get("impact") or {}
     if impact.get("hourly"):
-        out += ["", "## Impact over time (from the impact rules)", "", "| Hour | Customers / h | Revenue / h |",
-                "|---|---|---|"]
-        out += [f"| {_when(p['at'])} | {p['customers_per_hour']} | {p['revenue_per_hour']} |" for p in impact["hourly"]]
+        out += [
+            "",
+            "## Impact over time (from the impact rules)",
+            "",
+            "| Hour | Customers / h | Revenue / h |",
+            "|---|---|---|",
+        ]
+        out += [
+            f"| {_when(p['at'])} | {p['customers_per_hour']} | {p['revenue_per_hour']} |"
+            for p in impact["hourly"]
+        ]
     out += ["", "## Timeline (decision log)", ""]
-    out += [f"{e['sequence']}. {_when(e['at'])} [{e['kind_label']}] {e['actor']}: {_cell(e['summary'])}"
-            for e in g.get("timeline", [])]
+    out += [
+        f"{e['sequence']}. {_when(e['at'])} [{e['kind_label']}] {e['actor']}: {_cell(e['summary'])}"
+        for e in g.get("timeline", [])
+    ]
     return out + [""]

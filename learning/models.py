@@ -64,8 +64,12 @@ class Review(models.Model):
     generated = models.JSONField(default=dict, blank=True)
     generated_at = models.DateTimeField()
     # What the team fills in.
-    executive_summary = models.TextField(blank=True, help_text="Business terms, read by executives.")
-    root_causes = models.JSONField(default=list, blank=True, help_text="RootCause values; several allowed.")
+    executive_summary = models.TextField(
+        blank=True, help_text="Business terms, read by executives."
+    )
+    root_causes = models.JSONField(
+        default=list, blank=True, help_text="RootCause values; several allowed."
+    )
     root_cause_detail = models.TextField(blank=True)
     failed_gates = models.TextField(blank=True, help_text="Quality gates that failed, and why.")
     containment_effectiveness = models.TextField(blank=True)
@@ -74,17 +78,23 @@ class Review(models.Model):
     went_badly = models.TextField(blank=True)
     lessons = models.TextField(blank=True)
     # Classification against a published AI-incident taxonomy kept as data (learning/taxonomies/).
-    taxonomy = models.CharField(max_length=80, blank=True, help_text="Slug of the taxonomy data file.")
+    taxonomy = models.CharField(
+        max_length=80, blank=True, help_text="Slug of the taxonomy data file."
+    )
     taxonomy_name = models.CharField(max_length=200, blank=True)
     taxonomy_version = models.CharField(max_length=40, blank=True)
-    classification = models.JSONField(default=dict, blank=True, help_text="Dimension -> chosen value(s).")
+    classification = models.JSONField(
+        default=dict, blank=True, help_text="Dimension -> chosen value(s)."
+    )
     # Regulator rendition: shown to regulator viewers only once signed off.
     regulator_disclosure = models.TextField(blank=True)
     regulator_signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     regulator_signed_off_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -98,7 +108,10 @@ class Review(models.Model):
         return f"Review of {self.incident}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding and Review.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists():
+        if (
+            not self._state.adding
+            and Review.objects.filter(pk=self.pk, status=self.Status.PUBLISHED).exists()
+        ):
             raise ReviewImmutable("A published review cannot be changed; add an addendum.")
         super().save(*args, **kwargs)
 
@@ -118,14 +131,18 @@ class ReviewAddendum(models.Model):
     review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="addenda")
     number = models.PositiveIntegerField()
     body = models.TextField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
 
     objects = AddendumQuerySet.as_manager()
 
     class Meta:
         ordering = ["review", "number"]
-        constraints = [models.UniqueConstraint(fields=["review", "number"], name="one_addendum_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "number"], name="one_addendum_number")
+        ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -152,17 +169,26 @@ class Drill(models.Model):
     incident = models.OneToOneField(Incident, on_delete=models.PROTECT, related_name="drill")
     scenario = models.SlugField(max_length=80, help_text="Slug of the scenario data file.")
     scenario_title = models.CharField(max_length=200)
-    scenario_digest = models.CharField(max_length=64, help_text="SHA-256 of the scenario file as replayed.")
-    scenario_data = models.JSONField(default=dict, help_text="The scenario as replayed (targets, events).")
+    scenario_digest = models.CharField(
+        max_length=64, help_text="SHA-256 of the scenario file as replayed."
+    )
+    scenario_data = models.JSONField(
+        default=dict, help_text="The scenario as replayed (targets, events)."
+    )
     clock_factor = models.PositiveIntegerField(default=60)
     suppress_external = models.BooleanField(
-        default=False, help_text="Send nothing to external channels (else they are marked as drills)."
+        default=False,
+        help_text="Send nothing to external channels (else they are marked as drills).",
     )
     status = models.CharField(max_length=12, choices=Status, default=Status.RUNNING)
     started_at = models.DateTimeField()
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
-    debrief = models.JSONField(default=dict, blank=True, help_text="Scores against the scenario's targets.")
+    debrief = models.JSONField(
+        default=dict, blank=True, help_text="Scores against the scenario's targets."
+    )
     debriefed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -194,7 +220,9 @@ class DrillStep(models.Model):
 
     class Meta:
         ordering = ["drill", "index"]
-        constraints = [models.UniqueConstraint(fields=["drill", "index"], name="one_step_per_index")]
+        constraints = [
+            models.UniqueConstraint(fields=["drill", "index"], name="one_step_per_index")
+        ]
         indexes = [models.Index(fields=["applied_at", "due_at"], name="drillstep_due")]
 
 
@@ -218,15 +246,23 @@ class ActionItem(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="action_items")
-    review = models.ForeignKey(Review, null=True, blank=True, on_delete=models.PROTECT, related_name="action_items")
-    drill = models.ForeignKey(Drill, null=True, blank=True, on_delete=models.PROTECT, related_name="action_items")
+    review = models.ForeignKey(
+        Review, null=True, blank=True, on_delete=models.PROTECT, related_name="action_items"
+    )
+    drill = models.ForeignKey(
+        Drill, null=True, blank=True, on_delete=models.PROTECT, related_name="action_items"
+    )
     title = models.CharField(max_length=200)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="action_items")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="action_items"
+    )
     due_at = models.DateTimeField()
     expected_outcome = models.TextField()
     category = models.CharField(max_length=20, choices=Category)
     status = models.CharField(max_length=12, choices=Status, default=Status.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -36,13 +36,24 @@ from incidents import permissions
 from incidents.choices import GROUP_REGULATOR, Audience, DecisionType, EntryKind, Phase, Role
 from incidents.errors import Conflict, DomainError, NotPermitted
 from incidents.log import actor_label_for, append_entry
-from incidents.models import DecisionLogEntry, ImpactRule, Incident, MetricPoint, Playbook, decision_rights_for
+from incidents.models import (
+    DecisionLogEntry,
+    ImpactRule,
+    Incident,
+    MetricPoint,
+    Playbook,
+    decision_rights_for,
+)
 from incidents.services import roles_held
 from incidents.visibility import real_or_joined
 from learning import taxonomies
 from learning.models import ActionItem, Review, ReviewAddendum, RootCause
 
-TECHNICAL, EXECUTIVE, REGULATOR = Audience.TECHNICAL.value, Audience.EXECUTIVE.value, Audience.REGULATOR.value
+TECHNICAL, EXECUTIVE, REGULATOR = (
+    Audience.TECHNICAL.value,
+    Audience.EXECUTIVE.value,
+    Audience.REGULATOR.value,
+)
 AUDIENCES = (TECHNICAL, EXECUTIVE, REGULATOR)
 REVIEWABLE_PHASES = (Phase.RESOLVED, Phase.REVIEWED)
 
@@ -81,7 +92,11 @@ def may_edit(user: AbstractBaseUser) -> bool:
 
 
 def is_regulator_visible(review: Review) -> bool:
-    return review.is_published and review.regulator_signed_off_at is not None and bool(review.regulator_disclosure)
+    return (
+        review.is_published
+        and review.regulator_signed_off_at is not None
+        and bool(review.regulator_disclosure)
+    )
 
 
 def audiences_for(user: AbstractBaseUser, review: Review) -> list[str]:
@@ -106,9 +121,9 @@ def visible_reviews(user: AbstractBaseUser):  # -> QuerySet[Review]
     if permissions.can_read_incidents(user):
         return reviews.filter(status=Review.Status.PUBLISHED)
     if GROUP_REGULATOR in permissions.group_names(user):
-        return reviews.filter(status=Review.Status.PUBLISHED, regulator_signed_off_at__isnull=False).exclude(
-            regulator_disclosure=""
-        )
+        return reviews.filter(
+            status=Review.Status.PUBLISHED, regulator_signed_off_at__isnull=False
+        ).exclude(regulator_disclosure="")
     return reviews.none()
 
 
@@ -121,8 +136,15 @@ def _iso(at: datetime | None) -> str | None:
 
 def _timeline(entries: list[DecisionLogEntry]) -> list[dict[str, Any]]:
     return [
-        {"sequence": e.sequence, "at": _iso(e.recorded_at), "kind": e.kind, "kind_label": EntryKind(e.kind).label,
-         "actor": e.actor_label, "role": e.actor_role, "summary": e.summary}
+        {
+            "sequence": e.sequence,
+            "at": _iso(e.recorded_at),
+            "kind": e.kind,
+            "kind_label": EntryKind(e.kind).label,
+            "actor": e.actor_label,
+            "role": e.actor_role,
+            "summary": e.summary,
+        }
         for e in entries
     ]
 
@@ -134,20 +156,35 @@ def _decisions(entries: list[DecisionLogEntry]) -> list[dict[str, Any]]:
             continue
         d = e.data or {}
         kind = d.get("decision_type", "")
-        out.append({
-            "sequence": e.sequence, "at": _iso(e.recorded_at), "decision_type": kind,
-            "decision_type_label": DecisionType(kind).label if kind in DecisionType.values else kind,
-            "decision": d.get("decision", e.summary), "rationale": d.get("rationale", ""),
-            "options_considered": d.get("options_considered", []), "taken_by": e.actor_label,
-            "role": e.actor_role, "approved_by": d.get("approved_by"), "reversible": d.get("reversible"),
-        })
+        out.append(
+            {
+                "sequence": e.sequence,
+                "at": _iso(e.recorded_at),
+                "decision_type": kind,
+                "decision_type_label": DecisionType(kind).label
+                if kind in DecisionType.values
+                else kind,
+                "decision": d.get("decision", e.summary),
+                "rationale": d.get("rationale", ""),
+                "options_considered": d.get("options_considered", []),
+                "taken_by": e.actor_label,
+                "role": e.actor_role,
+                "approved_by": d.get("approved_by"),
+                "reversible": d.get("reversible"),
+            }
+        )
     return out
 
 
 def _milestones(incident: Incident) -> list[dict[str, Any]]:
     return [
-        {"phase": m.phase, "phase_label": Phase(m.phase).label, "reached_at": _iso(m.reached_at),
-         "indicator": m.indicator, "recorded_by": actor_label_for(m.recorded_by, "system")}
+        {
+            "phase": m.phase,
+            "phase_label": Phase(m.phase).label,
+            "reached_at": _iso(m.reached_at),
+            "indicator": m.indicator,
+            "recorded_by": actor_label_for(m.recorded_by, "system"),
+        }
         for m in incident.milestones.select_related("recorded_by").order_by("reached_at")
     ]
 
@@ -155,33 +192,55 @@ def _milestones(incident: Incident) -> list[dict[str, Any]]:
 def _cadence(incident: Incident) -> list[dict[str, Any]]:
     """The cadence record per audience: each slot met, missed, open or cancelled."""
     slots: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for d in Deadline.objects.filter(incident=incident).select_related("fulfilled_by").order_by("audience", "due_at"):
+    for d in (
+        Deadline.objects.filter(incident=incident)
+        .select_related("fulfilled_by")
+        .order_by("audience", "due_at")
+    ):
         outcome = d.outcome or ("cancelled" if d.cancelled_at else "open")
-        slots[d.audience].append({
-            "due_at": _iso(d.due_at), "outcome": outcome, "fulfilled_at": _iso(d.fulfilled_at),
-            "update": d.fulfilled_by.number if d.fulfilled_by_id else None,
-            "reminded": d.reminded_at is not None, "escalated": d.escalated_at is not None,
-            "snoozed": d.snoozed_at is not None, "cadence_minutes": d.cadence_minutes,
-        })
+        slots[d.audience].append(
+            {
+                "due_at": _iso(d.due_at),
+                "outcome": outcome,
+                "fulfilled_at": _iso(d.fulfilled_at),
+                "update": d.fulfilled_by.number if d.fulfilled_by_id else None,
+                "reminded": d.reminded_at is not None,
+                "escalated": d.escalated_at is not None,
+                "snoozed": d.snoozed_at is not None,
+                "cadence_minutes": d.cadence_minutes,
+            }
+        )
     return [
-        {"audience": a, "label": Audience(a).label,
-         "met": sum(s["outcome"] == "met" for s in slots[a]), "missed": sum(s["outcome"] == "missed" for s in slots[a]),
-         "slots": slots[a]}
-        for a in Audience.values if slots.get(a)
+        {
+            "audience": a,
+            "label": Audience(a).label,
+            "met": sum(s["outcome"] == "met" for s in slots[a]),
+            "missed": sum(s["outcome"] == "missed" for s in slots[a]),
+            "slots": slots[a],
+        }
+        for a in Audience.values
+        if slots.get(a)
     ]
 
 
 def _impact(incident: Incident) -> dict[str, Any]:
     """Impact over time: the models' impact rules applied to hourly metric averages."""
-    rules = list(ImpactRule.objects.filter(model__incidents=incident).select_related("model").distinct()
-                 .order_by("model__name", "metric"))
+    rules = list(
+        ImpactRule.objects.filter(model__incidents=incident)
+        .select_related("model")
+        .distinct()
+        .order_by("model__name", "metric")
+    )
     end = incident.resolved_at or timezone.now()
     hours: dict[datetime, dict[int, Any]] = defaultdict(dict)
     if rules:
         rows = (
             MetricPoint.objects.filter(
-                model_id__in={r.model_id for r in rules}, metric__in={r.metric for r in rules},
-                is_drill=incident.is_drill, timestamp__gte=incident.detected_at, timestamp__lte=end,
+                model_id__in={r.model_id for r in rules},
+                metric__in={r.metric for r in rules},
+                is_drill=incident.is_drill,
+                timestamp__gte=incident.detected_at,
+                timestamp__lte=end,
             )
             .annotate(hour=Trunc("timestamp", "hour", tzinfo=UTC))
             .values("model_id", "metric", "hour")
@@ -197,13 +256,23 @@ def _impact(incident: Incident) -> dict[str, Any]:
     for hour in sorted(hours):
         customers = sum(e.customers_per_hour for e in hours[hour].values())
         revenue = sum((e.revenue_per_hour for e in hours[hour].values()), Decimal("0"))
-        points.append({"at": _iso(hour), "customers_per_hour": round(customers, 1), "revenue_per_hour": str(revenue)})
+        points.append(
+            {
+                "at": _iso(hour),
+                "customers_per_hour": round(customers, 1),
+                "revenue_per_hour": str(revenue),
+            }
+        )
     peak = max(points, key=lambda p: p["customers_per_hour"], default=None)
     return {
-        "rules": [{"model": r.model.name, "metric": r.metric, "unit_label": r.unit_label} for r in rules],
+        "rules": [
+            {"model": r.model.name, "metric": r.metric, "unit_label": r.unit_label} for r in rules
+        ],
         "hourly": points,
         "peak_customers_per_hour": peak["customers_per_hour"] if peak else 0.0,
-        "peak_revenue_per_hour": max((Decimal(p["revenue_per_hour"]) for p in points), default=Decimal("0")).__str__(),
+        "peak_revenue_per_hour": max(
+            (Decimal(p["revenue_per_hour"]) for p in points), default=Decimal("0")
+        ).__str__(),
     }
 
 
@@ -213,26 +282,43 @@ def generate(incident: Incident) -> dict[str, Any]:
     minutes = None
     if incident.resolved_at:
         minutes = int((incident.resolved_at - incident.detected_at).total_seconds() // 60)
-    updates = StatusUpdate.objects.filter(incident=incident, status=StatusUpdate.Status.PUBLISHED).order_by("number")
+    updates = StatusUpdate.objects.filter(
+        incident=incident, status=StatusUpdate.Status.PUBLISHED
+    ).order_by("number")
     return {
         "incident": {
-            "reference": incident.reference, "title": incident.title, "severity": incident.severity,
-            "severity_label": incident.severity_label, "scope": incident.scope, "summary": incident.summary,
-            "detected_at": _iso(incident.detected_at), "declared_at": _iso(incident.declared_at),
-            "resolved_at": _iso(incident.resolved_at), "duration_minutes": minutes,
+            "reference": incident.reference,
+            "title": incident.title,
+            "severity": incident.severity,
+            "severity_label": incident.severity_label,
+            "scope": incident.scope,
+            "summary": incident.summary,
+            "detected_at": _iso(incident.detected_at),
+            "declared_at": _iso(incident.declared_at),
+            "resolved_at": _iso(incident.resolved_at),
+            "duration_minutes": minutes,
             "customers_affected": incident.customers_affected,
             "revenue_at_risk_per_hour": str(incident.revenue_at_risk_per_hour),
-            "regulatory_exposure": incident.regulatory_exposure, "is_drill": incident.is_drill,
-            "models": [{"name": link.model.name, "version": link.version}
-                       for link in incident.affected_links.select_related("model").order_by("model__name")],
+            "regulatory_exposure": incident.regulatory_exposure,
+            "is_drill": incident.is_drill,
+            "models": [
+                {"name": link.model.name, "version": link.version}
+                for link in incident.affected_links.select_related("model").order_by("model__name")
+            ],
         },
         "timeline": _timeline(entries),
         "decisions": _decisions(entries),
         "milestones": _milestones(incident),
         "cadence": _cadence(incident),
         "impact": _impact(incident),
-        "updates": [{"number": u.number, "published_at": _iso(u.published_at), "what_changed": u.what_changed}
-                    for u in updates],
+        "updates": [
+            {
+                "number": u.number,
+                "published_at": _iso(u.published_at),
+                "what_changed": u.what_changed,
+            }
+            for u in updates
+        ],
     }
 
 
@@ -246,26 +332,41 @@ def _locked_draft(review: Review) -> Review:
     return review
 
 
-def start_review(*, incident: Incident, by: AbstractBaseUser, now: datetime | None = None) -> Review:
+def start_review(
+    *, incident: Incident, by: AbstractBaseUser, now: datetime | None = None
+) -> Review:
     """Start the review of a resolved incident with a draft generated from its record."""
     if not may_lead(by, incident):
-        raise NotPermitted("Only commander-eligible users or the incident commander start a review.")
+        raise NotPermitted(
+            "Only commander-eligible users or the incident commander start a review."
+        )
     now = now or timezone.now()
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         if incident.phase not in REVIEWABLE_PHASES:
-            raise Conflict(f"{incident.reference} is {incident.get_phase_display().lower()}; only a resolved "
-                           "incident can be reviewed.", field="incident")
+            raise Conflict(
+                f"{incident.reference} is {incident.get_phase_display().lower()}; only a resolved "
+                "incident can be reviewed.",
+                field="incident",
+            )
         if Review.objects.filter(incident=incident).exists():
             raise Conflict(f"{incident.reference} already has a review.", field="incident")
-        review = Review.objects.create(incident=incident, generated=generate(incident), generated_at=now,
-                                       created_by=by)
-        append_entry(incident=incident, kind=EntryKind.REVIEW, actor=by,
-                     summary="Post-incident review started", data={"event": "started", "review": review.pk})
+        review = Review.objects.create(
+            incident=incident, generated=generate(incident), generated_at=now, created_by=by
+        )
+        append_entry(
+            incident=incident,
+            kind=EntryKind.REVIEW,
+            actor=by,
+            summary="Post-incident review started",
+            data={"event": "started", "review": review.pk},
+        )
     return review
 
 
-def regenerate_review(*, review: Review, by: AbstractBaseUser, now: datetime | None = None) -> Review:
+def regenerate_review(
+    *, review: Review, by: AbstractBaseUser, now: datetime | None = None
+) -> Review:
     """Take the generated record again (the draft's written sections stay)."""
     if not may_edit(by):
         raise NotPermitted("Only responders and commanders edit reviews.")
@@ -291,7 +392,9 @@ def _clean_edit(review: Review, fields: dict[str, Any]) -> dict[str, Any]:
     if "root_causes" in fields:
         causes = fields["root_causes"]
         if not isinstance(causes, list) or any(c not in RootCause.values for c in causes):
-            raise DomainError(f"root_causes is a list of {', '.join(RootCause.values)}.", field="root_causes")
+            raise DomainError(
+                f"root_causes is a list of {', '.join(RootCause.values)}.", field="root_causes"
+            )
         cleaned["root_causes"] = [c for c in RootCause.values if c in causes]
     slug = fields.get("taxonomy", review.taxonomy)
     if "taxonomy" in fields or "classification" in fields:
@@ -299,13 +402,22 @@ def _clean_edit(review: Review, fields: dict[str, Any]) -> dict[str, Any]:
         if not slug:
             if fields.get("classification"):
                 raise DomainError("Choose a taxonomy for the classification.", field="taxonomy")
-            cleaned |= {"taxonomy": "", "taxonomy_name": "", "taxonomy_version": "", "classification": {}}
+            cleaned |= {
+                "taxonomy": "",
+                "taxonomy_name": "",
+                "taxonomy_version": "",
+                "classification": {},
+            }
         else:
             changed = slug != review.taxonomy
             given = fields.get("classification", {} if changed else review.classification)
             cleaned["classification"] = taxonomies.clean_classification(slug, given)
             taxonomy = taxonomies.get(slug)
-            cleaned |= {"taxonomy": slug, "taxonomy_name": taxonomy.name, "taxonomy_version": taxonomy.version}
+            cleaned |= {
+                "taxonomy": slug,
+                "taxonomy_name": taxonomy.name,
+                "taxonomy_version": taxonomy.version,
+            }
     return cleaned
 
 
@@ -316,7 +428,10 @@ def edit_review(*, review: Review, by: AbstractBaseUser, **fields: Any) -> Revie
     with transaction.atomic():
         review = _locked_draft(review)
         cleaned = _clean_edit(review, fields)
-        if "regulator_disclosure" in cleaned and cleaned["regulator_disclosure"] != review.regulator_disclosure:
+        if (
+            "regulator_disclosure" in cleaned
+            and cleaned["regulator_disclosure"] != review.regulator_disclosure
+        ):
             review.regulator_signed_off_by, review.regulator_signed_off_at = None, None
         for name, value in cleaned.items():
             setattr(review, name, value)
@@ -329,16 +444,28 @@ def sign_off_regulator(*, review: Review, by: AbstractBaseUser) -> Review:
     with transaction.atomic():
         review = _locked_draft(review)
         if Role.REGULATOR not in roles_held(by, review.incident):
-            raise NotPermitted("Only the incident's regulator / partner liaison may sign off the disclosure.")
+            raise NotPermitted(
+                "Only the incident's regulator / partner liaison may sign off the disclosure."
+            )
         if not review.regulator_disclosure:
-            raise DomainError("Write the regulator disclosure before signing it off.", field="regulator_disclosure")
+            raise DomainError(
+                "Write the regulator disclosure before signing it off.",
+                field="regulator_disclosure",
+            )
         if review.regulator_signed_off_at is not None:
             raise Conflict("The regulator disclosure is already signed off.")
         review.regulator_signed_off_by, review.regulator_signed_off_at = by, timezone.now()
-        review.save(update_fields=["regulator_signed_off_by", "regulator_signed_off_at", "updated_at"])
-        append_entry(incident=review.incident, kind=EntryKind.SIGN_OFF, actor=by, actor_role=Role.REGULATOR,
-                     summary="Regulator disclosure of the post-incident review signed off",
-                     data={"review": review.pk})
+        review.save(
+            update_fields=["regulator_signed_off_by", "regulator_signed_off_at", "updated_at"]
+        )
+        append_entry(
+            incident=review.incident,
+            kind=EntryKind.SIGN_OFF,
+            actor=by,
+            actor_role=Role.REGULATOR,
+            summary="Regulator disclosure of the post-incident review signed off",
+            data={"review": review.pk},
+        )
     return review
 
 
@@ -366,7 +493,9 @@ def publish_review(*, review: Review, by: AbstractBaseUser, now: datetime | None
         review = _locked_draft(review)
         incident = review.incident
         if not may_lead(by, incident):
-            raise NotPermitted("Only commander-eligible users or the incident commander publish a review.")
+            raise NotPermitted(
+                "Only commander-eligible users or the incident commander publish a review."
+            )
         # The request is fine; the stored draft is not ready: a conflict (409) naming the field.
         for name in ("executive_summary", "lessons"):
             if not getattr(review, name):
@@ -380,32 +509,51 @@ def publish_review(*, review: Review, by: AbstractBaseUser, now: datetime | None
         except DomainError as incomplete:
             raise Conflict(incomplete.message, field=incomplete.field) from incomplete
         if review.regulator_disclosure and review.regulator_signed_off_at is None:
-            raise Conflict("The regulator disclosure needs sign-off by the regulator liaison first.",
-                           field="regulator_disclosure")
+            raise Conflict(
+                "The regulator disclosure needs sign-off by the regulator liaison first.",
+                field="regulator_disclosure",
+            )
         now = now or timezone.now()
         jargon = executive_jargon(review)
         items = ActionItem.objects.filter(incident=incident).count()
         if incident.phase == Phase.RESOLVED:
-            rights = decision_rights_for(Playbook.for_incident(incident), DecisionType.REACH_MILESTONE)
+            rights = decision_rights_for(
+                Playbook.for_incident(incident), DecisionType.REACH_MILESTONE
+            )
             milestone_by = by if set(roles_held(by, incident)) & set(rights) else None
-            workflows.reach_milestone(incident=incident, phase=Phase.REVIEWED, by=milestone_by,
-                                      indicator="Post-incident review published")
+            workflows.reach_milestone(
+                incident=incident,
+                phase=Phase.REVIEWED,
+                by=milestone_by,
+                indicator="Post-incident review published",
+            )
             review.incident = incident = Incident.objects.get(pk=incident.pk)
         review.status, review.published_at, review.published_by = Review.Status.PUBLISHED, now, by
         review.save()
         append_entry(
-            incident=incident, kind=EntryKind.REVIEW, actor=by,
+            incident=incident,
+            kind=EntryKind.REVIEW,
+            actor=by,
             summary=f"Post-incident review published: {', '.join(RootCause(c).label for c in review.root_causes)}",
-            data={"event": "published", "review": review.pk, "root_causes": review.root_causes,
-                  "taxonomy": review.taxonomy, "taxonomy_name": review.taxonomy_name,
-                  "taxonomy_version": review.taxonomy_version, "classification": review.classification,
-                  "action_items": items, "regulator_signed_off": review.regulator_signed_off_at is not None,
-                  "executive_jargon": sorted({j["matched"] for j in jargon})},
+            data={
+                "event": "published",
+                "review": review.pk,
+                "root_causes": review.root_causes,
+                "taxonomy": review.taxonomy,
+                "taxonomy_name": review.taxonomy_name,
+                "taxonomy_version": review.taxonomy_version,
+                "classification": review.classification,
+                "action_items": items,
+                "regulator_signed_off": review.regulator_signed_off_at is not None,
+                "executive_jargon": sorted({j["matched"] for j in jargon}),
+            },
         )
     return review
 
 
-def add_addendum(*, review: Review, by: AbstractBaseUser, body: str, now: datetime | None = None) -> ReviewAddendum:
+def add_addendum(
+    *, review: Review, by: AbstractBaseUser, body: str, now: datetime | None = None
+) -> ReviewAddendum:
     """Append a later finding to a published review (numbered, logged, immutable)."""
     if not may_edit(by):
         raise NotPermitted("Only responders and commanders add addenda.")
@@ -419,19 +567,30 @@ def add_addendum(*, review: Review, by: AbstractBaseUser, body: str, now: dateti
         if not review.is_published:
             raise Conflict("The review is still a draft: edit it instead of adding an addendum.")
         number = (review.addenda.aggregate(n=Max("number"))["n"] or 0) + 1
-        addendum = ReviewAddendum.objects.create(review=review, number=number, body=body, author=by,
-                                                 created_at=now or timezone.now())
-        append_entry(incident=review.incident, kind=EntryKind.REVIEW, actor=by,
-                     summary=f"Addendum {number} to the post-incident review",
-                     data={"event": "addendum", "review": review.pk, "number": number, "body": body})
+        addendum = ReviewAddendum.objects.create(
+            review=review, number=number, body=body, author=by, created_at=now or timezone.now()
+        )
+        append_entry(
+            incident=review.incident,
+            kind=EntryKind.REVIEW,
+            actor=by,
+            summary=f"Addendum {number} to the post-incident review",
+            data={"event": "addendum", "review": review.pk, "number": number, "body": body},
+        )
     return addendum
 
 
 # --- Renditions -------------------------------------------------------------------------------
 
 
-def rendition(review: Review, audience: str, *, items: list[ActionItem], addenda: list[ReviewAddendum],
-              now: datetime | None = None) -> dict[str, Any]:
+def rendition(
+    review: Review,
+    audience: str,
+    *,
+    items: list[ActionItem],
+    addenda: list[ReviewAddendum],
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """Return what one audience reads, as plain data (pages, API and Markdown render it).
 
     technical: everything; executive: business terms (summary, impact,
@@ -450,37 +609,72 @@ def rendition(review: Review, audience: str, *, items: list[ActionItem], addenda
         "status": review.status,
         "generated_at": review.generated_at,
         "published_at": review.published_at,
-        "published_by": actor_label_for(review.published_by, "") if review.published_by_id else None,
+        "published_by": actor_label_for(review.published_by, "")
+        if review.published_by_id
+        else None,
         "regulator_signed_off_at": review.regulator_signed_off_at,
-        "regulator_signed_off_by": (actor_label_for(review.regulator_signed_off_by, "")
-                                    if review.regulator_signed_off_by_id else None),
+        "regulator_signed_off_by": (
+            actor_label_for(review.regulator_signed_off_by, "")
+            if review.regulator_signed_off_by_id
+            else None
+        ),
         "root_causes": [{"value": c, "label": RootCause(c).label} for c in review.root_causes],
-        "taxonomy": {"slug": review.taxonomy, "name": review.taxonomy_name, "version": review.taxonomy_version,
-                     "source_url": taxonomy.source_url if taxonomy else ""} if review.taxonomy else None,
+        "taxonomy": {
+            "slug": review.taxonomy,
+            "name": review.taxonomy_name,
+            "version": review.taxonomy_version,
+            "source_url": taxonomy.source_url if taxonomy else "",
+        }
+        if review.taxonomy
+        else None,
         "classification": [
-            {"dimension": key, "label": (taxonomy.dimension(key).label if taxonomy and taxonomy.dimension(key) else key),
-             "value": ", ".join(value) if isinstance(value, list) else value}
+            {
+                "dimension": key,
+                "label": (
+                    taxonomy.dimension(key).label if taxonomy and taxonomy.dimension(key) else key
+                ),
+                "value": ", ".join(value) if isinstance(value, list) else value,
+            }
             for key, value in review.classification.items()
         ],
         "facts": {
-            "severity": inc.get("severity_label"), "detected_at": inc.get("detected_at"),
-            "resolved_at": inc.get("resolved_at"), "duration_minutes": inc.get("duration_minutes"),
+            "severity": inc.get("severity_label"),
+            "detected_at": inc.get("detected_at"),
+            "resolved_at": inc.get("resolved_at"),
+            "duration_minutes": inc.get("duration_minutes"),
             "customers_affected": inc.get("customers_affected"),
             "revenue_at_risk_per_hour": inc.get("revenue_at_risk_per_hour"),
             "peak_customers_per_hour": (g.get("impact") or {}).get("peak_customers_per_hour"),
             "regulatory_exposure": inc.get("regulatory_exposure"),
         },
-        "sections": [{"key": k, "title": TEXT_FIELDS[k], "text": getattr(review, k)} for k in SECTIONS[audience]],
+        "sections": [
+            {"key": k, "title": TEXT_FIELDS[k], "text": getattr(review, k)}
+            for k in SECTIONS[audience]
+        ],
         "action_items": [
-            {"id": i.pk, "title": i.title, "category": i.category, "category_label": i.get_category_display(),
-             "status": i.status, "status_label": i.get_status_display(), "due_at": i.due_at,
-             "owner": i.owner.get_username() if audience != REGULATOR else None,
-             "expected_outcome": i.expected_outcome, "overdue": i.is_open and i.due_at <= now}
+            {
+                "id": i.pk,
+                "title": i.title,
+                "category": i.category,
+                "category_label": i.get_category_display(),
+                "status": i.status,
+                "status_label": i.get_status_display(),
+                "due_at": i.due_at,
+                "owner": i.owner.get_username() if audience != REGULATOR else None,
+                "expected_outcome": i.expected_outcome,
+                "overdue": i.is_open and i.due_at <= now,
+            }
             for i in items
         ],
-        "addenda": [] if audience == REGULATOR else [
-            {"number": a.number, "body": a.body, "created_at": a.created_at,
-             "author": actor_label_for(a.author, "") if a.author_id else None}
+        "addenda": []
+        if audience == REGULATOR
+        else [
+            {
+                "number": a.number,
+                "body": a.body,
+                "created_at": a.created_at,
+                "author": actor_label_for(a.author, "") if a.author_id else None,
+            }
             for a in addenda
         ],
         "generated": _with_datetimes(g) if audience == TECHNICAL else None,
@@ -491,6 +685,7 @@ def rendition(review: Review, audience: str, *, items: list[ActionItem], addenda
 
 def _with_datetimes(g: dict[str, Any]) -> dict[str, Any]:
     """Return the generated record with its instants as datetimes, for time tags (JSON keeps ISO strings)."""
+
     def parsed(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
         return [r | {key: datetime.fromisoformat(r[key])} if r.get(key) else r for r in rows]
 

@@ -37,8 +37,13 @@ class PasswordBackend(ModelBackend):
     login page: the documented break-glass path for when the identity provider is down.
     """
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None,
-                     password: str | None = None, **kwargs: Any) -> Any:
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
         if settings.PASSWORD_LOGIN:
             return super().authenticate(request, username=username, password=password, **kwargs)
         if request is None or request.path != reverse("admin:login"):
@@ -72,8 +77,12 @@ class ConsoleOIDCBackend(OIDCAuthenticationBackend):
         """Verify signature, audience, issuer and expiry (the library checks only the first)."""
         try:
             payload = jwt.decode(
-                token, key, algorithms=[self.OIDC_RP_SIGN_ALGO], audience=self.OIDC_RP_CLIENT_ID,
-                issuer=settings.OIDC_ISSUER, options={"require": REQUIRED_CLAIMS},
+                token,
+                key,
+                algorithms=[self.OIDC_RP_SIGN_ALGO],
+                audience=self.OIDC_RP_CLIENT_ID,
+                issuer=settings.OIDC_ISSUER,
+                options={"require": REQUIRED_CLAIMS},
             )
         except jwt.PyJWTError as exc:
             raise SuspiciousOperation(f"ID token refused: {exc}") from exc
@@ -83,7 +92,9 @@ class ConsoleOIDCBackend(OIDCAuthenticationBackend):
             raise SuspiciousOperation("ID token refused: azp does not name this client")
         return payload
 
-    def get_userinfo(self, access_token: str, id_token: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def get_userinfo(
+        self, access_token: str, id_token: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
         info = super().get_userinfo(access_token, id_token, payload)
         # OIDC Core §5.3.2: a userinfo answer for another subject must not be used.
         if info.get("sub") != payload["sub"]:
@@ -110,8 +121,9 @@ class ConsoleOIDCBackend(OIDCAuthenticationBackend):
             user.set_unusable_password()  # never a local password for an SSO account
             _copy_profile(user, claims)
             user.save()
-            SsoIdentity.objects.create(user=user, issuer=claims["iss"], subject=claims["sub"],
-                                       last_login_at=timezone.now())
+            SsoIdentity.objects.create(
+                user=user, issuer=claims["iss"], subject=claims["sub"], last_login_at=timezone.now()
+            )
             _sync_groups(user, self._mapped_groups(claims))
         return user
 

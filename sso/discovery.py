@@ -26,7 +26,9 @@ def discover(issuer: str, timeout: int) -> dict[str, Any]:
     document = response.json()
     # OpenID Connect Discovery 1.0 §4.3: the document must name the issuer we asked.
     if document.get("issuer", "").rstrip("/") != issuer:
-        raise ImproperlyConfigured(f"OIDC discovery: issuer {document.get('issuer')!r} is not {issuer!r}")
+        raise ImproperlyConfigured(
+            f"OIDC discovery: issuer {document.get('issuer')!r} is not {issuer!r}"
+        )
     return document
 
 

@@ -15,9 +15,9 @@ from sso.discovery import oidc_setting
 
 REFUSALS = {
     "no-group": "Your account at {provider} is not in any group that grants access to this console. "
-                "Ask your administrator to add you to one.",
+    "Ask your administrator to add you to one.",
     "failed": "Sign-in through {provider} did not succeed. Try again; if it keeps failing, "
-              "tell your administrator.",
+    "tell your administrator.",
 }
 
 

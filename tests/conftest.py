@@ -64,7 +64,9 @@ def _fast_password_hashing(settings):
 
 
 def make_user(username: str, *groups: str, **extra) -> User:
-    user = User.objects.create_user(username=username, password="pw", email=f"{username}@example.test", **extra)
+    user = User.objects.create_user(
+        username=username, password="pw", email=f"{username}@example.test", **extra
+    )
     # get_or_create: transactional tests flush the groups the migration made.
     user.groups.set([Group.objects.get_or_create(name=name)[0] for name in groups])
     return user
@@ -81,7 +83,9 @@ def postgres_only(db) -> None:
 
 @pytest.fixture
 def commander(db) -> User:
-    return make_user("cara", GROUP_COMMANDER, GROUP_RESPONDER, first_name="Cara", last_name="Commander")
+    return make_user(
+        "cara", GROUP_COMMANDER, GROUP_RESPONDER, first_name="Cara", last_name="Commander"
+    )
 
 
 @pytest.fixture
@@ -119,12 +123,21 @@ def fraud_model(db):
     from incidents.models import ImpactRule, MonitoredModel
 
     model = MonitoredModel.objects.create(
-        name="Fraud scoring", slug="fraud-scoring", team="Payments risk",
-        business_function="Approve or decline card payments", risk_tier=1, current_version="v42",
+        name="Fraud scoring",
+        slug="fraud-scoring",
+        team="Payments risk",
+        business_function="Approve or decline card payments",
+        risk_tier=1,
+        current_version="v42",
     )
     ImpactRule.objects.create(
-        model=model, metric="false_positive_rate", baseline=2.0, step=1.0, customers_per_step=120,
-        revenue_per_step="8500.00", unit_label="customers wrongly declined per hour",
+        model=model,
+        metric="false_positive_rate",
+        baseline=2.0,
+        step=1.0,
+        customers_per_step=120,
+        revenue_per_step="8500.00",
+        unit_label="customers wrongly declined per hour",
     )
     return model
 
@@ -134,9 +147,13 @@ def incident(commander, fraud_model):
     from incidents.services import declare_incident
 
     return declare_incident(
-        by=commander, title="Fraud model false-positive surge", severity=2,
-        scope="Card payments in the EU", models=[(fraud_model, "v42")],
-        customers_affected=1200, revenue_at_risk_per_hour="42000",
+        by=commander,
+        title="Fraud model false-positive surge",
+        severity=2,
+        scope="Card payments in the EU",
+        models=[(fraud_model, "v42")],
+        customers_affected=1200,
+        revenue_at_risk_per_hour="42000",
     )
 
 
@@ -147,7 +164,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
     if skipped and session.exitstatus == 0:
-        reporter.write_line(f"FAIL_ON_SKIP=1: {skipped} test(s) were skipped; CI needs every test to run.", red=True)
+        reporter.write_line(
+            f"FAIL_ON_SKIP=1: {skipped} test(s) were skipped; CI needs every test to run.", red=True
+        )
         session.exitstatus = 1
 
 

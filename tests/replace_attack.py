@@ -15,7 +15,12 @@ from django.db import connection, transaction
 
 
 def replace_row(
-    table: str, pk: int, changes: dict[str, Any], *, new_id: int | None = None, conflict: tuple[str, ...] = ("id",)
+    table: str,
+    pk: int,
+    changes: dict[str, Any],
+    *,
+    new_id: int | None = None,
+    conflict: tuple[str, ...] = ("id",),
 ) -> None:
     """Insert a copy of row `pk` of `table` with `changes`, over the row it collides with.
 

@@ -42,13 +42,16 @@ class DrillAccess(_GroupPermission):
 def drill_queryset() -> QuerySet[Drill]:
     """Drills with what a list row shows, in one query."""
     return Drill.objects.select_related("incident", "started_by").annotate(
-        steps_total=Count("steps"), steps_applied=Count("steps", filter=Q(steps__applied_at__isnull=False))
+        steps_total=Count("steps"),
+        steps_applied=Count("steps", filter=Q(steps__applied_at__isnull=False)),
     )
 
 
 def drill_response(drill_id: int, status_code: int = status.HTTP_200_OK) -> Response:
     drill = get_object_or_404(
-        drill_queryset().prefetch_related(Prefetch("steps", queryset=DrillStep.objects.order_by("index"))),
+        drill_queryset().prefetch_related(
+            Prefetch("steps", queryset=DrillStep.objects.order_by("index"))
+        ),
         pk=drill_id,
     )
     return Response(s.DrillDetailSerializer(drill).data, status=status_code)

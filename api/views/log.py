@@ -16,8 +16,8 @@ from api.permissions import IncidentAccess
 from api.schema import document
 from api.views.base import ApiView, get_incident
 from incidents import services
-from incidents.choices import EntryKind
 from incidents.checkpoints import verify_log
+from incidents.choices import EntryKind
 from incidents.models import DecisionLogEntry, Incident
 
 TAG = ["log"]

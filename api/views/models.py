@@ -53,7 +53,11 @@ class MetricsKeyOrIncidentAccess(IncidentAccess):
 
 class MetricListView(ApiView):
     # Token first: its keyword is the one a 401 names in WWW-Authenticate.
-    authentication_classes = [HashedTokenAuthentication, MetricsKeyAuthentication, SessionAuthentication]
+    authentication_classes = [
+        HashedTokenAuthentication,
+        MetricsKeyAuthentication,
+        SessionAuthentication,
+    ]
     permission_classes = [MetricsKeyOrIncidentAccess]
 
     @document(

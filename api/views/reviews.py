@@ -40,10 +40,14 @@ ITEMS_TAG = ["action items"]
 class ReviewAccess(_GroupPermission):
     """Incident readers and regulator viewers read (the views filter); responders and commanders write."""
 
-    message = "Only responders and commanders change reviews; executives and regulator viewers read only."
+    message = (
+        "Only responders and commanders change reviews; executives and regulator viewers read only."
+    )
 
     def can_read(self, user: Any) -> bool:
-        return permissions.can_read_incidents(user) or GROUP_REGULATOR in permissions.group_names(user)
+        return permissions.can_read_incidents(user) or GROUP_REGULATOR in permissions.group_names(
+            user
+        )
 
     def can_write(self, user: Any, view: Any) -> bool:
         return permissions.can_respond(user)
@@ -75,8 +79,11 @@ class TaxonomyAccess(_GroupPermission):
 
 
 def get_review(incident_id: int) -> Review:
-    review = (Review.objects.select_related("incident", "published_by", "regulator_signed_off_by")
-              .filter(incident_id=incident_id).first())
+    review = (
+        Review.objects.select_related("incident", "published_by", "regulator_signed_off_by")
+        .filter(incident_id=incident_id)
+        .first()
+    )
     if review is None:
         raise Http404("No review.")
     return review
@@ -96,13 +103,20 @@ def pick_audience(request: Request, review: Review) -> str:
     return audience
 
 
-def review_response(request: Request, review: Review, audience: str | None = None,
-                    status_code: int = status.HTTP_200_OK) -> Response:
+def review_response(
+    request: Request,
+    review: Review,
+    audience: str | None = None,
+    status_code: int = status.HTTP_200_OK,
+) -> Response:
     review = get_review(review.incident_id)
     audience = audience or pick_audience(request, review)
     data = reviews.rendition_of(review, audience)
-    data |= {"available_audiences": reviews.audiences_for(request.user, review),
-             "markdown_url": reverse("v1:review-markdown", args=[review.incident_id]) + f"?audience={audience}"}
+    data |= {
+        "available_audiences": reviews.audiences_for(request.user, review),
+        "markdown_url": reverse("v1:review-markdown", args=[review.incident_id])
+        + f"?audience={audience}",
+    }
     return Response(s.ReviewSerializer(data).data, status=status_code)
 
 
@@ -116,8 +130,12 @@ class ReviewListView(ApiView):
             reviews.visible_reviews(request.user)
             .select_related("incident")
             .defer("generated")
-            .annotate(open_items=Count("incident__action_items",
-                                       filter=Q(incident__action_items__status__in=actions.OPEN_STATUSES)))
+            .annotate(
+                open_items=Count(
+                    "incident__action_items",
+                    filter=Q(incident__action_items__status__in=actions.OPEN_STATUSES),
+                )
+            )
             .order_by("-incident__resolved_at", "-pk")
         )
         return self.paginated(listed, s.ReviewSummarySerializer)
@@ -182,29 +200,42 @@ class ReviewPublishView(ApiView):
 class ReviewAddendumView(ApiView):
     permission_classes = [ReviewAccess]
 
-    @document(tags=TAG, request=s.ReviewAddendumInSerializer, responses={201: s.ReviewAddendumSerializer})
+    @document(
+        tags=TAG, request=s.ReviewAddendumInSerializer, responses={201: s.ReviewAddendumSerializer}
+    )
     def post(self, request: Request, incident_id: int) -> Response:
         """Append a later finding to a published review (numbered, logged, immutable)."""
         review = get_review(incident_id)
         body = s.ReviewAddendumInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        addendum = reviews.add_addendum(review=review, by=request.user, body=body.validated_data["body"])
-        data = {"number": addendum.number, "body": addendum.body, "created_at": addendum.created_at,
-                "author": request.user.get_username()}
+        addendum = reviews.add_addendum(
+            review=review, by=request.user, body=body.validated_data["body"]
+        )
+        data = {
+            "number": addendum.number,
+            "body": addendum.body,
+            "created_at": addendum.created_at,
+            "author": request.user.get_username(),
+        }
         return Response(s.ReviewAddendumSerializer(data).data, status=status.HTTP_201_CREATED)
 
 
 class ReviewMarkdownView(ApiView):
     permission_classes = [ReviewAccess]
 
-    @document(tags=TAG, parameters=[s.AudienceQuerySerializer], responses=s.ReviewMarkdownSerializer)
+    @document(
+        tags=TAG, parameters=[s.AudienceQuerySerializer], responses=s.ReviewMarkdownSerializer
+    )
     def get(self, request: Request, incident_id: int) -> Response:
         """Export one rendition as Markdown."""
         review = get_review(incident_id)
         audience = pick_audience(request, review)
         r = reviews.rendition_of(review, audience)
-        return Response(s.ReviewMarkdownSerializer({"audience": audience, "filename": filename(r),
-                                              "markdown": to_markdown(r)}).data)
+        return Response(
+            s.ReviewMarkdownSerializer(
+                {"audience": audience, "filename": filename(r), "markdown": to_markdown(r)}
+            ).data
+        )
 
 
 class TaxonomyListView(ApiView):
@@ -214,8 +245,11 @@ class TaxonomyListView(ApiView):
     @document(tags=TAG, responses=s.TaxonomySerializer(many=True))
     def get(self, request: Request) -> Response:
         """List the AI-incident taxonomies reviews are classified against, with their dimensions."""
-        return Response(s.TaxonomySerializer([t.as_dict() for t in taxonomies.all_taxonomies().values()],
-                                             many=True).data)
+        return Response(
+            s.TaxonomySerializer(
+                [t.as_dict() for t in taxonomies.all_taxonomies().values()], many=True
+            ).data
+        )
 
 
 # --- Action items ---------------------------------------------------------------------------------
@@ -227,13 +261,19 @@ def item_queryset() -> QuerySet[ActionItem]:
 
 def item_response(item: ActionItem, status_code: int = status.HTTP_200_OK) -> Response:
     fresh = item_queryset().get(pk=item.pk)
-    return Response(s.ActionItemSerializer(fresh, context={"now": timezone.now()}).data, status=status_code)
+    return Response(
+        s.ActionItemSerializer(fresh, context={"now": timezone.now()}).data, status=status_code
+    )
 
 
 class ActionItemListView(ApiView):
     permission_classes = [ActionItemAccess]
 
-    @document(tags=ITEMS_TAG, parameters=[s.ActionItemFilterSerializer], responses=s.ActionItemSerializer(many=True))
+    @document(
+        tags=ITEMS_TAG,
+        parameters=[s.ActionItemFilterSerializer],
+        responses=s.ActionItemSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         """List action items, earliest due first; filter by status, owner ("me"), overdue, category, incident."""
         filters = s.ActionItemFilterSerializer(data=request.query_params.dict())
@@ -243,7 +283,9 @@ class ActionItemListView(ApiView):
         if "status" in f:
             items = items.filter(status=f["status"])
         if "owner" in f:
-            items = items.filter(owner__username=request.user.get_username() if f["owner"] == "me" else f["owner"])
+            items = items.filter(
+                owner__username=request.user.get_username() if f["owner"] == "me" else f["owner"]
+            )
         overdue = Q(status__in=actions.OPEN_STATUSES, due_at__lte=now)
         if f.get("overdue") is True:
             items = items.filter(overdue)
@@ -256,9 +298,14 @@ class ActionItemListView(ApiView):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(items, request, view=self)
         return paginator.get_paginated_response(
-            s.ActionItemSerializer(page, many=True, context={"now": now}).data)
+            s.ActionItemSerializer(page, many=True, context={"now": now}).data
+        )
 
-    @document(tags=ITEMS_TAG, request=s.ActionItemCreateSerializer, responses={201: s.ActionItemSerializer})
+    @document(
+        tags=ITEMS_TAG,
+        request=s.ActionItemCreateSerializer,
+        responses={201: s.ActionItemSerializer},
+    )
     def post(self, request: Request) -> Response:
         """Record an action item on an incident (it joins the incident's review, if there is one)."""
         body = s.ActionItemCreateSerializer(data=request.data)
@@ -269,8 +316,12 @@ class ActionItemListView(ApiView):
         incident = Incident.objects.filter(pk=data.pop("incident")).first()
         if incident is None:
             raise DomainError("No such incident.", field="incident")
-        item = actions.create_action_item(incident=incident, by=request.user,
-                                          review=Review.objects.filter(incident=incident).first(), **data)
+        item = actions.create_action_item(
+            incident=incident,
+            by=request.user,
+            review=Review.objects.filter(incident=incident).first(),
+            **data,
+        )
         response = item_response(item, status.HTTP_201_CREATED)
         response["Location"] = reverse("v1:action-item-detail", args=[item.pk])
         return response
@@ -284,7 +335,9 @@ class ActionItemDetailView(ApiView):
         """Show one action item."""
         return item_response(get_object_or_404(ActionItem, pk=item_id))
 
-    @document(tags=ITEMS_TAG, request=s.ActionItemUpdateSerializer, responses=s.ActionItemSerializer)
+    @document(
+        tags=ITEMS_TAG, request=s.ActionItemUpdateSerializer, responses=s.ActionItemSerializer
+    )
     def patch(self, request: Request, item_id: int) -> Response:
         """Change status (responders), owner or due date (commanders); logged on the incident."""
         item = get_object_or_404(ActionItem, pk=item_id)

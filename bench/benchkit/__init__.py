@@ -18,7 +18,9 @@ def setup_django(prefix: str) -> None:
     """Point Django at a scratch database (or BENCH_DATABASE_URL, which may be emptied) and set it up."""
     sys.path.insert(0, str(ROOT))
     scratch = tempfile.mkdtemp(prefix=prefix)
-    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
+    os.environ["DATABASE_URL"] = (
+        os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
+    )
     os.environ.setdefault("DEMO", "1")
     os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")

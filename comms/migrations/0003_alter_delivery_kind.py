@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('comms', '0002_immutability_triggers'),
+        ("comms", "0002_immutability_triggers"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='delivery',
-            name='kind',
-            field=models.CharField(choices=[('update', 'Status update'), ('reminder', 'Cadence reminder'), ('escalation', 'Cadence escalation'), ('test', 'Test message'), ('action', 'Action item reminder')], default='update', max_length=10),
+            model_name="delivery",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("update", "Status update"),
+                    ("reminder", "Cadence reminder"),
+                    ("escalation", "Cadence escalation"),
+                    ("test", "Test message"),
+                    ("action", "Action item reminder"),
+                ],
+                default="update",
+                max_length=10,
+            ),
         ),
     ]

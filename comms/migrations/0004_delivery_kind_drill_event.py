@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('comms', '0003_alter_delivery_kind'),
+        ("comms", "0003_alter_delivery_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='delivery',
-            name='kind',
-            field=models.CharField(choices=[('update', 'Status update'), ('reminder', 'Cadence reminder'), ('escalation', 'Cadence escalation'), ('test', 'Test message'), ('action', 'Action item reminder'), ('drill', 'Drill event')], default='update', max_length=10),
+            model_name="delivery",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("update", "Status update"),
+                    ("reminder", "Cadence reminder"),
+                    ("escalation", "Cadence escalation"),
+                    ("test", "Test message"),
+                    ("action", "Action item reminder"),
+                    ("drill", "Drill event"),
+                ],
+                default="update",
+                max_length=10,
+            ),
         ),
     ]

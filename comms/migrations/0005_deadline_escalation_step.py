@@ -9,12 +9,20 @@ def mark_past_escalations(apps, schema_editor):
     """
     Deadline = apps.get_model("comms", "Deadline")
     Playbook = apps.get_model("incidents", "Playbook")
-    longest = max([1, *(len(p) for p in Playbook.objects.values_list("escalation_path", flat=True) if isinstance(p, list))])
+    longest = max(
+        [
+            1,
+            *(
+                len(p)
+                for p in Playbook.objects.values_list("escalation_path", flat=True)
+                if isinstance(p, list)
+            ),
+        ]
+    )
     Deadline.objects.filter(escalated_at__isnull=False).update(escalation_step=longest)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("comms", "0004_delivery_kind_drill_event"),
         ("incidents", "0001_initial"),
@@ -24,13 +32,16 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="deadline",
             name="escalated_at",
-            field=models.DateTimeField(blank=True, help_text="When the first escalation step went out.", null=True),
+            field=models.DateTimeField(
+                blank=True, help_text="When the first escalation step went out.", null=True
+            ),
         ),
         migrations.AddField(
             model_name="deadline",
             name="escalation_step",
             field=models.PositiveSmallIntegerField(
-                default=0, help_text="How many steps of the escalation path have gone out (0: not escalated)."
+                default=0,
+                help_text="How many steps of the escalation path have gone out (0: not escalated).",
             ),
         ),
         migrations.RunPython(mark_past_escalations, migrations.RunPython.noop),

@@ -31,7 +31,9 @@ HTTP_SCHEMES = frozenset({"http", "https"})
 class DeliveryError(Exception):
     """A delivery attempt failed; `status_code` is the HTTP answer if there was one."""
 
-    def __init__(self, message: str, *, status_code: int | None = None, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, status_code: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.retry_after = retry_after
@@ -146,7 +148,9 @@ def message_for(payload: dict[str, Any]) -> Message:
     ref = incident.get("reference", "")
     sev = incident.get("severity_label", "")
     phase = (incident.get("phase") or "").replace("_", " ")
-    context = " · ".join(part for part in (sev, phase, "DRILL" if incident.get("is_drill") else "") if part)
+    context = " · ".join(
+        part for part in (sev, phase, "DRILL" if incident.get("is_drill") else "") if part
+    )
     drill = "[DRILL] " if incident.get("is_drill") else ""  # a drill's message says so first
     if kind == "incident.update.published":
         rendition = payload.get("rendition") or {}
@@ -154,8 +158,12 @@ def message_for(payload: dict[str, Any]) -> Message:
         summary = rendition.get("summary", "")
         title = f"{drill}[{sev}] {ref} update {update.get('number')}: {summary}"
         return Message(
-            title=_one_line(title), summary=summary, detail=rendition.get("body", ""),
-            url=incident.get("url", ""), feedback_url=payload.get("feedback_url", ""), context=context,
+            title=_one_line(title),
+            summary=summary,
+            detail=rendition.get("body", ""),
+            url=incident.get("url", ""),
+            feedback_url=payload.get("feedback_url", ""),
+            context=context,
         )
     if kind in ("incident.cadence.reminder", "incident.cadence.escalation"):
         audience = (payload.get("deadline") or {}).get("audience", "")
@@ -167,13 +175,20 @@ def message_for(payload: dict[str, Any]) -> Message:
             title += f" ({ref})"
         title = drill + title
         return Message(
-            title=title, summary=payload.get("message", ""), detail=incident.get("title", ""),
-            url=incident.get("url", ""), feedback_url="", context=context,
+            title=title,
+            summary=payload.get("message", ""),
+            detail=incident.get("title", ""),
+            url=incident.get("url", ""),
+            feedback_url="",
+            context=context,
         )
     return Message(
         title=payload.get("title") or "Test notification from the Incident Command Console",
         summary=payload.get("message", "This is a test: your subscription works."),
-        detail="", url=incident.get("url", ""), feedback_url="", context=context,
+        detail="",
+        url=incident.get("url", ""),
+        feedback_url="",
+        context=context,
     )
 
 

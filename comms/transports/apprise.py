@@ -26,17 +26,26 @@ def notify(delivery: Delivery, *, http: httpx.Client) -> None:
     msg = message_for(delivery.payload)
     try:
         # Again at send time: the allow-list may have narrowed since the row was made.
-        outbound.check_target(delivery.target, schemes=outbound.apprise_allowed_schemes(), resolve=False)
+        outbound.check_target(
+            delivery.target, schemes=outbound.apprise_allowed_schemes(), resolve=False
+        )
     except outbound.OutboundRefused as exc:
         raise PermanentError(f"target refused: {exc}") from None
     sender = apprise.Apprise()
     if not sender.add(delivery.target):
         raise PermanentError("not an Apprise URL this server understands")
-    lines = [msg.summary, msg.detail, msg.url, msg.feedback_url and f"Rate this update: {msg.feedback_url}"]
+    lines = [
+        msg.summary,
+        msg.detail,
+        msg.url,
+        msg.feedback_url and f"Rate this update: {msg.feedback_url}",
+    ]
     try:
         # Every host the plugin resolves (and each redirect hop) is checked.
         with outbound.guarded() as guard:
-            result = sender.notify(title=msg.title, body="\n\n".join(line for line in lines if line))
+            result = sender.notify(
+                title=msg.title, body="\n\n".join(line for line in lines if line)
+            )
     except Exception as exc:  # noqa: BLE001 - a plugin bug must not kill the batch
         raise TransientError(f"Apprise raised {type(exc).__name__}") from exc
     if guard.refused:

@@ -41,7 +41,9 @@ def notify(delivery: Delivery, *, http: httpx.Client) -> None:
         raise PermanentError(f"not an e-mail address: {delivery.target[:80]!r}") from None
     subject, body = render(delivery)
     message = EmailMessage(
-        subject=subject, body=body, to=[delivery.target],
+        subject=subject,
+        body=body,
+        to=[delivery.target],
         headers={"X-ICC-Delivery": str(delivery.id), "Auto-Submitted": "auto-generated"},
     )
     try:

@@ -32,7 +32,9 @@ def body(delivery: Delivery) -> str:
     return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
-def signed_headers(delivery: Delivery, content: str, *, at: datetime | None = None) -> dict[str, str]:
+def signed_headers(
+    delivery: Delivery, content: str, *, at: datetime | None = None
+) -> dict[str, str]:
     """Return the Standard Webhooks headers of *content*; PermanentError without a usable secret."""
     secret = delivery.subscription.secret if delivery.subscription_id else ""
     if not secret:

@@ -18,8 +18,8 @@ def _highlight(text: str, audience: str) -> tuple[SafeString, list[Any]]:
     matches = find_jargon(text) if audience in PLAIN_AUDIENCES else []
     out, position = [], 0
     for m in matches:
-        out.append(glossify(text[position:m.start]))
-        out.append(f"<mark>{glossify(text[m.start:m.end])}</mark>")
+        out.append(glossify(text[position : m.start]))
+        out.append(f"<mark>{glossify(text[m.start : m.end])}</mark>")
         position = m.end
     out.append(glossify(text[position:]))
     return mark_safe("".join(str(part) for part in out)), matches  # noqa: S308  every part comes from glossify, which escapes
@@ -31,12 +31,20 @@ def jargon_report(audience: str, summary: str, body: str) -> dict[str, Any]:
     body_html, in_body = _highlight(body, audience)
     terms: dict[str, Any] = {}
     for m in [*in_summary, *in_body]:
-        terms.setdefault(m.slug, {"slug": m.slug, "term": m.term, "matched": [], "plain": m.plain_definition})
+        terms.setdefault(
+            m.slug, {"slug": m.slug, "term": m.term, "matched": [], "plain": m.plain_definition}
+        )
         if m.matched not in terms[m.slug]["matched"]:
             terms[m.slug]["matched"].append(m.matched)
-    return {"audience": audience, "label": Audience(audience).label, "plain": audience in PLAIN_AUDIENCES,
-            "summary": summary_html, "body": body_html, "terms": list(terms.values()),
-            "empty": not (summary.strip() or body.strip())}
+    return {
+        "audience": audience,
+        "label": Audience(audience).label,
+        "plain": audience in PLAIN_AUDIENCES,
+        "summary": summary_html,
+        "body": body_html,
+        "terms": list(terms.values()),
+        "empty": not (summary.strip() or body.strip()),
+    }
 
 
 def composer_audiences(form: UpdateForm) -> list[dict[str, Any]]:
@@ -44,5 +52,7 @@ def composer_audiences(form: UpdateForm) -> list[dict[str, Any]]:
     panels = form.audience_fields()
     for panel in panels:
         texts = [str(panel[part].value() or "") for part in ("summary", "body")]
-        panel["report"] = jargon_report(panel["value"], *texts) if any(t.strip() for t in texts) else None
+        panel["report"] = (
+            jargon_report(panel["value"], *texts) if any(t.strip() for t in texts) else None
+        )
     return panels

@@ -21,7 +21,13 @@ from django.views.decorators.http import require_POST
 
 from comms import cadence, workflows
 from comms.models import Deadline
-from console.incident_forms import DecisionRequestForm, MilestoneForm, NoteForm, RoleForm, SeverityForm
+from console.incident_forms import (
+    DecisionRequestForm,
+    MilestoneForm,
+    NoteForm,
+    RoleForm,
+    SeverityForm,
+)
 from console.pages.access import require_writer, run_action
 from console.pages.incident_detail import (
     Viewer,
@@ -39,8 +45,14 @@ from incidents.errors import Conflict
 from incidents.models import Incident, RoleAssignment
 
 
-def finish(request: HttpRequest, pk: int, name: str, form: forms.Form,
-           action: Callable[[dict[str, Any]], Any], anchor: str = "log-end") -> HttpResponse:
+def finish(
+    request: HttpRequest,
+    pk: int,
+    name: str,
+    form: forms.Form,
+    action: Callable[[dict[str, Any]], Any],
+    anchor: str = "log-end",
+) -> HttpResponse:
     """Run the action; redirect to the page on success, else show the page with this form's errors."""
     _, status = run_action(form, action)
     if status == 200:
@@ -49,7 +61,9 @@ def finish(request: HttpRequest, pk: int, name: str, form: forms.Form,
 
 
 def _viewer(request: HttpRequest, incident: Incident) -> Viewer:
-    return Viewer.of(request, incident, list(RoleAssignment.objects.active().filter(incident=incident)))
+    return Viewer.of(
+        request, incident, list(RoleAssignment.objects.active().filter(incident=incident))
+    )
 
 
 @login_required
@@ -57,8 +71,13 @@ def _viewer(request: HttpRequest, incident: Incident) -> Viewer:
 def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     require_writer(request)
     incident = get_object_or_404(Incident, pk=pk)
-    return finish(request, pk, "note", NoteForm(request.POST, prefix="note"),
-                  lambda d: services.add_note(incident=incident, by=request.user, text=d["text"]))
+    return finish(
+        request,
+        pk,
+        "note",
+        NoteForm(request.POST, prefix="note"),
+        lambda d: services.add_note(incident=incident, by=request.user, text=d["text"]),
+    )
 
 
 @login_required
@@ -75,9 +94,15 @@ def record_decision(request: HttpRequest, pk: int) -> HttpResponse:
     def action(d: dict[str, Any]) -> None:
         settles = next((e for e in open_requests if e.sequence == d["settles"]), None)
         services.record_decision(
-            incident=incident, by=request.user, decision_type=d["decision_type"], decision=d["decision"],
-            rationale=d["rationale"], options_considered=form.options(), reversible=d["reversible"],
-            approved_by=d["approved_by"], settles=settles,
+            incident=incident,
+            by=request.user,
+            decision_type=d["decision_type"],
+            decision=d["decision"],
+            rationale=d["rationale"],
+            options_considered=form.options(),
+            reversible=d["reversible"],
+            approved_by=d["approved_by"],
+            settles=settles,
         )
 
     return finish(request, pk, "decision", form, action)
@@ -89,9 +114,19 @@ def request_decision(request: HttpRequest, pk: int) -> HttpResponse:
     require_writer(request)
     incident = get_object_or_404(Incident, pk=pk)
     form = DecisionRequestForm(request.POST, prefix="request")
-    return finish(request, pk, "request", form, lambda d: services.request_decision(
-        incident=incident, by=request.user, decision_type=d["decision_type"], question=d["question"]),
-        anchor="open-h")
+    return finish(
+        request,
+        pk,
+        "request",
+        form,
+        lambda d: services.request_decision(
+            incident=incident,
+            by=request.user,
+            decision_type=d["decision_type"],
+            question=d["question"],
+        ),
+        anchor="open-h",
+    )
 
 
 @login_required
@@ -100,8 +135,15 @@ def reach_milestone(request: HttpRequest, pk: int) -> HttpResponse:
     require_writer(request)
     incident = get_object_or_404(Incident, pk=pk)
     form = MilestoneForm(request.POST, prefix="milestone", phases=next_phases(incident))
-    return finish(request, pk, "milestone", form, lambda d: workflows.reach_milestone(
-        incident=incident, phase=d["phase"], indicator=d["indicator"], by=request.user))
+    return finish(
+        request,
+        pk,
+        "milestone",
+        form,
+        lambda d: workflows.reach_milestone(
+            incident=incident, phase=d["phase"], indicator=d["indicator"], by=request.user
+        ),
+    )
 
 
 @login_required
@@ -110,8 +152,16 @@ def change_severity(request: HttpRequest, pk: int) -> HttpResponse:
     require_writer(request)
     incident = get_object_or_404(Incident, pk=pk)
     form = SeverityForm(request.POST, prefix="severity")
-    return finish(request, pk, "severity", form, lambda d: workflows.change_severity(
-        incident=incident, severity=d["severity"], by=request.user, reason=d["reason"]), anchor="main")
+    return finish(
+        request,
+        pk,
+        "severity",
+        form,
+        lambda d: workflows.change_severity(
+            incident=incident, severity=d["severity"], by=request.user, reason=d["reason"]
+        ),
+        anchor="main",
+    )
 
 
 @login_required
@@ -120,8 +170,16 @@ def assign_role(request: HttpRequest, pk: int) -> HttpResponse:
     require_writer(request)
     incident = get_object_or_404(Incident, pk=pk)
     form = RoleForm(request.POST, prefix="role")
-    return finish(request, pk, "role", form, lambda d: services.assign_role(
-        incident=incident, role=d["role"], user=d["user"], by=request.user, note=d["note"]), anchor="roster-h")
+    return finish(
+        request,
+        pk,
+        "role",
+        form,
+        lambda d: services.assign_role(
+            incident=incident, role=d["role"], user=d["user"], by=request.user, note=d["note"]
+        ),
+        anchor="roster-h",
+    )
 
 
 @login_required
@@ -130,8 +188,16 @@ def release_role(request: HttpRequest, pk: int) -> HttpResponse:
     require_writer(request)
     incident = get_object_or_404(Incident, pk=pk)
     form = release_form(_viewer(request, incident), request.POST)
-    return finish(request, pk, "release", form, lambda d: services.release_role(
-        incident=incident, role=d["role"], by=request.user, note=d["note"]), anchor="roster-h")
+    return finish(
+        request,
+        pk,
+        "release",
+        form,
+        lambda d: services.release_role(
+            incident=incident, role=d["role"], by=request.user, note=d["note"]
+        ),
+        anchor="roster-h",
+    )
 
 
 @login_required
@@ -145,6 +211,8 @@ def snooze(request: HttpRequest, pk: int) -> HttpResponse:
         deadline = Deadline.objects.open().filter(incident=incident, audience=d["audience"]).first()
         if deadline is None:
             raise Conflict("That deadline has just closed.", field="audience")
-        return cadence.snooze(deadline=deadline, by=request.user, minutes=d["minutes"], reason=d["reason"])
+        return cadence.snooze(
+            deadline=deadline, by=request.user, minutes=d["minutes"], reason=d["reason"]
+        )
 
     return finish(request, pk, "snooze", form, action, anchor="cadence-h")

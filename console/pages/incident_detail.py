@@ -15,13 +15,13 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
-from django.views.decorators.http import require_safe
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import quote_etag
+from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseStopPolling
 
 from comms import signoff
@@ -70,9 +70,16 @@ AUDIENCE_ORDER = {a: i for i, a in enumerate(Audience.values)}
 def load_incident(pk: int) -> Incident:
     return get_object_or_404(
         Incident.objects.prefetch_related(
-            Prefetch("affected_links", queryset=AffectedModel.objects.select_related("model").order_by("model__name")),
-            Prefetch("roles", queryset=RoleAssignment.objects.select_related("user", "assigned_by")
-                     .order_by("role", "started_at", "pk")),
+            Prefetch(
+                "affected_links",
+                queryset=AffectedModel.objects.select_related("model").order_by("model__name"),
+            ),
+            Prefetch(
+                "roles",
+                queryset=RoleAssignment.objects.select_related("user", "assigned_by").order_by(
+                    "role", "started_at", "pk"
+                ),
+            ),
             "milestones",
         ),
         pk=pk,
@@ -90,7 +97,11 @@ def annotate_entries(entries: list[DecisionLogEntry]) -> list[DecisionLogEntry]:
         e.correction_list = []
         e.role_label = label_of(Role, e.actor_role)
         data = e.data if isinstance(e.data, dict) else {}
-        e.decision_label = label_of(DecisionType, data.get("decision_type", "")) if data.get("decision_type") else ""
+        e.decision_label = (
+            label_of(DecisionType, data.get("decision_type", ""))
+            if data.get("decision_type")
+            else ""
+        )
     for e in entries:
         if e.corrects_id in by_pk:
             by_pk[e.corrects_id].correction_list.append(e)
@@ -101,11 +112,15 @@ def open_requests_of(entries: Iterable[DecisionLogEntry]) -> list[DecisionLogEnt
     """Return the decision requests no decision has settled yet."""
     entries = list(entries)
     settled = {e.data.get("settles") for e in entries if e.kind == EntryKind.DECISION}
-    return [e for e in entries if e.kind == EntryKind.DECISION_REQUEST and e.sequence not in settled]
+    return [
+        e for e in entries if e.kind == EntryKind.DECISION_REQUEST and e.sequence not in settled
+    ]
 
 
 def decision_entries(incident: Incident) -> QuerySet[DecisionLogEntry]:
-    return incident.log_entries.filter(kind__in=[EntryKind.DECISION_REQUEST, EntryKind.DECISION]).order_by("sequence")
+    return incident.log_entries.filter(
+        kind__in=[EntryKind.DECISION_REQUEST, EntryKind.DECISION]
+    ).order_by("sequence")
 
 
 # --- Cadence countdown ------------------------------------------------------------------------
@@ -141,10 +156,14 @@ def amber_seconds(cadence_minutes: int) -> int:
 
 
 def countdowns(incident: Incident, *, now: datetime) -> list[Countdown]:
-    deadlines = sorted(Deadline.objects.open().filter(incident=incident).select_related("snoozed_by"),
-                       key=lambda d: AUDIENCE_ORDER.get(d.audience, 99))
-    return [Countdown(d, Audience(d.audience).label, amber_seconds(d.cadence_minutes), d.due_at - now)
-            for d in deadlines]
+    deadlines = sorted(
+        Deadline.objects.open().filter(incident=incident).select_related("snoozed_by"),
+        key=lambda d: AUDIENCE_ORDER.get(d.audience, 99),
+    )
+    return [
+        Countdown(d, Audience(d.audience).label, amber_seconds(d.cadence_minutes), d.due_at - now)
+        for d in deadlines
+    ]
 
 
 # --- The viewer -----------------------------------------------------------------------------
@@ -189,16 +208,27 @@ def next_phases(incident: Incident) -> list[str]:
 
 
 def role_holders(viewer: Viewer) -> QuerySet[User]:
-    return User.objects.filter(pk__in=[r.user_id for r in viewer.current.values()]).order_by("username")
+    return User.objects.filter(pk__in=[r.user_id for r in viewer.current.values()]).order_by(
+        "username"
+    )
 
 
-def decision_form(viewer: Viewer, open_requests: list[DecisionLogEntry], data: Any = None) -> DecisionForm:
-    return DecisionForm(data, prefix="decision", decision_types=viewer.decision_types(), open_requests=open_requests,
-                        approvers=role_holders(viewer))
+def decision_form(
+    viewer: Viewer, open_requests: list[DecisionLogEntry], data: Any = None
+) -> DecisionForm:
+    return DecisionForm(
+        data,
+        prefix="decision",
+        decision_types=viewer.decision_types(),
+        open_requests=open_requests,
+        approvers=role_holders(viewer),
+    )
 
 
 def snooze_form(countdown_list: list[Countdown], data: Any = None) -> SnoozeForm:
-    audiences = [(c.deadline.audience, c.label) for c in countdown_list if c.deadline.snoozed_at is None]
+    audiences = [
+        (c.deadline.audience, c.label) for c in countdown_list if c.deadline.snoozed_at is None
+    ]
     return SnoozeForm(data, prefix="snooze", audiences=audiences)
 
 
@@ -207,11 +237,18 @@ def release_form(viewer: Viewer, data: Any = None) -> ReleaseRoleForm:
     return ReleaseRoleForm(data, prefix="release", roles=roles)
 
 
-def _write_forms(incident: Incident, viewer: Viewer, open_requests: list[DecisionLogEntry],
-                 countdown_list: list[Countdown], published: list[int]) -> dict[str, Any]:
+def _write_forms(
+    incident: Incident,
+    viewer: Viewer,
+    open_requests: list[DecisionLogEntry],
+    countdown_list: list[Countdown],
+    published: list[int],
+) -> dict[str, Any]:
     """Return the blank forms the viewer's roles allow on this incident."""
-    found: dict[str, Any] = {"note": NoteForm(prefix="note"),
-                             "update": UpdateForm(prefix="update", published=published)}
+    found: dict[str, Any] = {
+        "note": NoteForm(prefix="note"),
+        "update": UpdateForm(prefix="update", published=published),
+    }
     if not incident.is_open:
         return found
     found["request"] = DecisionRequestForm(prefix="request")
@@ -242,11 +279,15 @@ def load_updates(incident: Incident) -> list[StatusUpdate]:
         .order_by("-number")
     )
     for update in updates:
-        update.rendition_list = sorted(update.renditions.all(), key=lambda r: AUDIENCE_ORDER.get(r.audience, 99))
+        update.rendition_list = sorted(
+            update.renditions.all(), key=lambda r: AUDIENCE_ORDER.get(r.audience, 99)
+        )
     return updates
 
 
-def prepare_draft(update: StatusUpdate, viewer: Viewer, *, bound: dict[str, forms.Form]) -> StatusUpdate:
+def prepare_draft(
+    update: StatusUpdate, viewer: Viewer, *, bound: dict[str, forms.Form]
+) -> StatusUpdate:
     """Attach to a draft what its row shows: jargon found, the next step, the publish form."""
     audiences = {r.audience: r for r in update.rendition_list}
     regulator = audiences.get(Audience.REGULATOR)
@@ -255,22 +296,30 @@ def prepare_draft(update: StatusUpdate, viewer: Viewer, *, bound: dict[str, form
     update.can_submit = update.awaiting_signoff and update.status == StatusUpdate.Status.DRAFT
     update.can_sign_off = update.awaiting_signoff and Role.REGULATOR in viewer.held
     update.needs_approval = Audience.CUSTOMER in audiences and bool(viewer.customer_approval_role())
-    update.approval_label = Role(viewer.customer_approval_role()).label if update.needs_approval else ""
+    update.approval_label = (
+        Role(viewer.customer_approval_role()).label if update.needs_approval else ""
+    )
     update.can_publish = viewer.can_publish
     # Said before the button is pressed, not only after (the service refuses either way).
     update.four_eyes_blocked = regulator is not None and signoff.blocks_publisher(
-        rendition=regulator, publisher_id=viewer.user.pk, playbook=viewer.playbook)
+        rendition=regulator, publisher_id=viewer.user.pk, playbook=viewer.playbook
+    )
     name = f"publish-{update.number}"
     update.publish_form = bound.get(name) or PublishForm(
-        prefix=name, approvers=role_holders(viewer) if update.needs_approval else None)
+        prefix=name, approvers=role_holders(viewer) if update.needs_approval else None
+    )
     return update
 
 
 # --- The page -------------------------------------------------------------------------------------
 
 
-def detail_context(request: HttpRequest, incident: Incident, *, bound: dict[str, forms.Form] | None = None,
-                   ) -> dict[str, Any]:
+def detail_context(
+    request: HttpRequest,
+    incident: Incident,
+    *,
+    bound: dict[str, forms.Form] | None = None,
+) -> dict[str, Any]:
     bound = bound or {}
     now = timezone.now()
     entries = annotate_entries(list(incident.log_entries.order_by("sequence")))
@@ -280,17 +329,29 @@ def detail_context(request: HttpRequest, incident: Incident, *, bound: dict[str,
     open_requests = open_requests_of(entries)
     roles = list(incident.roles.all())
     viewer = Viewer.of(request, incident, roles)
-    roster = [(value, label, viewer.current.get(value), [r for r in roles if r.role == value and not r.is_active])
-              for value, label in Role.choices]
+    roster = [
+        (
+            value,
+            label,
+            viewer.current.get(value),
+            [r for r in roles if r.role == value and not r.is_active],
+        )
+        for value, label in Role.choices
+    ]
     countdown_list = countdowns(incident, now=now)
     writer = permissions.can_respond(request.user)
     updates = load_updates(incident)
     published = [u for u in updates if u.is_published]
-    drafts = [prepare_draft(u, viewer, bound=bound) for u in updates if not u.is_published] if writer else []
+    drafts = (
+        [prepare_draft(u, viewer, bound=bound) for u in updates if not u.is_published]
+        if writer
+        else []
+    )
     forms_: dict[str, Any] = {}
     if writer:
-        forms_ = _write_forms(incident, viewer, open_requests, countdown_list,
-                              sorted(u.number for u in published))
+        forms_ = _write_forms(
+            incident, viewer, open_requests, countdown_list, sorted(u.number for u in published)
+        )
         forms_.update({k: v for k, v in bound.items() if not k.startswith("publish-")})
     return {
         "incident": incident,
@@ -308,17 +369,24 @@ def detail_context(request: HttpRequest, incident: Incident, *, bound: dict[str,
         "forms": forms_,
         "composer": composer_audiences(forms_["update"]) if "update" in forms_ else None,
         "charts": incident_charts(incident),
-        "next_phases": [(p, Phase(p).label) for p in next_phases(incident)] if incident.is_open else [],
+        "next_phases": [(p, Phase(p).label) for p in next_phases(incident)]
+        if incident.is_open
+        else [],
         "poll_seconds": POLL_SECONDS,
     }
 
 
-def render_detail(request: HttpRequest, pk: int, *, bound: dict[str, forms.Form] | None = None,
-                  status: int = 200) -> HttpResponse:
+def render_detail(
+    request: HttpRequest, pk: int, *, bound: dict[str, forms.Form] | None = None, status: int = 200
+) -> HttpResponse:
     """Render the incident page; `bound` replaces blank forms with ones carrying errors."""
     incident = load_incident(pk)
-    response = render(request, "incidents/detail.html", detail_context(request, incident, bound=bound),
-                      status=status)
+    response = render(
+        request,
+        "incidents/detail.html",
+        detail_context(request, incident, bound=bound),
+        status=status,
+    )
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -337,8 +405,10 @@ def _with_head(pk: int) -> Incident:
     """Return the incident with its log head (sequence and hash) in one query."""
     last = DecisionLogEntry.objects.filter(incident=OuterRef("pk")).order_by("-sequence")
     return get_object_or_404(
-        Incident.objects.annotate(head_seq=Subquery(last.values("sequence")[:1]),
-                                  head_hash=Subquery(last.values("hash")[:1])),
+        Incident.objects.annotate(
+            head_seq=Subquery(last.values("sequence")[:1]),
+            head_hash=Subquery(last.values("hash")[:1]),
+        ),
         pk=pk,
     )
 
@@ -373,13 +443,21 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
         not_modified = get_conditional_response(request, etag=etag)
         if not_modified is not None:
             return _cacheable(not_modified, etag)
-    entries = annotate_entries(list(
-        incident.log_entries.filter(sequence__gt=after).select_related("corrects").order_by("sequence")
-    ))
+    entries = annotate_entries(
+        list(
+            incident.log_entries.filter(sequence__gt=after)
+            .select_related("corrects")
+            .order_by("sequence")
+        )
+    )
     for e in entries:
         e.corrected = e.corrects
-    ctx: dict[str, Any] = {"incident": incident, "entries": entries, "head": incident.head_seq or 0,
-                           "poll_seconds": POLL_SECONDS}
+    ctx: dict[str, Any] = {
+        "incident": incident,
+        "entries": entries,
+        "head": incident.head_seq or 0,
+        "poll_seconds": POLL_SECONDS,
+    }
     if entries:
         ctx["open_requests"] = open_requests_of(decision_entries(incident))
         ctx["countdowns"] = countdowns(incident, now=timezone.now())

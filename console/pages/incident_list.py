@@ -8,10 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.views.decorators.http import require_safe
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from comms import workflows
@@ -25,7 +25,10 @@ PAGE_SIZE = 50
 
 
 def _models_prefetch() -> Prefetch:
-    return Prefetch("affected_links", queryset=AffectedModel.objects.select_related("model").order_by("model__name"))
+    return Prefetch(
+        "affected_links",
+        queryset=AffectedModel.objects.select_related("model").order_by("model__name"),
+    )
 
 
 def _counts(incidents: QuerySet[Incident]) -> dict[str, list[dict[str, Any]]]:
@@ -34,8 +37,12 @@ def _counts(incidents: QuerySet[Incident]) -> dict[str, list[dict[str, Any]]]:
     aggregates |= {f"sev_{s}": Count("pk", filter=Q(severity=s)) for s in Severity.values}
     totals = incidents.order_by().aggregate(**aggregates)
     return {
-        "phases": [{"value": p, "label": label, "n": totals[f"phase_{p}"]} for p, label in Phase.choices],
-        "severities": [{"value": s, "label": f"SEV{s}", "n": totals[f"sev_{s}"]} for s in Severity.values],
+        "phases": [
+            {"value": p, "label": label, "n": totals[f"phase_{p}"]} for p, label in Phase.choices
+        ],
+        "severities": [
+            {"value": s, "label": f"SEV{s}", "n": totals[f"sev_{s}"]} for s in Severity.values
+        ],
     }
 
 
@@ -53,15 +60,25 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         incidents.prefetch_related(
             _models_prefetch(),
-            Prefetch("roles", queryset=RoleAssignment.objects.active().filter(role=Role.COMMANDER)
-                     .select_related("user"), to_attr="commanders"),
+            Prefetch(
+                "roles",
+                queryset=RoleAssignment.objects.active()
+                .filter(role=Role.COMMANDER)
+                .select_related("user"),
+                to_attr="commanders",
+            ),
         ),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    ctx = {"form": form, "page": page, "invalid": status != 200, "query": query.urlencode(),
-           "counts": _counts(incidents) if status == 200 else None}
+    ctx = {
+        "form": form,
+        "page": page,
+        "invalid": status != 200,
+        "query": query.urlencode(),
+        "counts": _counts(incidents) if status == 200 else None,
+    }
     # The filter form asks for the results fragment only; a normal visit gets the page.
     template = "incidents/list.html#results" if request.htmx else "incidents/list.html"
     response = render(request, template, ctx, status=status)
@@ -81,7 +98,9 @@ def declare(request: HttpRequest) -> HttpResponse:
 
         def action(data: dict[str, Any]) -> Incident:
             data = dict(data)
-            return workflows.declare_incident(by=request.user, models=[(m, "") for m in data.pop("models")], **data)
+            return workflows.declare_incident(
+                by=request.user, models=[(m, "") for m in data.pop("models")], **data
+            )
 
         incident, status = run_action(form, action)
         if incident is not None:

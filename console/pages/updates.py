@@ -41,29 +41,49 @@ def jargon_check(request: HttpRequest, pk: int) -> HttpResponse:
     prefix = request.POST.get("prefix", "update")
     summary = request.POST.get(f"{prefix}-{audience}_summary", "")
     body = request.POST.get(f"{prefix}-{audience}_body", "")
-    return render(request, "incidents/includes/jargon.html", {"report": jargon_report(audience, summary, body)})
+    return render(
+        request,
+        "incidents/includes/jargon.html",
+        {"report": jargon_report(audience, summary, body)},
+    )
 
 
 # --- Drafts ----------------------------------------------------------------------------------------
 
 
 def _published_numbers(incident: Incident) -> list[int]:
-    return list(incident.updates.filter(status=StatusUpdate.Status.PUBLISHED).order_by("number")
-                .values_list("number", flat=True))
+    return list(
+        incident.updates.filter(status=StatusUpdate.Status.PUBLISHED)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
 
 
-def _save_action(request: HttpRequest, incident: Incident, form: UpdateForm, update: StatusUpdate | None):
+def _save_action(
+    request: HttpRequest, incident: Incident, form: UpdateForm, update: StatusUpdate | None
+):
     def action(d: dict[str, Any]) -> StatusUpdate:
         if update is not None:
-            return comms.edit_draft(update=update, by=request.user, renditions=form.renditions(),
-                                    **form.fields_for_service())
+            return comms.edit_draft(
+                update=update,
+                by=request.user,
+                renditions=form.renditions(),
+                **form.fields_for_service(),
+            )
         corrects = None
         if d.get("corrects"):
             corrects = incident.updates.filter(number=d["corrects"]).first()
             if corrects is None:
-                raise DomainError("corrects must name a published update of this incident.", field="corrects")
-        return comms.create_draft(incident=incident, by=request.user, renditions=form.renditions(),
-                                  corrects=corrects, **form.fields_for_service())
+                raise DomainError(
+                    "corrects must name a published update of this incident.", field="corrects"
+                )
+        return comms.create_draft(
+            incident=incident,
+            by=request.user,
+            renditions=form.renditions(),
+            corrects=corrects,
+            **form.fields_for_service(),
+        )
 
     return action
 
@@ -74,12 +94,17 @@ def create_update(request: HttpRequest, pk: int) -> HttpResponse:
     require_writer(request)
     incident = get_object_or_404(Incident, pk=pk)
     form = UpdateForm(request.POST, prefix="update", published=_published_numbers(incident))
-    return finish(request, pk, "update", form, _save_action(request, incident, form, None), anchor="drafts-h")
+    return finish(
+        request, pk, "update", form, _save_action(request, incident, form, None), anchor="drafts-h"
+    )
 
 
 def _update_of(pk: int, number: int) -> tuple[Incident, StatusUpdate]:
-    update = get_object_or_404(StatusUpdate.objects.select_related("incident", "corrects")
-                               .prefetch_related("renditions"), incident_id=pk, number=number)
+    update = get_object_or_404(
+        StatusUpdate.objects.select_related("incident", "corrects").prefetch_related("renditions"),
+        incident_id=pk,
+        number=number,
+    )
     return update.incident, update
 
 
@@ -90,8 +115,12 @@ def edit_update(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     incident, update = _update_of(pk, number)
     published = _published_numbers(incident)
     if update.is_published:
-        return render(request, "incidents/update_edit.html",
-                      {"incident": incident, "update": update, "form": None}, status=409)
+        return render(
+            request,
+            "incidents/update_edit.html",
+            {"incident": incident, "update": update, "form": None},
+            status=409,
+        )
     status = 200
     if request.method == "POST":
         form = UpdateForm(request.POST, prefix="update", published=published)
@@ -99,10 +128,20 @@ def edit_update(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         if status == 200:
             return redirect(reverse("incidents:detail", args=[pk]) + "#drafts-h")
     else:
-        form = UpdateForm(prefix="update", published=published, initial=UpdateForm.initial_for(update))
-    return render(request, "incidents/update_edit.html",
-                  {"incident": incident, "update": update, "form": form, "audiences": composer_audiences(form)},
-                  status=status)
+        form = UpdateForm(
+            prefix="update", published=published, initial=UpdateForm.initial_for(update)
+        )
+    return render(
+        request,
+        "incidents/update_edit.html",
+        {
+            "incident": incident,
+            "update": update,
+            "form": form,
+            "audiences": composer_audiences(form),
+        },
+        status=status,
+    )
 
 
 def _step(request: HttpRequest, pk: int, number: int, step: Any) -> HttpResponse:
@@ -133,7 +172,19 @@ def sign_off_update(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 def publish_update(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     require_writer(request)
     incident, update = _update_of(pk, number)
-    form = PublishForm(request.POST, prefix=f"publish-{number}", approvers=role_holders(_viewer(request, incident)))
-    return finish(request, pk, f"publish-{number}", form, lambda d: comms.publish_update(
-        update=update, by=request.user, acknowledge_jargon=d["acknowledge_jargon"], approved_by=d["approved_by"]),
-        anchor=f"update-{number}")
+    form = PublishForm(
+        request.POST, prefix=f"publish-{number}", approvers=role_holders(_viewer(request, incident))
+    )
+    return finish(
+        request,
+        pk,
+        f"publish-{number}",
+        form,
+        lambda d: comms.publish_update(
+            update=update,
+            by=request.user,
+            acknowledge_jargon=d["acknowledge_jargon"],
+            approved_by=d["approved_by"],
+        ),
+        anchor=f"update-{number}",
+    )

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,43 +14,89 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Term',
+            name="Term",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('variants', models.JSONField(blank=True, default=list, help_text='Other spellings matched in text, e.g. ["false positives", "FP"]')),
-                ('technical_definition', models.TextField()),
-                ('plain_definition', models.TextField(help_text='For executives, regulators and customers: no jargon.')),
-                ('examples', models.TextField(blank=True)),
-                ('is_technical', models.BooleanField(default=True, help_text='Flag the term in executive, regulator and customer renditions.')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('related', models.ManyToManyField(blank=True, to='glossary.term')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, unique=True)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                (
+                    "variants",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Other spellings matched in text, e.g. ["false positives", "FP"]',
+                    ),
+                ),
+                ("technical_definition", models.TextField()),
+                (
+                    "plain_definition",
+                    models.TextField(
+                        help_text="For executives, regulators and customers: no jargon."
+                    ),
+                ),
+                ("examples", models.TextField(blank=True)),
+                (
+                    "is_technical",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Flag the term in executive, regulator and customer renditions.",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("related", models.ManyToManyField(blank=True, to="glossary.term")),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='TermVersion',
+            name="TermVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('name', models.CharField(max_length=80)),
-                ('variants', models.JSONField(blank=True, default=list)),
-                ('technical_definition', models.TextField()),
-                ('plain_definition', models.TextField()),
-                ('examples', models.TextField(blank=True)),
-                ('is_technical', models.BooleanField(default=True)),
-                ('changed_at', models.DateTimeField(auto_now_add=True)),
-                ('change_note', models.CharField(blank=True, max_length=300)),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('term', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='glossary.term')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("name", models.CharField(max_length=80)),
+                ("variants", models.JSONField(blank=True, default=list)),
+                ("technical_definition", models.TextField()),
+                ("plain_definition", models.TextField()),
+                ("examples", models.TextField(blank=True)),
+                ("is_technical", models.BooleanField(default=True)),
+                ("changed_at", models.DateTimeField(auto_now_add=True)),
+                ("change_note", models.CharField(blank=True, max_length=300)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "term",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="glossary.term",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['term', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('term', 'version'), name='one_term_version')],
+                "ordering": ["term", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("term", "version"), name="one_term_version")
+                ],
             },
         ),
     ]

@@ -12,5 +12,8 @@ def create_groups(apps, schema_editor):
 class Migration(migrations.Migration):
     """Create the organisation-level groups the permission checks name."""
 
-    dependencies = [("incidents", "0002_log_triggers"), ("auth", "0012_alter_user_first_name_max_length")]
+    dependencies = [
+        ("incidents", "0002_log_triggers"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+    ]
     operations = [migrations.RunPython(create_groups, migrations.RunPython.noop)]

@@ -4,15 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0003_groups'),
+        ("incidents", "0003_groups"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='decisionlogentry',
-            name='kind',
-            field=models.CharField(choices=[('declaration', 'Declaration'), ('severity_change', 'Severity change'), ('role_change', 'Role change'), ('decision_request', 'Decision requested'), ('decision', 'Decision'), ('action', 'Action'), ('milestone', 'Milestone'), ('update_published', 'Update published'), ('reference', 'Reference'), ('note', 'Note'), ('correction', 'Correction'), ('reminder', 'Reminder'), ('escalation', 'Escalation'), ('snooze', 'Deadline snoozed'), ('sign_off', 'Regulator sign-off'), ('alert', 'Alert'), ('impact_change', 'Impact change')], max_length=20),
+            model_name="decisionlogentry",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("declaration", "Declaration"),
+                    ("severity_change", "Severity change"),
+                    ("role_change", "Role change"),
+                    ("decision_request", "Decision requested"),
+                    ("decision", "Decision"),
+                    ("action", "Action"),
+                    ("milestone", "Milestone"),
+                    ("update_published", "Update published"),
+                    ("reference", "Reference"),
+                    ("note", "Note"),
+                    ("correction", "Correction"),
+                    ("reminder", "Reminder"),
+                    ("escalation", "Escalation"),
+                    ("snooze", "Deadline snoozed"),
+                    ("sign_off", "Regulator sign-off"),
+                    ("alert", "Alert"),
+                    ("impact_change", "Impact change"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0004_alter_decisionlogentry_kind'),
+        ("incidents", "0004_alter_decisionlogentry_kind"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='incident',
-            name='clock_factor',
+            model_name="incident",
+            name="clock_factor",
             field=models.PositiveIntegerField(default=1),
         ),
     ]

@@ -19,26 +19,50 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0006_review_kinds'),
+        ("incidents", "0006_review_kinds"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LogCheckpoint',
+            name="LogCheckpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveIntegerField(help_text='Position of the log entry at the head when signed.')),
-                ('head_hash', models.CharField(max_length=64)),
-                ('signed_at', models.DateTimeField()),
-                ('key_id', models.CharField(max_length=32)),
-                ('signature', models.CharField(help_text='Ed25519 signature, base64.', max_length=128)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='log_checkpoints', to='incidents.incident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sequence",
+                    models.PositiveIntegerField(
+                        help_text="Position of the log entry at the head when signed."
+                    ),
+                ),
+                ("head_hash", models.CharField(max_length=64)),
+                ("signed_at", models.DateTimeField()),
+                ("key_id", models.CharField(max_length=32)),
+                (
+                    "signature",
+                    models.CharField(help_text="Ed25519 signature, base64.", max_length=128),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="log_checkpoints",
+                        to="incidents.incident",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['incident', 'sequence'],
-                'constraints': [models.UniqueConstraint(fields=('incident', 'sequence', 'key_id'), name='one_checkpoint_per_head_and_key')],
+                "ordering": ["incident", "sequence"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("incident", "sequence", "key_id"),
+                        name="one_checkpoint_per_head_and_key",
+                    )
+                ],
             },
         ),
         migrations.RunPython(install, uninstall),

@@ -4,20 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0007_log_checkpoints'),
+        ("incidents", "0007_log_checkpoints"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='monitoredmodel',
-            name='is_drill',
-            field=models.BooleanField(default=False, help_text='Created by a drill: hidden from status pages and Statuspage components.'),
+            model_name="monitoredmodel",
+            name="is_drill",
+            field=models.BooleanField(
+                default=False,
+                help_text="Created by a drill: hidden from status pages and Statuspage components.",
+            ),
         ),
         migrations.AddField(
-            model_name='playbook',
-            name='four_eyes_regulator',
-            field=models.BooleanField(default=True, help_text='The regulator liaison who signs off a regulator rendition cannot also publish that update.'),
+            model_name="playbook",
+            name="four_eyes_regulator",
+            field=models.BooleanField(
+                default=True,
+                help_text="The regulator liaison who signs off a regulator rendition cannot also publish that update.",
+            ),
         ),
     ]

@@ -6,56 +6,141 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('incidents', '0004_alter_decisionlogentry_kind'),
+        ("incidents", "0004_alter_decisionlogentry_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IntegrationKey',
+            name="IntegrationKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('kind', models.CharField(choices=[('alertmanager', 'Prometheus Alertmanager'), ('grafana', 'Grafana alerting'), ('pagerduty', 'PagerDuty Events API v2'), ('metrics', 'Metric ingestion')], max_length=16)),
-                ('prefix', models.CharField(help_text='First characters of the key, to recognise it.', max_length=12)),
-                ('digest', models.CharField(max_length=64, unique=True)),
-                ('model_map', models.JSONField(blank=True, default=dict, help_text='Label value -> model slug, e.g. {"fraud": "fraud-scoring"}')),
-                ('severity_map', models.JSONField(blank=True, default=dict, help_text='Severity label -> 1..4, e.g. {"critical": 1, "warning": 3}')),
-                ('resolve_reaches_recovered', models.BooleanField(default=True, help_text="A resolved alert group records the 'recovered' milestone.")),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('default_model', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='incidents.monitoredmodel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("alertmanager", "Prometheus Alertmanager"),
+                            ("grafana", "Grafana alerting"),
+                            ("pagerduty", "PagerDuty Events API v2"),
+                            ("metrics", "Metric ingestion"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "prefix",
+                    models.CharField(
+                        help_text="First characters of the key, to recognise it.", max_length=12
+                    ),
+                ),
+                ("digest", models.CharField(max_length=64, unique=True)),
+                (
+                    "model_map",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Label value -> model slug, e.g. {"fraud": "fraud-scoring"}',
+                    ),
+                ),
+                (
+                    "severity_map",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Severity label -> 1..4, e.g. {"critical": 1, "warning": 3}',
+                    ),
+                ),
+                (
+                    "resolve_reaches_recovered",
+                    models.BooleanField(
+                        default=True,
+                        help_text="A resolved alert group records the 'recovered' milestone.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "default_model",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="incidents.monitoredmodel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind', 'name'],
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='AlertEvidence',
+            name="AlertEvidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=16)),
-                ('group_key', models.CharField(max_length=500)),
-                ('fingerprint', models.CharField(blank=True, max_length=200)),
-                ('status', models.CharField(max_length=16)),
-                ('labels', models.JSONField(blank=True, default=dict)),
-                ('annotations', models.JSONField(blank=True, default=dict)),
-                ('starts_at', models.DateTimeField(blank=True, null=True)),
-                ('ends_at', models.DateTimeField(blank=True, null=True)),
-                ('received_at', models.DateTimeField()),
-                ('raw', models.JSONField(blank=True, default=dict, help_text='The alert as received (bounded in size).')),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alert_evidence', to='incidents.incident')),
-                ('key', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='integrations.integrationkey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=16)),
+                ("group_key", models.CharField(max_length=500)),
+                ("fingerprint", models.CharField(blank=True, max_length=200)),
+                ("status", models.CharField(max_length=16)),
+                ("labels", models.JSONField(blank=True, default=dict)),
+                ("annotations", models.JSONField(blank=True, default=dict)),
+                ("starts_at", models.DateTimeField(blank=True, null=True)),
+                ("ends_at", models.DateTimeField(blank=True, null=True)),
+                ("received_at", models.DateTimeField()),
+                (
+                    "raw",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="The alert as received (bounded in size).",
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alert_evidence",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "key",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="integrations.integrationkey",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['incident', 'received_at'],
-                'indexes': [models.Index(fields=['source', 'group_key'], name='evidence_group')],
+                "ordering": ["incident", "received_at"],
+                "indexes": [models.Index(fields=["source", "group_key"], name="evidence_group")],
             },
         ),
     ]

@@ -5,25 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0001_initial'),
+        ("integrations", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='integrationkey',
-            name='signature_header',
-            field=models.CharField(blank=True, default='X-Grafana-Alerting-Signature', help_text="Header carrying the hex signature (Grafana's hmacConfig.header).", max_length=100, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9-]{1,100}$', 'Must be an HTTP header name (letters, digits, hyphens).')]),
+            model_name="integrationkey",
+            name="signature_header",
+            field=models.CharField(
+                blank=True,
+                default="X-Grafana-Alerting-Signature",
+                help_text="Header carrying the hex signature (Grafana's hmacConfig.header).",
+                max_length=100,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[A-Za-z0-9-]{1,100}$",
+                        "Must be an HTTP header name (letters, digits, hyphens).",
+                    )
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='integrationkey',
-            name='signing_secret',
-            field=models.CharField(blank=True, help_text='Grafana keys: HMAC-SHA256 secret; when set, unsigned or wrongly signed bodies get 401.', max_length=200),
+            model_name="integrationkey",
+            name="signing_secret",
+            field=models.CharField(
+                blank=True,
+                help_text="Grafana keys: HMAC-SHA256 secret; when set, unsigned or wrongly signed bodies get 401.",
+                max_length=200,
+            ),
         ),
         migrations.AddField(
-            model_name='integrationkey',
-            name='timestamp_header',
-            field=models.CharField(blank=True, help_text='Header carrying the Unix timestamp Grafana signs with the body (hmacConfig.timestampHeader); blank: Grafana signs the body alone.', max_length=100, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9-]{1,100}$', 'Must be an HTTP header name (letters, digits, hyphens).')]),
+            model_name="integrationkey",
+            name="timestamp_header",
+            field=models.CharField(
+                blank=True,
+                help_text="Header carrying the Unix timestamp Grafana signs with the body (hmacConfig.timestampHeader); blank: Grafana signs the body alone.",
+                max_length=100,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[A-Za-z0-9-]{1,100}$",
+                        "Must be an HTTP header name (letters, digits, hyphens).",
+                    )
+                ],
+            ),
         ),
     ]

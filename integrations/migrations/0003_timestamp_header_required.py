@@ -5,15 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0002_signing_secret'),
+        ("integrations", "0002_signing_secret"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='integrationkey',
-            name='timestamp_header',
-            field=models.CharField(blank=True, help_text='Header carrying the Unix timestamp Grafana signs with the body (hmacConfig.timestampHeader); required with a signing secret; blank: X-Grafana-Alerting-Timestamp.', max_length=100, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9-]{1,100}$', 'Must be an HTTP header name (letters, digits, hyphens).')]),
+            model_name="integrationkey",
+            name="timestamp_header",
+            field=models.CharField(
+                blank=True,
+                help_text="Header carrying the Unix timestamp Grafana signs with the body (hmacConfig.timestampHeader); required with a signing secret; blank: X-Grafana-Alerting-Timestamp.",
+                max_length=100,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[A-Za-z0-9-]{1,100}$",
+                        "Must be an HTTP header name (letters, digits, hyphens).",
+                    )
+                ],
+            ),
         ),
     ]

@@ -61,17 +61,25 @@ class IncidentMetrics:
     incident_id: int
     is_drill: bool
     severity: int
-    time_to_first_update: timedelta | None  # durations on the incident's own clock: wall × clock_factor
+    time_to_first_update: (
+        timedelta | None
+    )  # durations on the incident's own clock: wall × clock_factor
     time_to_containment: timedelta | None  # detected_at → "contained" milestone reached_at
     decision_times: list[timedelta]  # one per settled decision request
     time_to_decision: timedelta | None  # median of decision_times
-    slots: dict[str, tuple[int, int]]  # audience -> (met, decided); open and cancelled-undecided excluded
-    satisfaction: dict[str, tuple[float | None, float | None, int]]  # audience -> (clarity, usefulness, n)
+    slots: dict[
+        str, tuple[int, int]
+    ]  # audience -> (met, decided); open and cancelled-undecided excluded
+    satisfaction: dict[
+        str, tuple[float | None, float | None, int]
+    ]  # audience -> (clarity, usefulness, n)
     reminders: int
     escalations: int
     # Extra fields (not part of the frozen interface above).
     open_decisions: int = 0  # decision requests not settled (yet)
-    rating_sums: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # audience -> (Σclarity, Σusefulness, n)
+    rating_sums: dict[str, tuple[int, int, int]] = field(
+        default_factory=dict
+    )  # audience -> (Σclarity, Σusefulness, n)
     clock_factor: int = 1
     reference: str = ""
     title: str = ""
@@ -209,21 +217,25 @@ def for_incidents(incidents: QuerySet[Incident] | Iterable[Incident]) -> list[In
         pk, factor = incident.pk, incident.clock_factor or 1
         first = first_update.get(pk)
         contained_at = contained.get(pk)
-        times = sorted(
-            _scaled(at - requests[pk][seq], factor) for seq, at in settled[pk].items()
-        )
+        times = sorted(_scaled(at - requests[pk][seq], factor) for seq, at in settled[pk].items())
         sums = ratings.get(pk, {})
         result.append(
             IncidentMetrics(
                 incident_id=pk,
                 is_drill=incident.is_drill,
                 severity=incident.severity,
-                time_to_first_update=_scaled(first - incident.detected_at, factor) if first else None,
-                time_to_containment=_scaled(contained_at - incident.detected_at, factor) if contained_at else None,
+                time_to_first_update=_scaled(first - incident.detected_at, factor)
+                if first
+                else None,
+                time_to_containment=_scaled(contained_at - incident.detected_at, factor)
+                if contained_at
+                else None,
                 decision_times=times,
                 time_to_decision=median(times),
                 slots={a: (v[0], v[1]) for a, v in sorted(slots[pk].items())},
-                satisfaction={a: (_mean(c, n), _mean(u, n), n) for a, (c, u, n) in sorted(sums.items())},
+                satisfaction={
+                    a: (_mean(c, n), _mean(u, n), n) for a, (c, u, n) in sorted(sums.items())
+                },
                 reminders=reminders[pk],
                 escalations=escalations[pk],
                 open_decisions=len(requests[pk]) - len(settled[pk]),
@@ -257,7 +269,9 @@ class GroupMetrics:
     satisfaction: dict[str, tuple[float | None, float | None, int]]  # pooled means per audience
     reminders: int
     escalations: int
-    rating_sums: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # audience -> (Σc, Σu, n)
+    rating_sums: dict[str, tuple[int, int, int]] = field(
+        default_factory=dict
+    )  # audience -> (Σc, Σu, n)
 
     def on_schedule(self, audience: str) -> float | None:
         met, total = self.slots.get(audience, (0, 0))
@@ -293,8 +307,12 @@ def pool(key: str, items: list[IncidentMetrics]) -> GroupMetrics:
     return GroupMetrics(
         key=key,
         incidents=len(items),
-        time_to_first_update=median(m.time_to_first_update for m in items if m.time_to_first_update is not None),
-        time_to_containment=median(m.time_to_containment for m in items if m.time_to_containment is not None),
+        time_to_first_update=median(
+            m.time_to_first_update for m in items if m.time_to_first_update is not None
+        ),
+        time_to_containment=median(
+            m.time_to_containment for m in items if m.time_to_containment is not None
+        ),
         time_to_decision=median(all_times),
         decisions=len(all_times),
         open_decisions=sum(m.open_decisions for m in items),
@@ -363,11 +381,17 @@ def select(filters: Filters) -> QuerySet[Incident]:
     if filters.date_from:
         qs = qs.filter(declared_at__gte=datetime.combine(filters.date_from, time.min, tzinfo=UTC))
     if filters.date_to and filters.date_to < date.max:
-        qs = qs.filter(declared_at__lt=datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=UTC))
+        qs = qs.filter(
+            declared_at__lt=datetime.combine(
+                filters.date_to + timedelta(days=1), time.min, tzinfo=UTC
+            )
+        )
     if filters.severity:
         qs = qs.filter(severity=filters.severity)
     if filters.model:
-        qs = qs.filter(pk__in=AffectedModel.objects.filter(model__slug=filters.model).values("incident_id"))
+        qs = qs.filter(
+            pk__in=AffectedModel.objects.filter(model__slug=filters.model).values("incident_id")
+        )
     if filters.drills == "exclude":
         qs = qs.filter(is_drill=False)
     elif filters.drills == "only":

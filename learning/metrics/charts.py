@@ -32,8 +32,12 @@ class Chart:
 
 
 def _layout(*, yaxis_title: str, yrange: list[float] | None = None) -> go.Layout:
-    yaxis: dict[str, Any] = {"title": {"text": yaxis_title}, "gridcolor": "#eaeef2", "zeroline": False,
-                             "rangemode": "tozero"}
+    yaxis: dict[str, Any] = {
+        "title": {"text": yaxis_title},
+        "gridcolor": "#eaeef2",
+        "zeroline": False,
+        "rangemode": "tozero",
+    }
     if yrange:
         yaxis["range"] = yrange
     return go.Layout(
@@ -85,20 +89,33 @@ def month_charts(section: Section, *, prefix: str) -> list[Chart]:
 
     durations = go.Figure(
         data=[
-            go.Scatter(x=x, y=[_minutes(getattr(g, attr)) for g in months], mode="lines+markers", name=name,
-                       line={"color": PALETTE[i]}, connectgaps=False)
-            for i, (attr, name) in enumerate((
-                ("time_to_first_update", "time to first update"),
-                ("time_to_containment", "time to containment"),
-                ("time_to_decision", "time to decision"),
-            ))
+            go.Scatter(
+                x=x,
+                y=[_minutes(getattr(g, attr)) for g in months],
+                mode="lines+markers",
+                name=name,
+                line={"color": PALETTE[i]},
+                connectgaps=False,
+            )
+            for i, (attr, name) in enumerate(
+                (
+                    ("time_to_first_update", "time to first update"),
+                    ("time_to_containment", "time to containment"),
+                    ("time_to_decision", "time to decision"),
+                )
+            )
         ],
         layout=_layout(yaxis_title="minutes (median)"),
     )
     schedule = go.Figure(
         data=[
-            go.Scatter(x=x, y=[_pct(*g.slots.get(a, (0, 0))) for g in months], mode="lines+markers",
-                       name=AUDIENCE_LABELS[a], line={"color": PALETTE[i]})
+            go.Scatter(
+                x=x,
+                y=[_pct(*g.slots.get(a, (0, 0))) for g in months],
+                mode="lines+markers",
+                name=AUDIENCE_LABELS[a],
+                line={"color": PALETTE[i]},
+            )
             for i, a in enumerate(AUDIENCES)
             if any(g.slots.get(a, (0, 0))[1] for g in months)
         ],
@@ -106,16 +123,28 @@ def month_charts(section: Section, *, prefix: str) -> list[Chart]:
     )
     satisfaction = go.Figure(
         data=[
-            go.Scatter(x=x, y=[_rating(g.satisfaction_all[i]) for g in months], mode="lines+markers", name=name,
-                       line={"color": PALETTE[i], "dash": "solid" if i == 0 else "dot"})
+            go.Scatter(
+                x=x,
+                y=[_rating(g.satisfaction_all[i]) for g in months],
+                mode="lines+markers",
+                name=name,
+                line={"color": PALETTE[i], "dash": "solid" if i == 0 else "dot"},
+            )
             for i, name in enumerate(("clarity", "usefulness"))
         ],
         layout=_layout(yaxis_title="mean rating (1–5)", yrange=[0, 5.2]),
     )
     nudges = go.Figure(
         data=[
-            go.Bar(x=x, y=[g.reminders for g in months], name="reminders", marker={"color": PALETTE[1]}),
-            go.Bar(x=x, y=[g.escalations for g in months], name="escalations", marker={"color": PALETTE[4]}),
+            go.Bar(
+                x=x, y=[g.reminders for g in months], name="reminders", marker={"color": PALETTE[1]}
+            ),
+            go.Bar(
+                x=x,
+                y=[g.escalations for g in months],
+                name="escalations",
+                marker={"color": PALETTE[4]},
+            ),
         ],
         layout=_layout(yaxis_title="count"),
     )
@@ -131,12 +160,28 @@ def month_charts(section: Section, *, prefix: str) -> list[Chart]:
         Chart(
             id=f"{prefix}-durations",
             title=f"Time to first update, containment and decision by month ({kind} incidents)",
-            description=(f"Median minutes{clock} from detection to the first published update and to containment, "
-                         "and from a decision request to the decision that settled it, per month of declaration."),
+            description=(
+                f"Median minutes{clock} from detection to the first published update and to containment, "
+                "and from a decision request to the decision that settled it, per month of declaration."
+            ),
             figure=_json_safe(durations.to_plotly_json()),
-            columns=["Month", "Incidents", "Time to first update", "Time to containment", "Time to decision"],
-            rows=[[x[i], str(g.incidents), fmt_duration(g.time_to_first_update), fmt_duration(g.time_to_containment),
-                   fmt_duration(g.time_to_decision)] for i, g in enumerate(months)],
+            columns=[
+                "Month",
+                "Incidents",
+                "Time to first update",
+                "Time to containment",
+                "Time to decision",
+            ],
+            rows=[
+                [
+                    x[i],
+                    str(g.incidents),
+                    fmt_duration(g.time_to_first_update),
+                    fmt_duration(g.time_to_containment),
+                    fmt_duration(g.time_to_decision),
+                ]
+                for i, g in enumerate(months)
+            ],
         ),
         Chart(
             id=f"{prefix}-schedule",
@@ -144,25 +189,43 @@ def month_charts(section: Section, *, prefix: str) -> list[Chart]:
             description="Share of decided update slots (cadence deadlines) met on time, per audience and month.",
             figure=_json_safe(schedule.to_plotly_json()),
             columns=["Month", *(AUDIENCE_LABELS[a] for a in AUDIENCES), "All audiences"],
-            rows=[[x[i], *audience_cells(g),
-                   fmt_share(sum(v[0] for v in g.slots.values()), sum(v[1] for v in g.slots.values()))]
-                  for i, g in enumerate(months)],
+            rows=[
+                [
+                    x[i],
+                    *audience_cells(g),
+                    fmt_share(
+                        sum(v[0] for v in g.slots.values()), sum(v[1] for v in g.slots.values())
+                    ),
+                ]
+                for i, g in enumerate(months)
+            ],
         ),
         Chart(
             id=f"{prefix}-satisfaction",
             title=f"Stakeholder satisfaction by month ({kind} incidents)",
-            description=("Mean clarity and usefulness (1 to 5) of the readers' ratings of updates, "
-                         "all audiences, per month."),
+            description=(
+                "Mean clarity and usefulness (1 to 5) of the readers' ratings of updates, "
+                "all audiences, per month."
+            ),
             figure=_json_safe(satisfaction.to_plotly_json()),
             columns=["Month", "Mean clarity", "Mean usefulness", "Ratings"],
-            rows=[[x[i], rating_cell(g.satisfaction_all[0]), rating_cell(g.satisfaction_all[1]),
-                   str(g.satisfaction_all[2])] for i, g in enumerate(months)],
+            rows=[
+                [
+                    x[i],
+                    rating_cell(g.satisfaction_all[0]),
+                    rating_cell(g.satisfaction_all[1]),
+                    str(g.satisfaction_all[2]),
+                ]
+                for i, g in enumerate(months)
+            ],
         ),
         Chart(
             id=f"{prefix}-nudges",
             title=f"Reminders and escalations by month ({kind} incidents)",
-            description=("Cadence reminders (an update slot passed its due time) and escalations "
-                         "(still missing after the grace period)."),
+            description=(
+                "Cadence reminders (an update slot passed its due time) and escalations "
+                "(still missing after the grace period)."
+            ),
             figure=_json_safe(nudges.to_plotly_json()),
             columns=["Month", "Reminders", "Escalations"],
             rows=[[x[i], str(g.reminders), str(g.escalations)] for i, g in enumerate(months)],

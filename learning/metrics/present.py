@@ -65,7 +65,9 @@ class Row:
     decision: str
     decisions: str  # "2 settled, 1 open"
     schedule: list[tuple[str, str]]  # (audience label, "2 of 3 (67 %)") for audiences with slots
-    satisfaction: list[tuple[str, str]]  # (audience label, "clarity 3.5, usefulness 4.0 (3 ratings)")
+    satisfaction: list[
+        tuple[str, str]
+    ]  # (audience label, "clarity 3.5, usefulness 4.0 (3 ratings)")
     reminders: int
     escalations: int
     schedule_all: str = "—"  # all audiences together
@@ -87,26 +89,43 @@ def _all(slots: dict, ratings: dict) -> dict[str, str]:
     n = sum(v[2] for v in ratings.values())
     c = sum(v[0] for v in ratings.values())
     u = sum(v[1] for v in ratings.values())
-    return {"schedule_all": fmt_share(met, total),
-            "satisfaction_all": fmt_rating(c / n, u / n, n) if n else "—",
-            "ratings_short": f"{c / n:.1f} / {u / n:.1f}" if n else "—",
-            "ratings_n": n}
+    return {
+        "schedule_all": fmt_share(met, total),
+        "satisfaction_all": fmt_rating(c / n, u / n, n) if n else "—",
+        "ratings_short": f"{c / n:.1f} / {u / n:.1f}" if n else "—",
+        "ratings_n": n,
+    }
 
 
-def _per_audience(slots: dict, ratings: dict) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    schedule = [(AUDIENCE_LABELS[a], fmt_share(*slots[a])) for a in AUDIENCES if slots.get(a, (0, 0))[1]]
-    satisfaction = [(AUDIENCE_LABELS[a], fmt_rating(*ratings[a])) for a in AUDIENCES if a in ratings]
+def _per_audience(
+    slots: dict, ratings: dict
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    schedule = [
+        (AUDIENCE_LABELS[a], fmt_share(*slots[a])) for a in AUDIENCES if slots.get(a, (0, 0))[1]
+    ]
+    satisfaction = [
+        (AUDIENCE_LABELS[a], fmt_rating(*ratings[a])) for a in AUDIENCES if a in ratings
+    ]
     return schedule, satisfaction
 
 
 def incident_row(m: IncidentMetrics) -> Row:
     schedule, satisfaction = _per_audience(m.slots, m.satisfaction)
     return Row(
-        label=f"{m.reference} {m.title}", url=reverse("incidents:detail", args=[m.incident_id]), incidents=1,
-        first_update=fmt_duration(m.time_to_first_update), containment=fmt_duration(m.time_to_containment),
-        decision=fmt_duration(m.time_to_decision), decisions=_decisions(len(m.decision_times), m.open_decisions),
-        schedule=schedule, satisfaction=satisfaction, reminders=m.reminders, escalations=m.escalations,
-        severity=m.severity, declared_at=m.declared_at, clock_factor=m.clock_factor,
+        label=f"{m.reference} {m.title}",
+        url=reverse("incidents:detail", args=[m.incident_id]),
+        incidents=1,
+        first_update=fmt_duration(m.time_to_first_update),
+        containment=fmt_duration(m.time_to_containment),
+        decision=fmt_duration(m.time_to_decision),
+        decisions=_decisions(len(m.decision_times), m.open_decisions),
+        schedule=schedule,
+        satisfaction=satisfaction,
+        reminders=m.reminders,
+        escalations=m.escalations,
+        severity=m.severity,
+        declared_at=m.declared_at,
+        clock_factor=m.clock_factor,
         **_all(m.slots, m.rating_sums),
     )
 
@@ -114,10 +133,17 @@ def incident_row(m: IncidentMetrics) -> Row:
 def group_row(g: GroupMetrics, label: str) -> Row:
     schedule, satisfaction = _per_audience(g.slots, g.satisfaction)
     return Row(
-        label=label, url="", incidents=g.incidents,
-        first_update=fmt_duration(g.time_to_first_update), containment=fmt_duration(g.time_to_containment),
-        decision=fmt_duration(g.time_to_decision), decisions=_decisions(g.decisions, g.open_decisions),
-        schedule=schedule, satisfaction=satisfaction, reminders=g.reminders, escalations=g.escalations,
+        label=label,
+        url="",
+        incidents=g.incidents,
+        first_update=fmt_duration(g.time_to_first_update),
+        containment=fmt_duration(g.time_to_containment),
+        decision=fmt_duration(g.time_to_decision),
+        decisions=_decisions(g.decisions, g.open_decisions),
+        schedule=schedule,
+        satisfaction=satisfaction,
+        reminders=g.reminders,
+        escalations=g.escalations,
         **_all(g.slots, g.rating_sums),
     )
 
@@ -154,12 +180,29 @@ def section_tables(section: Section, model_names: dict[str, str]) -> SectionTabl
 # --- CSV ---------------------------------------------------------------------------------------
 
 CSV_COLUMNS = [
-    "section", "level", "key", "reference", "title", "severity", "declared_at", "models", "clock_factor",
-    "incidents", "time_to_first_update_min", "time_to_containment_min", "time_to_decision_min",
-    "decisions_settled", "decisions_open",
+    "section",
+    "level",
+    "key",
+    "reference",
+    "title",
+    "severity",
+    "declared_at",
+    "models",
+    "clock_factor",
+    "incidents",
+    "time_to_first_update_min",
+    "time_to_containment_min",
+    "time_to_decision_min",
+    "decisions_settled",
+    "decisions_open",
     *(f"on_schedule_{a}_{part}" for a in AUDIENCES for part in ("met", "slots", "pct")),
-    *(f"satisfaction_{a}_{part}" for a in AUDIENCES for part in ("clarity", "usefulness", "ratings")),
-    "reminders", "escalations",
+    *(
+        f"satisfaction_{a}_{part}"
+        for a in AUDIENCES
+        for part in ("clarity", "usefulness", "ratings")
+    ),
+    "reminders",
+    "escalations",
 ]
 
 
@@ -185,22 +228,47 @@ def _audience_cells(slots: dict, ratings: dict) -> list[str]:
 
 def _incident_line(section: str, m: IncidentMetrics) -> list[str]:
     return [
-        section, "incident", str(m.incident_id), m.reference, _safe(m.title), str(m.severity),
+        section,
+        "incident",
+        str(m.incident_id),
+        m.reference,
+        _safe(m.title),
+        str(m.severity),
         m.declared_at.astimezone(UTC).isoformat().replace("+00:00", "Z") if m.declared_at else "",
-        " ".join(m.model_slugs), str(m.clock_factor), "1",
-        minutes(m.time_to_first_update), minutes(m.time_to_containment), minutes(m.time_to_decision),
-        str(len(m.decision_times)), str(m.open_decisions),
-        *_audience_cells(m.slots, m.satisfaction), str(m.reminders), str(m.escalations),
+        " ".join(m.model_slugs),
+        str(m.clock_factor),
+        "1",
+        minutes(m.time_to_first_update),
+        minutes(m.time_to_containment),
+        minutes(m.time_to_decision),
+        str(len(m.decision_times)),
+        str(m.open_decisions),
+        *_audience_cells(m.slots, m.satisfaction),
+        str(m.reminders),
+        str(m.escalations),
     ]
 
 
 def _group_line(section: str, level: str, g: GroupMetrics) -> list[str]:
     return [
-        section, level, g.key, "", "", g.key if level == "severity" else "", "", g.key if level == "model" else "",
-        "", str(g.incidents),
-        minutes(g.time_to_first_update), minutes(g.time_to_containment), minutes(g.time_to_decision),
-        str(g.decisions), str(g.open_decisions),
-        *_audience_cells(g.slots, g.satisfaction), str(g.reminders), str(g.escalations),
+        section,
+        level,
+        g.key,
+        "",
+        "",
+        g.key if level == "severity" else "",
+        "",
+        g.key if level == "model" else "",
+        "",
+        str(g.incidents),
+        minutes(g.time_to_first_update),
+        minutes(g.time_to_containment),
+        minutes(g.time_to_decision),
+        str(g.decisions),
+        str(g.open_decisions),
+        *_audience_cells(g.slots, g.satisfaction),
+        str(g.reminders),
+        str(g.escalations),
     ]
 
 
@@ -212,7 +280,11 @@ def csv_lines(rep: Report) -> Iterator[list[str]]:
             continue
         agg = section.aggregates
         yield _group_line(name, "all", agg.overall)
-        for level, groups in (("severity", agg.by_severity), ("model", agg.by_model), ("month", agg.by_month)):
+        for level, groups in (
+            ("severity", agg.by_severity),
+            ("model", agg.by_model),
+            ("month", agg.by_month),
+        ):
             for g in groups:
                 yield _group_line(name, level, g)
         for m in section.incidents:

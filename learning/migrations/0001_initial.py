@@ -6,124 +6,360 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('incidents', '0005_incident_clock_factor'),
+        ("incidents", "0005_incident_clock_factor"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Drill',
+            name="Drill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scenario', models.SlugField(help_text='Slug of the scenario data file.', max_length=80)),
-                ('scenario_title', models.CharField(max_length=200)),
-                ('scenario_digest', models.CharField(help_text='SHA-256 of the scenario file as replayed.', max_length=64)),
-                ('scenario_data', models.JSONField(default=dict, help_text='The scenario as replayed (targets, events).')),
-                ('clock_factor', models.PositiveIntegerField(default=60)),
-                ('suppress_external', models.BooleanField(default=False, help_text='Send nothing to external channels (else they are marked as drills).')),
-                ('status', models.CharField(choices=[('running', 'Running'), ('completed', 'Completed'), ('aborted', 'Aborted')], default='running', max_length=12)),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('debrief', models.JSONField(blank=True, default=dict, help_text="Scores against the scenario's targets.")),
-                ('debriefed_at', models.DateTimeField(blank=True, null=True)),
-                ('incident', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='drill', to='incidents.incident')),
-                ('started_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scenario",
+                    models.SlugField(help_text="Slug of the scenario data file.", max_length=80),
+                ),
+                ("scenario_title", models.CharField(max_length=200)),
+                (
+                    "scenario_digest",
+                    models.CharField(
+                        help_text="SHA-256 of the scenario file as replayed.", max_length=64
+                    ),
+                ),
+                (
+                    "scenario_data",
+                    models.JSONField(
+                        default=dict, help_text="The scenario as replayed (targets, events)."
+                    ),
+                ),
+                ("clock_factor", models.PositiveIntegerField(default=60)),
+                (
+                    "suppress_external",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Send nothing to external channels (else they are marked as drills).",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("completed", "Completed"),
+                            ("aborted", "Aborted"),
+                        ],
+                        default="running",
+                        max_length=12,
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "debrief",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="Scores against the scenario's targets."
+                    ),
+                ),
+                ("debriefed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "incident",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="drill",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=12)),
-                ('generated', models.JSONField(blank=True, default=dict)),
-                ('generated_at', models.DateTimeField()),
-                ('executive_summary', models.TextField(blank=True, help_text='Business terms, read by executives.')),
-                ('root_causes', models.JSONField(blank=True, default=list, help_text='RootCause values; several allowed.')),
-                ('root_cause_detail', models.TextField(blank=True)),
-                ('failed_gates', models.TextField(blank=True, help_text='Quality gates that failed, and why.')),
-                ('containment_effectiveness', models.TextField(blank=True)),
-                ('counterfactuals', models.TextField(blank=True)),
-                ('went_well', models.TextField(blank=True)),
-                ('went_badly', models.TextField(blank=True)),
-                ('lessons', models.TextField(blank=True)),
-                ('taxonomy', models.CharField(blank=True, help_text='Slug of the taxonomy data file.', max_length=80)),
-                ('taxonomy_name', models.CharField(blank=True, max_length=200)),
-                ('taxonomy_version', models.CharField(blank=True, max_length=40)),
-                ('classification', models.JSONField(blank=True, default=dict, help_text='Dimension -> chosen value(s).')),
-                ('regulator_disclosure', models.TextField(blank=True)),
-                ('regulator_signed_off_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('incident', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='review', to='incidents.incident')),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('regulator_signed_off_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                ("generated", models.JSONField(blank=True, default=dict)),
+                ("generated_at", models.DateTimeField()),
+                (
+                    "executive_summary",
+                    models.TextField(blank=True, help_text="Business terms, read by executives."),
+                ),
+                (
+                    "root_causes",
+                    models.JSONField(
+                        blank=True, default=list, help_text="RootCause values; several allowed."
+                    ),
+                ),
+                ("root_cause_detail", models.TextField(blank=True)),
+                (
+                    "failed_gates",
+                    models.TextField(blank=True, help_text="Quality gates that failed, and why."),
+                ),
+                ("containment_effectiveness", models.TextField(blank=True)),
+                ("counterfactuals", models.TextField(blank=True)),
+                ("went_well", models.TextField(blank=True)),
+                ("went_badly", models.TextField(blank=True)),
+                ("lessons", models.TextField(blank=True)),
+                (
+                    "taxonomy",
+                    models.CharField(
+                        blank=True, help_text="Slug of the taxonomy data file.", max_length=80
+                    ),
+                ),
+                ("taxonomy_name", models.CharField(blank=True, max_length=200)),
+                ("taxonomy_version", models.CharField(blank=True, max_length=40)),
+                (
+                    "classification",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="Dimension -> chosen value(s)."
+                    ),
+                ),
+                ("regulator_disclosure", models.TextField(blank=True)),
+                ("regulator_signed_off_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "incident",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="review",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "regulator_signed_off_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DrillStep',
+            name="DrillStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveIntegerField()),
-                ('kind', models.CharField(choices=[('metric', 'Metric point'), ('event', 'Stakeholder event'), ('end', 'End of scenario')], max_length=8)),
-                ('offset_seconds', models.FloatField(help_text='Drill-clock offset from the start.')),
-                ('due_at', models.DateTimeField(help_text='Wall time when it is due.')),
-                ('data', models.JSONField(default=dict)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('drill', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='learning.drill')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("index", models.PositiveIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("metric", "Metric point"),
+                            ("event", "Stakeholder event"),
+                            ("end", "End of scenario"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "offset_seconds",
+                    models.FloatField(help_text="Drill-clock offset from the start."),
+                ),
+                ("due_at", models.DateTimeField(help_text="Wall time when it is due.")),
+                ("data", models.JSONField(default=dict)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "drill",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="learning.drill",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['drill', 'index'],
-                'indexes': [models.Index(fields=['applied_at', 'due_at'], name='drillstep_due')],
-                'constraints': [models.UniqueConstraint(fields=('drill', 'index'), name='one_step_per_index')],
+                "ordering": ["drill", "index"],
+                "indexes": [models.Index(fields=["applied_at", "due_at"], name="drillstep_due")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("drill", "index"), name="one_step_per_index")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ActionItem',
+            name="ActionItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('due_at', models.DateTimeField()),
-                ('expected_outcome', models.TextField()),
-                ('category', models.CharField(choices=[('data_engineering', 'Data engineering fix'), ('monitoring', 'Monitoring enhancement'), ('governance', 'Governance change')], max_length=20)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='open', max_length=12)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('escalated_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='action_items', to='incidents.incident')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='action_items', to=settings.AUTH_USER_MODEL)),
-                ('drill', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='action_items', to='learning.drill')),
-                ('review', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='action_items', to='learning.review')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("due_at", models.DateTimeField()),
+                ("expected_outcome", models.TextField()),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("data_engineering", "Data engineering fix"),
+                            ("monitoring", "Monitoring enhancement"),
+                            ("governance", "Governance change"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("reminded_at", models.DateTimeField(blank=True, null=True)),
+                ("escalated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="action_items",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="action_items",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "drill",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="action_items",
+                        to="learning.drill",
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="action_items",
+                        to="learning.review",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at', 'pk'],
-                'indexes': [models.Index(fields=['status', 'due_at'], name='actionitem_due')],
+                "ordering": ["due_at", "pk"],
+                "indexes": [models.Index(fields=["status", "due_at"], name="actionitem_due")],
             },
         ),
         migrations.CreateModel(
-            name='ReviewAddendum',
+            name="ReviewAddendum",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField()),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='addenda', to='learning.review')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField()),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="addenda",
+                        to="learning.review",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['review', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('review', 'number'), name='one_addendum_number')],
+                "ordering": ["review", "number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("review", "number"), name="one_addendum_number")
+                ],
             },
         ),
     ]

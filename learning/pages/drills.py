@@ -34,14 +34,18 @@ POLL_SECONDS = 2
 class StartDrillForm(forms.Form):
     scenario = forms.ChoiceField(choices=())
     clock_factor = forms.IntegerField(
-        min_value=drills.MIN_FACTOR, max_value=drills.MAX_FACTOR, initial=60, label="Clock factor",
+        min_value=drills.MIN_FACTOR,
+        max_value=drills.MAX_FACTOR,
+        initial=60,
+        label="Clock factor",
         help_text=f"Drill minutes per wall minute ({drills.MIN_FACTOR}–{drills.MAX_FACTOR}); "
-                  "at 60 a 30-minute scenario runs in 30 seconds.",
+        "at 60 a 30-minute scenario runs in 30 seconds.",
     )
     suppress_external = forms.BooleanField(
-        required=False, label="Suppress external notifications",
+        required=False,
+        label="Suppress external notifications",
         help_text="Send nothing to e-mail, Slack, webhooks or Apprise; otherwise only subscriptions that "
-                  "include drills get messages, marked [DRILL].",
+        "include drills get messages, marked [DRILL].",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -53,7 +57,8 @@ class ImprovementForm(forms.Form):
     title = forms.CharField(max_length=200)
     owner = forms.ModelChoiceField(queryset=User.objects.none(), to_field_name="username")
     due_at = forms.DateTimeField(
-        label="Due (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        label="Due (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     expected_outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     category = forms.ChoiceField(choices=ActionItem.Category.choices)
@@ -62,14 +67,17 @@ class ImprovementForm(forms.Form):
         super().__init__(*args, **kwargs)
         groups = [GROUP_RESPONDER, GROUP_COMMANDER, GROUP_EXECUTIVE]
         self.fields["owner"].queryset = (
-            User.objects.filter(is_active=True).filter(Q(groups__name__in=groups) | Q(is_superuser=True))
-            .distinct().order_by("username")
+            User.objects.filter(is_active=True)
+            .filter(Q(groups__name__in=groups) | Q(is_superuser=True))
+            .distinct()
+            .order_by("username")
         )
 
 
 def _drills_with_counts():  # type: ignore[no-untyped-def]
     return Drill.objects.select_related("incident", "started_by").annotate(
-        steps_total=Count("steps"), steps_applied=Count("steps", filter=Q(steps__applied_at__isnull=False))
+        steps_total=Count("steps"),
+        steps_applied=Count("steps", filter=Q(steps__applied_at__isnull=False)),
     )
 
 
@@ -99,8 +107,11 @@ def start(request: HttpRequest) -> HttpResponse:
     drill, status = run_action(form, lambda data: drills.start_drill(by=request.user, **data))
     if drill is not None:
         return redirect("drills:detail", drill.pk)
-    ctx = {"scenarios": list(drills.scenarios().values()),
-           "drills": _drills_with_counts().order_by("-started_at", "-pk")[:100], "form": form}
+    ctx = {
+        "scenarios": list(drills.scenarios().values()),
+        "drills": _drills_with_counts().order_by("-started_at", "-pk")[:100],
+        "form": form,
+    }
     return render(request, "learning/drill_list.html", ctx, status=status)
 
 
@@ -123,7 +134,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_reader(request)
     drill = get_object_or_404(Drill.objects.select_related("incident", "started_by"), pk=pk)
     ctx = _progress(drill) | {"can_run": permissions.is_commander_eligible(request.user)}
-    template = "learning/drill_detail.html#progress" if request.htmx else "learning/drill_detail.html"
+    template = (
+        "learning/drill_detail.html#progress" if request.htmx else "learning/drill_detail.html"
+    )
     response = render(request, template, ctx)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -154,13 +167,20 @@ def debrief(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         _require_runner(request)
         form = ImprovementForm(request.POST)
-        item, status = run_action(form, lambda data: drills.add_improvement(drill=drill, by=request.user, **data))
+        item, status = run_action(
+            form, lambda data: drills.add_improvement(drill=drill, by=request.user, **data)
+        )
         if item is not None:
             return redirect("drills:debrief", drill.pk)
     elif request.method not in ("GET", "HEAD"):
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
     ctx = {
-        "drill": drill, "d": drill.debrief, "form": form, "can_run": can_run,
-        "improvements": ActionItem.objects.filter(drill=drill).select_related("owner").order_by("due_at", "pk"),
+        "drill": drill,
+        "d": drill.debrief,
+        "form": form,
+        "can_run": can_run,
+        "improvements": ActionItem.objects.filter(drill=drill)
+        .select_related("owner")
+        .order_by("due_at", "pk"),
     }
     return render(request, "learning/drill_debrief.html", ctx, status=status)

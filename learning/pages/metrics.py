@@ -27,12 +27,21 @@ DRILL_CHOICES = [
 class MetricsFilterForm(forms.Form):
     """GET filters of the page and the CSV; every field optional."""
 
-    date_from = forms.DateField(required=False, label="Declared from", help_text="Day, UTC.",
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="Declared to", help_text="Day, UTC; included.",
-                              widget=forms.DateInput(attrs={"type": "date"}))
-    severity = forms.TypedChoiceField(choices=[("", "Any")] + Severity.choices, coerce=int, empty_value=None,
-                                      required=False)
+    date_from = forms.DateField(
+        required=False,
+        label="Declared from",
+        help_text="Day, UTC.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        required=False,
+        label="Declared to",
+        help_text="Day, UTC; included.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    severity = forms.TypedChoiceField(
+        choices=[("", "Any")] + Severity.choices, coerce=int, empty_value=None, required=False
+    )
     model = forms.ChoiceField(required=False)
     drills = forms.ChoiceField(choices=DRILL_CHOICES, required=False, label="Drills")
 
@@ -48,14 +57,19 @@ class MetricsFilterForm(forms.Form):
     def filters(self) -> metrics.Filters:
         data = self.cleaned_data
         return metrics.Filters(
-            date_from=data.get("date_from"), date_to=data.get("date_to"), severity=data.get("severity"),
-            model=data.get("model") or None, drills=data.get("drills") or "separate",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            severity=data.get("severity"),
+            model=data.get("model") or None,
+            drills=data.get("drills") or "separate",
         )
 
 
 def _require_reader(request: HttpRequest) -> None:
     if not permissions.can_read_incidents(request.user):
-        raise PermissionDenied("Communication metrics are for responders, commanders and executives.")
+        raise PermissionDenied(
+            "Communication metrics are for responders, commanders and executives."
+        )
 
 
 def _form(request: HttpRequest) -> tuple[MetricsFilterForm, dict[str, str]]:
@@ -74,30 +88,42 @@ def index(request: HttpRequest) -> HttpResponse:
         return render(request, "learning/metrics.html", {"form": form, "invalid": True}, status=400)
     rep = metrics.report(form.filters() if form.is_bound else metrics.Filters())
     sections = []
-    for key, title, section in (("real", "Real incidents", rep.real), ("drill", "Drills", rep.drills)):
+    for key, title, section in (
+        ("real", "Real incidents", rep.real),
+        ("drill", "Drills", rep.drills),
+    ):
         if section is None:
             continue
         tables = present.section_tables(section, names)
         count, shown = len(section.incidents), len(tables.incidents)
-        sections.append({
-            "key": key,
-            "title": title,
-            "is_drill": section.is_drill,
-            "count": count,
-            "tables": tables,
-            "incidents_caption": (
-                "Per incident, newest first" if shown == count
-                else f"Per incident: the {shown} most recent of {count} (the CSV has them all)"
-            ),
-            "charts": charts.month_charts(section, prefix=f"metrics-{key}") if section.incidents else [],
-        })
-    return render(request, "learning/metrics.html", {
-        "form": form,
-        "reversed_range": form.is_bound and form.reversed_range(),
-        "sections": sections,
-        "query": request.GET.urlencode(),
-        "has_charts": any(s["charts"] for s in sections),
-    })
+        sections.append(
+            {
+                "key": key,
+                "title": title,
+                "is_drill": section.is_drill,
+                "count": count,
+                "tables": tables,
+                "incidents_caption": (
+                    "Per incident, newest first"
+                    if shown == count
+                    else f"Per incident: the {shown} most recent of {count} (the CSV has them all)"
+                ),
+                "charts": charts.month_charts(section, prefix=f"metrics-{key}")
+                if section.incidents
+                else [],
+            }
+        )
+    return render(
+        request,
+        "learning/metrics.html",
+        {
+            "form": form,
+            "reversed_range": form.is_bound and form.reversed_range(),
+            "sections": sections,
+            "query": request.GET.urlencode(),
+            "has_charts": any(s["charts"] for s in sections),
+        },
+    )
 
 
 @require_safe
@@ -108,7 +134,9 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     form, _ = _form(request)
     if form.is_bound and not form.is_valid():
         errors = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in form.errors.items())
-        return HttpResponse(f"Invalid filters. {errors}\n", status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            f"Invalid filters. {errors}\n", status=400, content_type="text/plain; charset=utf-8"
+        )
     rep = metrics.report(form.filters() if form.is_bound else metrics.Filters())
     response = HttpResponse(present.csv_text(rep), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="communication-metrics.csv"'

@@ -131,5 +131,7 @@ def test_an_unknown_api_path_answers_404_in_the_error_shape(client, commander):
     client.force_login(commander)
     response = client.get("/api/v1/glossary/terms/not a slug!/")
     assert response.status_code == 404
-    assert response.json() == {"error": {"status": 404, "code": "not_found", "message": "No such resource."}}
+    assert response.json() == {
+        "error": {"status": 404, "code": "not_found", "message": "No such resource."}
+    }
     assert client.get("/no-such-page/").headers["Content-Type"].startswith("text/html")

@@ -28,7 +28,12 @@ def signed(tmp_path, settings, incident, commander):
 def test_an_intact_chain_names_its_checkpoint(api, incident, signed):
     body = api.get(verify_url(incident)).json()
 
-    assert (body["valid"], body["status"], body["first_broken"], body["entries"]) == (True, "intact", None, 3)
+    assert (body["valid"], body["status"], body["first_broken"], body["entries"]) == (
+        True,
+        "intact",
+        None,
+        3,
+    )
     assert body["checkpoint"] == {
         "number": 1,
         "sequence": 3,

@@ -43,9 +43,9 @@ from api.models import ApiToken
 from comms import cadence, workflows
 from comms import services as comms_services
 from incidents.choices import Phase
+from integrations.models import IntegrationKey
 from learning import drills, reviews
 from learning.actions import create_action_item
-from integrations.models import IntegrationKey
 from tests.api.conftest import census
 from tests.api.test_it_permissions import world  # noqa: F401  (the fixture)
 
@@ -102,7 +102,11 @@ def fuzz_world(world, commander, fraud_model, incident) -> dict[str, Any]:  # no
         kind: IntegrationKey.issue(name=f"fuzz {kind}", kind=kind, default_model=fraud_model)[1]
         for kind in IntegrationKey.Kind.values
     }
-    return world | {"ready": ready.number, "token": token, "keys": keys} | learning_world(commander, fraud_model)
+    return (
+        world
+        | {"ready": ready.number, "token": token, "keys": keys}
+        | learning_world(commander, fraud_model)
+    )
 
 
 def learning_world(commander, fraud_model) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -111,17 +115,30 @@ def learning_world(commander, fraud_model) -> dict[str, int]:  # type: ignore[no
         by=commander, title="Resolved for review", severity=3, models=[(fraud_model, "v42")]
     )
     for phase in (Phase.CONTAINED, Phase.RESOLVED):
-        workflows.reach_milestone(incident=resolved, phase=phase, indicator="FP < 2 %", by=commander)
+        workflows.reach_milestone(
+            incident=resolved, phase=phase, indicator="FP < 2 %", by=commander
+        )
     reviews.start_review(incident=resolved, by=commander)
     item = create_action_item(
-        incident=resolved, by=commander, title="Alert on FP rate", owner=commander,
-        due_at=timezone.now() + timedelta(days=7), expected_outcome="Paged within 5 min",
+        incident=resolved,
+        by=commander,
+        title="Alert on FP rate",
+        owner=commander,
+        due_at=timezone.now() + timedelta(days=7),
+        expected_outcome="Paged within 5 min",
         category="monitoring",
     )
     running = drills.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=60)
-    finished = drills.start_drill(by=commander, scenario="recommender-latency-peak", clock_factor=60)
+    finished = drills.start_drill(
+        by=commander, scenario="recommender-latency-peak", clock_factor=60
+    )
     drills.finish_drill(drill_id=finished.pk, by=commander, status="completed")
-    return {"reviewed": resolved.pk, "item": item.pk, "running_drill": running.pk, "finished_drill": finished.pk}
+    return {
+        "reviewed": resolved.pk,
+        "item": item.pk,
+        "running_drill": running.pk,
+        "finished_drill": finished.pk,
+    }
 
 
 @pytest.fixture
@@ -217,14 +234,19 @@ def fill_world_references(case: schemathesis.Case, world: dict[str, Any]) -> Non
     elif key == ("POST", "/incidents/{incident_id}/updates/{number}/publish/"):
         put("approved_by", "cara")
     elif key == ("GET", "/models/{slug}/metrics/") and {"since", "until"} <= set(query):
-        query["since"], query["until"] = sorted([query["since"], query["until"]], key=parse_datetime)
+        query["since"], query["until"] = sorted(
+            [query["since"], query["until"]], key=parse_datetime
+        )
     elif key == ("GET", "/metrics/communication/") and {"date_from", "date_to"} <= set(query):
         query["date_from"], query["date_to"] = sorted([query["date_from"], query["date_to"]])
     elif key == ("POST", "/action-items/"):
         put("incident", world["incident"])
         put("owner", "cara")
         put("due_at", future())
-    elif key in (("PATCH", "/action-items/{item_id}/"), ("POST", "/drills/{drill_id}/improvements/")):
+    elif key in (
+        ("PATCH", "/action-items/{item_id}/"),
+        ("POST", "/drills/{drill_id}/improvements/"),
+    ):
         put("owner", "cara")  # a username of an incident reader
         put("due_at", future())
     elif key == ("PATCH", "/incidents/{incident_id}/review/") and "classification" in body:

@@ -24,7 +24,9 @@ def sign_in(page: Page, base: str, username: str) -> None:
     expect(page.get_by_role("heading", level=1, name="Incidents")).to_be_visible()
 
 
-def test_it_lets_a_commander_log_a_note_and_shows_executives_no_forms(page: Page, live_server, screenshots):
+def test_it_lets_a_commander_log_a_note_and_shows_executives_no_forms(
+    page: Page, live_server, screenshots
+):
     call_command("seed_demo", verbosity=0)
     base = live_server.url
     errors: list[str] = []
@@ -44,13 +46,17 @@ def test_it_lets_a_commander_log_a_note_and_shows_executives_no_forms(page: Page
     expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
 
     # Add a note: POST, redirect, and the note is the newest log entry.
-    page.get_by_role("region", name="Add a note").get_by_label("Note").fill("Browser check: FP rate back under 2 % on EU traffic.")
+    page.get_by_role("region", name="Add a note").get_by_label("Note").fill(
+        "Browser check: FP rate back under 2 % on EU traffic."
+    )
     page.get_by_role("button", name="Add note").click()
     newest = page.locator("ol.timeline > li").last
     expect(newest).to_contain_text("Browser check: FP rate back under 2 % on EU traffic.")
     expect(newest).to_contain_text("Cara Okafor (commander)")
     incident = Incident.objects.get(title=FRAUD)
-    assert DecisionLogEntry.objects.filter(incident=incident, kind="note", actor__username="commander").exists()
+    assert DecisionLogEntry.objects.filter(
+        incident=incident, kind="note", actor__username="commander"
+    ).exists()
     page.screenshot(path=str(screenshots / "incident-detail-commander.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(screenshots / "incident-detail-phone.png"), full_page=False)

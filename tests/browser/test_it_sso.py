@@ -25,7 +25,11 @@ def log_in_at_provider(page: Page, live_server: Any, provider: OidcProvider, use
 
 
 def test_sign_in_lands_on_incidents_with_mapped_group(
-    page: Page, live_server: Any, sso_settings: OidcProvider, console_errors: list[str], screenshots: Any
+    page: Page,
+    live_server: Any,
+    sso_settings: OidcProvider,
+    console_errors: list[str],
+    screenshots: Any,
 ) -> None:
     log_in_at_provider(page, live_server, sso_settings, "alice")
     page.wait_for_url(f"{live_server.url}/incidents/")
@@ -37,7 +41,11 @@ def test_sign_in_lands_on_incidents_with_mapped_group(
 
 
 def test_unmapped_user_sees_refusal_and_has_no_session(
-    page: Page, live_server: Any, sso_settings: OidcProvider, console_errors: list[str], screenshots: Any
+    page: Page,
+    live_server: Any,
+    sso_settings: OidcProvider,
+    console_errors: list[str],
+    screenshots: Any,
 ) -> None:
     log_in_at_provider(page, live_server, sso_settings, "bob")
     page.wait_for_url(f"{live_server.url}/sso/refused/*")

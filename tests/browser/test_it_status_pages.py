@@ -13,7 +13,9 @@ from tests.console.test_it_status_support import add_points, declare, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-EXEC_SUMMARY = "Genuine card payments are no longer being declined; about 2,400 customers were affected."
+EXEC_SUMMARY = (
+    "Genuine card payments are no longer being declined; about 2,400 customers were affected."
+)
 CUSTOMER_SUMMARY = "Some card payments were declined in error today; payments work normally again."
 
 
@@ -22,7 +24,9 @@ def people(db):
     from incidents.choices import GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_RESPONDER
 
     return {
-        "commander": make_user("cara", GROUP_COMMANDER, GROUP_RESPONDER, first_name="Cara", last_name="Okafor"),
+        "commander": make_user(
+            "cara", GROUP_COMMANDER, GROUP_RESPONDER, first_name="Cara", last_name="Okafor"
+        ),
         "comms": make_user("colin", GROUP_RESPONDER),
         "executive": make_user("eve", GROUP_EXECUTIVE, first_name="Eve", last_name="Marsh"),
         "liaison": make_user("ruth", GROUP_RESPONDER),
@@ -31,16 +35,32 @@ def people(db):
 
 @pytest.fixture
 def surge(people, fraud_model):
-    incident = declare(people["commander"], fraud_model, title="Fraud model false-positive surge", severity=1,
-                       hours_ago=5, customers_affected=2400, revenue_at_risk_per_hour="37400",
-                       regulatory_exposure="medium", scope="INTERNAL-SCOPE-5Z")
+    incident = declare(
+        people["commander"],
+        fraud_model,
+        title="Fraud model false-positive surge",
+        severity=1,
+        hours_ago=5,
+        customers_affected=2400,
+        revenue_at_risk_per_hour="37400",
+        regulatory_exposure="medium",
+        scope="INTERNAL-SCOPE-5Z",
+    )
     start = timezone.now() - timedelta(hours=12)
     add_points(fraud_model, "false_positive_rate", [1.6] * 42 + [5.5] * 30, start=start)
-    publish(incident, people["commander"], people["comms"], regulator_liaison=people["liaison"],
-            executive={"summary": EXEC_SUMMARY, "body": "Revenue at risk peaked near $37,400 an hour."},
-            technical={"summary": "TECH-5Z rollback to v42; FP rate 1.8 %"},
-            regulator={"summary": "REGULATOR-5Z no customer data exposed"},
-            customer={"summary": CUSTOMER_SUMMARY, "body": "If your payment was declined, please try again."})
+    publish(
+        incident,
+        people["commander"],
+        people["comms"],
+        regulator_liaison=people["liaison"],
+        executive={"summary": EXEC_SUMMARY, "body": "Revenue at risk peaked near $37,400 an hour."},
+        technical={"summary": "TECH-5Z rollback to v42; FP rate 1.8 %"},
+        regulator={"summary": "REGULATOR-5Z no customer data exposed"},
+        customer={
+            "summary": CUSTOMER_SUMMARY,
+            "body": "If your payment was declined, please try again.",
+        },
+    )
     return incident
 
 
@@ -74,7 +94,9 @@ def test_the_executive_reads_the_update_and_sees_a_chart_and_no_write_control(
     assert console_errors == [], console_errors
 
 
-def test_the_executive_page_refreshes_itself(page: Page, live_server, sign_in, console_errors, people, surge):
+def test_the_executive_page_refreshes_itself(
+    page: Page, live_server, sign_in, console_errors, people, surge
+):
     page.clock.install()
     sign_in("eve", next_path="/status/")
     expect(page.locator("main")).to_contain_text(EXEC_SUMMARY)
@@ -82,7 +104,12 @@ def test_the_executive_page_refreshes_itself(page: Page, live_server, sign_in, c
         page.clock.fast_forward(31_000)
     assert unchanged.value.status == 304
 
-    publish(surge, people["commander"], people["comms"], executive={"summary": "Refunds are on their way."})
+    publish(
+        surge,
+        people["commander"],
+        people["comms"],
+        executive={"summary": "Refunds are on their way."},
+    )
     with page.expect_response(lambda r: "fragment=1" in r.url) as changed:
         page.clock.fast_forward(31_000)
     assert changed.value.status == 200
@@ -91,13 +118,21 @@ def test_the_executive_page_refreshes_itself(page: Page, live_server, sign_in, c
     assert console_errors == [], console_errors
 
 
-def test_the_public_page_shows_only_customer_renditions(page: Page, live_server, console_errors, screenshots, surge):
+def test_the_public_page_shows_only_customer_renditions(
+    page: Page, live_server, console_errors, screenshots, surge
+):
     page.goto(f"{live_server.url}/status/public/")
     main = page.locator("main")
     expect(page.get_by_role("heading", name="Major outage")).to_be_visible()
     expect(main).to_contain_text(CUSTOMER_SUMMARY)
     expect(main).to_contain_text("If your payment was declined, please try again.")
-    for hidden in (EXEC_SUMMARY, "TECH-5Z", "REGULATOR-5Z", "INTERNAL-SCOPE-5Z", "Fraud model false-positive surge"):
+    for hidden in (
+        EXEC_SUMMARY,
+        "TECH-5Z",
+        "REGULATOR-5Z",
+        "INTERNAL-SCOPE-5Z",
+        "Fraud model false-positive surge",
+    ):
         expect(page.locator("body")).not_to_contain_text(hidden)
     expect(page.locator("form, button")).to_have_count(0)
     page.screenshot(path=str(screenshots / "status-public.png"), full_page=True)
@@ -106,8 +141,9 @@ def test_the_public_page_shows_only_customer_renditions(page: Page, live_server,
     assert console_errors == [], console_errors
 
 
-def test_the_technical_view_draws_every_chart(page: Page, live_server, sign_in, console_errors, screenshots,
-                                              people, surge):
+def test_the_technical_view_draws_every_chart(
+    page: Page, live_server, sign_in, console_errors, screenshots, people, surge
+):
     sign_in("cara", next_path=f"/status/technical/{surge.pk}/")
     figures = page.locator("figure.chart")
     expect(figures).to_have_count(3)  # trend, error budget, impact

@@ -16,8 +16,8 @@
 from __future__ import annotations
 
 import base64
-import json
 import ipaddress
+import json
 import os
 import signal
 import subprocess
@@ -44,7 +44,9 @@ CELERY = str(Path(sys.executable).with_name("celery"))
 HOLD_LIMIT = 30.0  # a held request never outlives a test by more than this
 
 
-def wait_until(predicate: Callable[[], Any], *, timeout: float = 20.0, interval: float = 0.05, what: str = "") -> Any:
+def wait_until(
+    predicate: Callable[[], Any], *, timeout: float = 20.0, interval: float = 0.05, what: str = ""
+) -> Any:
     """Poll *predicate* until it returns something truthy; fail after *timeout* seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -105,7 +107,10 @@ class WebhookSink:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="webhook-sink", daemon=True
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="webhook-sink",
+            daemon=True,
         )
         self._thread.start()
 
@@ -130,14 +135,18 @@ class WebhookSink:
         with self._lock:
             return [r for r in self.requests if path is None or r.path == path]
 
-    def wait_for(self, predicate: Callable[[WebhookSink], Any], *, timeout: float = 20.0, what: str = "") -> None:
+    def wait_for(
+        self, predicate: Callable[[WebhookSink], Any], *, timeout: float = 20.0, what: str = ""
+    ) -> None:
         """Block until *predicate(sink)* holds; woken by each request, no polling."""
         deadline = time.monotonic() + timeout
         with self._lock:
             while not predicate(self):
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    pytest.fail(f"sink: timed out waiting for {what or predicate} ({len(self.requests)} requests)")
+                    pytest.fail(
+                        f"sink: timed out waiting for {what or predicate} ({len(self.requests)} requests)"
+                    )
                 self._lock.wait(left)
 
     def close(self) -> None:
@@ -169,7 +178,9 @@ class WebhookSink:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive: the workers reuse connections
-            disable_nagle_algorithm = True  # else headers and body wait on delayed ACKs (40 ms each)
+            disable_nagle_algorithm = (
+                True  # else headers and body wait on delayed ACKs (40 ms each)
+            )
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
@@ -238,7 +249,9 @@ def point_celery_at(broker_url: str) -> None:
 
 
 @pytest.fixture
-def redis_server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], PrivateRedis]]:
+def redis_server_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[], PrivateRedis]]:
     from console.celery import app
 
     servers: list[PrivateRedis] = []
@@ -279,15 +292,19 @@ def database_url() -> str:
 
 
 def subprocess_env(redis: PrivateRedis, **extra: str) -> dict[str, str]:
-    return os.environ | {
-        "DJANGO_SETTINGS_MODULE": "console.settings",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": redis.url,
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "test-only",
-        "PYTHONUNBUFFERED": "1",
-        # Workers deliver to the loopback sink (see LOOPBACK_NETWORKS).
-        "OUTBOUND_ALLOWED_NETWORKS": LOOPBACK_NETWORKS,
-    } | extra
+    return (
+        os.environ
+        | {
+            "DJANGO_SETTINGS_MODULE": "console.settings",
+            "DATABASE_URL": database_url(),
+            "REDIS_URL": redis.url,
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or "test-only",
+            "PYTHONUNBUFFERED": "1",
+            # Workers deliver to the loopback sink (see LOOPBACK_NETWORKS).
+            "OUTBOUND_ALLOWED_NETWORKS": LOOPBACK_NETWORKS,
+        }
+        | extra
+    )
 
 
 class CeleryProcess:
@@ -300,7 +317,12 @@ class CeleryProcess:
     def start(self) -> CeleryProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            self.argv, cwd=BASE_DIR, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            self.argv,
+            cwd=BASE_DIR,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         log.close()
@@ -339,8 +361,23 @@ class CeleryProcess:
 class CeleryWorker(CeleryProcess):
     def __init__(self, redis: PrivateRedis, log_path: Path) -> None:
         self.nodename = f"icc-test-{uuid.uuid4().hex[:8]}@localhost"
-        argv = [CELERY, "-A", "console", "worker", "--pool", "prefork", "-c", "2", "-n", self.nodename,
-                "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        argv = [
+            CELERY,
+            "-A",
+            "console",
+            "worker",
+            "--pool",
+            "prefork",
+            "-c",
+            "2",
+            "-n",
+            self.nodename,
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
         super().__init__(argv, subprocess_env(redis), log_path)
 
     def start(self, timeout: float = 30.0) -> CeleryWorker:
@@ -354,7 +391,9 @@ class CeleryWorker(CeleryProcess):
                 pytest.fail(f"celery worker exited at start:\n{self.log()[-3000:]}")
             if time.monotonic() > deadline:
                 self.stop()
-                pytest.fail(f"celery worker did not answer a ping within {timeout:.0f} s:\n{self.log()[-3000:]}")
+                pytest.fail(
+                    f"celery worker did not answer a ping within {timeout:.0f} s:\n{self.log()[-3000:]}"
+                )
         return self
 
 
@@ -382,10 +421,22 @@ def celery_worker_process(celery_worker_factory, celery_redis: PrivateRedis) -> 
 
 
 @pytest.fixture
-def celery_beat_process(transactional_db: None, celery_redis: PrivateRedis, tmp_path: Path) -> Iterator[CeleryProcess]:
+def celery_beat_process(
+    transactional_db: None, celery_redis: PrivateRedis, tmp_path: Path
+) -> Iterator[CeleryProcess]:
     """A running `celery -A console beat` that sweeps deliveries every second (cadence ticks left out)."""
-    argv = [CELERY, "-A", "console", "beat", "--loglevel", "INFO", "-s", str(tmp_path / "beat-schedule"),
-            "--pidfile", str(tmp_path / "beat.pid")]
+    argv = [
+        CELERY,
+        "-A",
+        "console",
+        "beat",
+        "--loglevel",
+        "INFO",
+        "-s",
+        str(tmp_path / "beat-schedule"),
+        "--pidfile",
+        str(tmp_path / "beat.pid"),
+    ]
     env = subprocess_env(celery_redis, DELIVERY_SWEEP_SECONDS="1", CADENCE_TICK_SECONDS="3600")
     beat = CeleryProcess(argv, env, tmp_path / "beat.log").start()
     yield beat
@@ -405,26 +456,53 @@ def make_deliveries(incident) -> Callable[..., list]:
     from comms.models import Delivery, Rendition, StatusUpdate, Subscription
 
     def make(
-        n: int = 1, *, channel: str = "webhook", target: str = "", now: datetime | None = None,
-        enqueue: bool = False, secret: str | None = None, user=None, **fields: Any,
+        n: int = 1,
+        *,
+        channel: str = "webhook",
+        target: str = "",
+        now: datetime | None = None,
+        enqueue: bool = False,
+        secret: str | None = None,
+        user=None,
+        **fields: Any,
     ) -> list[Delivery]:
         now = now or timezone.now()
         # The message as fan-out renders it for a published executive update.
-        update = StatusUpdate(incident=incident, number=3, status="published", published_at=now,
-                              what_changed="Rolled back to v41")
-        rendition = Rendition(audience="executive", summary="Card declines are back to normal",
-                              body="About 1,200 customers were wrongly declined between 09:10 and 09:40.")
+        update = StatusUpdate(
+            incident=incident,
+            number=3,
+            status="published",
+            published_at=now,
+            what_changed="Rolled back to v41",
+        )
+        rendition = Rendition(
+            audience="executive",
+            summary="Card declines are back to normal",
+            body="About 1,200 customers were wrongly declined between 09:10 and 09:40.",
+        )
         rows = []
         with transaction.atomic():
             for i in range(n):
                 sub = None
                 if channel != "inapp":
                     sub = Subscription.objects.create(
-                        name=f"{channel} {i}", channel=channel, target=target, audience="executive",
+                        name=f"{channel} {i}",
+                        channel=channel,
+                        target=target,
+                        audience="executive",
                         secret=secret or valid_secret(),
                     )
-                row = Delivery(kind="update", incident=incident, subscription=sub, user=user, channel=channel,
-                               target=target, audience="executive", next_attempt_at=now, created_at=now)
+                row = Delivery(
+                    kind="update",
+                    incident=incident,
+                    subscription=sub,
+                    user=user,
+                    channel=channel,
+                    target=target,
+                    audience="executive",
+                    next_attempt_at=now,
+                    created_at=now,
+                )
                 row.payload = fanout.update_payload(update, rendition, row.id)
                 for name, value in fields.items():
                     setattr(row, name, value)

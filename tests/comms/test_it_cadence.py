@@ -17,7 +17,9 @@ from tests.comms.clock import clock  # noqa: F401 - fixture
 
 @pytest.fixture
 def sev2(clock, commander, fraud_model, responder, commander2):
-    incident = workflows.declare_incident(by=commander, title="FP surge", severity=2, models=[(fraud_model, "")])
+    incident = workflows.declare_incident(
+        by=commander, title="FP surge", severity=2, models=[(fraud_model, "")]
+    )
     assign_role(incident=incident, role=Role.COMMS_LEAD, user=responder, by=commander)
     assign_role(incident=incident, role=Role.EXECUTIVE, user=commander2, by=commander)
     return incident
@@ -29,8 +31,11 @@ def open_deadlines(incident):
 
 def publish(incident, by, *audiences, **fields):
     update = create_draft(
-        incident=incident, by=by, what_changed="Rolled back",
-        renditions={a: {"summary": f"{a} summary"} for a in audiences}, **fields,
+        incident=incident,
+        by=by,
+        what_changed="Rolled back",
+        renditions={a: {"summary": f"{a} summary"} for a in audiences},
+        **fields,
     )
     return publish_update(update=update, by=by)
 
@@ -49,15 +54,25 @@ def test_declaring_opens_one_deadline_per_audience_the_severity_covers(sev2, clo
 def test_default_cadence_per_severity(clock, commander, severity, minutes):
     incident = workflows.declare_incident(by=commander, title="x", severity=severity)
     technical = open_deadlines(incident)["technical"]
-    assert (technical.cadence_minutes, technical.due_at - incident.declared_at) == (minutes, timedelta(minutes=minutes))
+    assert (technical.cadence_minutes, technical.due_at - incident.declared_at) == (
+        minutes,
+        timedelta(minutes=minutes),
+    )
 
 
 def test_a_playbook_sets_cadence_per_audience_to_the_minute(clock, commander):
-    Playbook.objects.create(name="SEV3", severity=3, cadence_minutes={"executive": 17},
-                            notification_thresholds={"executive": 3})
+    Playbook.objects.create(
+        name="SEV3",
+        severity=3,
+        cadence_minutes={"executive": 17},
+        notification_thresholds={"executive": 3},
+    )
     incident = workflows.declare_incident(by=commander, title="x", severity=3)
     deadlines = open_deadlines(incident)
-    assert (deadlines["executive"].cadence_minutes, deadlines["technical"].cadence_minutes) == (17, 60)
+    assert (deadlines["executive"].cadence_minutes, deadlines["technical"].cadence_minutes) == (
+        17,
+        60,
+    )
 
 
 def test_an_update_on_time_meets_the_slot_and_opens_the_next(sev2, clock, commander):
@@ -77,7 +92,10 @@ def test_an_update_on_time_meets_the_slot_and_opens_the_next(sev2, clock, comman
 def test_a_late_update_misses_the_slot(sev2, clock, commander):
     clock.advance(minutes=31)
     publish(sev2, commander, "technical")
-    assert Deadline.objects.get(incident=sev2, audience="technical", opened_by=None).outcome == "missed"
+    assert (
+        Deadline.objects.get(incident=sev2, audience="technical", opened_by=None).outcome
+        == "missed"
+    )
 
 
 def test_a_promised_next_update_sooner_than_the_cadence_sets_the_due_time(sev2, clock, commander):
@@ -96,13 +114,16 @@ def test_a_due_deadline_reminds_commander_and_comms_lead_once(sev2, clock, comma
 
     reminders = Delivery.objects.filter(incident=sev2, kind="reminder")
     assert {(d.user.username, d.channel) for d in reminders} == {
-        (u, c) for u in ("cara", "remy") for c in ("inapp", "email")} 
+        (u, c) for u in ("cara", "remy") for c in ("inapp", "email")
+    }
     assert reminders.count() == 3 * 4
     assert {d.outcome for d in Deadline.objects.filter(incident=sev2)} == {"missed"}
     assert log_kinds(sev2).count(EntryKind.REMINDER) == 3
 
 
-def test_an_overdue_deadline_escalates_to_the_executive_liaison_after_the_grace(sev2, clock, commander2):
+def test_an_overdue_deadline_escalates_to_the_executive_liaison_after_the_grace(
+    sev2, clock, commander2
+):
     clock.advance(minutes=30)
     run_due()
     clock.advance(minutes=9, seconds=59)
@@ -118,8 +139,12 @@ def test_an_overdue_deadline_escalates_to_the_executive_liaison_after_the_grace(
 
 
 def test_a_playbook_grace_and_escalation_path_are_honoured(clock, commander, responder):
-    Playbook.objects.create(name="SEV4", severity=4, escalation_grace_minutes=2,
-                            escalation_path=[{"after_minutes": 0, "notify": ["comms_lead"]}])
+    Playbook.objects.create(
+        name="SEV4",
+        severity=4,
+        escalation_grace_minutes=2,
+        escalation_path=[{"after_minutes": 0, "notify": ["comms_lead"]}],
+    )
     incident = workflows.declare_incident(by=commander, title="x", severity=4)
     assign_role(incident=incident, role=Role.COMMS_LEAD, user=responder, by=commander)
     clock.advance(minutes=240)
@@ -137,14 +162,20 @@ def test_a_commander_snoozes_once_with_a_logged_reason(sev2, clock, commander, r
         snooze(deadline=deadline, by=responder, minutes=10, reason="x")
     with pytest.raises(DomainError) as no_reason:
         snooze(deadline=deadline, by=commander, minutes=10, reason=" ")
-    snoozed = snooze(deadline=deadline, by=commander, minutes=10, reason="Waiting for the rollback to finish")
+    snoozed = snooze(
+        deadline=deadline, by=commander, minutes=10, reason="Waiting for the rollback to finish"
+    )
     with pytest.raises(Conflict):
         snooze(deadline=deadline, by=commander, minutes=10, reason="again")
 
     assert no_reason.value.field == "reason"
     assert snoozed.due_at == before + timedelta(minutes=10)
     entry = DecisionLogEntry.objects.filter(incident=sev2).last()
-    assert (entry.kind, entry.data["reason"], entry.data["minutes"]) == ("snooze", "Waiting for the rollback to finish", 10)
+    assert (entry.kind, entry.data["reason"], entry.data["minutes"]) == (
+        "snooze",
+        "Waiting for the rollback to finish",
+        10,
+    )
     clock.advance(minutes=30)
     run_due()
     assert Deadline.objects.get(pk=deadline.pk).reminded_at is None  # not due yet
@@ -170,26 +201,34 @@ def test_a_replan_never_sets_a_deadline_in_the_past(clock, commander):
 
 
 def test_lowering_severity_cancels_audiences_no_longer_covered(sev2, clock, commander):
-    workflows.change_severity(incident=sev2, severity=4, by=commander, reason="contained to one region")
+    workflows.change_severity(
+        incident=sev2, severity=4, by=commander, reason="contained to one region"
+    )
     deadlines = open_deadlines(sev2)
     assert sorted(deadlines) == ["technical"]
     assert deadlines["technical"].due_at == sev2.declared_at + timedelta(minutes=240)
 
 
 def test_resolving_closes_the_deadlines(sev2, clock, commander):
-    workflows.reach_milestone(incident=sev2, phase=Phase.RESOLVED, indicator="FP < 2 % for 1 h", by=commander)
+    workflows.reach_milestone(
+        incident=sev2, phase=Phase.RESOLVED, indicator="FP < 2 % for 1 h", by=commander
+    )
     assert open_deadlines(sev2) == {}
     clock.advance(hours=5)
     assert run_due() == {"reminded": 0, "escalated": 0}
 
 
-def test_a_snooze_after_the_reminder_delays_escalation_but_the_slot_stays_missed(sev2, clock, commander):
+def test_a_snooze_after_the_reminder_delays_escalation_but_the_slot_stays_missed(
+    sev2, clock, commander
+):
     deadline = open_deadlines(sev2)["executive"]
     clock.advance(minutes=30)
     run_due()
     snooze(deadline=deadline, by=commander, minutes=20, reason="Rollback still running")
     clock.advance(minutes=15)
-    assert run_due()["escalated"] == 2  # the other two audiences; this one waits for its new due + grace
+    assert (
+        run_due()["escalated"] == 2
+    )  # the other two audiences; this one waits for its new due + grace
 
     publish(sev2, commander, "executive")
 
@@ -199,6 +238,11 @@ def test_a_snooze_after_the_reminder_delays_escalation_but_the_slot_stays_missed
 
 def test_a_severity_change_keeps_a_snoozed_due_time(clock, commander):
     incident = workflows.declare_incident(by=commander, title="x", severity=3)
-    deadline = snooze(deadline=open_deadlines(incident)["technical"], by=commander, minutes=30, reason="Waiting on vendor")
+    deadline = snooze(
+        deadline=open_deadlines(incident)["technical"],
+        by=commander,
+        minutes=30,
+        reason="Waiting on vendor",
+    )
     workflows.change_severity(incident=incident, severity=2, by=commander, reason="worse")
     assert open_deadlines(incident)["technical"].due_at == deadline.due_at

@@ -25,7 +25,9 @@ REMINDER_SLA = timedelta(seconds=10)
 @pytest.fixture
 def deadline(transactional_db, commander, responder, fraud_model):
     """The technical deadline of a live SEV2 incident (the other audiences' pushed an hour away)."""
-    incident = workflows.declare_incident(by=commander, title="FP surge", severity=2, models=[(fraud_model, "")])
+    incident = workflows.declare_incident(
+        by=commander, title="FP surge", severity=2, models=[(fraud_model, "")]
+    )
     assign_role(incident=incident, role=Role.COMMS_LEAD, user=responder, by=commander)
     deadlines = Deadline.objects.open().filter(incident=incident)
     deadlines.exclude(audience="technical").update(due_at=timezone.now() + timedelta(hours=1))
@@ -33,28 +35,52 @@ def deadline(transactional_db, commander, responder, fraud_model):
 
 
 def fall_due_in(deadline: Deadline, seconds: float) -> Deadline:
-    Deadline.objects.filter(pk=deadline.pk).update(due_at=timezone.now() + timedelta(seconds=seconds))
+    Deadline.objects.filter(pk=deadline.pk).update(
+        due_at=timezone.now() + timedelta(seconds=seconds)
+    )
     deadline.refresh_from_db()
     return deadline
 
 
 def start_beat(redis, tmp_path: Path) -> CeleryProcess:
     """Beat as deployed: the cadence tick at its default period, the sweeper every second."""
-    argv = [CELERY, "-A", "console", "beat", "--loglevel", "INFO", "-s", str(tmp_path / "beat-schedule"),
-            "--pidfile", str(tmp_path / "beat.pid")]
-    env = subprocess_env(redis, DELIVERY_SWEEP_SECONDS="1", EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend")
+    argv = [
+        CELERY,
+        "-A",
+        "console",
+        "beat",
+        "--loglevel",
+        "INFO",
+        "-s",
+        str(tmp_path / "beat-schedule"),
+        "--pidfile",
+        str(tmp_path / "beat.pid"),
+    ]
+    env = subprocess_env(
+        redis,
+        DELIVERY_SWEEP_SECONDS="1",
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+    )
     env.pop("CADENCE_TICK_SECONDS", None)
     return CeleryProcess(argv, env, tmp_path / "beat.log").start()
 
 
 def delivered_reminders(deadline: Deadline) -> list[Delivery]:
-    return list(Delivery.objects.filter(deadline=deadline, kind="reminder", channel="inapp", status="delivered"))
+    return list(
+        Delivery.objects.filter(
+            deadline=deadline, kind="reminder", channel="inapp", status="delivered"
+        )
+    )
 
 
 def assert_one_reminder_each(deadline: Deadline) -> None:
     rows = Delivery.objects.filter(deadline=deadline, kind="reminder")
     assert sorted((d.user.username, d.channel) for d in rows) == [
-        ("cara", "email"), ("cara", "inapp"), ("remy", "email"), ("remy", "inapp")]
+        ("cara", "email"),
+        ("cara", "inapp"),
+        ("remy", "email"),
+        ("remy", "inapp"),
+    ]
     deadline.refresh_from_db()
     assert deadline.outcome == "missed"
 
@@ -68,11 +94,16 @@ def beat(celery_redis, tmp_path):
 
 def test_a_reminder_reaches_the_commander_within_ten_seconds(deadline, celery_worker_process, beat):
     due_soon = fall_due_in(deadline, 2)
-    rows = wait_until(lambda: len(delivered_reminders(due_soon)) == 2 and delivered_reminders(due_soon),
-                      timeout=30, what="in-app reminders delivered")
+    rows = wait_until(
+        lambda: len(delivered_reminders(due_soon)) == 2 and delivered_reminders(due_soon),
+        timeout=30,
+        what="in-app reminders delivered",
+    )
 
     for row in rows:
-        assert row.delivered_at - due_soon.due_at <= REMINDER_SLA, row.delivered_at - due_soon.due_at
+        assert row.delivered_at - due_soon.due_at <= REMINDER_SLA, (
+            row.delivered_at - due_soon.due_at
+        )
     assert_one_reminder_each(due_soon)
 
 
@@ -80,25 +111,42 @@ def test_a_reminder_survives_a_worker_that_was_down_at_the_deadline(
     deadline, celery_redis, celery_worker_factory, beat
 ):
     due_soon = fall_due_in(deadline, 1)
-    wait_until(lambda: timezone.now() > due_soon.due_at + timedelta(seconds=3), timeout=10, what="the deadline to pass")
+    wait_until(
+        lambda: timezone.now() > due_soon.due_at + timedelta(seconds=3),
+        timeout=10,
+        what="the deadline to pass",
+    )
     assert not Delivery.objects.filter(deadline=due_soon).exists()  # nobody to claim it yet
 
     restarted_at = timezone.now()
     celery_worker_factory(celery_redis)
 
-    rows = wait_until(lambda: len(delivered_reminders(due_soon)) == 2 and delivered_reminders(due_soon),
-                      timeout=30, what="reminders after the worker came back")
+    rows = wait_until(
+        lambda: len(delivered_reminders(due_soon)) == 2 and delivered_reminders(due_soon),
+        timeout=30,
+        what="reminders after the worker came back",
+    )
     assert max(r.delivered_at for r in rows) - restarted_at <= REMINDER_SLA
     assert_one_reminder_each(due_soon)
 
 
-def test_a_reminder_survives_redis_being_down_at_the_deadline(deadline, celery_redis, celery_worker_process, beat):
+def test_a_reminder_survives_redis_being_down_at_the_deadline(
+    deadline, celery_redis, celery_worker_process, beat
+):
     celery_redis.stop()
     due_soon = fall_due_in(deadline, 1)
-    wait_until(lambda: timezone.now() > due_soon.due_at + timedelta(seconds=3), timeout=10, what="the deadline to pass")
+    wait_until(
+        lambda: timezone.now() > due_soon.due_at + timedelta(seconds=3),
+        timeout=10,
+        what="the deadline to pass",
+    )
     assert not Delivery.objects.filter(deadline=due_soon).exists()
 
     celery_redis.start()
 
-    wait_until(lambda: len(delivered_reminders(due_soon)) == 2, timeout=60, what="reminders once Redis is back")
+    wait_until(
+        lambda: len(delivered_reminders(due_soon)) == 2,
+        timeout=60,
+        what="reminders once Redis is back",
+    )
     assert_one_reminder_each(due_soon)

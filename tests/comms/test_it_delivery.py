@@ -20,7 +20,9 @@ def attempts(row: Delivery) -> list[tuple[int, bool, int | None]]:
     return [(a.number, a.ok, a.status_code) for a in DeliveryAttempt.objects.filter(delivery=row)]
 
 
-def test_500_then_200_is_retried_under_the_same_webhook_id_and_delivered_once(make_deliveries, webhook_sink):
+def test_500_then_200_is_retried_under_the_same_webhook_id_and_delivered_once(
+    make_deliveries, webhook_sink
+):
     secret = valid_secret()
     webhook_sink.verify_with("/hook", secret)
     webhook_sink.script("/hook", 500, then=200)
@@ -38,7 +40,11 @@ def test_500_then_200_is_retried_under_the_same_webhook_id_and_delivered_once(ma
     assert deliver([str(row.id)], now=t0 + timedelta(hours=1)) == {}  # never re-sent
 
     row.refresh_from_db()
-    assert (row.status, row.attempts, row.delivered_at) == ("delivered", 2, t0 + timedelta(seconds=11))
+    assert (row.status, row.attempts, row.delivered_at) == (
+        "delivered",
+        2,
+        t0 + timedelta(seconds=11),
+    )
     assert attempts(row) == [(1, False, 500), (2, True, 200)]
     first, second = webhook_sink.received()
     assert first.webhook_id == second.webhook_id == str(row.id)
@@ -78,7 +84,9 @@ def test_a_timeout_is_transient(make_deliveries, webhook_sink, monkeypatch):
     assert attempt.duration_ms >= 300
 
 
-def test_after_the_maximum_number_of_attempts_the_row_fails(make_deliveries, webhook_sink, settings):
+def test_after_the_maximum_number_of_attempts_the_row_fails(
+    make_deliveries, webhook_sink, settings
+):
     settings.DELIVERY_MAX_ATTEMPTS = 3
     webhook_sink.script("/down", then=503)
     t0 = timezone.now()
@@ -120,7 +128,9 @@ def test_a_batch_shares_one_connection(make_deliveries, webhook_sink):
     assert len({r.client_port for r in webhook_sink.received()}) == 1
 
 
-def test_every_channel_goes_through_deliver(make_deliveries, webhook_sink, mailoutbox, commander, apprise_json_allowed):
+def test_every_channel_goes_through_deliver(
+    make_deliveries, webhook_sink, mailoutbox, commander, apprise_json_allowed
+):
     rows = (
         make_deliveries(channel="inapp", user=commander)
         + make_deliveries(channel="email", target="eve@example.test")
@@ -165,7 +175,9 @@ def test_a_late_outcome_never_overwrites_the_worker_that_took_over(make_deliveri
     (stale,) = claim([row.id], now=t0)
     later = t0 + timedelta(hours=1)
 
-    assert deliver([row.id], now=later) == {"delivered": 1}  # the lease ran out; another worker sent it
+    assert deliver([row.id], now=later) == {
+        "delivered": 1
+    }  # the lease ran out; another worker sent it
     with httpx.Client() as http:
         assert delivery.send(stale, http=http, now=later) == "lost_claim"
 
@@ -175,7 +187,9 @@ def test_a_late_outcome_never_overwrites_the_worker_that_took_over(make_deliveri
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_deliver_calls_send_each_delivery_exactly_once(make_deliveries, webhook_sink):
+def test_two_concurrent_deliver_calls_send_each_delivery_exactly_once(
+    make_deliveries, webhook_sink
+):
     rows = make_deliveries(40, target=webhook_sink.url("/hook"))
     ids = [str(r.id) for r in rows]
     results = race(lambda: deliver(ids))
@@ -192,19 +206,25 @@ def test_two_concurrent_deliver_calls_send_each_delivery_exactly_once(make_deliv
 
 def test_sweep_redrives_what_nobody_holds_and_ignores_the_rest(make_deliveries, monkeypatch):
     enqueued: list[list] = []
-    monkeypatch.setattr(delivery, "enqueue", lambda ids: enqueued.append(sorted(str(i) for i in ids)))
+    monkeypatch.setattr(
+        delivery, "enqueue", lambda ids: enqueued.append(sorted(str(i) for i in ids))
+    )
     now = timezone.now()
     old = now - SWEEP_GRACE - timedelta(seconds=1)
     url = "http://127.0.0.1:9/hook"
     should = {
         "lost enqueue": make_deliveries(target=url, now=old),
-        "expired claim": make_deliveries(target=url, now=now, claimed_until=now - timedelta(seconds=1)),
+        "expired claim": make_deliveries(
+            target=url, now=now, claimed_until=now - timedelta(seconds=1)
+        ),
         "retry due": make_deliveries(target=url, now=old, attempts=2),
     }
     should_not = {
         "fresh, just enqueued": make_deliveries(target=url, now=now),
         "claimed": make_deliveries(target=url, now=old, claimed_until=now + timedelta(seconds=30)),
-        "retry later": make_deliveries(target=url, now=old, attempts=1, next_attempt_at=now + timedelta(minutes=1)),
+        "retry later": make_deliveries(
+            target=url, now=old, attempts=1, next_attempt_at=now + timedelta(minutes=1)
+        ),
         "delivered": make_deliveries(target=url, now=old, status="delivered", delivered_at=old),
         "failed": make_deliveries(target=url, now=old, status="failed"),
     }
@@ -237,7 +257,9 @@ def test_the_tasks_wrap_the_services(make_deliveries, webhook_sink, monkeypatch)
 # --- Admin ------------------------------------------------------------------------------------------
 
 
-def test_the_admin_lists_every_comms_model_and_shows_attempts(admin_client, make_deliveries, webhook_sink):
+def test_the_admin_lists_every_comms_model_and_shows_attempts(
+    admin_client, make_deliveries, webhook_sink
+):
     webhook_sink.script("/hook", 500)
     (row,) = make_deliveries(target=webhook_sink.url("/hook"))
     deliver([row.id])
@@ -259,8 +281,10 @@ def test_send_again_requeues_failed_rows_but_never_delivered_ones(
     (done,) = make_deliveries(target="http://127.0.0.1:9/x", status="delivered")
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post("/admin/comms/delivery/", {
-            "action": "send_again", "_selected_action": [str(failed.id), str(done.id)]})
+        response = admin_client.post(
+            "/admin/comms/delivery/",
+            {"action": "send_again", "_selected_action": [str(failed.id), str(done.id)]},
+        )
 
     assert response.status_code == 302
     failed.refresh_from_db()

@@ -18,7 +18,6 @@ from incidents.choices import EntryKind, Role
 from incidents.models import DecisionLogEntry, Playbook
 from incidents.services import assign_role
 from tests.comms.clock import clock  # noqa: F401 - fixture
-from tests.conftest import make_user
 
 WORDING = "No customer data was exposed."
 
@@ -26,7 +25,9 @@ WORDING = "No customer data was exposed."
 @pytest.fixture
 def solo(clock, commander, fraud_model):
     """An incident where the commander also holds the regulator liaison and comms lead roles."""
-    incident = workflows.declare_incident(by=commander, title="FP surge", severity=2, models=[(fraud_model, "")])
+    incident = workflows.declare_incident(
+        by=commander, title="FP surge", severity=2, models=[(fraud_model, "")]
+    )
     for role in (Role.REGULATOR, Role.COMMS_LEAD):
         assign_role(incident=incident, role=role, user=commander, by=commander)
     return incident
@@ -34,14 +35,20 @@ def solo(clock, commander, fraud_model):
 
 @pytest.fixture
 def signed(solo, commander):
-    update = create_draft(incident=solo, by=commander, what_changed="Rolled back",
-                          renditions={"regulator": {"summary": WORDING}})
+    update = create_draft(
+        incident=solo,
+        by=commander,
+        what_changed="Rolled back",
+        renditions={"regulator": {"summary": WORDING}},
+    )
     submit_for_signoff(update=update, by=commander)
     return sign_off(update=update, by=commander)
 
 
 def _published_entries(incident):
-    return DecisionLogEntry.objects.filter(incident=incident, kind=EntryKind.UPDATE_PUBLISHED).count()
+    return DecisionLogEntry.objects.filter(
+        incident=incident, kind=EntryKind.UPDATE_PUBLISHED
+    ).count()
 
 
 class TestFourEyes:
@@ -75,12 +82,14 @@ class TestFourEyes:
         response = client.post(url, {})
         assert response.status_code == 409
         html = response.content.decode()
-        form = html[html.index('class="publish-form"'):]
-        form = form[:form.index("</form>")]
+        form = html[html.index('class="publish-form"') :]
+        form = form[: form.index("</form>")]
         assert "Four eyes" in form and "Publish update" in form  # beside the button
         assert StatusUpdate.objects.get(pk=signed.pk).status == "awaiting_signoff"
 
-    def test_the_page_tells_the_signer_before_they_press_publish(self, signed, commander, commander2, client):
+    def test_the_page_tells_the_signer_before_they_press_publish(
+        self, signed, commander, commander2, client
+    ):
         assign_role(incident=signed.incident, role=Role.COMMS_LEAD, user=commander2, by=commander)
         note = f'id="four-eyes-{signed.number}"'
         client.force_login(commander)
@@ -99,8 +108,14 @@ class TestFourEyes:
 class TestChangesVoidTheSignOff:
     def _assert_voided(self, update, wording):
         rendition = Rendition.objects.get(update=update)
-        assert (rendition.summary, rendition.signed_off_by, rendition.signed_off_at) == (wording, None, None)
-        voided = DecisionLogEntry.objects.filter(incident=update.incident, kind=EntryKind.SIGN_OFF).last()
+        assert (rendition.summary, rendition.signed_off_by, rendition.signed_off_at) == (
+            wording,
+            None,
+            None,
+        )
+        voided = DecisionLogEntry.objects.filter(
+            incident=update.incident, kind=EntryKind.SIGN_OFF
+        ).last()
         assert voided.data["voided"] is True and voided.data["summary_signed"] == WORDING
 
     def test_an_orm_save_voids_and_logs(self, signed):
@@ -121,13 +136,18 @@ class TestChangesVoidTheSignOff:
         Rendition.objects.filter(update=signed).update(summary="Rewritten with update().")
         rendition = Rendition.objects.get(update=signed)
         assert (rendition.summary, rendition.signed_off_by_id, rendition.signed_off_at) == (
-            "Rewritten with update().", None, None)
+            "Rewritten with update().",
+            None,
+            None,
+        )
 
     def test_raw_sql_cannot_rewrite_and_keep_or_forge_the_sign_off(self, signed):
         rendition = Rendition.objects.get(update=signed)
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE comms_rendition SET body = %s, signed_off_at = signed_off_at WHERE id = %s",
-                           ["Raw rewrite", rendition.pk])
+            cursor.execute(
+                "UPDATE comms_rendition SET body = %s, signed_off_at = signed_off_at WHERE id = %s",
+                ["Raw rewrite", rendition.pk],
+            )
         rendition.refresh_from_db()
         assert (rendition.body, rendition.signed_off_at) == ("Raw rewrite", None)
 
@@ -150,34 +170,62 @@ class TestChangesVoidTheSignOff:
         rendition = Rendition.objects.get(update=signed)
         url = reverse("admin:comms_statusupdate_change", args=[signed.pk])
         page = client.get(url)
-        assert page.status_code == 200 and 'name="renditions-0-summary"' not in page.content.decode()
-        response = client.post(url, {
-            "incident": signed.incident_id, "number": signed.number, "what_changed": "Rolled back",
-            "author": signed.author_id,
-            "renditions-TOTAL_FORMS": "1", "renditions-INITIAL_FORMS": "1",
-            "renditions-MIN_NUM_FORMS": "0", "renditions-MAX_NUM_FORMS": "1000",
-            "renditions-0-id": rendition.pk, "renditions-0-update": signed.pk,
-            "renditions-0-audience": "regulator", "renditions-0-summary": "Rewritten in the admin.",
-            "renditions-0-body": "",
-        })
+        assert (
+            page.status_code == 200 and 'name="renditions-0-summary"' not in page.content.decode()
+        )
+        response = client.post(
+            url,
+            {
+                "incident": signed.incident_id,
+                "number": signed.number,
+                "what_changed": "Rolled back",
+                "author": signed.author_id,
+                "renditions-TOTAL_FORMS": "1",
+                "renditions-INITIAL_FORMS": "1",
+                "renditions-MIN_NUM_FORMS": "0",
+                "renditions-MAX_NUM_FORMS": "1000",
+                "renditions-0-id": rendition.pk,
+                "renditions-0-update": signed.pk,
+                "renditions-0-audience": "regulator",
+                "renditions-0-summary": "Rewritten in the admin.",
+                "renditions-0-body": "",
+            },
+        )
         assert response.status_code == 403
         rendition.refresh_from_db()
-        assert (rendition.summary, rendition.signed_off_by_id) == (WORDING, signed.renditions.get().signed_off_by_id)
+        assert (rendition.summary, rendition.signed_off_by_id) == (
+            WORDING,
+            signed.renditions.get().signed_off_by_id,
+        )
         assert rendition.signed_off_at is not None
 
     def test_the_admin_still_edits_an_unsigned_draft(self, solo, commander, admin_user, client):
-        update = create_draft(incident=solo, by=commander, what_changed="Rolled back",
-                              renditions={"regulator": {"summary": WORDING}})
+        update = create_draft(
+            incident=solo,
+            by=commander,
+            what_changed="Rolled back",
+            renditions={"regulator": {"summary": WORDING}},
+        )
         rendition = update.renditions.get()
         client.force_login(admin_user)
         url = reverse("admin:comms_statusupdate_change", args=[update.pk])
-        response = client.post(url, {
-            "incident": solo.pk, "number": update.number, "what_changed": "Rolled back", "author": commander.pk,
-            "renditions-TOTAL_FORMS": "1", "renditions-INITIAL_FORMS": "1",
-            "renditions-MIN_NUM_FORMS": "0", "renditions-MAX_NUM_FORMS": "1000",
-            "renditions-0-id": rendition.pk, "renditions-0-update": update.pk,
-            "renditions-0-audience": "regulator", "renditions-0-summary": "Edited in the admin.",
-            "renditions-0-body": "",
-        })
+        response = client.post(
+            url,
+            {
+                "incident": solo.pk,
+                "number": update.number,
+                "what_changed": "Rolled back",
+                "author": commander.pk,
+                "renditions-TOTAL_FORMS": "1",
+                "renditions-INITIAL_FORMS": "1",
+                "renditions-MIN_NUM_FORMS": "0",
+                "renditions-MAX_NUM_FORMS": "1000",
+                "renditions-0-id": rendition.pk,
+                "renditions-0-update": update.pk,
+                "renditions-0-audience": "regulator",
+                "renditions-0-summary": "Edited in the admin.",
+                "renditions-0-body": "",
+            },
+        )
         assert response.status_code == 302, response.context["errors"]
         assert Rendition.objects.get(pk=rendition.pk).summary == "Edited in the admin."

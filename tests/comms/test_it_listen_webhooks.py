@@ -24,8 +24,12 @@ def listener():
 
 def signed(secret: str, body: str, msg_id: str = "msg_1") -> dict[str, str]:
     at = datetime.now(UTC)
-    return {"webhook-id": msg_id, "webhook-timestamp": str(int(at.timestamp())),
-            "webhook-signature": Webhook(secret).sign(msg_id, at, body), "content-type": "application/json"}
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(secret).sign(msg_id, at, body),
+        "content-type": "application/json",
+    }
 
 
 def test_it_accepts_and_prints_a_signed_webhook(listener):

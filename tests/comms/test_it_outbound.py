@@ -20,9 +20,8 @@ from django.utils import timezone
 from comms import outbound
 from comms.delivery import deliver
 from comms.models import Delivery, Subscription
-from comms.transports import PermanentError, new_http_client
+from comms.transports import PermanentError, new_http_client, webhook
 from comms.transports import apprise as apprise_transport
-from comms.transports import webhook
 from console.env import env_networks
 from tests.api.conftest import error_fields
 from tests.comms.api_support import as_user, snapshot
@@ -97,8 +96,11 @@ def resolver() -> Iterator[dict[str, list[str]]]:
 
 
 def endpoint(ic, channel: str, target: str):  # type: ignore[no-untyped-def]
-    return ic.post(URL, {"name": "Hook", "audience": "technical", "channel": channel, "target": target},
-                   format="json")
+    return ic.post(
+        URL,
+        {"name": "Hook", "audience": "technical", "channel": channel, "target": target},
+        format="json",
+    )
 
 
 def refused_at_creation(ic, channel: str, target: str) -> str:  # type: ignore[no-untyped-def]
@@ -116,8 +118,13 @@ IRC_ATTACK = "irc://x@127.0.0.1:{port}/%23ops?name=a%0D%0ASET%20pwned%201%0D%0A"
 
 
 def redis_cli(port: int, *args: str) -> str:
-    out = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), *args],  # noqa: S603, S607
-                         capture_output=True, text=True, timeout=5, check=False)
+    out = subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-p", str(port), *args],  # noqa: S603, S607
+        capture_output=True,
+        text=True,
+        timeout=5,
+        check=False,
+    )
     return out.stdout.strip()
 
 
@@ -128,9 +135,21 @@ def loopback_redis(tmp_path) -> Iterator[int]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     proc = subprocess.Popen(  # noqa: S603, S607
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_until(lambda: redis_cli(port, "PING") == "PONG", timeout=10, what="redis-server up")
@@ -159,7 +178,9 @@ def test_each_control_stops_the_irc_attack_alone(make_deliveries, loopback_redis
         apprise_transport.notify(smuggling, http=http)
 
     settings.APPRISE_ALLOWED_SCHEMES = ["discord"]
-    (plain,) = make_deliveries(channel="apprise", target=f"irc://x@127.0.0.1:{loopback_redis}/%23ops")
+    (plain,) = make_deliveries(
+        channel="apprise", target=f"irc://x@127.0.0.1:{loopback_redis}/%23ops"
+    )
     with new_http_client() as http, pytest.raises(PermanentError, match="irc:// is not allowed"):
         apprise_transport.notify(plain, http=http)
 
@@ -186,11 +207,17 @@ def test_the_irc_attack_is_refused_at_send_time(make_deliveries, listener):
 
 @pytest.mark.parametrize("scheme", ["irc", "json", "xml", "form", "mailto", "gopher"])
 def test_apprise_schemes_outside_the_allow_list_are_refused(ic, scheme):
-    assert f"{scheme}:// is not allowed" in refused_at_creation(ic, "apprise", f"{scheme}://hooks.example.com/x")
+    assert f"{scheme}:// is not allowed" in refused_at_creation(
+        ic, "apprise", f"{scheme}://hooks.example.com/x"
+    )
 
 
-def test_the_allow_list_is_read_at_send_time(make_deliveries, webhook_sink, settings, apprise_json_allowed):
-    (row,) = make_deliveries(channel="apprise", target=f"json://127.0.0.1:{webhook_sink.port}/apprise")
+def test_the_allow_list_is_read_at_send_time(
+    make_deliveries, webhook_sink, settings, apprise_json_allowed
+):
+    (row,) = make_deliveries(
+        channel="apprise", target=f"json://127.0.0.1:{webhook_sink.port}/apprise"
+    )
     settings.APPRISE_ALLOWED_SCHEMES = ["discord"]
     with new_http_client() as http, pytest.raises(PermanentError, match="json:// is not allowed"):
         apprise_transport.notify(row, http=http)
@@ -221,7 +248,9 @@ def test_a_control_character_anywhere_is_refused(ic, channel, target):
 
 def test_a_control_character_is_refused_in_apprise_and_email_targets_too(ic):
     assert "control character" in refused_at_creation(ic, "apprise", "discord://id/tok%0Aen")
-    assert "control character" in refused_at_creation(ic, "email", "ops@example.com\r\nBcc: x@evil.test")
+    assert "control character" in refused_at_creation(
+        ic, "email", "ops@example.com\r\nBcc: x@evil.test"
+    )
 
 
 # --- Addresses -------------------------------------------------------------------------------
@@ -262,7 +291,9 @@ def test_internal_addresses_are_refused_at_creation(ic, target):
     assert ("refused" in message and "address" in message) or "must be an http(s) URL" in message
 
 
-@pytest.mark.parametrize("host", ["2130706433", "0177.0.0.1", "0x7f.0.0.1", "127.1", "[::ffff:127.0.0.1]"])
+@pytest.mark.parametrize(
+    "host", ["2130706433", "0177.0.0.1", "0x7f.0.0.1", "127.1", "[::ffff:127.0.0.1]"]
+)
 def test_odd_spellings_of_loopback_are_refused_at_send_time(make_deliveries, listener, host):
     # Written around the creation checks: the worker's own check refuses them.
     (row,) = make_deliveries(channel="webhook", target=f"http://{host}:{listener.port}/hook")
@@ -276,7 +307,9 @@ def test_odd_spellings_of_loopback_are_refused_at_send_time(make_deliveries, lis
 
 
 def test_internal_addresses_are_refused_for_slack_and_apprise(ic):
-    assert "169.254.169.254 is a" in refused_at_creation(ic, "slack", "https://169.254.169.254/services/x")
+    assert "169.254.169.254 is a" in refused_at_creation(
+        ic, "slack", "https://169.254.169.254/services/x"
+    )
     assert "loopback" in refused_at_creation(ic, "apprise", "jsons://127.0.0.1:8443/hook")
 
 
@@ -284,14 +317,20 @@ def test_changing_a_target_is_checked_too(ic):
     created = endpoint(ic, "webhook", "https://hooks.example.com/icc")
     assert created.status_code == 201, created.content
     before = snapshot()
-    response = ic.patch(f"{URL}{created.json()['id']}/", {"target": "http://10.1.2.3/"}, format="json")
+    response = ic.patch(
+        f"{URL}{created.json()['id']}/", {"target": "http://10.1.2.3/"}, format="json"
+    )
     assert response.status_code == 400 and "private" in error_fields(response)["target"][0]
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("target_of", [lambda port: f"http://127.0.0.1:{port}/hook",
-                                       lambda port: f"http://localhost:{port}/hook"])
-def test_loopback_is_refused_at_send_time_and_nothing_connects(make_deliveries, listener, target_of):
+@pytest.mark.parametrize(
+    "target_of",
+    [lambda port: f"http://127.0.0.1:{port}/hook", lambda port: f"http://localhost:{port}/hook"],
+)
+def test_loopback_is_refused_at_send_time_and_nothing_connects(
+    make_deliveries, listener, target_of
+):
     (row,) = make_deliveries(channel="webhook", target=target_of(listener.port))
 
     assert deliver([row.id]) == {"failed": 1}
@@ -307,22 +346,34 @@ def test_a_dns_answer_that_changes_after_the_check_does_not_get_through(ic, reso
     created = endpoint(ic, "webhook", f"http://rebind.example.com:{listener.port}/hook")
     assert created.status_code == 201, created.content
     subscription = Subscription.objects.get()
-    row = Delivery.objects.create(subscription=subscription, channel="webhook", target=subscription.target,
-                                  kind=Delivery.Kind.TEST, payload={"type": "test"},
-                                  created_at=timezone.now(), next_attempt_at=timezone.now())
+    row = Delivery.objects.create(
+        subscription=subscription,
+        channel="webhook",
+        target=subscription.target,
+        kind=Delivery.Kind.TEST,
+        payload={"type": "test"},
+        created_at=timezone.now(),
+        next_attempt_at=timezone.now(),
+    )
 
     assert deliver([row.id]) == {"failed": 1}
 
     row.refresh_from_db()
-    assert row.last_error == "refused: rebind.example.com resolves to 127.0.0.1 is a loopback address"
+    assert (
+        row.last_error == "refused: rebind.example.com resolves to 127.0.0.1 is a loopback address"
+    )
     assert listener.received == []
 
 
-def test_the_connection_goes_to_the_address_that_was_checked(make_deliveries, resolver, webhook_sink):
+def test_the_connection_goes_to_the_address_that_was_checked(
+    make_deliveries, resolver, webhook_sink
+):
     # Loopback is open here (webhook_sink): the name resolves through our checked resolver
     # alone, and the request keeps its own Host header.
     resolver["receiver.example.com"] = ["127.0.0.1"]
-    (row,) = make_deliveries(channel="webhook", target=f"http://receiver.example.com:{webhook_sink.port}/hook")
+    (row,) = make_deliveries(
+        channel="webhook", target=f"http://receiver.example.com:{webhook_sink.port}/hook"
+    )
 
     with new_http_client() as http:
         webhook.notify(row, http=http)
@@ -347,7 +398,9 @@ def test_an_opened_network_lets_on_premises_receivers_in_and_nothing_else(
 
 
 def test_a_webhook_redirect_is_not_followed(make_deliveries, webhook_sink):
-    webhook_sink.script("/hook", Reply(302, b"", {"Location": "http://169.254.169.254/latest/meta-data/"}))
+    webhook_sink.script(
+        "/hook", Reply(302, b"", {"Location": "http://169.254.169.254/latest/meta-data/"})
+    )
     (row,) = make_deliveries(channel="webhook", target=webhook_sink.url("/hook"))
 
     assert deliver([row.id]) == {"failed": 1}
@@ -357,16 +410,24 @@ def test_a_webhook_redirect_is_not_followed(make_deliveries, webhook_sink):
     assert len(webhook_sink.received()) == 1
 
 
-def test_each_apprise_redirect_hop_is_checked(make_deliveries, webhook_sink, listener, settings,
-                                              apprise_json_allowed):
+def test_each_apprise_redirect_hop_is_checked(
+    make_deliveries, webhook_sink, listener, settings, apprise_json_allowed
+):
     # Apprise (requests) follows redirects: the hop to another loopback address is resolved
     # through our checks and refused; only 127.0.0.1 is open.
     settings.OUTBOUND_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.1/32")]
     inner = Listener("127.0.0.2")
     try:
-        webhook_sink.script("/apprise", Reply(307, b"", {"Location": f"http://127.0.0.2:{inner.port}/x"}))
-        (row,) = make_deliveries(channel="apprise", target=f"json://127.0.0.1:{webhook_sink.port}/apprise")
-        with new_http_client() as http, pytest.raises(PermanentError, match="127.0.0.2 is a loopback"):
+        webhook_sink.script(
+            "/apprise", Reply(307, b"", {"Location": f"http://127.0.0.2:{inner.port}/x"})
+        )
+        (row,) = make_deliveries(
+            channel="apprise", target=f"json://127.0.0.1:{webhook_sink.port}/apprise"
+        )
+        with (
+            new_http_client() as http,
+            pytest.raises(PermanentError, match="127.0.0.2 is a loopback"),
+        ):
             apprise_transport.notify(row, http=http)
         assert len(webhook_sink.received("/apprise")) == 1
     finally:
@@ -377,7 +438,9 @@ def test_each_apprise_redirect_hop_is_checked(make_deliveries, webhook_sink, lis
 # --- What a failure records --------------------------------------------------------------------
 
 
-def test_a_failure_records_our_words_never_the_receivers_body(make_deliveries, webhook_sink, commander):
+def test_a_failure_records_our_words_never_the_receivers_body(
+    make_deliveries, webhook_sink, commander
+):
     secret_page = b"<h1>Internal admin</h1> db_password=hunter2"
     webhook_sink.script("/hook", Reply(500, secret_page))
     (row,) = make_deliveries(channel="webhook", target=webhook_sink.url("/hook"))
@@ -389,12 +452,17 @@ def test_a_failure_records_our_words_never_the_receivers_body(make_deliveries, w
     assert "hunter2" not in row.attempt_log.get().error
     shown = as_user(commander).get(f"/api/v1/deliveries/{row.id}/")
     assert shown.status_code == 200, shown.content
-    assert shown.json()["last_error"] == "HTTP 500 from the receiver" and b"hunter2" not in shown.content
+    assert (
+        shown.json()["last_error"] == "HTTP 500 from the receiver"
+        and b"hunter2" not in shown.content
+    )
 
 
 def test_an_apprise_failure_records_our_words(make_deliveries, webhook_sink, apprise_json_allowed):
     webhook_sink.script("/apprise", Reply(500, b"db_password=hunter2"))
-    (row,) = make_deliveries(channel="apprise", target=f"json://127.0.0.1:{webhook_sink.port}/apprise")
+    (row,) = make_deliveries(
+        channel="apprise", target=f"json://127.0.0.1:{webhook_sink.port}/apprise"
+    )
 
     deliver([row.id])
 
@@ -422,7 +490,10 @@ def test_only_the_demo_opens_loopback_by_default(monkeypatch, tmp_path):
     monkeypatch.delenv("DEMO", raising=False)
     assert runpy.run_path(path)["OUTBOUND_ALLOWED_NETWORKS"] == []
     monkeypatch.setenv("DEMO", "1")
-    assert [str(n) for n in runpy.run_path(path)["OUTBOUND_ALLOWED_NETWORKS"]] == ["127.0.0.0/8", "::1/128"]
+    assert [str(n) for n in runpy.run_path(path)["OUTBOUND_ALLOWED_NETWORKS"]] == [
+        "127.0.0.0/8",
+        "::1/128",
+    ]
 
 
 # --- The admin creates targets too ----------------------------------------------------------
@@ -432,9 +503,16 @@ def test_the_admin_refuses_an_internal_target(client, admin_user):
     admin_user.is_staff = admin_user.is_superuser = True
     admin_user.save()
     client.force_login(admin_user)
-    form = {"name": "Metadata", "channel": "webhook", "audience": "technical", "min_severity": 4,
-            "target": "http://169.254.169.254/latest/meta-data/", "secret": "whsec_" + "A" * 43 + "=",
-            "is_active": "on", "created_by": admin_user.pk}
+    form = {
+        "name": "Metadata",
+        "channel": "webhook",
+        "audience": "technical",
+        "min_severity": 4,
+        "target": "http://169.254.169.254/latest/meta-data/",
+        "secret": "whsec_" + "A" * 43 + "=",
+        "is_active": "on",
+        "created_by": admin_user.pk,
+    }
 
     response = client.post("/admin/comms/subscription/add/", form)
 
@@ -442,6 +520,8 @@ def test_the_admin_refuses_an_internal_target(client, admin_user):
     html = response.content.decode()
     assert "169.254.169.254 is a link-local address" in html, re.findall(r"errorlist.{0,300}", html)
     assert not Subscription.objects.exists()
-    response = client.post("/admin/comms/subscription/add/", {**form, "target": "https://hooks.example.com/x"})
+    response = client.post(
+        "/admin/comms/subscription/add/", {**form, "target": "https://hooks.example.com/x"}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Subscription.objects.get().target == "https://hooks.example.com/x"

@@ -19,21 +19,33 @@ from tests.replace_attack import replace_row
 
 @pytest.fixture
 def live(clock, commander, fraud_model, responder):
-    incident = workflows.declare_incident(by=commander, title="FP surge", severity=2, models=[(fraud_model, "")])
+    incident = workflows.declare_incident(
+        by=commander, title="FP surge", severity=2, models=[(fraud_model, "")]
+    )
     assign_role(incident=incident, role=Role.COMMS_LEAD, user=responder, by=commander)
     return incident
 
 
 @pytest.fixture
 def p95(commander):
-    return create_term(by=commander, name="p95", variants=["p95 latency"], technical_definition="95th percentile",
-                       plain_definition="how slow the slowest 1 in 20 requests is")
+    return create_term(
+        by=commander,
+        name="p95",
+        variants=["p95 latency"],
+        technical_definition="95th percentile",
+        plain_definition="how slow the slowest 1 in 20 requests is",
+    )
 
 
 def draft(incident, by, **renditions):
     renditions = renditions or {"technical": {"summary": "Rolled back to v41", "body": "FP 1.8 %"}}
-    return create_draft(incident=incident, by=by, what_changed="Rolled back", uncertain="Root cause",
-                        renditions=renditions)
+    return create_draft(
+        incident=incident,
+        by=by,
+        what_changed="Rolled back",
+        uncertain="Root cause",
+        renditions=renditions,
+    )
 
 
 def count(*models):
@@ -49,7 +61,10 @@ def test_publishing_logs_freezes_and_links_the_update(live, commander):
     assert (update.status, update.published_by, update.number) == ("published", commander, 1)
     entry = update.log_entry
     assert (entry.kind, entry.data["audiences"], entry.data["summaries"]) == (
-        EntryKind.UPDATE_PUBLISHED, ["executive"], {"executive": "Card declines are back to normal"})
+        EntryKind.UPDATE_PUBLISHED,
+        ["executive"],
+        {"executive": "Card declines are back to normal"},
+    )
     assert verify_chain(live.pk).valid
 
 
@@ -92,7 +107,9 @@ def test_the_database_refuses_raw_changes_to_published_updates(live, commander, 
 def test_drafts_stay_editable_in_the_database(live, commander):
     update = draft(live, commander)
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE comms_rendition SET summary = 'Better' WHERE update_id = %s", [update.pk])
+        cursor.execute(
+            "UPDATE comms_rendition SET summary = 'Better' WHERE update_id = %s", [update.pk]
+        )
     assert update.renditions.get().summary == "Better"
 
 
@@ -111,8 +128,14 @@ def test_the_comms_lead_publishes(live, responder):
 
 
 class TestJargon:
-    def test_plain_renditions_with_technical_terms_need_an_acknowledgement(self, live, commander, p95):
-        update = draft(live, commander, executive={"summary": "Checkout p95 latency is up", "body": "p95 at 900 ms"})
+    def test_plain_renditions_with_technical_terms_need_an_acknowledgement(
+        self, live, commander, p95
+    ):
+        update = draft(
+            live,
+            commander,
+            executive={"summary": "Checkout p95 latency is up", "body": "p95 at 900 ms"},
+        )
         before = count(DecisionLogEntry, Delivery)
 
         with pytest.raises(DomainError) as excinfo:
@@ -123,12 +146,17 @@ class TestJargon:
         assert count(DecisionLogEntry, Delivery) == before
         published = publish_update(update=update, by=commander, acknowledge_jargon=True)
         acknowledged = published.log_entry.data["jargon_acknowledged"]
-        assert {(j["audience"], j["matched"]) for j in acknowledged} == {("executive", "p95 latency"), ("executive", "p95")}
+        assert {(j["audience"], j["matched"]) for j in acknowledged} == {
+            ("executive", "p95 latency"),
+            ("executive", "p95"),
+        }
         assert published.jargon_acknowledged_by == commander
 
     def test_the_technical_rendition_may_use_jargon(self, live, commander, p95):
         update = draft(live, commander, technical={"summary": "p95 latency 900 ms"})
-        assert publish_update(update=update, by=commander).log_entry.data["jargon_acknowledged"] == []
+        assert (
+            publish_update(update=update, by=commander).log_entry.data["jargon_acknowledged"] == []
+        )
 
 
 class TestRegulatorSignOff:
@@ -138,7 +166,9 @@ class TestRegulatorSignOff:
         assign_role(incident=live, role=Role.REGULATOR, user=ruth, by=commander)
         return ruth
 
-    def test_a_regulator_rendition_is_published_only_after_the_liaisons_sign_off(self, live, commander, liaison):
+    def test_a_regulator_rendition_is_published_only_after_the_liaisons_sign_off(
+        self, live, commander, liaison
+    ):
         update = draft(live, commander, regulator={"summary": "No customer data was exposed."})
         with pytest.raises(Conflict) as excinfo:
             publish_update(update=update, by=commander)
@@ -158,7 +188,11 @@ class TestRegulatorSignOff:
     def test_editing_the_regulator_rendition_voids_the_sign_off(self, live, commander, liaison):
         update = draft(live, commander, regulator={"summary": "No customer data was exposed."})
         sign_off(update=update, by=liaison)
-        edit_draft(update=update, by=commander, renditions={"regulator": {"summary": "Some data was exposed."}})
+        edit_draft(
+            update=update,
+            by=commander,
+            renditions={"regulator": {"summary": "Some data was exposed."}},
+        )
         assert update.renditions.get().signed_off_at is None
         with pytest.raises(Conflict):
             publish_update(update=update, by=commander)
@@ -166,14 +200,22 @@ class TestRegulatorSignOff:
 
 class TestCustomerNotice:
     def test_a_customer_rendition_needs_the_customer_notice_right(self, live, commander, responder):
-        update = draft(live, commander, customer={"summary": "Some card payments were declined in error."})
+        update = draft(
+            live, commander, customer={"summary": "Some card payments were declined in error."}
+        )
         with pytest.raises(DecisionRightDenied):
             publish_update(update=update, by=commander)  # the commander is not the comms lead
         assert publish_update(update=update, by=responder).is_published
 
-    def test_a_playbook_approval_is_required_and_logged(self, live, commander, responder, commander2):
-        Playbook.objects.create(name="SEV2", severity=2, approvals={"customer_notice": "liaison_executive"})
-        update = draft(live, commander, customer={"summary": "Some card payments were declined in error."})
+    def test_a_playbook_approval_is_required_and_logged(
+        self, live, commander, responder, commander2
+    ):
+        Playbook.objects.create(
+            name="SEV2", severity=2, approvals={"customer_notice": "liaison_executive"}
+        )
+        update = draft(
+            live, commander, customer={"summary": "Some card payments were declined in error."}
+        )
         with pytest.raises(DomainError) as excinfo:
             publish_update(update=update, by=responder, approved_by=commander2)
         assert excinfo.value.field == "approved_by"
@@ -185,13 +227,31 @@ class TestCustomerNotice:
 class TestDrafts:
     def test_a_draft_needs_what_changed_and_a_summary_per_rendition(self, live, commander):
         with pytest.raises(DomainError) as no_change:
-            create_draft(incident=live, by=commander, what_changed=" ", renditions={"technical": {"summary": "x"}})
+            create_draft(
+                incident=live,
+                by=commander,
+                what_changed=" ",
+                renditions={"technical": {"summary": "x"}},
+            )
         with pytest.raises(DomainError) as no_summary:
-            create_draft(incident=live, by=commander, what_changed="x", renditions={"executive": {"body": "x"}})
+            create_draft(
+                incident=live,
+                by=commander,
+                what_changed="x",
+                renditions={"executive": {"body": "x"}},
+            )
         with pytest.raises(DomainError) as bad_audience:
-            create_draft(incident=live, by=commander, what_changed="x", renditions={"board": {"summary": "x"}})
+            create_draft(
+                incident=live,
+                by=commander,
+                what_changed="x",
+                renditions={"board": {"summary": "x"}},
+            )
         assert (no_change.value.field, no_summary.value.field, bad_audience.value.field) == (
-            "what_changed", "renditions.executive.summary", "renditions")
+            "what_changed",
+            "renditions.executive.summary",
+            "renditions",
+        )
         assert not StatusUpdate.objects.exists()
 
     def test_executives_write_no_updates(self, live, executive):
@@ -201,11 +261,21 @@ class TestDrafts:
     def test_a_correction_names_a_published_update(self, live, commander):
         first = draft(live, commander)
         with pytest.raises(DomainError):
-            create_draft(incident=live, by=commander, what_changed="x", renditions={"technical": {"summary": "x"}},
-                         corrects=first)
+            create_draft(
+                incident=live,
+                by=commander,
+                what_changed="x",
+                renditions={"technical": {"summary": "x"}},
+                corrects=first,
+            )
         publish_update(update=first, by=commander)
-        correction = create_draft(incident=live, by=commander, what_changed="Correction: v40, not v41",
-                                  renditions={"technical": {"summary": "We rolled back to v40"}}, corrects=first)
+        correction = create_draft(
+            incident=live,
+            by=commander,
+            what_changed="Correction: v40, not v41",
+            renditions={"technical": {"summary": "We rolled back to v40"}},
+            corrects=first,
+        )
         published = publish_update(update=correction, by=commander)
         assert (published.number, published.log_entry.data["corrects"]) == (2, 1)
 
@@ -213,50 +283,97 @@ class TestDrafts:
 class TestFanOut:
     @pytest.fixture
     def subscribers(self, live, executive, outsider, fraud_model):
-        credit = MonitoredModel.objects.create(name="Credit", slug="credit", team="Lending", business_function="x",
-                                               risk_tier=2)
+        credit = MonitoredModel.objects.create(
+            name="Credit", slug="credit", team="Lending", business_function="x", risk_tier=2
+        )
         subs = {
-            "exec_inbox": Subscription.objects.create(name="Eve", user=executive, audience="executive"),
-            "hook": Subscription.objects.create(name="Hook", channel="webhook", target="http://127.0.0.1:9/h",
-                                                audience="technical"),
-            "slack_fraud": Subscription.objects.create(name="Slack", channel="slack", target="http://127.0.0.1:9/s",
-                                                       audience="technical", teams=["Payments risk"]),
-            "sev1_only": Subscription.objects.create(name="SEV1", channel="webhook", target="http://127.0.0.1:9/1",
-                                                     audience="technical", min_severity=1),
-            "credit_only": Subscription.objects.create(name="Credit", channel="webhook", target="http://127.0.0.1:9/c",
-                                                       audience="technical"),
-            "other_team": Subscription.objects.create(name="Team", channel="webhook", target="http://127.0.0.1:9/t",
-                                                      audience="technical", teams=["Lending"]),
-            "inactive": Subscription.objects.create(name="Off", channel="webhook", target="http://127.0.0.1:9/o",
-                                                    audience="technical", is_active=False),
+            "exec_inbox": Subscription.objects.create(
+                name="Eve", user=executive, audience="executive"
+            ),
+            "hook": Subscription.objects.create(
+                name="Hook", channel="webhook", target="http://127.0.0.1:9/h", audience="technical"
+            ),
+            "slack_fraud": Subscription.objects.create(
+                name="Slack",
+                channel="slack",
+                target="http://127.0.0.1:9/s",
+                audience="technical",
+                teams=["Payments risk"],
+            ),
+            "sev1_only": Subscription.objects.create(
+                name="SEV1",
+                channel="webhook",
+                target="http://127.0.0.1:9/1",
+                audience="technical",
+                min_severity=1,
+            ),
+            "credit_only": Subscription.objects.create(
+                name="Credit",
+                channel="webhook",
+                target="http://127.0.0.1:9/c",
+                audience="technical",
+            ),
+            "other_team": Subscription.objects.create(
+                name="Team",
+                channel="webhook",
+                target="http://127.0.0.1:9/t",
+                audience="technical",
+                teams=["Lending"],
+            ),
+            "inactive": Subscription.objects.create(
+                name="Off",
+                channel="webhook",
+                target="http://127.0.0.1:9/o",
+                audience="technical",
+                is_active=False,
+            ),
         }
         subs["credit_only"].monitored_models.set([credit])
         return subs
 
-    def test_one_delivery_per_matching_subscriber_and_channel(self, live, commander, subscribers,
-                                                             django_capture_on_commit_callbacks):
-        update = draft(live, commander, technical={"summary": "Rolled back"}, executive={"summary": "Fixed"})
+    def test_one_delivery_per_matching_subscriber_and_channel(
+        self, live, commander, subscribers, django_capture_on_commit_callbacks
+    ):
+        update = draft(
+            live, commander, technical={"summary": "Rolled back"}, executive={"summary": "Fixed"}
+        )
         with django_capture_on_commit_callbacks() as callbacks:
             publish_update(update=update, by=commander)
 
-        rows = {(d.subscription.name, d.channel, d.audience) for d in Delivery.objects.filter(update=update)}
+        rows = {
+            (d.subscription.name, d.channel, d.audience)
+            for d in Delivery.objects.filter(update=update)
+        }
         assert rows == {
-            ("Eve", "inapp", "executive"), ("Eve", "email", "executive"),
-            ("Hook", "webhook", "technical"), ("Slack", "slack", "technical"),
+            ("Eve", "inapp", "executive"),
+            ("Eve", "email", "executive"),
+            ("Hook", "webhook", "technical"),
+            ("Slack", "slack", "technical"),
         }
         assert len(callbacks) == 1  # enqueued after commit, not before
         hook = Delivery.objects.get(update=update, channel="webhook")
-        assert hook.payload["rendition"] == {"audience": "technical", "summary": "Rolled back", "body": ""}
+        assert hook.payload["rendition"] == {
+            "audience": "technical",
+            "summary": "Rolled back",
+            "body": "",
+        }
         assert hook.payload["feedback_url"].startswith("http")
         assert Delivery.objects.get(update=update, channel="inapp").payload["details"] is None
 
     def test_drills_reach_only_subscriptions_that_want_them(self, clock, commander, executive):
         Subscription.objects.create(name="Eve", user=executive, audience="technical")
-        Subscription.objects.create(name="Drills", channel="webhook", target="http://127.0.0.1:9/d",
-                                    audience="technical", include_drills=True)
+        Subscription.objects.create(
+            name="Drills",
+            channel="webhook",
+            target="http://127.0.0.1:9/d",
+            audience="technical",
+            include_drills=True,
+        )
         drill = workflows.declare_incident(by=commander, title="Drill", severity=2, is_drill=True)
         update = publish_update(update=draft(drill, commander), by=commander)
-        assert [(d.subscription.name, d.is_drill) for d in Delivery.objects.filter(update=update)] == [("Drills", True)]
+        assert [
+            (d.subscription.name, d.is_drill) for d in Delivery.objects.filter(update=update)
+        ] == [("Drills", True)]
 
     def test_a_refused_publish_writes_no_delivery(self, live, commander, subscribers, p95):
         update = draft(live, commander, executive={"summary": "p95 is up"})
@@ -269,12 +386,18 @@ class TestFanOut:
     "table, changes, conflict",
     [
         ("comms_statusupdate", {"what_changed": "x"}, None),
-        ("comms_statusupdate", {"what_changed": "x"}, ("incident_id", "number")),  # and the log entry
+        (
+            "comms_statusupdate",
+            {"what_changed": "x"},
+            ("incident_id", "number"),
+        ),  # and the log entry
         ("comms_rendition", {"summary": "x"}, None),
         ("comms_rendition", {"summary": "x"}, ("update_id", "audience")),
     ],
 )
-def test_the_database_refuses_replace_over_published_updates(live, commander, table, changes, conflict):
+def test_the_database_refuses_replace_over_published_updates(
+    live, commander, table, changes, conflict
+):
     """SQLite's INSERT OR REPLACE deletes the old row without DELETE triggers: a guard refuses it (#10).
 
     (PostgreSQL's form, ON CONFLICT DO UPDATE, meets the UPDATE trigger.)
@@ -282,9 +405,14 @@ def test_the_database_refuses_replace_over_published_updates(live, commander, ta
     update = publish_update(update=draft(live, commander), by=commander)
     pk = update.pk if table == "comms_statusupdate" else update.renditions.get().pk
     with pytest.raises(DatabaseError, match="immutable"):
-        replace_row(table, pk, changes, new_id=pk + 1000 if conflict else None, conflict=conflict or ("id",))
+        replace_row(
+            table, pk, changes, new_id=pk + 1000 if conflict else None, conflict=conflict or ("id",)
+        )
     update.refresh_from_db()
-    assert (update.what_changed, Rendition.objects.get(update=update).summary) == ("Rolled back", "Rolled back to v41")
+    assert (update.what_changed, Rendition.objects.get(update=update).summary) == (
+        "Rolled back",
+        "Rolled back to v41",
+    )
 
 
 def test_the_database_lets_a_draft_be_replaced(live, commander):

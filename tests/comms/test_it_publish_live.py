@@ -20,14 +20,25 @@ def console_email(monkeypatch):
 
 @pytest.fixture
 def live(console_email, transactional_db, commander, executive, fraud_model, webhook_sink):
-    incident = workflows.declare_incident(by=commander, title="FP surge", severity=2, models=[(fraud_model, "")])
+    incident = workflows.declare_incident(
+        by=commander, title="FP surge", severity=2, models=[(fraud_model, "")]
+    )
     secret = valid_secret()
-    Subscription.objects.create(name="Hook", channel="webhook", target=webhook_sink.url("/hook"),
-                                audience="executive", secret=secret)
+    Subscription.objects.create(
+        name="Hook",
+        channel="webhook",
+        target=webhook_sink.url("/hook"),
+        audience="executive",
+        secret=secret,
+    )
     Subscription.objects.create(name="Eve", user=executive, audience="executive")
     webhook_sink.verify_with("/hook", secret)
-    update = create_draft(incident=incident, by=commander, what_changed="Rolled back",
-                          renditions={"executive": {"summary": "Card declines are back to normal"}})
+    update = create_draft(
+        incident=incident,
+        by=commander,
+        what_changed="Rolled back",
+        renditions={"executive": {"summary": "Card declines are back to normal"}},
+    )
     return update
 
 
@@ -35,12 +46,16 @@ def delivered() -> dict[str, str]:
     return dict(Delivery.objects.values_list("channel", "status"))
 
 
-def test_a_published_update_reaches_inbox_email_and_a_signed_webhook(live, commander, celery_worker_process,
-                                                                      webhook_sink):
+def test_a_published_update_reaches_inbox_email_and_a_signed_webhook(
+    live, commander, celery_worker_process, webhook_sink
+):
     publish_update(update=live, by=commander)
 
-    wait_until(lambda: delivered() == {"webhook": "delivered", "inapp": "delivered", "email": "delivered"},
-               timeout=30, what="all three channels delivered")
+    wait_until(
+        lambda: delivered() == {"webhook": "delivered", "inapp": "delivered", "email": "delivered"},
+        timeout=30,
+        what="all three channels delivered",
+    )
     (request,) = webhook_sink.received("/hook")
     assert request.verified is True
     assert request.webhook_id == str(Delivery.objects.get(channel="webhook").id)
@@ -60,5 +75,11 @@ def test_publishing_while_redis_is_down_succeeds_and_delivers_once_it_is_back(
     assert set(delivered().values()) == {"pending"}
     redis.start()
     assert sweep(now=timezone.now() + SWEEP_GRACE) == 3
-    wait_until(lambda: set(delivered().values()) == {"delivered"}, timeout=40, what="deliveries once Redis is back")
-    assert [r.webhook_id for r in webhook_sink.received("/hook")] == [str(Delivery.objects.get(channel="webhook").id)]
+    wait_until(
+        lambda: set(delivered().values()) == {"delivered"},
+        timeout=40,
+        what="deliveries once Redis is back",
+    )
+    assert [r.webhook_id for r in webhook_sink.received("/hook")] == [
+        str(Delivery.objects.get(channel="webhook").id)
+    ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-
 import socket
 from datetime import UTC, datetime
 
@@ -15,12 +14,15 @@ from comms.models import Delivery, Subscription
 from comms.transports import (
     PermanentError,
     TransientError,
+    email,
+    inapp,
     message_for,
     new_http_client,
+    slack,
     transport_for,
+    webhook,
 )
 from comms.transports import apprise as apprise_transport
-from comms.transports import email, inapp, slack, webhook
 from tests.comms.conftest import Reply, valid_secret
 
 
@@ -53,7 +55,9 @@ def test_webhook_is_signed_per_standard_webhooks_and_verifies(make_deliveries, w
     assert got.headers["content-type"] == "application/json"
     assert got.json["type"] == "incident.update.published"
     assert got.json["data"] == row.payload
-    assert got.json["timestamp"] == row.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    assert got.json["timestamp"] == row.created_at.astimezone(UTC).isoformat().replace(
+        "+00:00", "Z"
+    )
 
 
 def test_a_receiver_with_another_secret_rejects_the_signature(make_deliveries, webhook_sink, http):
@@ -67,7 +71,9 @@ def test_a_receiver_with_another_secret_rejects_the_signature(make_deliveries, w
     assert "WebhookVerificationError" in got.verify_error
 
 
-def test_every_attempt_sends_the_same_body_under_the_same_webhook_id(make_deliveries, webhook_sink, http):
+def test_every_attempt_sends_the_same_body_under_the_same_webhook_id(
+    make_deliveries, webhook_sink, http
+):
     (row,) = make_deliveries(channel="webhook", target=webhook_sink.url("/hook"))
 
     webhook.notify(row, http=http)
@@ -103,8 +109,16 @@ def test_secrets_the_model_generates_are_usable_by_standard_webhooks(db):
 
 @pytest.mark.parametrize(
     ("status", "error"),
-    [(500, TransientError), (503, TransientError), (408, TransientError), (429, TransientError),
-     (400, PermanentError), (404, PermanentError), (410, PermanentError), (301, PermanentError)],
+    [
+        (500, TransientError),
+        (503, TransientError),
+        (408, TransientError),
+        (429, TransientError),
+        (400, PermanentError),
+        (404, PermanentError),
+        (410, PermanentError),
+        (301, PermanentError),
+    ],
 )
 def test_http_statuses_are_classified(make_deliveries, webhook_sink, http, status, error):
     webhook_sink.script("/hook", status)
@@ -153,7 +167,13 @@ def test_slack_gets_a_block_kit_message(make_deliveries, webhook_sink, http, inc
     message = got.json
     title = f"[SEV2] {incident.reference} update 3: Card declines are back to normal"
     assert message["text"] == title
-    assert [b["type"] for b in message["blocks"]] == ["header", "section", "section", "context", "actions"]
+    assert [b["type"] for b in message["blocks"]] == [
+        "header",
+        "section",
+        "section",
+        "context",
+        "actions",
+    ]
     header, summary, detail, context, actions = message["blocks"]
     assert header["text"] == {"type": "plain_text", "text": title, "emoji": False}
     assert summary["text"]["text"] == "Card declines are back to normal"
@@ -171,11 +191,16 @@ def test_slack_mrkdwn_control_characters_are_escaped(make_deliveries, webhook_si
 
     slack.notify(row, http=http)
 
-    assert webhook_sink.received()[0].json["blocks"][1]["text"]["text"] == "Rollback &lt;@here&gt; &amp; done"
+    assert (
+        webhook_sink.received()[0].json["blocks"][1]["text"]["text"]
+        == "Rollback &lt;@here&gt; &amp; done"
+    )
 
 
-@pytest.mark.parametrize(("status", "body"), [(404, b"no_service"), (410, b"channel_is_archived"),
-                                              (403, b"action_prohibited")])
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(404, b"no_service"), (410, b"channel_is_archived"), (403, b"action_prohibited")],
+)
 def test_slack_refusals_are_permanent(make_deliveries, webhook_sink, http, status, body):
     webhook_sink.script("/slack", Reply(status, body))
     (row,) = make_deliveries(channel="slack", target=webhook_sink.url("/slack"))
@@ -213,8 +238,13 @@ def test_email_subject_and_body_put_the_summary_first(make_deliveries, mailoutbo
 def test_reminder_email_subject(make_deliveries, mailoutbox, http, incident):
     (row,) = make_deliveries(channel="email", target="cara@example.test")
     row.payload = {
-        "type": "incident.cadence.reminder", "incident": row.payload["incident"],
-        "deadline": {"audience": "executive", "due_at": "2026-01-01T10:00:00+00:00", "cadence_minutes": 30},
+        "type": "incident.cadence.reminder",
+        "incident": row.payload["incident"],
+        "deadline": {
+            "audience": "executive",
+            "due_at": "2026-01-01T10:00:00+00:00",
+            "cadence_minutes": 30,
+        },
         "message": "The executive update is due now.",
     }
 
@@ -233,8 +263,12 @@ def test_email_to_a_bad_address_is_permanent(make_deliveries, mailoutbox, http):
 
 
 def test_an_unreachable_smtp_server_is_transient(make_deliveries, settings, http):
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": closed_port(), "timeout": 2}}}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": closed_port(), "timeout": 2},
+        }
+    }
     (row,) = make_deliveries(channel="email", target="eve@example.test")
 
     with pytest.raises(TransientError, match="ConnectionRefusedError"):
@@ -244,20 +278,29 @@ def test_an_unreachable_smtp_server_is_transient(make_deliveries, settings, http
 # --- Apprise -----------------------------------------------------------------------------------
 
 
-def test_apprise_reaches_its_target(make_deliveries, webhook_sink, http, incident, apprise_json_allowed):
-    (row,) = make_deliveries(channel="apprise", target=f"json://127.0.0.1:{webhook_sink.port}/apprise")
+def test_apprise_reaches_its_target(
+    make_deliveries, webhook_sink, http, incident, apprise_json_allowed
+):
+    (row,) = make_deliveries(
+        channel="apprise", target=f"json://127.0.0.1:{webhook_sink.port}/apprise"
+    )
 
     apprise_transport.notify(row, http=http)
 
     (got,) = webhook_sink.received("/apprise")
-    assert got.json["title"] == f"[SEV2] {incident.reference} update 3: Card declines are back to normal"
+    assert (
+        got.json["title"]
+        == f"[SEV2] {incident.reference} update 3: Card declines are back to normal"
+    )
     assert got.json["message"].startswith("Card declines are back to normal")
     assert row.payload["feedback_url"] in got.json["message"]
 
 
 def test_apprise_failure_is_transient(make_deliveries, webhook_sink, http, apprise_json_allowed):
     webhook_sink.script("/apprise", 500)
-    (row,) = make_deliveries(channel="apprise", target=f"json://127.0.0.1:{webhook_sink.port}/apprise")
+    (row,) = make_deliveries(
+        channel="apprise", target=f"json://127.0.0.1:{webhook_sink.port}/apprise"
+    )
 
     with pytest.raises(TransientError):
         apprise_transport.notify(row, http=http)
@@ -279,7 +322,12 @@ def test_an_url_apprise_does_not_know_is_permanent(make_deliveries, http, settin
 def test_inapp_needs_no_network(make_deliveries, commander):
     (row,) = make_deliveries(channel="inapp", user=commander)
 
-    assert inapp.notify(row, http=httpx.Client(transport=httpx.MockTransport(lambda r: pytest.fail("sent")))) is None
+    assert (
+        inapp.notify(
+            row, http=httpx.Client(transport=httpx.MockTransport(lambda r: pytest.fail("sent")))
+        )
+        is None
+    )
 
 
 def test_inapp_without_a_user_is_permanent(make_deliveries, http):
@@ -291,7 +339,12 @@ def test_inapp_without_a_user_is_permanent(make_deliveries, http):
 
 def test_every_channel_has_a_transport():
     assert {c for c, _ in Delivery._meta.get_field("channel").choices} == {
-        "inapp", "email", "slack", "webhook", "apprise"}
+        "inapp",
+        "email",
+        "slack",
+        "webhook",
+        "apprise",
+    }
     for channel in ("inapp", "email", "slack", "webhook", "apprise"):
         assert callable(transport_for(channel).notify)
     with pytest.raises(PermanentError):
@@ -299,14 +352,32 @@ def test_every_channel_has_a_transport():
 
 
 def test_messages_for_every_event_type(incident):
-    inc = {"reference": "INC-7", "severity_label": "SEV1", "phase": "contained", "url": "http://x/7", "title": "FP"}
-    deadline = {"audience": "regulator", "due_at": "2026-01-01T10:00:00+00:00", "cadence_minutes": 30}
+    inc = {
+        "reference": "INC-7",
+        "severity_label": "SEV1",
+        "phase": "contained",
+        "url": "http://x/7",
+        "title": "FP",
+    }
+    deadline = {
+        "audience": "regulator",
+        "due_at": "2026-01-01T10:00:00+00:00",
+        "cadence_minutes": 30,
+    }
 
-    escalation = message_for({"type": "incident.cadence.escalation", "incident": inc, "deadline": deadline,
-                              "message": "Overdue by 10 minutes"})
+    escalation = message_for(
+        {
+            "type": "incident.cadence.escalation",
+            "incident": inc,
+            "deadline": deadline,
+            "message": "Overdue by 10 minutes",
+        }
+    )
     test = message_for({"type": "test", "message": "Hello from the console"})
 
     assert escalation.title == "Escalation: update for regulator overdue (INC-7)"
     assert (escalation.summary, escalation.context) == ("Overdue by 10 minutes", "SEV1 · contained")
-    assert (test.title, test.summary) == ("Test notification from the Incident Command Console",
-                                          "Hello from the console")
+    assert (test.title, test.summary) == (
+        "Test notification from the Incident Command Console",
+        "Hello from the console",
+    )

@@ -71,7 +71,9 @@ def test_a_worker_killed_mid_batch_loses_nothing(
     assert Delivery.objects.filter(status="pending", claimed_until__isnull=False).exists()
 
     # Time passes: the dead worker's leases run out.
-    Delivery.objects.filter(status="pending").update(claimed_until=timezone.now() - timedelta(seconds=1))
+    Delivery.objects.filter(status="pending").update(
+        claimed_until=timezone.now() - timedelta(seconds=1)
+    )
     webhook_sink.script("/hook", then=200)
     celery_worker_factory(celery_redis)
     assert sweep(now=timezone.now() + SWEEP_GRACE) == 100 - len(delivered_before)
@@ -112,7 +114,9 @@ def test_beat_runs_the_sweeper_that_redrives_stranded_rows(
     celery_worker_process, celery_beat_process, make_deliveries, webhook_sink
 ):
     # Written a minute ago and never enqueued (the broker was down at commit).
-    rows = make_deliveries(20, target=webhook_sink.url("/hook"), now=timezone.now() - timedelta(minutes=1))
+    rows = make_deliveries(
+        20, target=webhook_sink.url("/hook"), now=timezone.now() - timedelta(minutes=1)
+    )
 
     wait_until(lambda: all_delivered(20), timeout=30, what="beat's sweep to deliver every row")
     assert sorted(r.webhook_id for r in webhook_sink.received()) == sorted(str(r.id) for r in rows)

@@ -9,10 +9,10 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from comms import workflows
 from console.charts import ERROR_BUDGET_MINUTES, customers_trend_chart, incident_charts
 from incidents.choices import Phase
 from incidents.models import ImpactRule
-from comms import workflows
 from tests.console.test_it_status_support import add_points, declare
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +21,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def latency_rule(fraud_model):
     return ImpactRule.objects.create(
-        model=fraud_model, metric="p95_latency_ms", baseline=150, step=50, customers_per_step=30,
-        revenue_per_step="1200.00", unit_label="payments timing out per hour",
+        model=fraud_model,
+        metric="p95_latency_ms",
+        baseline=150,
+        step=50,
+        customers_per_step=30,
+        revenue_per_step="1200.00",
+        unit_label="payments timing out per hour",
     )
 
 
@@ -44,24 +49,37 @@ def test_it_draws_trend_budget_and_impact_with_tables(surge, fraud_model):
 
     ids = [c.id for c in charts]
     rule = fraud_model.impact_rules.get()
-    assert ids == [f"chart-{surge.pk}-trend-{rule.pk}", f"chart-{surge.pk}-budget", f"chart-{surge.pk}-impact"]
+    assert ids == [
+        f"chart-{surge.pk}-trend-{rule.pk}",
+        f"chart-{surge.pk}-budget",
+        f"chart-{surge.pk}-impact",
+    ]
     for chart in charts:
         json.dumps(chart.figure, allow_nan=False)  # JSON-safe: datetimes are ISO strings
         assert chart.figure["data"] and "layout" in chart.figure
-        assert chart.columns and chart.rows and all(len(r) == len(chart.columns) for r in chart.rows)
+        assert (
+            chart.columns and chart.rows and all(len(r) == len(chart.columns) for r in chart.rows)
+        )
         assert len(chart.rows) <= 8  # hourly rows for a ~6 h window, not one per point
     trend = by_suffix(charts, f"trend-{rule.pk}")
     assert isinstance(trend.figure["data"][-1]["x"][0], str)
     shapes = trend.figure["layout"]["shapes"]
     assert {"type": "line", "y0": 2.0, "y1": 2.0}.items() <= shapes[1].items()  # the baseline
     marks = [s for s in shapes if s.get("xref") == "x"]  # milestones: detected and declared so far
-    assert [m["x0"][:16] for m in marks] == [surge.detected_at.strftime("%Y-%m-%dT%H:%M"),
-                                             surge.declared_at.strftime("%Y-%m-%dT%H:%M")]
+    assert [m["x0"][:16] for m in marks] == [
+        surge.detected_at.strftime("%Y-%m-%dT%H:%M"),
+        surge.declared_at.strftime("%Y-%m-%dT%H:%M"),
+    ]
 
 
 def test_milestones_are_marked(surge, commander, fraud_model):
-    workflows.reach_milestone(incident=surge, phase=Phase.CONTAINED, indicator="FP < 2 %", by=commander,
-                              reached_at=surge.detected_at + timedelta(hours=2))
+    workflows.reach_milestone(
+        incident=surge,
+        phase=Phase.CONTAINED,
+        indicator="FP < 2 %",
+        by=commander,
+        reached_at=surge.detected_at + timedelta(hours=2),
+    )
     trend = incident_charts(surge)[0]
     marks = [s for s in trend.figure["layout"]["shapes"] if s.get("xref") == "x"]
     assert len(marks) == 3  # detected, declared, contained
@@ -89,8 +107,12 @@ def test_impact_applies_the_rules_to_the_metric(surge):
 
 def test_latency_histogram_only_with_a_latency_metric(surge, fraud_model, latency_rule):
     assert not any(c.id.endswith("latency") for c in incident_charts(surge))
-    add_points(fraud_model, "p95_latency_ms", [100, 120, 140] * 6 + [400, 420, 440] * 6,
-               start=surge.detected_at - timedelta(hours=3))
+    add_points(
+        fraud_model,
+        "p95_latency_ms",
+        [100, 120, 140] * 6 + [400, 420, 440] * 6,
+        start=surge.detected_at - timedelta(hours=3),
+    )
     histogram = by_suffix(incident_charts(surge), "latency")
     before, during = histogram.figure["data"]
     assert (sum(before["y"]), sum(during["y"])) == (18, 18)
@@ -116,21 +138,39 @@ def test_no_rules_or_no_points_means_no_charts(commander, fraud_model):
 
 
 @pytest.mark.parametrize("points", [100, 10_000])
-def test_queries_do_not_grow_with_points(commander, fraud_model, latency_rule, points, django_assert_num_queries):
+def test_queries_do_not_grow_with_points(
+    commander, fraud_model, latency_rule, points, django_assert_num_queries
+):
     incident = declare(commander, fraud_model, hours_ago=points / 60 / 2)
     start = incident.detected_at - timedelta(hours=1)
     step = timedelta(minutes=1)
-    add_points(fraud_model, "false_positive_rate", [1 + (i % 7) for i in range(points)], start=start, step=step)
-    add_points(fraud_model, "p95_latency_ms", [100 + (i % 300) for i in range(points)], start=start, step=step)
+    add_points(
+        fraud_model,
+        "false_positive_rate",
+        [1 + (i % 7) for i in range(points)],
+        start=start,
+        step=step,
+    )
+    add_points(
+        fraud_model,
+        "p95_latency_ms",
+        [100 + (i % 300) for i in range(points)],
+        start=start,
+        step=step,
+    )
     with django_assert_num_queries(4):  # rules, milestones, buckets, histogram
         charts = incident_charts(incident)
     assert len(charts) == 5
     assert all(len(c.figure["data"][-1]["x"]) <= 500 for c in charts)
 
 
-def test_the_executive_trend_sums_incidents_in_two_queries(commander, fraud_model, django_assert_num_queries):
+def test_the_executive_trend_sums_incidents_in_two_queries(
+    commander, fraud_model, django_assert_num_queries
+):
     incident = declare(commander, fraud_model, hours_ago=3)
-    add_points(fraud_model, "false_positive_rate", [4.0] * 30, start=timezone.now() - timedelta(hours=5))
+    add_points(
+        fraud_model, "false_positive_rate", [4.0] * 30, start=timezone.now() - timedelta(hours=5)
+    )
     with django_assert_num_queries(2):
         chart = customers_trend_chart([incident], {incident.pk: [fraud_model.pk]})
     assert chart.columns == ["Hour (UTC)", incident.reference, "Total"]

@@ -18,12 +18,24 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def notices(commander, responder, fraud_model):
-    incident = workflows.declare_incident(by=commander, title="Fraud FP surge", severity=2, models=[(fraud_model, "")])
+    incident = workflows.declare_incident(
+        by=commander, title="Fraud FP surge", severity=2, models=[(fraud_model, "")]
+    )
     deadline = Deadline.objects.open().filter(incident=incident).first()
-    fanout.write_user_notices(kind="reminder", deadline=deadline, users=[commander, responder],
-                              message="The executive update for INC-1 was due at 10:30 UTC.", now=timezone.now())
-    fanout.write_user_notices(kind="escalation", deadline=deadline, users=[commander],
-                              message="No executive update since 10:30.", now=timezone.now())
+    fanout.write_user_notices(
+        kind="reminder",
+        deadline=deadline,
+        users=[commander, responder],
+        message="The executive update for INC-1 was due at 10:30 UTC.",
+        now=timezone.now(),
+    )
+    fanout.write_user_notices(
+        kind="escalation",
+        deadline=deadline,
+        users=[commander],
+        message="No executive update since 10:30.",
+        now=timezone.now(),
+    )
     return Delivery.objects.filter(user=commander, channel="inapp")
 
 
@@ -59,7 +71,9 @@ def test_it_marks_one_message_read(client, commander, notices):
 def test_it_marks_all_read(client, commander, responder, notices):
     client.force_login(commander)
     assert client.post(reverse("inbox-read-all")).status_code == 302
-    assert not Delivery.objects.filter(user=commander, channel="inapp", read_at__isnull=True).exists()
+    assert not Delivery.objects.filter(
+        user=commander, channel="inapp", read_at__isnull=True
+    ).exists()
     assert Delivery.objects.filter(user=responder, channel="inapp", read_at__isnull=True).exists()
     assert badge(client.get(reverse("inbox")).text) is None
 

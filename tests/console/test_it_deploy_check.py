@@ -48,7 +48,11 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
 def deploy_check(env: dict[str, str]) -> tuple[int, set[str], str]:
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     output = result.stdout + result.stderr
     return result.returncode, set(re.findall(r"\(([a-z_]+\.[WE]\d+)\)", output)), output

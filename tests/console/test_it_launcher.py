@@ -241,18 +241,22 @@ def test_console_services_are_web_worker_and_beat(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("host", "bind"), [("0.0.0.0", "0.0.0.0:8765"), ("192.0.2.7", "192.0.2.7:8765"), ("::", "[::]:8765")]
+    ("host", "bind"),
+    [("0.0.0.0", "0.0.0.0:8765"), ("192.0.2.7", "192.0.2.7:8765"), ("::", "[::]:8765")],
 )
 def test_another_address_is_used_when_given(tmp_path, host, bind):
     web = console_services(port=8765, web_workers=1, var_dir=tmp_path, host=host, python="py")[0]
     assert web.argv[web.argv.index("--bind") + 1] == bind
 
 
-@pytest.mark.parametrize(("env", "argv", "host"), [
-    ({}, [], "127.0.0.1"),
-    ({"HOST": "0.0.0.0"}, [], "0.0.0.0"),  # make run HOST=0.0.0.0
-    ({"HOST": "0.0.0.0"}, ["--host", "10.1.2.3"], "10.1.2.3"),
-])
+@pytest.mark.parametrize(
+    ("env", "argv", "host"),
+    [
+        ({}, [], "127.0.0.1"),
+        ({"HOST": "0.0.0.0"}, [], "0.0.0.0"),  # make run HOST=0.0.0.0
+        ({"HOST": "0.0.0.0"}, ["--host", "10.1.2.3"], "10.1.2.3"),
+    ],
+)
 def test_the_launcher_reads_host_from_the_environment_or_its_option(monkeypatch, env, argv, host):
     import console.launcher as launcher
 
@@ -274,12 +278,16 @@ def test_the_launcher_reads_host_from_the_environment_or_its_option(monkeypatch,
 
 
 def test_banner_shows_url_address_and_demo_logins():
-    text = banner(url="http://localhost:8765/", seeded=True, password="s3cret", bind="127.0.0.1:8765")
+    text = banner(
+        url="http://localhost:8765/", seeded=True, password="s3cret", bind="127.0.0.1:8765"
+    )
     assert "http://localhost:8765/" in text and "http://localhost:8765/api/docs/" in text
     assert "commander, responder, executive, regulator, admin (password: s3cret)" in text
     assert "Listening on 127.0.0.1:8765 (this machine only; HOST=0.0.0.0 to open it)" in text
     assert "WARNING: the demo passwords are in use" in text
-    unseeded = banner(url="http://localhost:8765/", seeded=False, password="x", bind="127.0.0.1:8765")
+    unseeded = banner(
+        url="http://localhost:8765/", seeded=False, password="x", bind="127.0.0.1:8765"
+    )
     assert "Demo logins" not in unseeded and "demo passwords" not in unseeded
     opened = banner(url="http://localhost:8765/", seeded=True, password="x", bind="0.0.0.0:8765")
     assert "Listening on 0.0.0.0:8765 (reachable from other machines)" in opened
@@ -340,7 +348,9 @@ def test_the_console_comes_up_and_goes_down_on_ctrl_c(var_dir):
     """Start web + worker + beat on SQLite and the embedded Redis, use them, stop them."""
     port = _free_port()
     env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "HOST"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "HOST"}
     }
     env.update(
         DEMO="1",

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 from io import StringIO
 
-import pytest
 from axes.models import AccessAttempt
 from django.core.management import call_command
 from django.test import Client
@@ -95,7 +94,13 @@ def test_behind_the_proxy_the_right_most_forwarded_address_counts(commander, set
     client = Client()
     for i in range(LIMIT):
         # The client forges the left part; our proxy appends the real address on the right.
-        _login(client, f"user{i}", "wrong", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}, 198.51.100.1", **proxy)
+        _login(
+            client,
+            f"user{i}",
+            "wrong",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{i}, 198.51.100.1",
+            **proxy,
+        )
     locked = _login(client, "cara", "pw", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.1", **proxy)
     assert locked.status_code == 429
     # Another real client behind the same proxy still signs in.

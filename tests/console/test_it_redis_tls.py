@@ -27,7 +27,9 @@ PASSWORD = "tls-test-password"
 REDIS_SERVER = shutil.which("redis-server")
 OPENSSL = shutil.which("openssl")
 
-pytestmark = pytest.mark.skipif(not (REDIS_SERVER and OPENSSL), reason="needs redis-server and openssl on PATH")
+pytestmark = pytest.mark.skipif(
+    not (REDIS_SERVER and OPENSSL), reason="needs redis-server and openssl on PATH"
+)
 
 
 def openssl(*args: str, cwd: Path) -> None:
@@ -36,13 +38,54 @@ def openssl(*args: str, cwd: Path) -> None:
 
 def make_ca_and_server_cert(directory: Path, name: str) -> Path:
     """Create `<name>-ca.pem` and a server certificate for 127.0.0.1 it signed; return the CA path."""
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={name} test CA",
-            "-keyout", f"{name}-ca.key", "-out", f"{name}-ca.pem", cwd=directory)
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
-            "-keyout", f"{name}-server.key", "-out", f"{name}-server.csr", cwd=directory)
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        f"/CN={name} test CA",
+        "-keyout",
+        f"{name}-ca.key",
+        "-out",
+        f"{name}-ca.pem",
+        cwd=directory,
+    )
+    openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        f"{name}-server.key",
+        "-out",
+        f"{name}-server.csr",
+        cwd=directory,
+    )
     (directory / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", f"{name}-server.csr", "-CA", f"{name}-ca.pem", "-CAkey", f"{name}-ca.key",
-            "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", f"{name}-server.pem", cwd=directory)
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        f"{name}-server.csr",
+        "-CA",
+        f"{name}-ca.pem",
+        "-CAkey",
+        f"{name}-ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        f"{name}-server.pem",
+        cwd=directory,
+    )
     return directory / f"{name}-ca.pem"
 
 
@@ -60,11 +103,33 @@ def tls_redis(tmp_path_factory) -> Iterator[tuple[int, Path, Path]]:
     other_ca = make_ca_and_server_cert(directory, "other")
     port = free_port()
     process = subprocess.Popen(
-        [REDIS_SERVER, "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
-         "--tls-cert-file", str(directory / "good-server.pem"), "--tls-key-file", str(directory / "good-server.key"),
-         "--tls-ca-cert-file", str(ca), "--tls-auth-clients", "no", "--requirepass", PASSWORD,
-         "--save", "", "--appendonly", "no", "--dir", str(directory)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            REDIS_SERVER,
+            "--port",
+            "0",
+            "--tls-port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--tls-cert-file",
+            str(directory / "good-server.pem"),
+            "--tls-key-file",
+            str(directory / "good-server.key"),
+            "--tls-ca-cert-file",
+            str(ca),
+            "--tls-auth-clients",
+            "no",
+            "--requirepass",
+            PASSWORD,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 15
     while True:
@@ -116,11 +181,15 @@ def test_cache_and_broker_work_over_tls_with_a_password(tls_redis, settings_for)
         queue.close()
 
 
-@pytest.mark.parametrize("query", ["?ssl_ca_certs={other_ca}", ""], ids=["other-ca", "bare-rediss-system-cas"])
+@pytest.mark.parametrize(
+    "query", ["?ssl_ca_certs={other_ca}", ""], ids=["other-ca", "bare-rediss-system-cas"]
+)
 def test_a_certificate_from_an_untrusted_ca_is_refused_by_both(tls_redis, settings_for, query):
     """The bare URL is the attack: kombu used to connect to it with ssl_cert_reqs=CERT_NONE."""
     port, _, other_ca = tls_redis
-    settings = settings_for(f"rediss://:{PASSWORD}@127.0.0.1:{port}/0" + query.format(other_ca=other_ca))
+    settings = settings_for(
+        f"rediss://:{PASSWORD}@127.0.0.1:{port}/0" + query.format(other_ca=other_ca)
+    )
 
     with pytest.raises(Exception, match="certificate verify failed"):
         cache_from(settings).get("page")

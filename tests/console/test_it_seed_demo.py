@@ -11,7 +11,13 @@ from django.core.management import call_command
 
 from glossary.models import Term, TermVersion
 from glossary.starter import STARTER_TERMS
-from incidents.choices import GROUP_ADMIN, GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_REGULATOR, GROUP_RESPONDER
+from incidents.choices import (
+    GROUP_ADMIN,
+    GROUP_COMMANDER,
+    GROUP_EXECUTIVE,
+    GROUP_REGULATOR,
+    GROUP_RESPONDER,
+)
 from incidents.log import verify_chain
 from incidents.models import (
     AffectedModel,
@@ -94,12 +100,22 @@ def test_it_seeds_incidents_in_several_phases_with_valid_chains():
         assert report.valid, (incident.title, report.first_broken)
         assert report.entries >= 5
     kinds = set(DecisionLogEntry.objects.values_list("kind", flat=True))
-    assert {"declaration", "role_change", "decision", "decision_request", "milestone", "note", "reference",
-            "correction"} <= kinds
+    assert {
+        "declaration",
+        "role_change",
+        "decision",
+        "decision_request",
+        "milestone",
+        "note",
+        "reference",
+        "correction",
+    } <= kinds
     sev1 = Playbook.objects.get(severity=1)
     assert sev1.approvals == {"customer_notice": "liaison_executive"}
     notice = DecisionLogEntry.objects.get(
-        kind="decision", data__decision_type="customer_notice", incident__title__startswith="Fraud model"
+        kind="decision",
+        data__decision_type="customer_notice",
+        incident__title__startswith="Fraud model",
     )
     assert notice.data["approved_by"] == "priya"
 
@@ -108,9 +124,17 @@ def test_it_seeds_models_with_impact_rules_and_an_excursion():
     seed()
     fraud = MonitoredModel.objects.get(slug="fraud-scoring")
     rule = fraud.impact_rules.get(metric="false_positive_rate")
-    assert (rule.baseline, rule.customers_per_step, str(rule.revenue_per_step)) == (2.0, 120, "8500.00")
+    assert (rule.baseline, rule.customers_per_step, str(rule.revenue_per_step)) == (
+        2.0,
+        120,
+        "8500.00",
+    )
     assert MonitoredModel.objects.get(slug="recommendations").risk_tier == 3
-    values = list(MetricPoint.objects.filter(model=fraud, metric="false_positive_rate").values_list("value", flat=True))
+    values = list(
+        MetricPoint.objects.filter(model=fraud, metric="false_positive_rate").values_list(
+            "value", flat=True
+        )
+    )
     assert len(values) >= 7 * 24 * 6
     assert statistics.median(values) < 2.0 < 5.0 < max(values)
 
@@ -136,11 +160,24 @@ def test_the_demo_has_a_published_update_in_the_inboxes_and_cadence_deadlines():
 
     # The live fraud incident's update; past incidents' and the drill's news is already read.
     update = StatusUpdate.objects.get(status="published", incident__title__startswith="Fraud model")
-    assert sorted(update.renditions.values_list("audience", flat=True)) == ["customer", "executive", "technical"]
-    inbox = {(d.user.username, d.audience) for d in Delivery.objects.filter(update=update, channel="inapp")}
-    assert inbox == {("commander", "technical"), ("responder", "technical"), ("executive", "executive")}
+    assert sorted(update.renditions.values_list("audience", flat=True)) == [
+        "customer",
+        "executive",
+        "technical",
+    ]
+    inbox = {
+        (d.user.username, d.audience)
+        for d in Delivery.objects.filter(update=update, channel="inapp")
+    }
+    assert inbox == {
+        ("commander", "technical"),
+        ("responder", "technical"),
+        ("executive", "executive"),
+    }
     open_incidents = Incident.objects.open()  # drills too: cadence is enforced in drills
-    assert set(Deadline.objects.open().values_list("incident", flat=True)) == set(open_incidents.values_list("pk", flat=True))
+    assert set(Deadline.objects.open().values_list("incident", flat=True)) == set(
+        open_incidents.values_list("pk", flat=True)
+    )
 
 
 def test_the_demo_shows_the_learning_loop():
@@ -149,7 +186,10 @@ def test_the_demo_shows_the_learning_loop():
     seed()
     seed()
     review = Review.objects.get()
-    assert review.is_published and review.incident.title == "Recommendations p95 latency spike at checkout"
+    assert (
+        review.is_published
+        and review.incident.title == "Recommendations p95 latency spike at checkout"
+    )
     assert review.action_items.count() == 3
     drill = Drill.objects.get()
     assert drill.status == Drill.Status.COMPLETED and drill.debrief and drill.incident.is_drill

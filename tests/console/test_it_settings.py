@@ -299,14 +299,19 @@ def test_rediss_verifies_the_certificate_for_broker_and_cache(load_settings):
 def test_rediss_keeps_an_explicit_certificate_choice(load_settings):
     from kombu import Connection
 
-    settings = load_settings(SECRET_KEY="k", REDIS_URL="rediss://cache.internal:6380/2?ssl_cert_reqs=optional")
+    settings = load_settings(
+        SECRET_KEY="k", REDIS_URL="rediss://cache.internal:6380/2?ssl_cert_reqs=optional"
+    )
     assert settings["CELERY_BROKER_URL"].count("ssl_cert_reqs") == 1
     assert Connection(settings["CELERY_BROKER_URL"]).ssl["ssl_cert_reqs"].name == "CERT_OPTIONAL"
 
 
 def test_the_cache_uses_the_json_serializer(load_settings):
     settings = load_settings(SECRET_KEY="k")
-    assert settings["CACHES"]["default"]["OPTIONS"]["serializer"] == "console.cache_serializer.JSONSerializer"
+    assert (
+        settings["CACHES"]["default"]["OPTIONS"]["serializer"]
+        == "console.cache_serializer.JSONSerializer"
+    )
 
 
 def test_json_depth_defaults_to_64_and_refuses_too_small_a_limit(load_settings):
@@ -322,7 +327,10 @@ def test_json_is_the_only_api_parser(load_settings):
 
 def test_hsts_covers_subdomains_and_preload_is_opt_in(load_settings):
     settings = load_settings(SECRET_KEY="k")
-    assert settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True and settings["SECURE_HSTS_PRELOAD"] is False
+    assert (
+        settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+        and settings["SECURE_HSTS_PRELOAD"] is False
+    )
     assert load_settings(SECRET_KEY="k", SECURE_HSTS_PRELOAD="1")["SECURE_HSTS_PRELOAD"] is True
 
 

@@ -12,8 +12,13 @@ from django.utils import timezone
 from comms.models import Deadline
 from glossary.services import create_term
 from incidents.models import Incident
-from tests.console.test_it_status_support import add_points, declare, publish, resolve
-from tests.console.test_it_status_support import own_cache_prefix  # noqa: F401 - fixture
+from tests.console.test_it_status_support import (
+    add_points,
+    declare,
+    own_cache_prefix,  # noqa: F401 - fixture
+    publish,
+    resolve,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache_prefix")]
 
@@ -43,15 +48,35 @@ def test_strangers_are_sent_to_log_in(client):
     assert client.get(URL + "?fragment=1").status_code == 302
 
 
-def test_it_shows_impact_summary_and_next_update(client, executive, commander, responder, fraud_model):
-    create_term(by=commander, name="False positive", variants=["false positives"], technical_definition="FP",
-                plain_definition="a genuine customer wrongly treated as fraud")
-    incident = declare(commander, fraud_model, title="Fraud model FP surge", severity=1, customers_affected=2400,
-                       revenue_at_risk_per_hour="37400", regulatory_exposure="medium")
-    update = publish(incident, commander, responder,
-                     executive={"summary": "False positives decline genuine customers; about 2,400 affected.",
-                                "body": "Revenue at risk near $37,400 an hour."},
-                     technical={"summary": "TECH-ONLY rollback to v41"})
+def test_it_shows_impact_summary_and_next_update(
+    client, executive, commander, responder, fraud_model
+):
+    create_term(
+        by=commander,
+        name="False positive",
+        variants=["false positives"],
+        technical_definition="FP",
+        plain_definition="a genuine customer wrongly treated as fraud",
+    )
+    incident = declare(
+        commander,
+        fraud_model,
+        title="Fraud model FP surge",
+        severity=1,
+        customers_affected=2400,
+        revenue_at_risk_per_hour="37400",
+        regulatory_exposure="medium",
+    )
+    update = publish(
+        incident,
+        commander,
+        responder,
+        executive={
+            "summary": "False positives decline genuine customers; about 2,400 affected.",
+            "body": "Revenue at risk near $37,400 an hour.",
+        },
+        technical={"summary": "TECH-ONLY rollback to v41"},
+    )
     client.force_login(executive)
 
     html = main_of(client.get(URL))
@@ -59,7 +84,10 @@ def test_it_shows_impact_summary_and_next_update(client, executive, commander, r
     assert "Critical severity" in html
     assert "2,400" in html and "$37,400" in html and "Medium" in html
     assert "decline genuine customers; about 2,400 affected." in html
-    assert 'href="/glossary/false-positive/"' in html and "a genuine customer wrongly treated as fraud" in html
+    assert (
+        'href="/glossary/false-positive/"' in html
+        and "a genuine customer wrongly treated as fraud" in html
+    )
     assert "TECH-ONLY" not in html
     due = Deadline.objects.open().get(incident=incident, audience="executive").due_at
     assert due.strftime("%Y-%m-%dT%H:%M:%S") in html
@@ -71,7 +99,9 @@ def test_it_lists_active_and_recently_resolved_real_incidents_only(client, execu
     declare(commander, None, title="A drill", is_drill=True)
     resolve(declare(commander, None, title="Resolved yesterday"), commander)
     old = resolve(declare(commander, None, title="Resolved long ago", hours_ago=300), commander)
-    Incident.objects.filter(pk=old.pk).update(resolved_at=timezone.now() - timedelta(days=8), updated_at=timezone.now())
+    Incident.objects.filter(pk=old.pk).update(
+        resolved_at=timezone.now() - timedelta(days=8), updated_at=timezone.now()
+    )
     client.force_login(executive)
 
     html = main_of(client.get(URL))
@@ -82,9 +112,13 @@ def test_it_lists_active_and_recently_resolved_real_incidents_only(client, execu
     assert "A drill" not in html and "Resolved long ago" not in html
 
 
-def test_it_has_no_write_control_and_no_inline_script(client, executive, commander, responder, fraud_model):
+def test_it_has_no_write_control_and_no_inline_script(
+    client, executive, commander, responder, fraud_model
+):
     incident = declare(commander, fraud_model)
-    add_points(fraud_model, "false_positive_rate", [4.0] * 20, start=timezone.now() - timedelta(hours=3))
+    add_points(
+        fraud_model, "false_positive_rate", [4.0] * 20, start=timezone.now() - timedelta(hours=3)
+    )
     publish(incident, commander, responder, executive={"summary": "Declines are back to normal."})
     client.force_login(executive)
 
@@ -95,7 +129,7 @@ def test_it_has_no_write_control_and_no_inline_script(client, executive, command
     assert "<noscript>" in main
     assert 'class="chart"' in main  # the customers-affected trend
     for tag in re.findall(r"<script[^>]*>", html):
-        assert 'type="application/json"' in tag or ("src=\"/static/" in tag and "defer" in tag), tag
+        assert 'type="application/json"' in tag or ('src="/static/' in tag and "defer" in tag), tag
     assert not re.search(r"\sstyle=", html)
     assert 'http-equiv="refresh"' not in html
 
@@ -105,12 +139,18 @@ def test_writes_are_refused(client, executive):
     assert client.post(URL).status_code == 405
 
 
-def test_a_304_answers_a_matching_etag_and_a_publication_changes_it(client, executive, commander, responder):
+def test_a_304_answers_a_matching_etag_and_a_publication_changes_it(
+    client, executive, commander, responder
+):
     incident = declare(commander, None)
     client.force_login(executive)
     first = client.get(URL)
     etag = first["ETag"]
-    assert etag.startswith('W/"') and "Cookie" in first["Vary"] and "no-cache" in first["Cache-Control"]
+    assert (
+        etag.startswith('W/"')
+        and "Cookie" in first["Vary"]
+        and "no-cache" in first["Cache-Control"]
+    )
 
     again = client.get(URL, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
@@ -136,34 +176,51 @@ def test_the_fragment_is_the_cached_content_with_its_own_etag(client, executive,
     declare(commander, None, title="Fragment check")
     client.force_login(executive)
     page = client.get(URL)
-    fragment_etag = re.search(r'data-etag="([^"]+)"', page.content.decode()).group(1).replace("&quot;", '"')
+    fragment_etag = (
+        re.search(r'data-etag="([^"]+)"', page.content.decode()).group(1).replace("&quot;", '"')
+    )
 
     fragment = client.get(URL + "?fragment=1")
     assert fragment["ETag"] == fragment_etag and fragment["X-Status-Fragment"] == "1"
-    assert "Fragment check" in fragment.content.decode() and "<html" not in fragment.content.decode()
+    assert (
+        "Fragment check" in fragment.content.decode() and "<html" not in fragment.content.decode()
+    )
     assert client.get(URL + "?fragment=1", HTTP_IF_NONE_MATCH=fragment_etag).status_code == 304
 
 
-def test_metric_points_deadlines_and_glossary_change_the_version(client, executive, commander, fraud_model):
+def test_metric_points_deadlines_and_glossary_change_the_version(
+    client, executive, commander, fraud_model
+):
     incident = declare(commander, fraud_model)
     client.force_login(executive)
     etag = client.get(URL)["ETag"]
-    add_points(fraud_model, "false_positive_rate", [3.0], start=timezone.now() - timedelta(minutes=5))
+    add_points(
+        fraud_model, "false_positive_rate", [3.0], start=timezone.now() - timedelta(minutes=5)
+    )
     etag2 = client.get(URL)["ETag"]
     assert etag2 != etag
     Deadline.objects.open().filter(incident=incident).update(snoozed_at=timezone.now())
     etag3 = client.get(URL)["ETag"]
     assert etag3 != etag2
-    create_term(by=commander, name="Rollback", technical_definition="Revert", plain_definition="go back")
+    create_term(
+        by=commander, name="Rollback", technical_definition="Revert", plain_definition="go back"
+    )
     assert client.get(URL)["ETag"] != etag3
 
 
 @pytest.mark.parametrize("incidents", [5, 50])
-def test_queries_are_constant(client, executive, commander, responder, fraud_model, incidents,
-                              django_assert_num_queries):
-    create_term(by=commander, name="Rollback", technical_definition="Revert", plain_definition="go back")
-    add_points(fraud_model, "false_positive_rate", [3.0 + i % 3 for i in range(150)],
-               start=timezone.now() - timedelta(hours=25))
+def test_queries_are_constant(
+    client, executive, commander, responder, fraud_model, incidents, django_assert_num_queries
+):
+    create_term(
+        by=commander, name="Rollback", technical_definition="Revert", plain_definition="go back"
+    )
+    add_points(
+        fraud_model,
+        "false_positive_rate",
+        [3.0 + i % 3 for i in range(150)],
+        start=timezone.now() - timedelta(hours=25),
+    )
     for i in range(incidents):
         incident = declare(commander, fraud_model, title=f"Incident {i}", severity=1 + i % 4)
         if i % 2:

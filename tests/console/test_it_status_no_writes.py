@@ -26,10 +26,14 @@ EXEMPT = {"login/", "logout/", "admin/login/", "admin/logout/", "comms/feedback/
 # The executive's own inbox read marks and notification subscriptions: personal
 # settings, not incident data, so executives keep them (docs/api.md).
 PERSONAL = {
-    "inbox/read-all/", "inbox/<uuid:delivery_id>/read/",
-    "api/v1/inbox/read-all/", "api/v1/inbox/<uuid:delivery_id>/read/",
-    "api/v1/subscriptions/", "api/v1/subscriptions/<int:subscription_id>/",
-    "api/v1/subscriptions/<int:subscription_id>/rotate-secret/", "api/v1/subscriptions/<int:subscription_id>/test/",
+    "inbox/read-all/",
+    "inbox/<uuid:delivery_id>/read/",
+    "api/v1/inbox/read-all/",
+    "api/v1/inbox/<uuid:delivery_id>/read/",
+    "api/v1/subscriptions/",
+    "api/v1/subscriptions/<int:subscription_id>/",
+    "api/v1/subscriptions/<int:subscription_id>/rotate-secret/",
+    "api/v1/subscriptions/<int:subscription_id>/test/",
 }
 LOGIN_PAGES = ("/login/", "/admin/login/")
 
@@ -46,6 +50,7 @@ def concrete(route: str, values: dict[str, str]) -> str:
     """Turn a route (path converters or a regex) into a URL with real values."""
     if "models/<slug" in route:
         values = {**values, "slug": values["model_slug"]}
+
     def converter(match: re.Match) -> str:
         kind, name = match.group(1) or "str", match.group(2)
         return values.get(name) or {"int": "1", "uuid": str(uuid.uuid4())}.get(kind, "x")
@@ -61,17 +66,29 @@ def site(executive, commander, responder, fraud_model):
     """Real objects behind every URL parameter, so refusals are not 404s by accident."""
     Subscription.objects.create(name="eve: executive", user=executive, audience="executive")
     incident = declare(commander, fraud_model)
-    update = publish(incident, commander, responder, executive={"summary": "Declines are back to normal."})
-    term = create_term(by=commander, name="Rollback", technical_definition="Revert", plain_definition="go back")
+    update = publish(
+        incident, commander, responder, executive={"summary": "Declines are back to normal."}
+    )
+    term = create_term(
+        by=commander, name="Rollback", technical_definition="Revert", plain_definition="go back"
+    )
     delivery = Delivery.objects.filter(user=executive).first()
     subscription = Subscription.objects.get(user=executive)
     return {
-        "pk": str(incident.pk), "incident_id": str(incident.pk), "number": str(update.number), "sequence": "1",
-        "slug": term.slug, "model_slug": fraud_model.slug, "version": "1",
+        "pk": str(incident.pk),
+        "incident_id": str(incident.pk),
+        "number": str(update.number),
+        "sequence": "1",
+        "slug": term.slug,
+        "model_slug": fraud_model.slug,
+        "version": "1",
         "deadline_id": str(incident.deadlines.first().pk),
         "delivery_id": str(delivery.pk) if delivery else str(uuid.uuid4()),
-        "subscription_id": str(subscription.pk), "rendition_id": str(update.renditions.first().pk),
-        "playbook_id": "1", "object_id": "1", "content_type_id": "1",
+        "subscription_id": str(subscription.pk),
+        "rendition_id": str(update.renditions.first().pk),
+        "playbook_id": "1",
+        "object_id": "1",
+        "content_type_id": "1",
     }
 
 
@@ -102,7 +119,9 @@ def test_every_url_refuses_an_executives_post_and_nothing_changes(client, execut
             accepted.append(f"{response.status_code} POST {url} ({route})")
         after = snapshot()
         if after != before:
-            changed.append(f"POST {url} ({route}) changed {[k for k in after if after[k] != before.get(k)]}")
+            changed.append(
+                f"POST {url} ({route}) changed {[k for k in after if after[k] != before.get(k)]}"
+            )
             before = after
     assert tried > 50
     assert accepted == [], "\n".join(accepted)
@@ -114,15 +133,29 @@ def test_write_views_answer_executives_with_403_or_405(client, executive, site):
     writes = [r for r in routes() if r.startswith(("incidents/", "api/v1/")) and r not in PERSONAL]
     statuses = {route: client.post(concrete(route, site), data={}).status_code for route in writes}
     # The incident write views refuse by role, not by validating the body first.
-    for route in ("incidents/<int:pk>/notes/", "incidents/<int:pk>/decisions/", "incidents/<int:pk>/milestones/",
-                  "incidents/<int:pk>/roles/", "incidents/<int:pk>/updates/", "incidents/declare/",
-                  "api/v1/incidents/", "api/v1/incidents/<int:incident_id>/updates/"):
+    for route in (
+        "incidents/<int:pk>/notes/",
+        "incidents/<int:pk>/decisions/",
+        "incidents/<int:pk>/milestones/",
+        "incidents/<int:pk>/roles/",
+        "incidents/<int:pk>/updates/",
+        "incidents/declare/",
+        "api/v1/incidents/",
+        "api/v1/incidents/<int:incident_id>/updates/",
+    ):
         assert statuses[route] in (403, 405), (route, statuses[route])
 
 
 def test_read_only_pages_refuse_post(client, executive, site):
     client.force_login(executive)
-    for route in ("", "incidents/", "incidents/<int:pk>/", "incidents/<int:pk>/glossary/", "inbox/", "glossary/"):
+    for route in (
+        "",
+        "incidents/",
+        "incidents/<int:pk>/",
+        "incidents/<int:pk>/glossary/",
+        "inbox/",
+        "glossary/",
+    ):
         assert client.post(concrete(route, site)).status_code == 405, route
 
 

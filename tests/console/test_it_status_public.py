@@ -10,14 +10,29 @@ from django.utils import timezone
 
 from comms.services import create_draft
 from incidents.models import Incident
-from tests.console.test_it_status_support import declare, publish, resolve
-from tests.console.test_it_status_support import own_cache_prefix  # noqa: F401 - fixture
+from tests.console.test_it_status_support import (
+    declare,
+    own_cache_prefix,  # noqa: F401 - fixture
+    publish,
+    resolve,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache_prefix")]
 
 URL = "/status/public/"
-SECRETS = ["INTERNAL-TITLE-7Q", "SCOPE-7Q", "SUMMARY-7Q", "EXPERIENCE-7Q", "REGNOTE-7Q", "TECH-7Q",
-           "EXEC-7Q", "REGULATOR-7Q", "DRAFT-7Q", "DRILL-7Q", "v41-model-7Q"]
+SECRETS = [
+    "INTERNAL-TITLE-7Q",
+    "SCOPE-7Q",
+    "SUMMARY-7Q",
+    "EXPERIENCE-7Q",
+    "REGNOTE-7Q",
+    "TECH-7Q",
+    "EXEC-7Q",
+    "REGULATOR-7Q",
+    "DRAFT-7Q",
+    "DRILL-7Q",
+    "v41-model-7Q",
+]
 
 
 @pytest.fixture
@@ -30,17 +45,34 @@ def liaison(db):
 @pytest.fixture
 def planted(commander, responder, liaison, fraud_model):
     """An incident whose every internal field and non-customer rendition carries a marker."""
-    incident = declare(commander, fraud_model, title="INTERNAL-TITLE-7Q fraud FP surge", severity=1,
-                       scope="SCOPE-7Q", summary="SUMMARY-7Q", customer_experience="EXPERIENCE-7Q",
-                       regulatory_exposure="high", hours_ago=5)
+    incident = declare(
+        commander,
+        fraud_model,
+        title="INTERNAL-TITLE-7Q fraud FP surge",
+        severity=1,
+        scope="SCOPE-7Q",
+        summary="SUMMARY-7Q",
+        customer_experience="EXPERIENCE-7Q",
+        regulatory_exposure="high",
+        hours_ago=5,
+    )
     Incident.objects.filter(pk=incident.pk).update(regulatory_notes="REGNOTE-7Q")
-    publish(incident, commander, responder, regulator_liaison=liaison,
-            customer={"summary": "Some card payments were declined in error.", "body": "Please retry."},
-            technical={"summary": "TECH-7Q rollback of v41-model-7Q", "body": "TECH-7Q body"},
-            executive={"summary": "EXEC-7Q summary", "body": "EXEC-7Q body"},
-            regulator={"summary": "REGULATOR-7Q disclosure", "body": "REGULATOR-7Q body"})
-    create_draft(incident=incident, by=commander, what_changed="DRAFT-7Q",
-                 renditions={"customer": {"summary": "DRAFT-7Q customer draft"}})
+    publish(
+        incident,
+        commander,
+        responder,
+        regulator_liaison=liaison,
+        customer={"summary": "Some card payments were declined in error.", "body": "Please retry."},
+        technical={"summary": "TECH-7Q rollback of v41-model-7Q", "body": "TECH-7Q body"},
+        executive={"summary": "EXEC-7Q summary", "body": "EXEC-7Q body"},
+        regulator={"summary": "REGULATOR-7Q disclosure", "body": "REGULATOR-7Q body"},
+    )
+    create_draft(
+        incident=incident,
+        by=commander,
+        what_changed="DRAFT-7Q",
+        renditions={"customer": {"summary": "DRAFT-7Q customer draft"}},
+    )
     drill = declare(commander, fraud_model, title="DRILL-7Q", is_drill=True)
     publish(drill, commander, responder, customer={"summary": "DRILL-7Q customer notice"})
     return incident
@@ -65,14 +97,22 @@ def test_only_customer_renditions_reach_it(client, planted, executive):
 
 def test_banner_follows_the_worst_severity_with_a_customer_notice(client, commander, responder):
     assert "All systems operational" in client.get(URL).content.decode()
-    quiet = declare(commander, None, title="No notice", severity=1)  # no customer rendition: not public
+    quiet = declare(
+        commander, None, title="No notice", severity=1
+    )  # no customer rendition: not public
     assert "All systems operational" in client.get(URL).content.decode()
-    publish(declare(commander, None, title="Minor", severity=3), commander, responder,
-            customer={"summary": "Recommendations load slowly."})
+    publish(
+        declare(commander, None, title="Minor", severity=3),
+        commander,
+        responder,
+        customer={"summary": "Recommendations load slowly."},
+    )
     html = client.get(URL).content.decode()
     assert "Degraded service" in html and "Degraded performance" in html
     publish(quiet, commander, responder, customer={"summary": "Payments are failing."})
-    assert re.search(r'class="banner banner-major".*Major outage', client.get(URL).content.decode(), re.S)
+    assert re.search(
+        r'class="banner banner-major".*Major outage', client.get(URL).content.decode(), re.S
+    )
 
 
 def test_it_shows_start_latest_update_and_recently_resolved(client, commander, responder):
@@ -87,7 +127,9 @@ def test_it_shows_start_latest_update_and_recently_resolved(client, commander, r
     resolve(incident, commander)
     current, past = client.get(URL).content.decode().split('id="past-h"')
     assert "Second notice." in past and "Second notice." not in current
-    Incident.objects.filter(pk=incident.pk).update(resolved_at=timezone.now() - timedelta(days=8), updated_at=timezone.now())
+    Incident.objects.filter(pk=incident.pk).update(
+        resolved_at=timezone.now() - timedelta(days=8), updated_at=timezone.now()
+    )
     assert "Second notice." not in client.get(URL).content.decode()
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,8 +20,13 @@ def url(incident) -> str:
 
 def publish(incident, number, at, *, what_changed="Status", **renditions) -> StatusUpdate:
     """Store a published update as it stands after publish_update (the fast way, for many of them)."""
-    update = StatusUpdate.objects.create(incident=incident, number=number, status="published",
-                                         what_changed=what_changed, published_at=at)
+    update = StatusUpdate.objects.create(
+        incident=incident,
+        number=number,
+        status="published",
+        what_changed=what_changed,
+        published_at=at,
+    )
     for audience, (summary, body) in renditions.items():
         Rendition.objects.create(update=update, audience=audience, summary=summary, body=body)
     return update
@@ -31,16 +34,25 @@ def publish(incident, number, at, *, what_changed="Status", **renditions) -> Sta
 
 @pytest.fixture
 def psi(commander, clock):
-    return create_term(by=commander, name="PSI", variants=["population stability index"],
-                       technical_definition="Sum of (a-e)*ln(a/e) over bins.",
-                       plain_definition="How different today's customers are from the ones the model learned from.")
+    return create_term(
+        by=commander,
+        name="PSI",
+        variants=["population stability index"],
+        technical_definition="Sum of (a-e)*ln(a/e) over bins.",
+        plain_definition="How different today's customers are from the ones the model learned from.",
+    )
 
 
 @pytest.fixture
 def rollback(commander, clock):
-    return create_term(by=commander, name="Rollback", variants=["rolled back"], is_technical=False,
-                       technical_definition="Redeploy the previous model version.",
-                       plain_definition="Going back to the version that worked.")
+    return create_term(
+        by=commander,
+        name="Rollback",
+        variants=["rolled back"],
+        is_technical=False,
+        technical_definition="Redeploy the previous model version.",
+        plain_definition="Going back to the version that worked.",
+    )
 
 
 @pytest.mark.parametrize("persona", ["commander", "responder", "executive", "admin_user"])
@@ -61,11 +73,17 @@ def test_anonymous_visitors_go_to_login_and_unknown_incidents_404(client, execut
     assert client.get(reverse("incident-glossary", args=[incident.pk + 999])).status_code == 404
 
 
-def test_it_lists_each_term_with_its_definitions_and_where_it_was_used(client, executive, incident, psi, rollback,
-                                                                       clock):
-    publish(incident, 1, clock.advance(minutes=5), what_changed="PSI crossed 0.2 on income.",
-            technical=("PSI 0.31", "Population stability index is high."),
-            executive=("We rolled back the fraud model.", ""))
+def test_it_lists_each_term_with_its_definitions_and_where_it_was_used(
+    client, executive, incident, psi, rollback, clock
+):
+    publish(
+        incident,
+        1,
+        clock.advance(minutes=5),
+        what_changed="PSI crossed 0.2 on income.",
+        technical=("PSI 0.31", "Population stability index is high."),
+        executive=("We rolled back the fraud model.", ""),
+    )
     client.force_login(executive)
     page = client.get(url(incident)).text
 
@@ -81,11 +99,17 @@ def test_it_lists_each_term_with_its_definitions_and_where_it_was_used(client, e
     assert "Changed since" not in page
 
 
-def test_it_ignores_drafts_and_other_incidents(client, executive, incident, commander, psi, rollback, clock):
+def test_it_ignores_drafts_and_other_incidents(
+    client, executive, incident, commander, psi, rollback, clock
+):
     from incidents.services import declare_incident
 
-    create_draft(incident=incident, by=commander, what_changed="PSI is high",
-                 renditions={"technical": {"summary": "PSI", "body": ""}})
+    create_draft(
+        incident=incident,
+        by=commander,
+        what_changed="PSI is high",
+        renditions={"technical": {"summary": "PSI", "body": ""}},
+    )
     other = declare_incident(by=commander, title="Other", severity=3, scope="x")
     publish(other, 1, clock.advance(minutes=1), what_changed="We rolled back.")
     client.force_login(executive)
@@ -95,10 +119,16 @@ def test_it_ignores_drafts_and_other_incidents(client, executive, incident, comm
 
 
 def test_it_shows_the_version_in_force_at_each_update_and_says_when_a_term_changed_since(
-        client, executive, incident, commander, psi, rollback, clock):
+    client, executive, incident, commander, psi, rollback, clock
+):
     publish(incident, 1, clock.advance(hours=1), technical=("PSI is 0.3", ""))
     clock.advance(hours=1)
-    revise_term(term=psi, by=commander, note="Simpler", plain_definition="How much the incoming data has shifted.")
+    revise_term(
+        term=psi,
+        by=commander,
+        note="Simpler",
+        plain_definition="How much the incoming data has shifted.",
+    )
     publish(incident, 2, clock.advance(hours=1), technical=("PSI is 0.1", ""))
     clock.advance(hours=1)
     revise_term(term=psi, by=commander, plain_definition="How far the incoming data has moved.")
@@ -115,16 +145,29 @@ def test_it_shows_the_version_in_force_at_each_update_and_says_when_a_term_chang
 def test_a_term_added_after_an_update_says_so(client, executive, incident, commander, clock):
     publish(incident, 1, clock.advance(minutes=1), technical=("Error budget burn is 4x", ""))
     clock.advance(minutes=1)
-    create_term(by=commander, name="Error budget", technical_definition="1 - SLO", plain_definition="Allowed failures.")
+    create_term(
+        by=commander,
+        name="Error budget",
+        technical_definition="1 - SLO",
+        plain_definition="Allowed failures.",
+    )
     client.force_login(executive)
     page = client.get(url(incident)).text
     assert "added to the glossary after update 1" in page and "Allowed failures." in page
 
 
-def test_it_works_with_updates_published_by_the_comms_service(client, executive, incident, commander, psi):
-    update = create_draft(incident=incident, by=commander, what_changed="PSI on income rose",
-                          renditions={"technical": {"summary": "PSI 0.3", "body": ""},
-                                      "executive": {"summary": "Customer mix shifted", "body": ""}})
+def test_it_works_with_updates_published_by_the_comms_service(
+    client, executive, incident, commander, psi
+):
+    update = create_draft(
+        incident=incident,
+        by=commander,
+        what_changed="PSI on income rose",
+        renditions={
+            "technical": {"summary": "PSI 0.3", "body": ""},
+            "executive": {"summary": "Customer mix shifted", "body": ""},
+        },
+    )
     publish_update(update=update, by=commander)
     client.force_login(executive)
     page = client.get(url(incident)).text
@@ -132,18 +175,41 @@ def test_it_works_with_updates_published_by_the_comms_service(client, executive,
 
 
 def test_html_in_updates_and_definitions_is_escaped(client, executive, incident, commander, clock):
-    create_term(by=commander, name="Drift", technical_definition="<b>t</b>", plain_definition="<script>p</script>")
-    publish(incident, 1, clock.advance(minutes=1), what_changed='<img src=x onerror="alert(1)"> Drift <i>x</i>')
+    create_term(
+        by=commander,
+        name="Drift",
+        technical_definition="<b>t</b>",
+        plain_definition="<script>p</script>",
+    )
+    publish(
+        incident,
+        1,
+        clock.advance(minutes=1),
+        what_changed='<img src=x onerror="alert(1)"> Drift <i>x</i>',
+    )
     client.force_login(executive)
     page = client.get(url(incident)).text
-    assert "<script>p" not in page and "<b>t" not in page and "<img src=x" not in page and "<i>x" not in page
+    assert (
+        "<script>p" not in page
+        and "<b>t" not in page
+        and "<img src=x" not in page
+        and "<i>x" not in page
+    )
     assert "&lt;script&gt;p&lt;/script&gt;" in page
-    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; <mark>Drift</mark> &lt;i&gt;x&lt;/i&gt;" in page
+    assert (
+        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; <mark>Drift</mark> &lt;i&gt;x&lt;/i&gt;"
+        in page
+    )
 
 
 def _terms(commander, count):
     for i in range(count):
-        create_term(by=commander, name=f"Term{i:02d}", technical_definition="t", plain_definition=f"plain {i}")
+        create_term(
+            by=commander,
+            name=f"Term{i:02d}",
+            technical_definition="t",
+            plain_definition=f"plain {i}",
+        )
     return " ".join(f"Term{i:02d}" for i in range(count))
 
 
@@ -161,16 +227,24 @@ OWN_QUERIES = 6
 
 def own_queries(queries) -> list[str]:
     """Leave out the shared page chrome (session, user, groups, inbox badge)."""
-    return [q["sql"] for q in queries if any(f'FROM {table}' in q["sql"] for table in OWN_TABLES)]
+    return [q["sql"] for q in queries if any(f"FROM {table}" in q["sql"] for table in OWN_TABLES)]
 
 
-def test_queries_stay_constant_whatever_the_number_of_updates(client, executive, incident, commander, clock):
+def test_queries_stay_constant_whatever_the_number_of_updates(
+    client, executive, incident, commander, clock
+):
     words = _terms(commander, 5)
     client.force_login(executive)
     counts = []
     for n in range(1, 11):
-        publish(incident, n, clock.advance(minutes=1), what_changed=words,
-                technical=(words, words), executive=(words, ""))
+        publish(
+            incident,
+            n,
+            clock.advance(minutes=1),
+            what_changed=words,
+            technical=(words, words),
+            executive=(words, ""),
+        )
         if n in (1, 10):
             page, queries = _page_and_queries(client, incident)
             assert page.count('class="g-entry"') == 5
@@ -180,7 +254,9 @@ def test_queries_stay_constant_whatever_the_number_of_updates(client, executive,
     assert counts[0] == counts[1]
 
 
-def test_queries_stay_constant_whatever_the_number_of_terms(client, executive, incident, commander, clock):
+def test_queries_stay_constant_whatever_the_number_of_terms(
+    client, executive, incident, commander, clock
+):
     client.force_login(executive)
     counts = []
     for n, terms in enumerate((5, 30), start=1):

@@ -4,8 +4,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 
@@ -17,10 +16,21 @@ from tests.comms.clock import clock  # noqa: F401 - fixture
 
 @pytest.fixture
 def terms(commander):
-    create_term(by=commander, name="p95", variants=["p95 latency"], technical_definition="95th percentile",
-                plain_definition="how slow the slowest 1 in 20 requests is")
-    create_term(by=commander, name="Rollback", variants=["rolled back"], technical_definition="redeploy prior",
-                plain_definition="going back to the last version that worked", is_technical=False)
+    create_term(
+        by=commander,
+        name="p95",
+        variants=["p95 latency"],
+        technical_definition="95th percentile",
+        plain_definition="how slow the slowest 1 in 20 requests is",
+    )
+    create_term(
+        by=commander,
+        name="Rollback",
+        variants=["rolled back"],
+        technical_definition="redeploy prior",
+        plain_definition="going back to the last version that worked",
+        is_technical=False,
+    )
 
 
 @contextmanager
@@ -40,8 +50,11 @@ def one_request():
 
 
 def render(text, autoescape=True):
-    source = "{% load glossary %}" + ("{{ text|glossify }}" if autoescape else
-                                      "{% autoescape off %}{{ text|glossify }}{% endautoescape %}")
+    source = "{% load glossary %}" + (
+        "{{ text|glossify }}"
+        if autoescape
+        else "{% autoescape off %}{{ text|glossify }}{% endautoescape %}"
+    )
     return Template(source).render(Context({"text": text}))
 
 
@@ -64,10 +77,14 @@ def test_text_without_terms_is_only_escaped(db):
 
 
 def test_it_escapes_definitions_and_matched_text_even_with_autoescape_off(commander):
-    create_term(by=commander, name="Drift", technical_definition="t",
-                plain_definition='<img src=x onerror="alert(1)"> & more')
+    create_term(
+        by=commander,
+        name="Drift",
+        technical_definition="t",
+        plain_definition='<img src=x onerror="alert(1)"> & more',
+    )
     for html in (render("Drift<b>", autoescape=True), render("Drift", autoescape=False)):
-        assert '<img' not in html
+        assert "<img" not in html
         assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; more" in html
     assert render("Drift<b>").endswith("</a>&lt;b&gt;")
 
@@ -98,14 +115,23 @@ def test_a_pinned_block_also_looks_the_glossary_up_once(terms):
 
 def test_a_revision_shows_at_once_even_within_the_same_instant(terms, clock, commander):
     assert "how slow the slowest" in render("p95")
-    revise_term(term=Term.objects.get(slug="p95"), by=commander, plain_definition="how slow the slow requests are")
+    revise_term(
+        term=Term.objects.get(slug="p95"),
+        by=commander,
+        plain_definition="how slow the slow requests are",
+    )
     assert "how slow the slow requests are" in render("p95")
 
 
 def test_a_term_changed_during_a_request_is_seen_by_the_rest_of_it(terms, commander):
     with one_request():
         assert render("Drift") == "Drift"
-        create_term(by=commander, name="Drift", technical_definition="t", plain_definition="the data changed")
+        create_term(
+            by=commander,
+            name="Drift",
+            technical_definition="t",
+            plain_definition="the data changed",
+        )
         assert "the data changed" in render("Drift")
 
 

@@ -14,11 +14,22 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def terms(commander):
-    latency = create_term(by=commander, name="Latency", technical_definition="Time to respond, per percentile.",
-                          plain_definition="How long customers wait.", variants=["response time"])
-    fp = create_term(by=commander, name="False positive", technical_definition="FP / (FP + TN).",
-                     plain_definition="A wrong alarm.", variants=["false positives", "FP"],
-                     examples="A genuine payment declined.", related=[latency])
+    latency = create_term(
+        by=commander,
+        name="Latency",
+        technical_definition="Time to respond, per percentile.",
+        plain_definition="How long customers wait.",
+        variants=["response time"],
+    )
+    fp = create_term(
+        by=commander,
+        name="False positive",
+        technical_definition="FP / (FP + TN).",
+        plain_definition="A wrong alarm.",
+        variants=["false positives", "FP"],
+        examples="A genuine payment declined.",
+        related=[latency],
+    )
     return latency, fp
 
 
@@ -29,7 +40,9 @@ def test_it_sends_anonymous_visitors_to_login(client, terms):
         assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("persona", ["commander", "responder", "executive", "regulator", "outsider"])
+@pytest.mark.parametrize(
+    "persona", ["commander", "responder", "executive", "regulator", "outsider"]
+)
 def test_it_serves_every_signed_in_persona(client, request, terms, persona):
     client.force_login(request.getfixturevalue(persona))
     page = client.get(reverse("glossary:list")).text
@@ -37,9 +50,14 @@ def test_it_serves_every_signed_in_persona(client, request, terms, persona):
     assert client.get(reverse("glossary:term", args=["false-positive"])).status_code == 200
 
 
-@pytest.mark.parametrize(("q", "shown", "hidden"), [("FP", "False positive", "Latency"),
-                                                     ("response time", "Latency", "False positive"),
-                                                     ("customers wait", "Latency", "False positive")])
+@pytest.mark.parametrize(
+    ("q", "shown", "hidden"),
+    [
+        ("FP", "False positive", "Latency"),
+        ("response time", "Latency", "False positive"),
+        ("customers wait", "Latency", "False positive"),
+    ],
+)
 def test_it_searches_names_variants_and_definitions(client, executive, terms, q, shown, hidden):
     client.force_login(executive)
     page = client.get(reverse("glossary:list"), {"q": q}).text
@@ -64,7 +82,12 @@ def test_it_shows_a_term_with_definitions_examples_and_related(client, executive
 
 def test_it_keeps_every_old_version_readable(client, executive, commander, terms):
     _, fp = terms
-    revise_term(term=fp, by=commander, note="Clearer", plain_definition="A false alarm about a genuine customer.")
+    revise_term(
+        term=fp,
+        by=commander,
+        note="Clearer",
+        plain_definition="A false alarm about a genuine customer.",
+    )
     client.force_login(executive)
     page = client.get(reverse("glossary:term", args=["false-positive"])).text
     assert "Version 2 (current)" in page and "Clearer" in page
@@ -79,13 +102,22 @@ def test_it_404s_for_an_unknown_term(client, executive):
 
 @pytest.fixture
 def everyday(commander):
-    return create_term(by=commander, name="Rollback", technical_definition="Redeploy the previous model version.",
-                       plain_definition="Going back to the version that worked.", is_technical=False)
+    return create_term(
+        by=commander,
+        name="Rollback",
+        technical_definition="Redeploy the previous model version.",
+        plain_definition="Going back to the version that worked.",
+        is_technical=False,
+    )
 
 
-@pytest.mark.parametrize(("kind", "shown", "hidden"), [("technical", "latency", "rollback"),
-                                                       ("plain", "rollback", "latency")])
-def test_it_filters_technical_and_everyday_terms(client, executive, terms, everyday, kind, shown, hidden):
+@pytest.mark.parametrize(
+    ("kind", "shown", "hidden"),
+    [("technical", "latency", "rollback"), ("plain", "rollback", "latency")],
+)
+def test_it_filters_technical_and_everyday_terms(
+    client, executive, terms, everyday, kind, shown, hidden
+):
     client.force_login(executive)
     page = client.get(reverse("glossary:list"), {"kind": kind}).text
     assert f'href="/glossary/{shown}/"' in page and f'href="/glossary/{hidden}/"' not in page
@@ -98,8 +130,18 @@ def test_an_unknown_filter_shows_every_term(client, executive, terms, everyday):
 
 
 def test_it_offers_jump_links_to_the_letters_that_have_terms(client, executive, terms, commander):
-    create_term(by=commander, name="p95", technical_definition="95th percentile", plain_definition="Slowest 1 in 20.")
-    create_term(by=commander, name="5xx rate", technical_definition="HTTP 5xx share", plain_definition="Errors.")
+    create_term(
+        by=commander,
+        name="p95",
+        technical_definition="95th percentile",
+        plain_definition="Slowest 1 in 20.",
+    )
+    create_term(
+        by=commander,
+        name="5xx rate",
+        technical_definition="HTTP 5xx share",
+        plain_definition="Errors.",
+    )
     client.force_login(executive)
     page = client.get(reverse("glossary:list")).text
     for letter in ("F", "L", "P"):
@@ -108,8 +150,12 @@ def test_it_offers_jump_links_to_the_letters_that_have_terms(client, executive, 
     assert '<span class="g-az-empty" aria-hidden="true">Z</span>' in page
     assert 'href="#letter-other"' in page and "Digits and symbols</h2>" in page
     # Sections follow the alphabet, with digits last.
-    assert page.index('id="letter-F"') < page.index('id="letter-L"') < page.index('id="letter-P"') < page.index(
-        'id="letter-other"')
+    assert (
+        page.index('id="letter-F"')
+        < page.index('id="letter-L"')
+        < page.index('id="letter-P"')
+        < page.index('id="letter-other"')
+    )
 
 
 def test_each_row_gives_the_plain_definition_before_the_technical_one(client, executive, terms):
@@ -136,19 +182,36 @@ def test_the_list_costs_the_same_queries_for_2_and_20_terms(client, executive, t
     assert len(own_queries(many)) == 1
 
 
-def test_the_term_page_puts_the_plain_definition_first_and_links_every_version(client, executive, commander, terms):
+def test_the_term_page_puts_the_plain_definition_first_and_links_every_version(
+    client, executive, commander, terms
+):
     _, fp = terms
-    revise_term(term=fp, by=commander, note="Clearer", plain_definition="A false alarm about a genuine customer.")
+    revise_term(
+        term=fp,
+        by=commander,
+        note="Clearer",
+        plain_definition="A false alarm about a genuine customer.",
+    )
     client.force_login(executive)
     page = client.get(reverse("glossary:term", args=["false-positive"])).text
-    assert page.index("In plain words") < page.index("Technical definition") < page.index("Examples")
-    assert 'href="/glossary/false-positive/v/1/"' in page and 'href="/glossary/false-positive/v/2/"' in page
+    assert (
+        page.index("In plain words") < page.index("Technical definition") < page.index("Examples")
+    )
+    assert (
+        'href="/glossary/false-positive/v/1/"' in page
+        and 'href="/glossary/false-positive/v/2/"' in page
+    )
 
 
 def test_a_version_page_shows_the_old_text_and_what_changed(client, executive, commander, terms):
     _, fp = terms
-    revise_term(term=fp, by=commander, note="Clearer", plain_definition="A false alarm about a genuine customer.",
-                variants=["false positives"])
+    revise_term(
+        term=fp,
+        by=commander,
+        note="Clearer",
+        plain_definition="A false alarm about a genuine customer.",
+        variants=["false positives"],
+    )
     client.force_login(executive)
 
     old = client.get(reverse("glossary:version", args=["false-positive", 1])).text
@@ -161,22 +224,30 @@ def test_a_version_page_shows_the_old_text_and_what_changed(client, executive, c
     assert 'id="change-plain_definition"' in new and 'id="change-variants"' in new
     assert 'id="change-technical_definition"' not in new  # unchanged fields are not listed
     assert 'A <del><span class="g-vh">removed: </span>wrong</del> alarm.' in new
-    assert 'A <ins><span class="g-vh">added: </span>false</ins> alarm<ins><span class="g-vh">added: </span>'\
-        ' about a genuine customer</ins>.' in new
+    assert (
+        'A <ins><span class="g-vh">added: </span>false</ins> alarm<ins><span class="g-vh">added: </span>'
+        " about a genuine customer</ins>." in new
+    )
     assert 'false positives<del><span class="g-vh">removed: </span>, FP</del>' in new
     assert 'rel="prev"' in new and 'rel="next"' not in new
 
 
 def test_a_word_level_diff_keeps_the_unchanged_words(client, executive, commander, terms):
     latency, _ = terms
-    revise_term(term=latency, by=commander, plain_definition="How long customers wait for an answer.")
+    revise_term(
+        term=latency, by=commander, plain_definition="How long customers wait for an answer."
+    )
     client.force_login(executive)
     page = client.get(reverse("glossary:version", args=["latency", 2])).text
     assert "<td>How long customers wait.</td>" in page
-    assert 'How long customers wait<ins><span class="g-vh">added: </span> for an answer</ins>.' in page
+    assert (
+        'How long customers wait<ins><span class="g-vh">added: </span> for an answer</ins>.' in page
+    )
 
 
-@pytest.mark.parametrize("persona", ["commander", "responder", "executive", "regulator", "outsider"])
+@pytest.mark.parametrize(
+    "persona", ["commander", "responder", "executive", "regulator", "outsider"]
+)
 def test_every_signed_in_persona_reads_old_versions(client, request, terms, persona):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(reverse("glossary:version", args=["latency", 1])).status_code == 200
@@ -197,7 +268,9 @@ def test_a_version_page_costs_constant_queries(client, executive, commander, ter
     with CaptureQueriesContext(connection) as first:
         client.get(reverse("glossary:version", args=["latency", 1]))
     for i in range(5):
-        latency = revise_term(term=latency, by=commander, plain_definition=f"How long customers wait ({i}).")
+        latency = revise_term(
+            term=latency, by=commander, plain_definition=f"How long customers wait ({i})."
+        )
     with CaptureQueriesContext(connection) as sixth:
         client.get(reverse("glossary:version", args=["latency", 6]))
     assert len(first) == len(sixth)
@@ -208,14 +281,26 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 def test_html_in_terms_is_escaped_on_every_page(client, executive, commander):
-    term = create_term(by=commander, name="Hostile", technical_definition=HOSTILE, plain_definition=HOSTILE,
-                       examples=HOSTILE, variants=["<b>bold</b>"])
+    term = create_term(
+        by=commander,
+        name="Hostile",
+        technical_definition=HOSTILE,
+        plain_definition=HOSTILE,
+        examples=HOSTILE,
+        variants=["<b>bold</b>"],
+    )
     revise_term(term=term, by=commander, note=HOSTILE, plain_definition=HOSTILE + " again")
     client.force_login(executive)
-    for url in (reverse("glossary:list"), reverse("glossary:list") + "?q=%3Cscript%3E",
-                reverse("glossary:term", args=["hostile"]), reverse("glossary:version", args=["hostile", 2])):
+    for url in (
+        reverse("glossary:list"),
+        reverse("glossary:list") + "?q=%3Cscript%3E",
+        reverse("glossary:term", args=["hostile"]),
+        reverse("glossary:version", args=["hostile", 2]),
+    ):
         page = client.get(url).text
-        assert "<script>alert" not in page and "<img src=x" not in page and "<b>bold" not in page, url
+        assert "<script>alert" not in page and "<img src=x" not in page and "<b>bold" not in page, (
+            url
+        )
         assert "&lt;script&gt;" in page, url
 
 
@@ -223,8 +308,11 @@ def test_glossary_pages_have_no_inline_script_or_style(client, executive, comman
     _, fp = terms
     revise_term(term=fp, by=commander, plain_definition="A false alarm.")
     client.force_login(executive)
-    for url in (reverse("glossary:list"), reverse("glossary:term", args=["false-positive"]),
-                reverse("glossary:version", args=["false-positive", 2])):
+    for url in (
+        reverse("glossary:list"),
+        reverse("glossary:term", args=["false-positive"]),
+        reverse("glossary:version", args=["false-positive", 2]),
+    ):
         page = client.get(url).text
         assert "<style" not in page and " style=" not in page, url
         assert all(' src="' in tag for tag in page.split("<script")[1:]), url

@@ -10,7 +10,9 @@ from incidents.errors import Conflict, DomainError
 @pytest.fixture
 def psi(commander):
     return create_term(
-        by=commander, name="PSI", variants=["population stability index"],
+        by=commander,
+        name="PSI",
+        variants=["population stability index"],
         technical_definition="Population stability index: sum((a-e)*ln(a/e)) over bins.",
         plain_definition="A score of how much today's customers differ from the ones the model learned from.",
     )
@@ -24,7 +26,12 @@ def test_creating_a_term_records_version_one(psi):
 
 def test_a_revision_adds_a_version_and_keeps_the_old_text(psi, commander, responder):
     old_plain = psi.plain_definition
-    revise_term(term=psi, by=responder, note="Simpler", plain_definition="How much the incoming data has shifted.")
+    revise_term(
+        term=psi,
+        by=responder,
+        note="Simpler",
+        plain_definition="How much the incoming data has shifted.",
+    )
 
     psi.refresh_from_db()
     assert (psi.version, psi.plain_definition) == (2, "How much the incoming data has shifted.")
@@ -44,7 +51,11 @@ def test_versions_cannot_be_rewritten(psi):
 
 @pytest.mark.parametrize(
     "changes,field",
-    [({"plain_definition": ""}, "plain_definition"), ({"variants": "p95"}, "variants"), ({"slug": "x"}, "slug")],
+    [
+        ({"plain_definition": ""}, "plain_definition"),
+        ({"variants": "p95"}, "variants"),
+        ({"slug": "x"}, "slug"),
+    ],
 )
 def test_bad_revisions_name_the_field_and_change_nothing(psi, responder, changes, field):
     with pytest.raises(DomainError) as excinfo:

@@ -24,14 +24,16 @@ def recompute_chain_from(incident_id: int, sequence: int, summary: str) -> None:
     entries = list(DecisionLogEntry.objects.filter(incident_id=incident_id).order_by("sequence"))
     statements = []
     prev_hash = entries[sequence - 2].hash if sequence > 1 else entries[0].prev_hash
-    for entry in entries[sequence - 1:]:
+    for entry in entries[sequence - 1 :]:
         if entry.sequence == sequence:
             entry.summary = summary
         entry.prev_hash = prev_hash
         entry.hash = entry.compute_hash()
         prev_hash = entry.hash
         statements.append(
-            (f"UPDATE {logdb.TABLE} SET summary = %s, prev_hash = %s, hash = %s WHERE id = %s",
-             [entry.summary, entry.prev_hash, entry.hash, entry.pk])
+            (
+                f"UPDATE {logdb.TABLE} SET summary = %s, prev_hash = %s, hash = %s WHERE id = %s",
+                [entry.summary, entry.prev_hash, entry.hash, entry.pk],
+            )
         )
     tamper(statements)

@@ -15,7 +15,9 @@ NOTES_PER_THREAD = 10
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_it_keeps_one_valid_chain_under_eight_writers(postgres_only, incident, commander, responder):
+def test_it_keeps_one_valid_chain_under_eight_writers(
+    postgres_only, incident, commander, responder
+):
     start = threading.Barrier(THREADS)
     errors: list[BaseException] = []
 
@@ -23,7 +25,11 @@ def test_it_keeps_one_valid_chain_under_eight_writers(postgres_only, incident, c
         try:
             start.wait(timeout=30)
             for i in range(NOTES_PER_THREAD):
-                add_note(incident=incident, by=commander if n % 2 else responder, text=f"writer {n} note {i}")
+                add_note(
+                    incident=incident,
+                    by=commander if n % 2 else responder,
+                    text=f"writer {n} note {i}",
+                )
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -38,7 +44,11 @@ def test_it_keeps_one_valid_chain_under_eight_writers(postgres_only, incident, c
     assert not errors, errors
     before = 2  # declaration + commander assignment
     expected = before + THREADS * NOTES_PER_THREAD
-    sequences = list(DecisionLogEntry.objects.filter(incident=incident).order_by("sequence").values_list("sequence", flat=True))
+    sequences = list(
+        DecisionLogEntry.objects.filter(incident=incident)
+        .order_by("sequence")
+        .values_list("sequence", flat=True)
+    )
     assert sequences == list(range(1, expected + 1))
     report = verify_chain(incident.pk)
     assert (report.valid, report.entries) == (True, expected)
@@ -46,6 +56,7 @@ def test_it_keeps_one_valid_chain_under_eight_writers(postgres_only, incident, c
     for n in range(THREADS):
         mine = list(
             DecisionLogEntry.objects.filter(incident=incident, summary__startswith=f"writer {n} ")
-            .order_by("sequence").values_list("summary", flat=True)
+            .order_by("sequence")
+            .values_list("summary", flat=True)
         )
         assert mine == [f"writer {n} note {i}" for i in range(NOTES_PER_THREAD)]

@@ -53,8 +53,14 @@ def test_it_refuses_bulk_writes(entry):
 
 def test_it_refuses_an_entry_whose_hash_does_not_match(entry):
     forged = DecisionLogEntry(
-        incident_id=entry.incident_id, sequence=entry.sequence + 1, kind="note", recorded_at=entry.recorded_at,
-        actor_label="mallory", summary="Forged", prev_hash=entry.hash, hash="f" * 64,
+        incident_id=entry.incident_id,
+        sequence=entry.sequence + 1,
+        kind="note",
+        recorded_at=entry.recorded_at,
+        actor_label="mallory",
+        summary="Forged",
+        prev_hash=entry.hash,
+        hash="f" * 64,
     )
     with pytest.raises(LogImmutable):
         forged.save()

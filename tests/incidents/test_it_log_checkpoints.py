@@ -26,7 +26,12 @@ from incidents.choices import Phase
 from incidents.log import verify_chain
 from incidents.models import DecisionLogEntry, LogCheckpoint
 from incidents.services import add_note, declare_incident, reach_milestone
-from incidents.signing import SigningKeyError, generate_private_key, load_private_key, public_key_text
+from incidents.signing import (
+    SigningKeyError,
+    generate_private_key,
+    load_private_key,
+    public_key_text,
+)
 from incidents.tasks import checkpoint_logs_task
 from tests.comms.clock import clock  # noqa: F401 - fixture
 from tests.conftest import race
@@ -67,10 +72,15 @@ def test_a_chain_recomputed_after_a_checkpoint_is_reported_as_rewritten(key_path
     report = verify_log(logged.pk)
     assert (report.valid, report.status, report.first_broken) == (False, "rewritten", None)
     stamp = checkpoint.signed_at.isoformat(timespec="seconds")
-    assert report.detail.startswith(f"rewritten before checkpoint 1 (entry #{checkpoint.sequence}) signed at {stamp}")
+    assert report.detail.startswith(
+        f"rewritten before checkpoint 1 (entry #{checkpoint.sequence}) signed at {stamp}"
+    )
     assert report.checkpoint == {
-        "number": 1, "sequence": checkpoint.sequence, "signed_at": checkpoint.signed_at,
-        "key_id": checkpoint.key_id, "valid": False,
+        "number": 1,
+        "sequence": checkpoint.sequence,
+        "signed_at": checkpoint.signed_at,
+        "key_id": checkpoint.key_id,
+        "valid": False,
     }
 
 
@@ -132,7 +142,10 @@ def _insert_checkpoint(incident, *, signer, claimed_key_id: str | None = None) -
     """Insert a checkpoint row as an attacker would (the table accepts inserts)."""
     head = DecisionLogEntry.objects.filter(incident=incident).order_by("-sequence").first()
     checkpoint = LogCheckpoint(
-        incident=incident, sequence=head.sequence, head_hash=head.hash, signed_at=head.recorded_at,
+        incident=incident,
+        sequence=head.sequence,
+        head_hash=head.hash,
+        signed_at=head.recorded_at,
         key_id=claimed_key_id or signer.key_id,
     )
     checkpoint.signature = signer.sign(checkpoint.signed_message())
@@ -167,10 +180,19 @@ def test_a_forged_signature_under_the_trusted_key_id_is_invalid(key_path, logged
 def test_a_signature_covers_every_field(key_path, logged):
     [checkpoint] = checkpoint_logs()
     # Moving a genuine signature to another position (or time) must not verify.
-    moved = dict(sequence=checkpoint.sequence - 1, head_hash=DecisionLogEntry.objects.get(
-        incident=logged, sequence=checkpoint.sequence - 1).hash)
-    forged = LogCheckpoint(incident=logged, signed_at=checkpoint.signed_at, key_id=checkpoint.key_id,
-                           signature=checkpoint.signature, **moved)
+    moved = dict(
+        sequence=checkpoint.sequence - 1,
+        head_hash=DecisionLogEntry.objects.get(
+            incident=logged, sequence=checkpoint.sequence - 1
+        ).hash,
+    )
+    forged = LogCheckpoint(
+        incident=logged,
+        signed_at=checkpoint.signed_at,
+        key_id=checkpoint.key_id,
+        signature=checkpoint.signature,
+        **moved,
+    )
     forged.save(force_insert=True)
 
     assert verify_log(logged.pk).status == "bad_signature"
@@ -199,7 +221,8 @@ def test_checkpoints_of_a_rotated_key_still_verify(key_path, logged, commander, 
 
 def test_beat_signs_moved_heads_once(key_path, logged, commander, settings):
     assert settings.CELERY_BEAT_SCHEDULE["log-checkpoints"] == {
-        "task": checkpoint_logs_task.name, "schedule": float(settings.LOG_CHECKPOINT_SECONDS),
+        "task": checkpoint_logs_task.name,
+        "schedule": float(settings.LOG_CHECKPOINT_SECONDS),
     }
     assert checkpoint_logs_task() == 1
     assert checkpoint_logs_task() == 0  # idempotent: the head has not moved
@@ -210,18 +233,29 @@ def test_beat_signs_moved_heads_once(key_path, logged, commander, settings):
     assert list(LogCheckpoint.objects.values_list("sequence", flat=True)) == [4, 5]
 
 
-def test_a_phase_change_signs_its_head(key_path, logged, commander, django_capture_on_commit_callbacks):
+def test_a_phase_change_signs_its_head(
+    key_path, logged, commander, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        reach_milestone(incident=logged, phase=Phase.CONTAINED, indicator="FP rate < 2 % for 30 min", by=commander)
+        reach_milestone(
+            incident=logged,
+            phase=Phase.CONTAINED,
+            indicator="FP rate < 2 % for 30 min",
+            by=commander,
+        )
 
     [checkpoint] = LogCheckpoint.objects.all()
     assert (checkpoint.incident_id, checkpoint.sequence) == (logged.pk, head_sequence(logged))
     assert verify_log(logged.pk).status == "intact"
 
 
-def test_a_declaration_signs_its_head(key_path, commander, fraud_model, django_capture_on_commit_callbacks):
+def test_a_declaration_signs_its_head(
+    key_path, commander, fraud_model, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        incident = declare_incident(by=commander, title="Drift", severity=3, models=[(fraud_model, "")])
+        incident = declare_incident(
+            by=commander, title="Drift", severity=3, models=[(fraud_model, "")]
+        )
 
     assert list(LogCheckpoint.objects.values_list("incident_id", "sequence")) == [(incident.pk, 2)]
 
@@ -235,11 +269,14 @@ def test_a_rewritten_chain_is_never_signed(key_path, logged, commander):
     assert LogCheckpoint.objects.count() == 1
 
 
-def test_without_a_key_nothing_is_signed_and_the_log_is_unsigned(logged, commander, settings,
-                                                                django_capture_on_commit_callbacks):
+def test_without_a_key_nothing_is_signed_and_the_log_is_unsigned(
+    logged, commander, settings, django_capture_on_commit_callbacks
+):
     settings.LOG_SIGNING_KEY_FILE = ""
     with django_capture_on_commit_callbacks(execute=True):
-        reach_milestone(incident=logged, phase=Phase.CONTAINED, indicator="FP rate < 2 %", by=commander)
+        reach_milestone(
+            incident=logged, phase=Phase.CONTAINED, indicator="FP rate < 2 %", by=commander
+        )
 
     assert checkpoint_logs_task() == 0
     assert not LogCheckpoint.objects.exists()
@@ -291,8 +328,14 @@ def test_the_command_makes_the_key_the_settings_already_name(tmp_path, settings)
     """Deployments set LOG_SIGNING_KEY_FILE first; the missing key must not stop its own creation."""
     path = tmp_path / "key.pem"
     env = os.environ | {"LOG_SIGNING_KEY_FILE": str(path), "SECRET_KEY": "x"}
-    done = subprocess.run([sys.executable, "manage.py", "generate_log_signing_key", str(path)],
-                          cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "generate_log_signing_key", str(path)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == public_key_text(load_private_key(path).public_key)
 
@@ -325,7 +368,9 @@ def _bad_key_file(tmp_path: Path, problem: str) -> tuple[Path, str]:
     return path, "not an unencrypted PEM private key"
 
 
-@pytest.mark.parametrize("problem", ["missing", "unreadable", "world-readable", "group-writable", "garbage"])
+@pytest.mark.parametrize(
+    "problem", ["missing", "unreadable", "world-readable", "group-writable", "garbage"]
+)
 def test_an_unusable_key_file_is_a_loud_error(tmp_path, settings, logged, problem):
     path, message = _bad_key_file(tmp_path, problem)
     settings.LOG_SIGNING_KEY_FILE = str(path)

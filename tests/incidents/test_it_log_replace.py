@@ -45,11 +45,15 @@ def test_replace_over_the_last_entry_is_refused(last):
     assert verify_chain(last.incident_id).valid
 
 
-@pytest.mark.parametrize("collides_on", [("incident_id", "sequence"), ("hash",)], ids=["incident-sequence", "hash"])
+@pytest.mark.parametrize(
+    "collides_on", [("incident_id", "sequence"), ("hash",)], ids=["incident-sequence", "hash"]
+)
 def test_replace_colliding_on_another_unique_key_is_refused(last, collides_on):
     """A new id still deletes the entry it collides with on (incident, sequence) or hash."""
     summary = "Nothing was rolled back"
-    changes = {"summary": summary} | ({"hash": _rehashed(last, summary)} if collides_on != ("hash",) else {})
+    changes = {"summary": summary} | (
+        {"hash": _rehashed(last, summary)} if collides_on != ("hash",) else {}
+    )
     with pytest.raises(DatabaseError, match="append-only"):
         replace_row(TABLE, last.pk, changes, new_id=last.pk + 1000, conflict=collides_on)
     assert _row(last.pk) == ("Rolled back to v41", last.hash)
@@ -77,8 +81,12 @@ def test_plain_appends_still_work(last, commander):
 
 def _checkpoint(last: DecisionLogEntry) -> LogCheckpoint:
     checkpoint = LogCheckpoint(
-        incident_id=last.incident_id, sequence=last.sequence, head_hash=last.hash,
-        signed_at=last.recorded_at, key_id="0" * 16, signature="sig",
+        incident_id=last.incident_id,
+        sequence=last.sequence,
+        head_hash=last.hash,
+        signed_at=last.recorded_at,
+        key_id="0" * 16,
+        signature="sig",
     )
     checkpoint.save(force_insert=True)
     return checkpoint
@@ -105,8 +113,13 @@ def test_checkpoints_refuse_replace(last):
     with pytest.raises(DatabaseError, match="checkpoints are append-only"):
         replace_row(logdb.CHECKPOINT_TABLE, checkpoint.pk, {"head_hash": "f" * 64})
     with pytest.raises(DatabaseError, match="checkpoints are append-only"):
-        replace_row(logdb.CHECKPOINT_TABLE, checkpoint.pk, {"head_hash": "f" * 64}, new_id=checkpoint.pk + 1000,
-                    conflict=("incident_id", "sequence", "key_id"))
+        replace_row(
+            logdb.CHECKPOINT_TABLE,
+            checkpoint.pk,
+            {"head_hash": "f" * 64},
+            new_id=checkpoint.pk + 1000,
+            conflict=("incident_id", "sequence", "key_id"),
+        )
     assert list(LogCheckpoint.objects.values_list("head_hash", flat=True)) == [last.hash]
 
 

@@ -19,10 +19,21 @@ def test_an_impact_rule_turns_excess_into_business_terms(fraud_model):
 
 
 def test_a_below_baseline_rule_counts_the_drop(fraud_model):
-    rule = ImpactRule(model=fraud_model, metric="recall", direction="below", baseline=0.9, step=0.01,
-                      customers_per_step=10, revenue_per_step=Decimal("100"), unit_label="frauds missed")
+    rule = ImpactRule(
+        model=fraud_model,
+        metric="recall",
+        direction="below",
+        baseline=0.9,
+        step=0.01,
+        customers_per_step=10,
+        revenue_per_step=Decimal("100"),
+        unit_label="frauds missed",
+    )
     estimate = rule.evaluate(0.85)
-    assert (round(estimate.customers_per_hour), estimate.revenue_per_hour) == (50, Decimal("500.00"))
+    assert (round(estimate.customers_per_hour), estimate.revenue_per_hour) == (
+        50,
+        Decimal("500.00"),
+    )
 
 
 def test_the_most_specific_playbook_wins(incident):
@@ -30,7 +41,9 @@ def test_the_most_specific_playbook_wins(incident):
     assert Playbook.for_incident(incident) == general
     by_severity = Playbook.objects.create(name="SEV2", severity=2)
     assert Playbook.for_incident(incident) == by_severity
-    by_tier = Playbook.objects.create(name="SEV2 tier 1", severity=2, risk_tier=1, cadence_minutes={"executive": 15})
+    by_tier = Playbook.objects.create(
+        name="SEV2 tier 1", severity=2, risk_tier=1, cadence_minutes={"executive": 15}
+    )
     assert Playbook.for_incident(incident) == by_tier
     Playbook.objects.create(name="SEV1", severity=1, risk_tier=1)
     assert Playbook.for_incident(incident) == by_tier

@@ -12,7 +12,14 @@ from django.urls import reverse
 from incidents import services
 from incidents.choices import DecisionType, EntryKind, Phase, Role
 from incidents.log import verify_chain
-from incidents.models import DecisionLogEntry, Incident, Milestone, MonitoredModel, Playbook, RoleAssignment
+from incidents.models import (
+    DecisionLogEntry,
+    Incident,
+    Milestone,
+    MonitoredModel,
+    Playbook,
+    RoleAssignment,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,10 +44,14 @@ def entries(incident: Incident) -> int:
 # --- access per persona ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["list", "declare", "detail", "add_note", "record_decision",
-                                  "reach_milestone", "assign_role"])
+@pytest.mark.parametrize(
+    "name",
+    ["list", "declare", "detail", "add_note", "record_decision", "reach_milestone", "assign_role"],
+)
 def test_it_sends_anonymous_visitors_to_login(client, incident, name):
-    url = reverse(f"incidents:{name}", args=[incident.pk] if name not in ("list", "declare") else [])
+    url = reverse(
+        f"incidents:{name}", args=[incident.pk] if name not in ("list", "declare") else []
+    )
     response = client.post(url) if name not in ("list", "declare", "detail") else client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
@@ -48,8 +59,14 @@ def test_it_sends_anonymous_visitors_to_login(client, incident, name):
 
 @pytest.mark.parametrize(
     ("persona", "status"),
-    [("commander", 200), ("responder", 200), ("executive", 200), ("admin_user", 200),
-     ("regulator", 403), ("outsider", 403)],
+    [
+        ("commander", 200),
+        ("responder", 200),
+        ("executive", 200),
+        ("admin_user", 200),
+        ("regulator", 403),
+        ("outsider", 403),
+    ],
 )
 def test_it_serves_list_and_detail_by_persona(client, request, incident, persona, status):
     client.force_login(request.getfixturevalue(persona))
@@ -62,8 +79,14 @@ def test_it_serves_list_and_detail_by_persona(client, request, incident, persona
 
 @pytest.mark.parametrize(
     ("persona", "status"),
-    [("commander", 200), ("admin_user", 200), ("responder", 403), ("executive", 403),
-     ("regulator", 403), ("outsider", 403)],
+    [
+        ("commander", 200),
+        ("admin_user", 200),
+        ("responder", 403),
+        ("executive", 403),
+        ("regulator", 403),
+        ("outsider", 403),
+    ],
 )
 def test_it_serves_declare_form_to_commander_eligible_only(client, request, persona, status):
     client.force_login(request.getfixturevalue(persona))
@@ -90,8 +113,10 @@ def test_it_shows_commanders_their_write_controls(client, commander, incident):
 def test_it_refuses_every_post_from_readers_and_outsiders(client, request, incident, persona, name):
     client.force_login(request.getfixturevalue(persona))
     before = entries(incident)
-    response = client.post(post_url(incident, name), {"note-text": "hello", "milestone-phase": "contained",
-                                                      "milestone-indicator": "ok"})
+    response = client.post(
+        post_url(incident, name),
+        {"note-text": "hello", "milestone-phase": "contained", "milestone-indicator": "ok"},
+    )
     assert response.status_code == 403
     assert entries(incident) == before
 
@@ -107,13 +132,21 @@ def test_it_refuses_get_on_post_endpoints(client, commander, incident):
 @pytest.fixture
 def mixed_incidents(commander, fraud_model):
     recommender = MonitoredModel.objects.create(
-        name="Recommendations", slug="recommendations", team="Personalisation",
-        business_function="Recommend products", risk_tier=3,
+        name="Recommendations",
+        slug="recommendations",
+        team="Personalisation",
+        business_function="Recommend products",
+        risk_tier=3,
     )
-    real = services.declare_incident(by=commander, title="Fraud surge", severity=1, models=[(fraud_model, "")])
-    drill = services.declare_incident(by=commander, title="Latency drill", severity=3, is_drill=True,
-                                      models=[(recommender, "")])
-    services.reach_milestone(incident=drill, phase=Phase.CONTAINED, indicator="p95 < 300 ms", by=commander)
+    real = services.declare_incident(
+        by=commander, title="Fraud surge", severity=1, models=[(fraud_model, "")]
+    )
+    drill = services.declare_incident(
+        by=commander, title="Latency drill", severity=3, is_drill=True, models=[(recommender, "")]
+    )
+    services.reach_milestone(
+        incident=drill, phase=Phase.CONTAINED, indicator="p95 < 300 ms", by=commander
+    )
     return real, drill
 
 
@@ -159,8 +192,9 @@ def _queries(client, url: str) -> int:
 
 def _declare_many(commander, responder, model, n: int) -> None:
     for i in range(n):
-        incident = services.declare_incident(by=commander, title=f"Incident {i}", severity=1 + i % 4,
-                                             models=[(model, "")])
+        incident = services.declare_incident(
+            by=commander, title=f"Incident {i}", severity=1 + i % 4, models=[(model, "")]
+        )
         services.assign_role(incident=incident, role=Role.SCRIBE, user=responder, by=commander)
 
 
@@ -181,13 +215,23 @@ def _grow_log(incident: Incident, commander, responder, n: int) -> None:
     for i in range(n):
         note = services.add_note(incident=incident, by=responder, text=f"Observation {i}")
         if i % 3 == 0:
-            services.correct_entry(incident=incident, entry=note, by=responder, text=f"Correction {i}")
+            services.correct_entry(
+                incident=incident, entry=note, by=responder, text=f"Correction {i}"
+            )
         if i % 4 == 0:
-            services.record_decision(incident=incident, by=commander, decision_type=DecisionType.OTHER,
-                                     decision=f"Decision {i}", rationale="Because", options_considered=["a", "b"])
+            services.record_decision(
+                incident=incident,
+                by=commander,
+                decision_type=DecisionType.OTHER,
+                decision=f"Decision {i}",
+                rationale="Because",
+                options_considered=["a", "b"],
+            )
 
 
-def test_it_renders_detail_with_a_constant_number_of_queries(client, commander, responder, incident):
+def test_it_renders_detail_with_a_constant_number_of_queries(
+    client, commander, responder, incident
+):
     client.force_login(commander)
     _grow_log(incident, commander, responder, 3)
     few_entries = entries(incident)
@@ -197,18 +241,30 @@ def test_it_renders_detail_with_a_constant_number_of_queries(client, commander, 
     assert _queries(client, detail_url(incident)) == few
 
 
-def test_it_shows_the_log_as_a_timeline_with_corrections_linked(client, executive, commander, responder, incident):
+def test_it_shows_the_log_as_a_timeline_with_corrections_linked(
+    client, executive, commander, responder, incident
+):
     note = services.add_note(incident=incident, by=responder, text="Cache restarted at 10:40")
-    correction = services.correct_entry(incident=incident, entry=note, by=responder, text="It was 11:40")
+    correction = services.correct_entry(
+        incident=incident, entry=note, by=responder, text="It was 11:40"
+    )
     decision = services.record_decision(
-        incident=incident, by=commander, decision_type=DecisionType.ROLLBACK_MODEL, decision="Roll back to v41",
-        rationale="v41 is known good", options_considered=["Raise threshold", "Roll back"], reversible=False,
+        incident=incident,
+        by=commander,
+        decision_type=DecisionType.ROLLBACK_MODEL,
+        decision="Roll back to v41",
+        rationale="v41 is known good",
+        options_considered=["Raise threshold", "Roll back"],
+        reversible=False,
     )
     client.force_login(executive)
     page = client.get(detail_url(incident)).text
     assert f'id="entry-{note.sequence}"' in page
     assert f'Corrects <a href="#entry-{note.sequence}">entry #{note.sequence}</a>' in page
-    assert f'Corrected by <a href="#entry-{correction.sequence}">entry #{correction.sequence}</a>' in page
+    assert (
+        f'Corrected by <a href="#entry-{correction.sequence}">entry #{correction.sequence}</a>'
+        in page
+    )
     assert decision.hash[:12] in page
     assert "v41 is known good" in page and "Raise threshold" in page
     assert "Roll back a model, taken as Incident commander" in page
@@ -216,7 +272,9 @@ def test_it_shows_the_log_as_a_timeline_with_corrections_linked(client, executiv
 
 
 def test_it_shows_role_history(client, commander, commander2, incident):
-    services.assign_role(incident=incident, role=Role.COMMANDER, user=commander2, by=commander, note="Shift change")
+    services.assign_role(
+        incident=incident, role=Role.COMMANDER, user=commander2, by=commander, note="Shift change"
+    )
     client.force_login(commander)
     page = client.get(detail_url(incident)).text
     assert "History (1)" in page
@@ -232,9 +290,16 @@ def test_it_404s_for_a_missing_incident(client, commander):
 
 
 def declare_data(fraud_model, **overrides):
-    data = {"title": "Recommender latency spike", "severity": "2", "models": [str(fraud_model.pk)],
-            "scope": "Checkout", "customers_affected": "300", "revenue_at_risk_per_hour": "2400",
-            "regulatory_exposure": "low", "detection_indicator": "p95 640 ms"}
+    data = {
+        "title": "Recommender latency spike",
+        "severity": "2",
+        "models": [str(fraud_model.pk)],
+        "scope": "Checkout",
+        "customers_affected": "300",
+        "revenue_at_risk_per_hour": "2400",
+        "regulatory_exposure": "low",
+        "detection_indicator": "p95 640 ms",
+    }
     data.update(overrides)
     return data
 
@@ -247,23 +312,32 @@ def test_it_declares_an_incident(client, commander, fraud_model):
     assert response["Location"] == detail_url(incident)
     assert incident.severity == 2 and incident.customers_affected == 300
     assert list(incident.affected_models.all()) == [fraud_model]
-    assert RoleAssignment.objects.active().get(incident=incident, role=Role.COMMANDER).user == commander
+    assert (
+        RoleAssignment.objects.active().get(incident=incident, role=Role.COMMANDER).user
+        == commander
+    )
     assert verify_chain(incident.pk).valid
 
 
 def test_it_refuses_an_invalid_declaration_and_writes_nothing(client, commander, fraud_model):
     client.force_login(commander)
-    response = client.post(reverse("incidents:declare"), declare_data(fraud_model, title="", customers_affected="-1"))
+    response = client.post(
+        reverse("incidents:declare"), declare_data(fraud_model, title="", customers_affected="-1")
+    )
     assert response.status_code == 400
     assert "This field is required." in response.text
     assert "greater than or equal to 0" in response.text
     assert not Incident.objects.exists()
 
 
-def test_it_refuses_declaration_posts_from_non_commanders(client, responder, executive, fraud_model):
+def test_it_refuses_declaration_posts_from_non_commanders(
+    client, responder, executive, fraud_model
+):
     for user in (responder, executive):
         client.force_login(user)
-        assert client.post(reverse("incidents:declare"), declare_data(fraud_model)).status_code == 403
+        assert (
+            client.post(reverse("incidents:declare"), declare_data(fraud_model)).status_code == 403
+        )
     assert not Incident.objects.exists()
 
 
@@ -293,9 +367,13 @@ def test_it_refuses_a_blank_note(client, commander, incident):
 
 
 def decision_data(**overrides):
-    data = {"decision-decision_type": DecisionType.ROLLBACK_MODEL, "decision-decision": "Roll back to v41",
-            "decision-rationale": "Known good", "decision-options_considered": "Roll back\nRaise threshold\n\n",
-            "decision-reversible": "on"}
+    data = {
+        "decision-decision_type": DecisionType.ROLLBACK_MODEL,
+        "decision-decision": "Roll back to v41",
+        "decision-rationale": "Known good",
+        "decision-options_considered": "Roll back\nRaise threshold\n\n",
+        "decision-reversible": "on",
+    }
     data.update(overrides)
     return data
 
@@ -311,12 +389,18 @@ def test_it_records_a_decision_under_the_commanders_right(client, commander, inc
 
 
 def test_it_settles_an_open_request(client, commander, responder, incident):
-    request_entry = services.request_decision(incident=incident, by=responder,
-                                              decision_type=DecisionType.ROLLBACK_MODEL, question="Roll back?")
+    request_entry = services.request_decision(
+        incident=incident,
+        by=responder,
+        decision_type=DecisionType.ROLLBACK_MODEL,
+        question="Roll back?",
+    )
     client.force_login(commander)
     assert "Roll back?" in client.get(detail_url(incident)).text
-    response = client.post(post_url(incident, "record_decision"),
-                           decision_data(**{"decision-settles": str(request_entry.sequence)}))
+    response = client.post(
+        post_url(incident, "record_decision"),
+        decision_data(**{"decision-settles": str(request_entry.sequence)}),
+    )
     assert response.status_code == 302
     entry = DecisionLogEntry.objects.get(incident=incident, kind=EntryKind.DECISION)
     assert entry.data["settles"] == request_entry.sequence
@@ -345,22 +429,31 @@ def test_it_refuses_decisions_to_responders_without_a_decision_role(client, resp
 
 
 def test_it_shows_a_missing_approval_on_its_field(client, commander, responder, incident):
-    Playbook.objects.create(name="SEV2", severity=2, approvals={"customer_notice": "liaison_executive"})
+    Playbook.objects.create(
+        name="SEV2", severity=2, approvals={"customer_notice": "liaison_executive"}
+    )
     services.assign_role(incident=incident, role=Role.COMMS_LEAD, user=responder, by=commander)
     client.force_login(responder)
     before = entries(incident)
-    response = client.post(post_url(incident, "record_decision"),
-                           decision_data(**{"decision-decision_type": DecisionType.CUSTOMER_NOTICE}))
+    response = client.post(
+        post_url(incident, "record_decision"),
+        decision_data(**{"decision-decision_type": DecisionType.CUSTOMER_NOTICE}),
+    )
     assert response.status_code == 400
-    assert re.search(r'id="id_decision-approved_by_error".*needs approval by the Executive liaison', response.text,
-                     re.S)
+    assert re.search(
+        r'id="id_decision-approved_by_error".*needs approval by the Executive liaison',
+        response.text,
+        re.S,
+    )
     assert entries(incident) == before
 
 
 def test_it_refuses_a_decision_without_rationale(client, commander, incident):
     client.force_login(commander)
     before = entries(incident)
-    response = client.post(post_url(incident, "record_decision"), decision_data(**{"decision-rationale": ""}))
+    response = client.post(
+        post_url(incident, "record_decision"), decision_data(**{"decision-rationale": ""})
+    )
     assert response.status_code == 400
     assert entries(incident) == before
 
@@ -370,19 +463,26 @@ def test_it_refuses_a_decision_without_rationale(client, commander, incident):
 
 def test_it_records_a_milestone_with_its_indicator(client, commander, incident):
     client.force_login(commander)
-    response = client.post(post_url(incident, "reach_milestone"),
-                           {"milestone-phase": Phase.CONTAINED, "milestone-indicator": "FP rate < 2 % for 30 min"})
+    response = client.post(
+        post_url(incident, "reach_milestone"),
+        {"milestone-phase": Phase.CONTAINED, "milestone-indicator": "FP rate < 2 % for 30 min"},
+    )
     assert response.status_code == 302
     incident.refresh_from_db()
     assert incident.phase == Phase.CONTAINED
-    assert Milestone.objects.get(incident=incident, phase=Phase.CONTAINED).indicator == "FP rate < 2 % for 30 min"
+    assert (
+        Milestone.objects.get(incident=incident, phase=Phase.CONTAINED).indicator
+        == "FP rate < 2 % for 30 min"
+    )
 
 
 @pytest.mark.parametrize(
     "data",
-    [{"milestone-phase": Phase.CONTAINED, "milestone-indicator": ""},
-     {"milestone-phase": Phase.DECLARED, "milestone-indicator": "again"},
-     {"milestone-phase": Phase.REVIEWED, "milestone-indicator": "too early"}],
+    [
+        {"milestone-phase": Phase.CONTAINED, "milestone-indicator": ""},
+        {"milestone-phase": Phase.DECLARED, "milestone-indicator": "again"},
+        {"milestone-phase": Phase.REVIEWED, "milestone-indicator": "too early"},
+    ],
 )
 def test_it_refuses_an_invalid_milestone(client, commander, incident, data):
     client.force_login(commander)
@@ -396,8 +496,10 @@ def test_it_refuses_an_invalid_milestone(client, commander, incident, data):
 
 def test_it_refuses_milestones_to_responders_without_the_right(client, responder, incident):
     client.force_login(responder)
-    response = client.post(post_url(incident, "reach_milestone"),
-                           {"milestone-phase": Phase.CONTAINED, "milestone-indicator": "ok"})
+    response = client.post(
+        post_url(incident, "reach_milestone"),
+        {"milestone-phase": Phase.CONTAINED, "milestone-indicator": "ok"},
+    )
     assert response.status_code == 403
     assert Incident.objects.get(pk=incident.pk).phase == Phase.DECLARED
 
@@ -408,10 +510,18 @@ def test_it_refuses_milestones_to_responders_without_the_right(client, responder
 def test_it_assigns_and_hands_off_a_role(client, commander, commander2, responder, incident):
     client.force_login(commander)
     url = post_url(incident, "assign_role")
-    assert client.post(url, {"role-role": Role.SCRIBE, "role-user": responder.pk}).status_code == 302
-    assert client.post(url, {"role-role": Role.SCRIBE, "role-user": commander2.pk,
-                             "role-note": "Shift change"}).status_code == 302
-    history = list(RoleAssignment.objects.filter(incident=incident, role=Role.SCRIBE).order_by("started_at"))
+    assert (
+        client.post(url, {"role-role": Role.SCRIBE, "role-user": responder.pk}).status_code == 302
+    )
+    assert (
+        client.post(
+            url, {"role-role": Role.SCRIBE, "role-user": commander2.pk, "role-note": "Shift change"}
+        ).status_code
+        == 302
+    )
+    history = list(
+        RoleAssignment.objects.filter(incident=incident, role=Role.SCRIBE).order_by("started_at")
+    )
     assert [(a.user, a.is_active) for a in history] == [(responder, False), (commander2, True)]
     last = DecisionLogEntry.objects.filter(incident=incident).order_by("-sequence").first()
     assert last.summary == "Scribe handed off from remy to conor"
@@ -420,7 +530,9 @@ def test_it_assigns_and_hands_off_a_role(client, commander, commander2, responde
 def test_it_shows_a_conflict_on_the_user_field(client, commander, incident):
     client.force_login(commander)
     before = entries(incident)
-    response = client.post(post_url(incident, "assign_role"), {"role-role": Role.COMMANDER, "role-user": commander.pk})
+    response = client.post(
+        post_url(incident, "assign_role"), {"role-role": Role.COMMANDER, "role-user": commander.pk}
+    )
     assert response.status_code == 409
     assert re.search(r'id="id_role-user_error".*already holds this role', response.text, re.S)
     assert entries(incident) == before
@@ -428,14 +540,18 @@ def test_it_shows_a_conflict_on_the_user_field(client, commander, incident):
 
 def test_it_refuses_an_executive_as_role_holder(client, commander, executive, incident):
     client.force_login(commander)
-    response = client.post(post_url(incident, "assign_role"), {"role-role": Role.SCRIBE, "role-user": executive.pk})
+    response = client.post(
+        post_url(incident, "assign_role"), {"role-role": Role.SCRIBE, "role-user": executive.pk}
+    )
     assert response.status_code == 400
     assert not RoleAssignment.objects.filter(incident=incident, user=executive).exists()
 
 
 def test_it_refuses_role_changes_by_plain_responders(client, responder, incident):
     client.force_login(responder)
-    response = client.post(post_url(incident, "assign_role"), {"role-role": Role.SCRIBE, "role-user": responder.pk})
+    response = client.post(
+        post_url(incident, "assign_role"), {"role-role": Role.SCRIBE, "role-user": responder.pk}
+    )
     assert response.status_code == 403
     assert not RoleAssignment.objects.filter(incident=incident, role=Role.SCRIBE).exists()
 

@@ -30,9 +30,16 @@ def url(name: str, *args) -> str:
 @pytest.fixture
 def live(commander, fraud_model):
     """An incident declared through the comms workflow, so it has cadence deadlines."""
-    return workflows.declare_incident(by=commander, title="Fraud FP surge", severity=2, scope="EU card payments",
-                                      models=[(fraud_model, "")], customers_affected=1200,
-                                      revenue_at_risk_per_hour="42000", regulatory_exposure="high")
+    return workflows.declare_incident(
+        by=commander,
+        title="Fraud FP surge",
+        severity=2,
+        scope="EU card payments",
+        models=[(fraud_model, "")],
+        customers_affected=1200,
+        revenue_at_risk_per_hour="42000",
+        regulatory_exposure="high",
+    )
 
 
 def queries(client, path: str, **extra) -> int:
@@ -47,16 +54,25 @@ def queries(client, path: str, **extra) -> int:
 
 @pytest.fixture
 def three(commander, commander2, fraud_model):
-    a = services.declare_incident(by=commander, title="Checkout latency", severity=1, scope="Mobile checkout")
-    b = services.declare_incident(by=commander2, title="Credit drift", severity=3, scope="Loan approvals")
-    c = services.declare_incident(by=commander2, title="Drill: recommender", severity=3, is_drill=True)
+    a = services.declare_incident(
+        by=commander, title="Checkout latency", severity=1, scope="Mobile checkout"
+    )
+    b = services.declare_incident(
+        by=commander2, title="Credit drift", severity=3, scope="Loan approvals"
+    )
+    c = services.declare_incident(
+        by=commander2, title="Drill: recommender", severity=3, is_drill=True
+    )
     return a, b, c
 
 
-@pytest.mark.parametrize(("q", "shown", "hidden"), [
-    ("latency", "Checkout latency", "Credit drift"),
-    ("loan", "Credit drift", "Checkout latency"),
-])
+@pytest.mark.parametrize(
+    ("q", "shown", "hidden"),
+    [
+        ("latency", "Checkout latency", "Credit drift"),
+        ("loan", "Credit drift", "Checkout latency"),
+    ],
+)
 def test_it_searches_title_and_scope(client, commander, three, q, shown, hidden):
     client.force_login(commander)
     page = client.get(url("list") + f"?q={q}").text
@@ -98,15 +114,20 @@ def test_it_answers_htmx_filters_with_the_results_fragment(client, commander, th
     assert "HX-Request" in response["Vary"]
 
 
-def test_it_keeps_list_queries_constant_with_search_and_mine(client, commander, responder, fraud_model):
+def test_it_keeps_list_queries_constant_with_search_and_mine(
+    client, commander, responder, fraud_model
+):
     client.force_login(commander)
     for i in range(5):
-        services.declare_incident(by=commander, title=f"Incident {i}", severity=1 + i % 4, models=[(fraud_model, "")])
+        services.declare_incident(
+            by=commander, title=f"Incident {i}", severity=1 + i % 4, models=[(fraud_model, "")]
+        )
     path = url("list") + "?q=incident&mine=on&drill=real"
     few = queries(client, path)
     for i in range(45):
-        services.declare_incident(by=commander, title=f"Incident x{i}", severity=1 + i % 4,
-                                  models=[(fraud_model, "")])
+        services.declare_incident(
+            by=commander, title=f"Incident x{i}", severity=1 + i % 4, models=[(fraud_model, "")]
+        )
     assert queries(client, path) == few
 
 
@@ -123,12 +144,23 @@ def test_it_serves_the_declare_form_as_a_fragment_to_htmx(client, commander):
 
 def test_it_redirects_htmx_clients_to_the_new_incident(client, commander, fraud_model):
     client.force_login(commander)
-    response = client.post(url("declare"), {"title": "Pipeline broken", "severity": "2", "customers_affected": "0",
-                                            "revenue_at_risk_per_hour": "0", "regulatory_exposure": "none"}, **HTMX)
+    response = client.post(
+        url("declare"),
+        {
+            "title": "Pipeline broken",
+            "severity": "2",
+            "customers_affected": "0",
+            "revenue_at_risk_per_hour": "0",
+            "regulatory_exposure": "none",
+        },
+        **HTMX,
+    )
     incident = Incident.objects.get(title="Pipeline broken")
     assert response.status_code == 200
     assert response["HX-Redirect"] == incident.get_absolute_url()
-    assert Deadline.objects.open().filter(incident=incident).exists()  # declared through comms.workflows
+    assert (
+        Deadline.objects.open().filter(incident=incident).exists()
+    )  # declared through comms.workflows
 
 
 def test_it_re_renders_the_dialog_fragment_with_errors(client, commander):
@@ -144,7 +176,9 @@ def test_it_refuses_the_declare_fragment_to_non_commanders(client, responder, ex
     for user in (responder, executive):
         client.force_login(user)
         assert client.get(url("declare"), **HTMX).status_code == 403
-        assert client.post(url("declare"), {"title": "x", "severity": "2"}, **HTMX).status_code == 403
+        assert (
+            client.post(url("declare"), {"title": "x", "severity": "2"}, **HTMX).status_code == 403
+        )
 
 
 # --- header, severity, cadence countdown, snooze ----------------------------------------------------
@@ -159,16 +193,25 @@ def test_it_shows_commander_impact_and_a_countdown_per_audience(client, executiv
     assert len(re.findall(r'<li class="countdown ok" data-due="[^"]+" data-amber="360"', page)) == 3
 
 
-@pytest.mark.parametrize(("due_in", "state", "text"), [
-    (timedelta(minutes=20), "ok", "on track"),
-    (timedelta(minutes=4), "amber", "due soon"),
-    (timedelta(minutes=-3), "red", "overdue"),
-])
-def test_it_computes_the_countdown_state_on_the_server(client, commander, live, due_in, state, text):
-    Deadline.objects.filter(incident=live, audience=Audience.EXECUTIVE).update(due_at=timezone.now() + due_in)
+@pytest.mark.parametrize(
+    ("due_in", "state", "text"),
+    [
+        (timedelta(minutes=20), "ok", "on track"),
+        (timedelta(minutes=4), "amber", "due soon"),
+        (timedelta(minutes=-3), "red", "overdue"),
+    ],
+)
+def test_it_computes_the_countdown_state_on_the_server(
+    client, commander, live, due_in, state, text
+):
+    Deadline.objects.filter(incident=live, audience=Audience.EXECUTIVE).update(
+        due_at=timezone.now() + due_in
+    )
     client.force_login(commander)
     page = client.get(url("detail", live.pk)).text
-    row = re.search(r'<li class="countdown (\w+)"[^>]*data-audience="Executive / business">.*?</li>', page, re.S)
+    row = re.search(
+        r'<li class="countdown (\w+)"[^>]*data-audience="Executive / business">.*?</li>', page, re.S
+    )
     assert row.group(1) == state
     assert text in row.group(0)
 
@@ -176,12 +219,18 @@ def test_it_computes_the_countdown_state_on_the_server(client, commander, live, 
 def test_it_offers_severity_change_to_the_commander_only(client, commander, responder, live):
     client.force_login(responder)
     assert url("change_severity", live.pk) not in client.get(url("detail", live.pk)).text
-    assert client.post(url("change_severity", live.pk), {"severity-severity": "1",
-                                                          "severity-reason": "x"}).status_code == 403
+    assert (
+        client.post(
+            url("change_severity", live.pk), {"severity-severity": "1", "severity-reason": "x"}
+        ).status_code
+        == 403
+    )
     client.force_login(commander)
     assert url("change_severity", live.pk) in client.get(url("detail", live.pk)).text
-    response = client.post(url("change_severity", live.pk), {"severity-severity": "1",
-                                                              "severity-reason": "Regulator exposure"})
+    response = client.post(
+        url("change_severity", live.pk),
+        {"severity-severity": "1", "severity-reason": "Regulator exposure"},
+    )
     assert response.status_code == 302
     live.refresh_from_db()
     assert live.severity == 1
@@ -191,7 +240,9 @@ def test_it_offers_severity_change_to_the_commander_only(client, commander, resp
 
 def test_it_shows_a_same_severity_change_as_a_conflict(client, commander, live):
     client.force_login(commander)
-    response = client.post(url("change_severity", live.pk), {"severity-severity": "2", "severity-reason": "same"})
+    response = client.post(
+        url("change_severity", live.pk), {"severity-severity": "2", "severity-reason": "same"}
+    )
     assert response.status_code == 409
     assert re.search(r'id="id_severity-severity_error".*already SEV2', response.text, re.S)
 
@@ -199,7 +250,11 @@ def test_it_shows_a_same_severity_change_as_a_conflict(client, commander, live):
 def test_it_lets_the_commander_snooze_with_a_logged_reason(client, commander, responder, live):
     services.assign_role(incident=live, role=Role.COMMS_LEAD, user=responder, by=commander)
     client.force_login(responder)
-    data = {"snooze-audience": "executive", "snooze-minutes": "10", "snooze-reason": "Waiting for numbers"}
+    data = {
+        "snooze-audience": "executive",
+        "snooze-minutes": "10",
+        "snooze-reason": "Waiting for numbers",
+    }
     assert url("snooze", live.pk) not in client.get(url("detail", live.pk)).text
     assert client.post(url("snooze", live.pk), data).status_code == 403
     client.force_login(commander)
@@ -216,7 +271,9 @@ def test_it_lets_the_commander_snooze_with_a_logged_reason(client, commander, re
 def test_it_releases_a_role(client, commander, responder, live):
     services.assign_role(incident=live, role=Role.SCRIBE, user=responder, by=commander)
     client.force_login(commander)
-    response = client.post(url("release_role", live.pk), {"release-role": Role.SCRIBE, "release-note": "Off shift"})
+    response = client.post(
+        url("release_role", live.pk), {"release-role": Role.SCRIBE, "release-note": "Off shift"}
+    )
     assert response.status_code == 302
     assert not RoleAssignment.objects.active().filter(incident=live, role=Role.SCRIBE).exists()
     assert "released as Scribe" in DecisionLogEntry.objects.filter(incident=live).last().summary
@@ -224,8 +281,13 @@ def test_it_releases_a_role(client, commander, responder, live):
 
 def test_it_lists_a_requested_decision_as_open(client, commander, responder, live):
     client.force_login(responder)
-    response = client.post(url("request_decision", live.pk), {"request-decision_type": DecisionType.ROLLBACK_MODEL,
-                                                               "request-question": "Roll back to v41?"})
+    response = client.post(
+        url("request_decision", live.pk),
+        {
+            "request-decision_type": DecisionType.ROLLBACK_MODEL,
+            "request-question": "Roll back to v41?",
+        },
+    )
     assert response.status_code == 302
     page = client.get(url("detail", live.pk)).text
     assert re.search(r'<div id="open-decisions">.*Roll back to v41\?', page, re.S)
@@ -241,8 +303,10 @@ def test_it_offers_one_milestone_button_per_next_phase(client, commander, live):
 
 def test_it_resolving_closes_the_deadlines(client, commander, live):
     client.force_login(commander)
-    response = client.post(url("reach_milestone", live.pk), {"milestone-phase": Phase.RESOLVED,
-                                                              "milestone-indicator": "FP rate < 2 % for 2 h"})
+    response = client.post(
+        url("reach_milestone", live.pk),
+        {"milestone-phase": Phase.RESOLVED, "milestone-indicator": "FP rate < 2 % for 2 h"},
+    )
     assert response.status_code == 302
     assert not Deadline.objects.open().filter(incident=live).exists()
 
@@ -250,8 +314,18 @@ def test_it_resolving_closes_the_deadlines(client, commander, live):
 # --- executives: read only everywhere ----------------------------------------------------------------
 
 
-WRITE_URLS = ["add_note", "record_decision", "request_decision", "reach_milestone", "change_severity",
-              "assign_role", "release_role", "snooze", "create_update", "jargon_check"]
+WRITE_URLS = [
+    "add_note",
+    "record_decision",
+    "request_decision",
+    "reach_milestone",
+    "change_severity",
+    "assign_role",
+    "release_role",
+    "snooze",
+    "create_update",
+    "jargon_check",
+]
 
 
 @pytest.mark.parametrize("name", WRITE_URLS)
@@ -268,7 +342,7 @@ def test_it_refuses_every_write_to_readers_and_outsiders(client, request, live, 
 def test_it_renders_no_write_control_for_executives(client, executive, live):
     client.force_login(executive)
     page = client.get(url("detail", live.pk)).text
-    main = page[page.index("<main"):page.index("</main>")]
+    main = page[page.index("<main") : page.index("</main>")]
     assert "<form" not in main and "<button" not in main and "<textarea" not in main
 
 
@@ -290,7 +364,9 @@ def test_it_polls_the_timeline_while_open(client, commander, live):
     assert f'hx-get="{timeline_url(live, n)}" hx-trigger="every 4s"' in page
 
 
-def test_it_returns_only_entries_after_the_cursor_with_oob_updates(client, commander, responder, live):
+def test_it_returns_only_entries_after_the_cursor_with_oob_updates(
+    client, commander, responder, live
+):
     client.force_login(commander)
     n = head(live)
     services.add_note(incident=live, by=responder, text="Null rate 21 %")
@@ -298,8 +374,14 @@ def test_it_returns_only_entries_after_the_cursor_with_oob_updates(client, comma
     assert response.status_code == 200
     assert f'id="entry-{n + 1}"' in response.text and f'id="entry-{n}"' not in response.text
     assert "Null rate 21 %" in response.text
-    assert f'hx-get="{timeline_url(live, n + 1)}"' in response.text and 'hx-swap-oob="true"' in response.text
-    assert '<div id="log-announce" hx-swap-oob="innerHTML">1 new log entry: Note: Null rate 21 %' in response.text
+    assert (
+        f'hx-get="{timeline_url(live, n + 1)}"' in response.text
+        and 'hx-swap-oob="true"' in response.text
+    )
+    assert (
+        '<div id="log-announce" hx-swap-oob="innerHTML">1 new log entry: Note: Null rate 21 %'
+        in response.text
+    )
     assert 'id="cadence-list" hx-swap-oob="innerHTML"' in response.text
 
 
@@ -320,7 +402,9 @@ def test_it_answers_304_while_the_log_is_unchanged(client, commander, responder,
 def test_it_stops_polling_once_the_incident_is_resolved(client, commander, live):
     client.force_login(commander)
     n = head(live)
-    workflows.reach_milestone(incident=live, phase=Phase.RESOLVED, indicator="FP < 2 % for 2 h", by=commander)
+    workflows.reach_milestone(
+        incident=live, phase=Phase.RESOLVED, indicator="FP < 2 % for 2 h", by=commander
+    )
     response = client.get(timeline_url(live, n), **HTMX)
     assert response.status_code == 286
     assert "Resolved: FP &lt; 2 % for 2 h" in response.text
@@ -330,8 +414,10 @@ def test_it_stops_polling_once_the_incident_is_resolved(client, commander, live)
     assert url("timeline", live.pk) not in page
 
 
-@pytest.mark.parametrize(("persona", "status"), [("executive", 200), ("responder", 200), ("regulator", 403),
-                                                 ("outsider", 403)])
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("executive", 200), ("responder", 200), ("regulator", 403), ("outsider", 403)],
+)
 def test_it_checks_timeline_access_like_the_page(client, request, live, persona, status):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(timeline_url(live, 0), **HTMX).status_code == status
@@ -351,23 +437,39 @@ def _grow(incident, commander, responder, n):
     for i in range(n):
         note = services.add_note(incident=incident, by=responder, text=f"Observation {i}")
         if i % 3 == 0:
-            services.correct_entry(incident=incident, entry=note, by=responder, text=f"Correction {i}")
+            services.correct_entry(
+                incident=incident, entry=note, by=responder, text=f"Correction {i}"
+            )
         if i % 4 == 0:
-            services.record_decision(incident=incident, by=commander, decision_type=DecisionType.OTHER,
-                                     decision=f"Decision {i}", rationale="Because")
+            services.record_decision(
+                incident=incident,
+                by=commander,
+                decision_type=DecisionType.OTHER,
+                decision=f"Decision {i}",
+                rationale="Because",
+            )
         if i % 5 == 0:
-            services.request_decision(incident=incident, by=responder, decision_type=DecisionType.ROLLBACK_MODEL,
-                                      question=f"Q {i}")
+            services.request_decision(
+                incident=incident,
+                by=responder,
+                decision_type=DecisionType.ROLLBACK_MODEL,
+                question=f"Q {i}",
+            )
 
 
-def test_it_serves_the_timeline_with_a_constant_number_of_queries(client, commander, responder, live):
+def test_it_serves_the_timeline_with_a_constant_number_of_queries(
+    client, commander, responder, live
+):
     client.force_login(commander)
     _grow(live, commander, responder, 4)
     few_entries = head(live)
     few = queries(client, timeline_url(live, 1), **HTMX)
     not_modified = client.get(timeline_url(live, 1), **HTMX)["ETag"]
     with CaptureQueriesContext(connection) as ctx:
-        assert client.get(timeline_url(live, 1), HTTP_IF_NONE_MATCH=not_modified, **HTMX).status_code == 304
+        assert (
+            client.get(timeline_url(live, 1), HTTP_IF_NONE_MATCH=not_modified, **HTMX).status_code
+            == 304
+        )
     cheap = len(ctx.captured_queries)
     _grow(live, commander, responder, 40)
     assert head(live) >= few_entries + 60

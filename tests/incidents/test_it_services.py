@@ -24,7 +24,11 @@ from incidents.services import (
 
 
 def kinds(incident):
-    return list(DecisionLogEntry.objects.filter(incident=incident).order_by("sequence").values_list("kind", flat=True))
+    return list(
+        DecisionLogEntry.objects.filter(incident=incident)
+        .order_by("sequence")
+        .values_list("kind", flat=True)
+    )
 
 
 def count_entries():
@@ -35,15 +39,26 @@ class TestDeclare:
     def test_it_opens_logs_and_names_the_commander(self, commander, fraud_model):
         detected = timezone.now() - timedelta(minutes=7)
         incident = declare_incident(
-            by=commander, title="FP surge", severity=1, models=[(fraud_model, "")], detected_at=detected,
+            by=commander,
+            title="FP surge",
+            severity=1,
+            models=[(fraud_model, "")],
+            detected_at=detected,
             detection_indicator="FP rate 6.1 % > 2 %",
         )
         assert (incident.phase, incident.severity, incident.source) == (Phase.DECLARED, 1, "manual")
         assert kinds(incident) == [EntryKind.DECLARATION, EntryKind.ROLE_CHANGE]
         assert list(incident.affected_links.values_list("version", flat=True)) == ["v42"]
         milestones = list(Milestone.objects.filter(incident=incident).order_by("reached_at"))
-        assert [(m.phase, m.reached_at, m.indicator) for m in milestones][0] == ("detected", detected, "FP rate 6.1 % > 2 %")
-        assert RoleAssignment.objects.active().get(incident=incident, role=Role.COMMANDER).user == commander
+        assert [(m.phase, m.reached_at, m.indicator) for m in milestones][0] == (
+            "detected",
+            detected,
+            "FP rate 6.1 % > 2 %",
+        )
+        assert (
+            RoleAssignment.objects.active().get(incident=incident, role=Role.COMMANDER).user
+            == commander
+        )
         declaration = DecisionLogEntry.objects.get(incident=incident, sequence=1)
         assert declaration.data["severity"] == 1
         assert declaration.data["models"] == [{"slug": "fraud-scoring", "version": "v42"}]
@@ -66,38 +81,71 @@ class TestDeclare:
         with pytest.raises(DomainError) as blank:
             declare_incident(by=commander, title="  ", severity=2)
         with pytest.raises(DomainError) as future:
-            declare_incident(by=commander, title="x", severity=2, detected_at=timezone.now() + timedelta(hours=1))
+            declare_incident(
+                by=commander, title="x", severity=2, detected_at=timezone.now() + timedelta(hours=1)
+            )
         assert (blank.value.field, future.value.field) == ("title", "detected_at")
         assert Incident.objects.count() == 0
 
     def test_a_machine_declaration_names_its_source_and_has_no_commander(self, db):
-        incident = declare_incident(by=None, title="Alert", severity=3, source="alert", dedup_key="g1",
-                                    actor_label="alertmanager")
+        incident = declare_incident(
+            by=None,
+            title="Alert",
+            severity=3,
+            source="alert",
+            dedup_key="g1",
+            actor_label="alertmanager",
+        )
         assert kinds(incident) == [EntryKind.DECLARATION]
         assert DecisionLogEntry.objects.get(incident=incident).actor_label == "alertmanager"
 
     def test_one_open_incident_per_dedup_key(self, db):
         declare_incident(by=None, title="Alert", severity=3, source="alert", dedup_key="g1")
         with pytest.raises(Conflict) as excinfo:
-            declare_incident(by=None, title="Alert again", severity=3, source="alert", dedup_key="g1")
+            declare_incident(
+                by=None, title="Alert again", severity=3, source="alert", dedup_key="g1"
+            )
         assert excinfo.value.field == "dedup_key"
         assert Incident.objects.count() == 1
 
 
 class TestRoles:
-    def test_a_hand_off_ends_the_old_assignment_and_logs_both_names(self, incident, commander, commander2):
-        assign_role(incident=incident, role=Role.COMMANDER, user=commander2, by=commander, note="Shift change")
+    def test_a_hand_off_ends_the_old_assignment_and_logs_both_names(
+        self, incident, commander, commander2
+    ):
+        assign_role(
+            incident=incident,
+            role=Role.COMMANDER,
+            user=commander2,
+            by=commander,
+            note="Shift change",
+        )
 
-        history = list(RoleAssignment.objects.filter(incident=incident, role=Role.COMMANDER).order_by("started_at"))
-        assert [(a.user.username, a.ended_at is None) for a in history] == [("cara", False), ("conor", True)]
+        history = list(
+            RoleAssignment.objects.filter(incident=incident, role=Role.COMMANDER).order_by(
+                "started_at"
+            )
+        )
+        assert [(a.user.username, a.ended_at is None) for a in history] == [
+            ("cara", False),
+            ("conor", True),
+        ]
         entry = DecisionLogEntry.objects.filter(incident=incident).last()
-        assert entry.data == {"role": "commander", "from": "cara", "to": "conor", "note": "Shift change"}
+        assert entry.data == {
+            "role": "commander",
+            "from": "cara",
+            "to": "conor",
+            "note": "Shift change",
+        }
 
     def test_only_commander_eligible_users_command(self, incident, commander, responder):
         with pytest.raises(DomainError) as excinfo:
             assign_role(incident=incident, role=Role.COMMANDER, user=responder, by=commander)
         assert excinfo.value.field == "user"
-        assert RoleAssignment.objects.active().get(incident=incident, role=Role.COMMANDER).user == commander
+        assert (
+            RoleAssignment.objects.active().get(incident=incident, role=Role.COMMANDER).user
+            == commander
+        )
 
     def test_executives_hold_no_incident_roles(self, incident, commander, executive):
         with pytest.raises(DomainError):
@@ -116,49 +164,90 @@ class TestRoles:
     def test_release_ends_without_successor(self, incident, commander, responder):
         assign_role(incident=incident, role=Role.SCRIBE, user=responder, by=commander)
         release_role(incident=incident, role=Role.SCRIBE, by=commander)
-        assert not RoleAssignment.objects.active().filter(incident=incident, role=Role.SCRIBE).exists()
+        assert (
+            not RoleAssignment.objects.active().filter(incident=incident, role=Role.SCRIBE).exists()
+        )
         assert DecisionLogEntry.objects.filter(incident=incident).last().data["to"] is None
 
 
 class TestDecisionRights:
     def test_the_commander_rolls_back(self, incident, commander):
         entry = record_decision(
-            incident=incident, by=commander, decision_type=DecisionType.ROLLBACK_MODEL,
-            decision="Roll back fraud model to v41", rationale="v42 shipped with the broken feature",
-            options_considered=["Raise threshold", "Roll back"], reversible=True,
+            incident=incident,
+            by=commander,
+            decision_type=DecisionType.ROLLBACK_MODEL,
+            decision="Roll back fraud model to v41",
+            rationale="v42 shipped with the broken feature",
+            options_considered=["Raise threshold", "Roll back"],
+            reversible=True,
         )
         assert entry.kind == EntryKind.DECISION
         assert entry.actor_role == Role.COMMANDER
         assert entry.data["options_considered"] == ["Raise threshold", "Roll back"]
         assert entry.data["decision_right"] == "rollback_model"
 
-    def test_a_responder_without_the_right_is_refused_and_nothing_is_logged(self, incident, responder):
+    def test_a_responder_without_the_right_is_refused_and_nothing_is_logged(
+        self, incident, responder
+    ):
         before = count_entries()
         with pytest.raises(DecisionRightDenied) as excinfo:
-            record_decision(incident=incident, by=responder, decision_type=DecisionType.ROLLBACK_MODEL,
-                            decision="Roll back", rationale="Because")
+            record_decision(
+                incident=incident,
+                by=responder,
+                decision_type=DecisionType.ROLLBACK_MODEL,
+                decision="Roll back",
+                rationale="Because",
+            )
         assert "Incident commander" in excinfo.value.message and "no role" in excinfo.value.message
         assert count_entries() == before
 
-    def test_the_engineering_liaison_rolls_back_but_may_not_notify_customers(self, incident, commander, responder):
+    def test_the_engineering_liaison_rolls_back_but_may_not_notify_customers(
+        self, incident, commander, responder
+    ):
         assign_role(incident=incident, role=Role.ENGINEERING, user=responder, by=commander)
-        record_decision(incident=incident, by=responder, decision_type=DecisionType.ROLLBACK_MODEL,
-                        decision="Roll back", rationale="Canary red")
+        record_decision(
+            incident=incident,
+            by=responder,
+            decision_type=DecisionType.ROLLBACK_MODEL,
+            decision="Roll back",
+            rationale="Canary red",
+        )
         with pytest.raises(DecisionRightDenied):
-            record_decision(incident=incident, by=responder, decision_type=DecisionType.CUSTOMER_NOTICE,
-                            decision="Tell customers", rationale="Visible")
+            record_decision(
+                incident=incident,
+                by=responder,
+                decision_type=DecisionType.CUSTOMER_NOTICE,
+                decision="Tell customers",
+                rationale="Visible",
+            )
 
     def test_a_playbook_overrides_the_default_rights(self, incident, commander, responder):
-        Playbook.objects.create(name="SEV2", severity=2, decision_rights={"rollback_model": ["liaison_engineering"]})
+        Playbook.objects.create(
+            name="SEV2", severity=2, decision_rights={"rollback_model": ["liaison_engineering"]}
+        )
         with pytest.raises(DecisionRightDenied):
-            record_decision(incident=incident, by=commander, decision_type=DecisionType.ROLLBACK_MODEL,
-                            decision="Roll back", rationale="x")
+            record_decision(
+                incident=incident,
+                by=commander,
+                decision_type=DecisionType.ROLLBACK_MODEL,
+                decision="Roll back",
+                rationale="x",
+            )
 
-    def test_a_sev1_customer_notice_needs_executive_approval(self, incident, commander, responder, commander2):
-        Playbook.objects.create(name="SEV2", severity=2, approvals={"customer_notice": "liaison_executive"})
+    def test_a_sev1_customer_notice_needs_executive_approval(
+        self, incident, commander, responder, commander2
+    ):
+        Playbook.objects.create(
+            name="SEV2", severity=2, approvals={"customer_notice": "liaison_executive"}
+        )
         assign_role(incident=incident, role=Role.COMMS_LEAD, user=responder, by=commander)
-        kwargs = dict(incident=incident, by=responder, decision_type=DecisionType.CUSTOMER_NOTICE,
-                      decision="Publish notice", rationale="Customers see declines")
+        kwargs = dict(
+            incident=incident,
+            by=responder,
+            decision_type=DecisionType.CUSTOMER_NOTICE,
+            decision="Publish notice",
+            rationale="Customers see declines",
+        )
         with pytest.raises(DomainError) as missing:
             record_decision(**kwargs)
         with pytest.raises(DomainError) as wrong:
@@ -169,15 +258,31 @@ class TestDecisionRights:
         assert entry.data["approved_by"] == "conor"
 
     def test_a_decision_settles_its_request(self, incident, commander, responder):
-        ask = request_decision(incident=incident, by=responder, decision_type=DecisionType.ROLLBACK_MODEL,
-                               question="Roll back to v41?")
-        entry = record_decision(incident=incident, by=commander, decision_type=DecisionType.ROLLBACK_MODEL,
-                                decision="Yes", rationale="Safe", settles=ask)
+        ask = request_decision(
+            incident=incident,
+            by=responder,
+            decision_type=DecisionType.ROLLBACK_MODEL,
+            question="Roll back to v41?",
+        )
+        entry = record_decision(
+            incident=incident,
+            by=commander,
+            decision_type=DecisionType.ROLLBACK_MODEL,
+            decision="Yes",
+            rationale="Safe",
+            settles=ask,
+        )
         assert entry.data["settles"] == ask.sequence
 
     def test_unknown_decision_type_names_the_field(self, incident, commander):
         with pytest.raises(DomainError) as excinfo:
-            record_decision(incident=incident, by=commander, decision_type="launch_rockets", decision="x", rationale="y")
+            record_decision(
+                incident=incident,
+                by=commander,
+                decision_type="launch_rockets",
+                decision="x",
+                rationale="y",
+            )
         assert excinfo.value.field == "decision_type"
 
 
@@ -187,7 +292,10 @@ class TestSeverityAndMilestones:
         incident.refresh_from_db()
         assert incident.severity == 1
         assert DecisionLogEntry.objects.filter(incident=incident).last().data == {
-            "from": 2, "to": 1, "reason": "EU-wide declines"}
+            "from": 2,
+            "to": 1,
+            "reason": "EU-wide declines",
+        }
 
     def test_a_responder_may_not_change_severity(self, incident, responder):
         with pytest.raises(DecisionRightDenied):
@@ -203,12 +311,21 @@ class TestSeverityAndMilestones:
         assert excinfo.value.field == "reason"
 
     def test_phases_move_forward_with_an_indicator(self, incident, commander):
-        reach_milestone(incident=incident, phase=Phase.CONTAINED, indicator="FP rate < 2 % for 30 min", by=commander)
-        reach_milestone(incident=incident, phase=Phase.RESOLVED, indicator="v41 serving 100 %", by=commander)
+        reach_milestone(
+            incident=incident,
+            phase=Phase.CONTAINED,
+            indicator="FP rate < 2 % for 30 min",
+            by=commander,
+        )
+        reach_milestone(
+            incident=incident, phase=Phase.RESOLVED, indicator="v41 serving 100 %", by=commander
+        )
         incident.refresh_from_db()
         assert (incident.phase, incident.resolved_at is not None) == (Phase.RESOLVED, True)
         with pytest.raises(Conflict):
-            reach_milestone(incident=incident, phase=Phase.RECOVERED, indicator="late", by=commander)
+            reach_milestone(
+                incident=incident, phase=Phase.RECOVERED, indicator="late", by=commander
+            )
         assert verify_chain(incident.pk).valid
 
     def test_a_milestone_needs_an_indicator(self, incident, commander):
@@ -219,12 +336,16 @@ class TestSeverityAndMilestones:
 
     def test_reviewed_only_after_resolved(self, incident, commander):
         with pytest.raises(Conflict):
-            reach_milestone(incident=incident, phase=Phase.REVIEWED, indicator="Review done", by=commander)
+            reach_milestone(
+                incident=incident, phase=Phase.REVIEWED, indicator="Review done", by=commander
+            )
 
     def test_a_closed_incident_takes_no_decisions(self, incident, commander):
         reach_milestone(incident=incident, phase=Phase.RESOLVED, indicator="Fixed", by=commander)
         with pytest.raises(Conflict):
-            record_decision(incident=incident, by=commander, decision_type="other", decision="x", rationale="y")
+            record_decision(
+                incident=incident, by=commander, decision_type="other", decision="x", rationale="y"
+            )
 
 
 class TestNotesAndImpact:
@@ -242,12 +363,23 @@ class TestNotesAndImpact:
             add_note(incident=incident, by=executive, text="hello")
 
     def test_impact_revisions_log_before_and_after(self, incident, responder):
-        update_impact(incident=incident, by=responder, reason="New estimate", customers_affected=3000,
-                      revenue_at_risk_per_hour="51000.50")
+        update_impact(
+            incident=incident,
+            by=responder,
+            reason="New estimate",
+            customers_affected=3000,
+            revenue_at_risk_per_hour="51000.50",
+        )
         incident.refresh_from_db()
-        assert (incident.customers_affected, incident.revenue_at_risk_per_hour) == (3000, Decimal("51000.50"))
+        assert (incident.customers_affected, incident.revenue_at_risk_per_hour) == (
+            3000,
+            Decimal("51000.50"),
+        )
         entry = DecisionLogEntry.objects.filter(incident=incident).last()
-        assert entry.data["before"] == {"customers_affected": "1200", "revenue_at_risk_per_hour": "42000.00"}
+        assert entry.data["before"] == {
+            "customers_affected": "1200",
+            "revenue_at_risk_per_hour": "42000.00",
+        }
 
     def test_impact_refuses_negative_figures(self, incident, responder):
         with pytest.raises(DomainError) as excinfo:

@@ -28,10 +28,27 @@ def test_the_replace_attacks_fail_on_sqlite(tmp_path):
     env |= {"CONSOLE_VAR_DIR": str(tmp_path), "SECRET_KEY": env.get("SECRET_KEY") or "test-only"}
     result = subprocess.run(  # noqa: S603  our own interpreter and test ids
         # TRUNCATE is PostgreSQL's; its test is the one this run deselects.
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-k", "not truncate", *REPLACE_TESTS],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:xdist",
+            "-k",
+            "not truncate",
+            *REPLACE_TESTS,
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
-    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-2000:]
+    summary = (
+        result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-2000:]
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     # Every REPLACE test ran (none skipped): the REPLACE forms really were tried on SQLite.
     assert "passed" in summary and "skipped" not in summary and "1 deselected" in summary, summary

@@ -37,7 +37,12 @@ def test_it_links_each_entry_to_the_one_before(logged):
     for before, after in zip(entries, entries[1:]):
         assert after.prev_hash == before.hash
     report = verify_chain(logged.pk)
-    assert (report.valid, report.entries, report.first_broken, report.head) == (True, 5, None, entries[-1].hash)
+    assert (report.valid, report.entries, report.first_broken, report.head) == (
+        True,
+        5,
+        None,
+        entries[-1].hash,
+    )
 
 
 def test_it_reports_an_altered_entry(logged):
@@ -56,7 +61,10 @@ def test_it_reports_a_rehashed_entry_by_its_successor(logged):
     target = DecisionLogEntry.objects.get(incident=logged, sequence=3)
     target.summary = "Rewritten"
     new_hash = target.compute_hash()
-    _tamper(f"UPDATE {logdb.TABLE} SET summary = %s, hash = %s WHERE id = %s", ["Rewritten", new_hash, target.pk])
+    _tamper(
+        f"UPDATE {logdb.TABLE} SET summary = %s, hash = %s WHERE id = %s",
+        ["Rewritten", new_hash, target.pk],
+    )
 
     report = verify_chain(logged.pk)
 
@@ -102,9 +110,15 @@ def test_command_rejects_an_unknown_incident(db):
 def test_a_correction_is_a_new_entry_naming_the_corrected_one(logged, commander):
     original = DecisionLogEntry.objects.get(incident=logged, sequence=3)
 
-    correction = correct_entry(incident=logged, entry=original, by=commander, text="Note 0 meant EU only")
+    correction = correct_entry(
+        incident=logged, entry=original, by=commander, text="Note 0 meant EU only"
+    )
 
     original.refresh_from_db()
     assert original.summary == "Note 0"
-    assert (correction.kind, correction.corrects_id, correction.sequence) == ("correction", original.pk, 6)
+    assert (correction.kind, correction.corrects_id, correction.sequence) == (
+        "correction",
+        original.pk,
+        6,
+    )
     assert verify_chain(logged.pk).valid

@@ -23,7 +23,9 @@ def test_concurrent_firing_deliveries_open_one_incident(postgres_only):
     threads_n = 6
 
     def deliver():  # type: ignore[no-untyped-def]
-        group = parse_alert_group(body, version="4", source="alertmanager")  # each delivery parses its own
+        group = parse_alert_group(
+            body, version="4", source="alertmanager"
+        )  # each delivery parses its own
         return services.ingest_alert_group(key=key, source="alertmanager", **group)
 
     results = race(deliver, threads=threads_n)

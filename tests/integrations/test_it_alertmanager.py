@@ -48,7 +48,9 @@ def test_firing_opens_an_incident_with_evidence_and_deadlines(am, fraud_model):
     assert evidence.fingerprint == "c5f3a1b2d4e6f708"
     assert evidence.labels["instance"] == "scorer-1:9100"
     assert evidence.starts_at is not None and evidence.ends_at is None  # Go's zero time
-    kinds = list(DecisionLogEntry.objects.filter(incident=incident).values_list("kind", "actor_label"))
+    kinds = list(
+        DecisionLogEntry.objects.filter(incident=incident).values_list("kind", "actor_label")
+    )
     assert ("declaration", "prod-alertmanager") in kinds
     assert ("alert", "prod-alertmanager") in kinds
     assert Deadline.objects.filter(incident=incident).exists()  # cadence opened via comms.workflows
@@ -110,19 +112,26 @@ def test_notification_reason_is_noted_and_route_labels_kept_on_the_log_entry(am,
     client, _ = am
     assert post(client, payload("alertmanager_firing")).status_code == 202
     entry = DecisionLogEntry.objects.get(kind="alert")
-    assert entry.summary == "1 alert(s) firing (1 firing); reason: new_alerts: Fraud model false-positive rate above 4 %"
+    assert (
+        entry.summary
+        == "1 alert(s) firing (1 firing); reason: new_alerts: Fraud model false-positive rate above 4 %"
+    )
     assert entry.data["route_labels"] == {"team": "payments-risk"}
     assert entry.data["group_key"] == payload("alertmanager_firing")["groupKey"]
 
 
-@pytest.mark.parametrize("size", [512 * 1024, 3 * 1024 * 1024])  # the second is over Django's own upload limit
+@pytest.mark.parametrize(
+    "size", [512 * 1024, 3 * 1024 * 1024]
+)  # the second is over Django's own upload limit
 def test_bodies_over_512_kb_are_413_in_our_error_shape(am, size):
     client, _ = am
     body = payload("alertmanager_firing")
     body["alerts"][0]["annotations"]["description"] = "x" * size
     response = post(client, body)
     assert response.status_code == 413
-    assert response.json() == {"error": {"status": 413, "code": "too_large", "message": "The body is larger than 512 KB."}}
+    assert response.json() == {
+        "error": {"status": 413, "code": "too_large", "message": "The body is larger than 512 KB."}
+    }
     assert not Incident.objects.exists() and not AlertEvidence.objects.exists()
 
 

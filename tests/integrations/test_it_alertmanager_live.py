@@ -75,7 +75,9 @@ class Alertmanager:
 def alertmanager_factory(tmp_path: Path) -> Iterator:
     """Start `prometheus-alertmanager` with a config; always stopped at teardown."""
     if not ALERTMANAGER.exists():
-        pytest.skip(f"{ALERTMANAGER} is missing: apt-get install -y prometheus-alertmanager (CI installs it)")
+        pytest.skip(
+            f"{ALERTMANAGER} is missing: apt-get install -y prometheus-alertmanager (CI installs it)"
+        )
     processes: list[subprocess.Popen] = []
 
     def start(config: str) -> Alertmanager:
@@ -85,10 +87,16 @@ def alertmanager_factory(tmp_path: Path) -> Iterator:
         log = tmp_path / "alertmanager.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [str(ALERTMANAGER), f"--config.file={tmp_path / 'alertmanager.yml'}",
-                 f"--storage.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}",
-                 "--cluster.listen-address="],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [
+                    str(ALERTMANAGER),
+                    f"--config.file={tmp_path / 'alertmanager.yml'}",
+                    f"--storage.path={tmp_path / 'data'}",
+                    f"--web.listen-address=127.0.0.1:{port}",
+                    "--cluster.listen-address=",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             )
         processes.append(process)
         am = Alertmanager(url=f"http://127.0.0.1:{port}", log=log)
@@ -114,13 +122,21 @@ def alertmanager_factory(tmp_path: Path) -> Iterator:
             process.wait(timeout=10)
 
 
-def test_alertmanager_opens_and_resolves_an_incident(alertmanager_factory, live_server, fraud_model):
+def test_alertmanager_opens_and_resolves_an_incident(
+    alertmanager_factory, live_server, fraud_model
+):
     key, raw = IntegrationKey.issue(name="alertmanager-e2e", kind="alertmanager")
-    am = alertmanager_factory(CONFIG.format(url=f"{live_server.url}/api/v1/integrations/alertmanager/", key=raw))
+    am = alertmanager_factory(
+        CONFIG.format(url=f"{live_server.url}/api/v1/integrations/alertmanager/", key=raw)
+    )
     started = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2)
     alert = {
-        "labels": {"alertname": "FraudFalsePositiveRateHigh", "severity": "critical",
-                   "model": "fraud-scoring", "instance": "scorer-1:9100"},
+        "labels": {
+            "alertname": "FraudFalsePositiveRateHigh",
+            "severity": "critical",
+            "model": "fraud-scoring",
+            "instance": "scorer-1:9100",
+        },
         "annotations": {"summary": "Fraud model false-positive rate above 4 %"},
         "startsAt": started.isoformat().replace("+00:00", "Z"),
         "generatorURL": "http://prometheus.example.test/graph",
@@ -128,10 +144,17 @@ def test_alertmanager_opens_and_resolves_an_incident(alertmanager_factory, live_
     am.push([alert])
 
     def opened() -> Incident | None:
-        return Incident.objects.filter(source="alert", dedup_key__startswith="alertmanager:").first()
+        return Incident.objects.filter(
+            source="alert", dedup_key__startswith="alertmanager:"
+        ).first()
 
-    incident = wait_until(opened, timeout=DELIVERY_TIMEOUT, what=f"the incident (alertmanager log: {am.log})")
-    assert incident.dedup_key == 'alertmanager:{}:{alertname="FraudFalsePositiveRateHigh", model="fraud-scoring"}'
+    incident = wait_until(
+        opened, timeout=DELIVERY_TIMEOUT, what=f"the incident (alertmanager log: {am.log})"
+    )
+    assert (
+        incident.dedup_key
+        == 'alertmanager:{}:{alertname="FraudFalsePositiveRateHigh", model="fraud-scoring"}'
+    )
     assert incident.severity == 1
     assert incident.title == "FraudFalsePositiveRateHigh: Fraud model false-positive rate above 4 %"
     assert incident.summary == "Fraud model false-positive rate above 4 %"
@@ -153,7 +176,11 @@ def test_alertmanager_opens_and_resolves_an_incident(alertmanager_factory, live_
         incident.refresh_from_db()
         return incident.phase == "recovered"
 
-    wait_until(recovered, timeout=DELIVERY_TIMEOUT, what=f"the recovered milestone (alertmanager log: {am.log})")
+    wait_until(
+        recovered,
+        timeout=DELIVERY_TIMEOUT,
+        what=f"the recovered milestone (alertmanager log: {am.log})",
+    )
     milestone = incident.milestones.get(phase="recovered")
     assert milestone.indicator == (
         'Alertmanager: all alerts of group {}:{alertname="FraudFalsePositiveRateHigh", model="fraud-scoring"} resolved'
@@ -161,7 +188,9 @@ def test_alertmanager_opens_and_resolves_an_incident(alertmanager_factory, live_
     resolved = AlertEvidence.objects.get(incident=incident, status="resolved")
     assert resolved.fingerprint == evidence.fingerprint and resolved.ends_at == ended
     assert Incident.objects.count() == 1
-    alert_entries = list(DecisionLogEntry.objects.filter(incident=incident, kind="alert").order_by("sequence"))
+    alert_entries = list(
+        DecisionLogEntry.objects.filter(incident=incident, kind="alert").order_by("sequence")
+    )
     assert [e.summary for e in alert_entries] == [
         "1 alert(s) firing (1 firing): Fraud model false-positive rate above 4 %",
         "1 alert(s) resolved (0 firing): Fraud model false-positive rate above 4 %",
@@ -188,13 +217,21 @@ receivers:
 """
 
 
-def test_alertmanagers_pagerduty_receiver_opens_and_resolves_an_incident(alertmanager_factory, live_server,
-                                                                          fraud_model):
+def test_alertmanagers_pagerduty_receiver_opens_and_resolves_an_incident(
+    alertmanager_factory, live_server, fraud_model
+):
     key, raw = IntegrationKey.issue(name="alertmanager-pd", kind="pagerduty")
-    am = alertmanager_factory(PAGERDUTY_CONFIG.format(
-        url=f"{live_server.url}/api/v1/integrations/pagerduty/v2/enqueue", key=raw))
+    am = alertmanager_factory(
+        PAGERDUTY_CONFIG.format(
+            url=f"{live_server.url}/api/v1/integrations/pagerduty/v2/enqueue", key=raw
+        )
+    )
     alert = {
-        "labels": {"alertname": "FraudLatencyHigh", "severity": "warning", "model": "fraud-scoring"},
+        "labels": {
+            "alertname": "FraudLatencyHigh",
+            "severity": "warning",
+            "model": "fraud-scoring",
+        },
         "annotations": {"summary": "p99 latency over 2 s"},
     }
     am.push([alert])
@@ -202,22 +239,42 @@ def test_alertmanagers_pagerduty_receiver_opens_and_resolves_an_incident(alertma
     def opened() -> Incident | None:
         return Incident.objects.filter(source="alert", dedup_key__startswith="pagerduty:").first()
 
-    incident = wait_until(opened, timeout=DELIVERY_TIMEOUT, what=f"the incident (alertmanager log: {am.log})")
+    incident = wait_until(
+        opened, timeout=DELIVERY_TIMEOUT, what=f"the incident (alertmanager log: {am.log})"
+    )
     assert incident.severity == 3  # severity "warning" from the template
     assert list(incident.affected_models.values_list("slug", flat=True)) == ["fraud-scoring"]
     evidence = AlertEvidence.objects.get(incident=incident)
     assert evidence.source == "pagerduty" and evidence.status == "trigger" and evidence.key == key
     assert evidence.labels["model"] == "fraud-scoring" and evidence.labels["severity"] == "warning"
-    assert evidence.raw["custom_details"]["num_firing"] == "1"  # Alertmanager's own details, kept as received
-    assert incident.dedup_key == f"pagerduty:{evidence.fingerprint}"  # the dedup_key Alertmanager chose
+    assert (
+        evidence.raw["custom_details"]["num_firing"] == "1"
+    )  # Alertmanager's own details, kept as received
+    assert (
+        incident.dedup_key == f"pagerduty:{evidence.fingerprint}"
+    )  # the dedup_key Alertmanager chose
 
-    am.push([alert | {"endsAt": (datetime.now(UTC) - timedelta(seconds=1)).isoformat().replace("+00:00", "Z")}])
+    am.push(
+        [
+            alert
+            | {
+                "endsAt": (datetime.now(UTC) - timedelta(seconds=1))
+                .isoformat()
+                .replace("+00:00", "Z")
+            }
+        ]
+    )
 
     def recovered() -> bool:
         incident.refresh_from_db()
         return incident.phase == "recovered"
 
-    wait_until(recovered, timeout=DELIVERY_TIMEOUT, what=f"the recovered milestone (alertmanager log: {am.log})")
-    assert list(AlertEvidence.objects.filter(incident=incident).values_list("status", flat=True)) == [
-        "trigger", "resolve"]
+    wait_until(
+        recovered,
+        timeout=DELIVERY_TIMEOUT,
+        what=f"the recovered milestone (alertmanager log: {am.log})",
+    )
+    assert list(
+        AlertEvidence.objects.filter(incident=incident).values_list("status", flat=True)
+    ) == ["trigger", "resolve"]
     assert Incident.objects.count() == 1

@@ -63,5 +63,9 @@ def test_bodies_over_512_kb_are_413_in_our_error_shape(grafana):
     body["message"] = "x" * (512 * 1024)
     response = grafana.post(URL, body, format="json")
     assert response.status_code == 413
-    assert response.json()["error"] == {"status": 413, "code": "too_large", "message": "The body is larger than 512 KB."}
+    assert response.json()["error"] == {
+        "status": 413,
+        "code": "too_large",
+        "message": "The body is larger than 512 KB.",
+    }
     assert not Incident.objects.exists()

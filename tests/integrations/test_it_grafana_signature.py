@@ -45,7 +45,9 @@ def meta(headers: dict[str, str]) -> dict[str, str]:
 def stamped(fixture: dict, stamp: int | None = None) -> dict[str, str]:
     """Sign the fixture's body with a timestamp (default: now) as Grafana does with hmacConfig.timestampHeader."""
     stamp = int(timezone.now().timestamp()) if stamp is None else stamp
-    signature = hmac.new(fixture["secret"].encode(), f"{stamp}:{fixture['body']}".encode(), hashlib.sha256)
+    signature = hmac.new(
+        fixture["secret"].encode(), f"{stamp}:{fixture['body']}".encode(), hashlib.sha256
+    )
     return {SIGNATURE: signature.hexdigest(), TIMESTAMP: str(stamp)}
 
 
@@ -59,7 +61,9 @@ def deliver(raw_key: str, body: str | bytes, headers: dict[str, str]):  # type: 
 @pytest.fixture
 def grafana_key(db) -> tuple[IntegrationKey, str]:
     fixture = signed("firing")
-    return IntegrationKey.issue(name="grafana-signed", kind="grafana", signing_secret=fixture["secret"])
+    return IntegrationKey.issue(
+        name="grafana-signed", kind="grafana", signing_secret=fixture["secret"]
+    )
 
 
 @pytest.fixture
@@ -70,17 +74,26 @@ def at_resolved_timestamp(clock):  # noqa: F811
 
 def test_the_fixtures_are_signed_as_grafana_signs():
     firing, resolved = signed("firing"), signed("resolved")
-    assert firing["headers"][SIGNATURE] == hmac.new(
-        firing["secret"].encode(), firing["body"].encode(), hashlib.sha256).hexdigest()
+    assert (
+        firing["headers"][SIGNATURE]
+        == hmac.new(firing["secret"].encode(), firing["body"].encode(), hashlib.sha256).hexdigest()
+    )
     stamp = resolved["headers"][TIMESTAMP]
-    assert resolved["headers"][SIGNATURE] == hmac.new(
-        resolved["secret"].encode(), f"{stamp}:{resolved['body']}".encode(), hashlib.sha256).hexdigest()
+    assert (
+        resolved["headers"][SIGNATURE]
+        == hmac.new(
+            resolved["secret"].encode(), f"{stamp}:{resolved['body']}".encode(), hashlib.sha256
+        ).hexdigest()
+    )
 
 
 def test_a_signed_firing_delivery_opens_and_a_signed_resolved_one_recovers(
-        grafana_key, fraud_model, at_resolved_timestamp):
+    grafana_key, fraud_model, at_resolved_timestamp
+):
     key, raw = grafana_key
-    assert key.timestamp_header == ""  # blank: the default header name, X-Grafana-Alerting-Timestamp
+    assert (
+        key.timestamp_header == ""
+    )  # blank: the default header name, X-Grafana-Alerting-Timestamp
     firing = signed("firing")
     response = deliver(raw, firing["body"], stamped(firing))
     assert response.status_code == 202, response.content
@@ -98,20 +111,39 @@ def test_a_signed_firing_delivery_opens_and_a_signed_resolved_one_recovers(
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        (lambda body, headers: (body, {TIMESTAMP: headers[TIMESTAMP]}),
-         f"{SIGNATURE} is missing: this key only accepts signed bodies."),
-        (lambda body, headers: (body.replace("6.2 %", "6.3 %"), headers),
-         f"{SIGNATURE} does not match the body signed with this key's secret."),
-        (lambda body, headers: (body, headers | {SIGNATURE: hmac.new(
-            b"another-secret", f"{headers[TIMESTAMP]}:{body}".encode(), hashlib.sha256).hexdigest()}),
-         f"{SIGNATURE} does not match the body signed with this key's secret."),
-        (lambda body, headers: (body, headers | {SIGNATURE: "sha256=" + headers[SIGNATURE]}),
-         f"{SIGNATURE} does not match the body signed with this key's secret."),
-        (lambda body, headers: (body, headers | {SIGNATURE: "é" * 64}),
-         f"{SIGNATURE} does not match the body signed with this key's secret."),
+        (
+            lambda body, headers: (body, {TIMESTAMP: headers[TIMESTAMP]}),
+            f"{SIGNATURE} is missing: this key only accepts signed bodies.",
+        ),
+        (
+            lambda body, headers: (body.replace("6.2 %", "6.3 %"), headers),
+            f"{SIGNATURE} does not match the body signed with this key's secret.",
+        ),
+        (
+            lambda body, headers: (
+                body,
+                headers
+                | {
+                    SIGNATURE: hmac.new(
+                        b"another-secret", f"{headers[TIMESTAMP]}:{body}".encode(), hashlib.sha256
+                    ).hexdigest()
+                },
+            ),
+            f"{SIGNATURE} does not match the body signed with this key's secret.",
+        ),
+        (
+            lambda body, headers: (body, headers | {SIGNATURE: "sha256=" + headers[SIGNATURE]}),
+            f"{SIGNATURE} does not match the body signed with this key's secret.",
+        ),
+        (
+            lambda body, headers: (body, headers | {SIGNATURE: "é" * 64}),
+            f"{SIGNATURE} does not match the body signed with this key's secret.",
+        ),
         # Grafana without a timestamp header signs the body alone: replayable forever, so refused.
-        (lambda body, headers: (body, {SIGNATURE: signed("firing")["headers"][SIGNATURE]}),
-         f"{TIMESTAMP} is missing: this key signs with a timestamp."),
+        (
+            lambda body, headers: (body, {SIGNATURE: signed("firing")["headers"][SIGNATURE]}),
+            f"{TIMESTAMP} is missing: this key signs with a timestamp.",
+        ),
     ],
     ids=["missing", "body-changed", "other-secret", "prefixed", "not-hex", "body-only"],
 )
@@ -122,7 +154,9 @@ def test_missing_or_wrong_signatures_are_401_and_change_nothing(grafana_key, cha
     response = deliver(raw, body, headers)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Bearer"
-    assert response.json() == {"error": {"status": 401, "code": "authentication_failed", "message": reason}}
+    assert response.json() == {
+        "error": {"status": 401, "code": "authentication_failed", "message": reason}
+    }
     assert not Incident.objects.exists() and not AlertEvidence.objects.exists()
 
 
@@ -130,14 +164,21 @@ def test_an_uppercase_hex_signature_is_the_same_signature(grafana_key):
     _, raw = grafana_key
     firing = signed("firing")
     headers = stamped(firing)
-    assert deliver(raw, firing["body"], headers | {SIGNATURE: headers[SIGNATURE].upper()}).status_code == 202
+    assert (
+        deliver(raw, firing["body"], headers | {SIGNATURE: headers[SIGNATURE].upper()}).status_code
+        == 202
+    )
 
 
 @pytest.fixture
 def timestamped_key(db) -> tuple[IntegrationKey, str]:
     fixture = signed("resolved")
-    return IntegrationKey.issue(name="grafana-ts", kind="grafana", signing_secret=fixture["secret"],
-                                timestamp_header=TIMESTAMP)
+    return IntegrationKey.issue(
+        name="grafana-ts",
+        kind="grafana",
+        signing_secret=fixture["secret"],
+        timestamp_header=TIMESTAMP,
+    )
 
 
 def open_incident_for_resolved_fixture(raw: str) -> None:
@@ -146,8 +187,12 @@ def open_incident_for_resolved_fixture(raw: str) -> None:
     assert deliver(raw, firing["body"], stamped(firing)).status_code == 202
 
 
-@pytest.mark.parametrize(("offset", "accepted"), [(-300, True), (300, True), (301, False), (-301, False), (86400, False)])
-def test_the_timestamp_may_be_at_most_the_configured_skew_away(timestamped_key, at_resolved_timestamp, offset, accepted):
+@pytest.mark.parametrize(
+    ("offset", "accepted"), [(-300, True), (300, True), (301, False), (-301, False), (86400, False)]
+)
+def test_the_timestamp_may_be_at_most_the_configured_skew_away(
+    timestamped_key, at_resolved_timestamp, offset, accepted
+):
     _, raw = timestamped_key
     open_incident_for_resolved_fixture(raw)
     at_resolved_timestamp.advance(seconds=offset)
@@ -159,7 +204,8 @@ def test_the_timestamp_may_be_at_most_the_configured_skew_away(timestamped_key, 
     else:
         assert response.status_code == 401
         assert response.json()["error"]["message"] == (
-            f"{TIMESTAMP} is {abs(offset)} s away from our clock (at most 300 s): replayed or clock skew.")
+            f"{TIMESTAMP} is {abs(offset)} s away from our clock (at most 300 s): replayed or clock skew."
+        )
         assert Incident.objects.get().phase == "declared"
 
 
@@ -176,11 +222,19 @@ def test_the_skew_is_a_setting(timestamped_key, at_resolved_timestamp, settings)
 @pytest.mark.parametrize(
     ("headers", "reason"),
     [
-        (lambda h: {SIGNATURE: h[SIGNATURE]}, f"{TIMESTAMP} is missing: this key signs with a timestamp."),
-        (lambda h: h | {TIMESTAMP: "2026-03-01T12:12:05Z"}, f"{TIMESTAMP} must be a Unix time in seconds."),
+        (
+            lambda h: {SIGNATURE: h[SIGNATURE]},
+            f"{TIMESTAMP} is missing: this key signs with a timestamp.",
+        ),
+        (
+            lambda h: h | {TIMESTAMP: "2026-03-01T12:12:05Z"},
+            f"{TIMESTAMP} must be a Unix time in seconds.",
+        ),
         (lambda h: h | {TIMESTAMP: "-1772367125"}, f"{TIMESTAMP} must be a Unix time in seconds."),
-        (lambda h: h | {TIMESTAMP: str(int(h[TIMESTAMP]) + 1)},
-         f"{SIGNATURE} does not match the body signed with this key's secret."),
+        (
+            lambda h: h | {TIMESTAMP: str(int(h[TIMESTAMP]) + 1)},
+            f"{SIGNATURE} does not match the body signed with this key's secret.",
+        ),
     ],
     ids=["missing", "iso-date", "negative", "other-second"],
 )
@@ -194,11 +248,17 @@ def test_bad_timestamps_are_401(timestamped_key, at_resolved_timestamp, headers,
 
 def test_a_custom_signature_header(db):
     firing = signed("firing")
-    _, raw = IntegrationKey.issue(name="g", kind="grafana", signing_secret=firing["secret"],
-                                  signature_header="X-Icc-Signature")
+    _, raw = IntegrationKey.issue(
+        name="g",
+        kind="grafana",
+        signing_secret=firing["secret"],
+        signature_header="X-Icc-Signature",
+    )
     headers = stamped(firing)
     assert deliver(raw, firing["body"], headers).status_code == 401  # signed in the default header
-    response = deliver(raw, firing["body"], {"X-Icc-Signature": headers[SIGNATURE], TIMESTAMP: headers[TIMESTAMP]})
+    response = deliver(
+        raw, firing["body"], {"X-Icc-Signature": headers[SIGNATURE], TIMESTAMP: headers[TIMESTAMP]}
+    )
     assert response.status_code == 202
 
 
@@ -229,7 +289,8 @@ def test_a_signed_delivery_is_accepted_once(timestamped_key, at_resolved_timesta
     response = deliver(raw, resolved["body"], resolved["headers"])
     assert response.status_code == 401
     assert response.json()["error"]["message"] == (
-        f"{SIGNATURE} was already used: a signed delivery is accepted once (replay).")
+        f"{SIGNATURE} was already used: a signed delivery is accepted once (replay)."
+    )
     assert AlertEvidence.objects.count() == evidence
 
 
@@ -246,7 +307,9 @@ def test_the_same_body_signed_again_later_is_a_new_delivery(grafana_key, clock):
     _, raw = grafana_key
     firing = signed("firing")
     assert deliver(raw, firing["body"], stamped(firing)).status_code == 202
-    clock.advance(seconds=1)  # Grafana re-sends (a repeat interval): a new timestamp, a new signature
+    clock.advance(
+        seconds=1
+    )  # Grafana re-sends (a repeat interval): a new timestamp, a new signature
     assert deliver(raw, firing["body"], stamped(firing)).status_code == 202
 
 
@@ -255,15 +318,22 @@ def test_a_refused_delivery_may_be_retried_with_the_same_signature(grafana_key, 
     _, raw = grafana_key
     firing = signed("firing")
     settings.INTEGRATION_RATE_LIMIT_PER_MINUTE = 1
-    assert deliver(raw, firing["body"], stamped(firing)).status_code == 202  # this minute's one event
+    assert (
+        deliver(raw, firing["body"], stamped(firing)).status_code == 202
+    )  # this minute's one event
     evidence = AlertEvidence.objects.count()
-    later = {**firing, "body": firing["body"] + " "}  # the next notification: another body, another signature
+    later = {
+        **firing,
+        "body": firing["body"] + " ",
+    }  # the next notification: another body, another signature
     headers = stamped(later)
     assert deliver(raw, later["body"], headers).status_code == 429
     assert AlertEvidence.objects.count() == evidence
     settings.INTEGRATION_RATE_LIMIT_PER_MINUTE = 100  # the limit lifts (a new minute)
 
-    assert deliver(raw, later["body"], headers).status_code == 202  # before the release: 401 "replay"
+    assert (
+        deliver(raw, later["body"], headers).status_code == 202
+    )  # before the release: 401 "replay"
     assert AlertEvidence.objects.count() > evidence
     # Accepted once it went through: the same request again is a replay.
     assert deliver(raw, later["body"], headers).status_code == 401
@@ -271,7 +341,9 @@ def test_a_refused_delivery_may_be_retried_with_the_same_signature(grafana_key, 
 
 def test_without_the_shared_cache_signed_deliveries_fail_closed(grafana_key, settings):
     _, raw = grafana_key
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:9/0"}}  # nothing listens
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:9/0"}
+    }  # nothing listens
     firing = signed("firing")
     response = deliver(raw, firing["body"], stamped(firing))
     assert response.status_code == 503
@@ -284,8 +356,17 @@ def test_without_the_shared_cache_signed_deliveries_fail_closed(grafana_key, set
 
 def test_command_generates_a_signing_secret_for_grafana_keys(db):
     out, err = StringIO(), StringIO()
-    call_command("create_integration_key", "grafana-prod", "--kind", "grafana", "--signing-secret",
-                 "--timestamp-header", TIMESTAMP, stdout=out, stderr=err)
+    call_command(
+        "create_integration_key",
+        "grafana-prod",
+        "--kind",
+        "grafana",
+        "--signing-secret",
+        "--timestamp-header",
+        TIMESTAMP,
+        stdout=out,
+        stderr=err,
+    )
     raw, secret = out.getvalue().split()
     key = IntegrationKey.objects.get()
     assert IntegrationKey.authenticate(raw, "grafana") == key
@@ -308,8 +389,14 @@ def test_command_refuses_signing_options_that_cannot_work(db, args):
 
 
 def admin_change(client, key: IntegrationKey, **fields):  # type: ignore[no-untyped-def]
-    data = {"name": key.name, "model_map": "{}", "severity_map": "{}", "resolve_reaches_recovered": "on",
-            "signature_header": key.signature_header, "timestamp_header": key.timestamp_header} | fields
+    data = {
+        "name": key.name,
+        "model_map": "{}",
+        "severity_map": "{}",
+        "resolve_reaches_recovered": "on",
+        "signature_header": key.signature_header,
+        "timestamp_header": key.timestamp_header,
+    } | fields
     return client.post(f"/admin/integrations/integrationkey/{key.pk}/change/", data)
 
 

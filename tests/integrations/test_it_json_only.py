@@ -12,14 +12,30 @@ from integrations.models import AlertEvidence, IntegrationKey
 
 pytestmark = pytest.mark.django_db
 
-ALERT_GROUP = {"version": "4", "status": "firing", "groupKey": "g", "alerts": [
-    {"status": "firing", "labels": {"alertname": "FP", "model": "fraud-scoring"}, "startsAt": "2026-03-01T12:00:00Z"}]}
-PD_EVENT = {"event_action": "trigger", "payload": {"summary": "FP", "source": "x", "severity": "critical"}}
+ALERT_GROUP = {
+    "version": "4",
+    "status": "firing",
+    "groupKey": "g",
+    "alerts": [
+        {
+            "status": "firing",
+            "labels": {"alertname": "FP", "model": "fraud-scoring"},
+            "startsAt": "2026-03-01T12:00:00Z",
+        }
+    ],
+}
+PD_EVENT = {
+    "event_action": "trigger",
+    "payload": {"summary": "FP", "source": "x", "severity": "critical"},
+}
 
 # Encodings a sender might use instead of JSON; None sends no Content-Type header at all.
 NOT_JSON = [
     ("application/x-www-form-urlencoded", b"version=4&status=firing"),
-    ("multipart/form-data; boundary=b", b"--b\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n4\r\n--b--\r\n"),
+    (
+        "multipart/form-data; boundary=b",
+        b'--b\r\nContent-Disposition: form-data; name="version"\r\n\r\n4\r\n--b--\r\n',
+    ),
     ("text/plain", json.dumps(ALERT_GROUP).encode()),
     (None, json.dumps(ALERT_GROUP).encode()),
 ]
@@ -49,7 +65,9 @@ def test_alert_group_endpoints_answer_415_in_our_shape(fraud_model, kind, conten
 
 @pytest.mark.parametrize("content_type, body", NOT_JSON)
 def test_metrics_intake_answers_415_in_our_shape(fraud_model, content_type, body):
-    response = post(keyed("metrics"), f"/api/v1/models/{fraud_model.slug}/metrics/", body, content_type)
+    response = post(
+        keyed("metrics"), f"/api/v1/models/{fraud_model.slug}/metrics/", body, content_type
+    )
     assert response.status_code == 415, response.content
     assert response.json()["error"]["code"] == "unsupported_media_type"
 
@@ -61,14 +79,19 @@ def test_pagerduty_answers_415_in_its_own_shape(fraud_model, content_type, body)
         body = json.dumps({**PD_EVENT, "routing_key": raw}).encode()  # valid JSON, wrong label
     response = post(APIClient(), "/api/v1/integrations/pagerduty/v2/enqueue", body, content_type)
     assert response.status_code == 415, response.content
-    assert response.json() == {"status": "invalid event", "message": "Event object is invalid",
-                               "errors": ["Content-Type must be application/json"]}
+    assert response.json() == {
+        "status": "invalid event",
+        "message": "Event object is invalid",
+        "errors": ["Content-Type must be application/json"],
+    }
     assert not Incident.objects.exists()
 
 
 def test_json_with_a_charset_is_json(fraud_model):
     response = keyed("alertmanager").generic(
-        "POST", "/api/v1/integrations/alertmanager/", json.dumps(ALERT_GROUP).encode(),
+        "POST",
+        "/api/v1/integrations/alertmanager/",
+        json.dumps(ALERT_GROUP).encode(),
         content_type="application/json; charset=utf-8",
     )
     assert response.status_code == 202, response.content

@@ -22,8 +22,16 @@ def test_issue_stores_only_a_digest(db):
 
 def test_command_prints_the_raw_key_once(fraud_model):
     out, err = StringIO(), StringIO()
-    call_command("create_integration_key", "prod-am", "--kind", "alertmanager", "--model", "fraud-scoring",
-                 stdout=out, stderr=err)
+    call_command(
+        "create_integration_key",
+        "prod-am",
+        "--kind",
+        "alertmanager",
+        "--model",
+        "fraud-scoring",
+        stdout=out,
+        stderr=err,
+    )
     raw = out.getvalue().strip()
     key = IntegrationKey.objects.get()
     assert key.name == "prod-am" and key.kind == "alertmanager" and key.default_model == fraud_model
@@ -33,7 +41,9 @@ def test_command_prints_the_raw_key_once(fraud_model):
 
 def test_command_refuses_an_unknown_model(db):
     with pytest.raises(CommandError):
-        call_command("create_integration_key", "x", "--kind", "metrics", "--model", "nope", stdout=StringIO())
+        call_command(
+            "create_integration_key", "x", "--kind", "metrics", "--model", "nope", stdout=StringIO()
+        )
     assert not IntegrationKey.objects.exists()
 
 
@@ -46,8 +56,13 @@ def test_admin_creates_a_key_and_shows_it_once(client, admin_user):
     client.force_login(admin_user)
     response = client.post(
         "/admin/integrations/integrationkey/add/",
-        {"name": "grafana-prod", "kind": "grafana", "model_map": "{}", "severity_map": "{}",
-         "resolve_reaches_recovered": "on"},
+        {
+            "name": "grafana-prod",
+            "kind": "grafana",
+            "model_map": "{}",
+            "severity_map": "{}",
+            "resolve_reaches_recovered": "on",
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -62,7 +77,9 @@ def test_admin_creates_a_key_and_shows_it_once(client, admin_user):
 def test_admin_revokes_keys(client, admin_user):
     key, raw = IntegrationKey.issue(name="pd", kind="pagerduty")
     client.force_login(admin_user)
-    client.post("/admin/integrations/integrationkey/", {"action": "revoke", "_selected_action": [key.pk]})
+    client.post(
+        "/admin/integrations/integrationkey/", {"action": "revoke", "_selected_action": [key.pk]}
+    )
     key.refresh_from_db()
     assert key.revoked_at is not None
     assert IntegrationKey.authenticate(raw, "pagerduty") is None

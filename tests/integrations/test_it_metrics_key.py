@@ -37,7 +37,10 @@ def test_a_metrics_key_cannot_read(fraud_model, metrics_key):
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e999"])
 def test_non_finite_values_are_400(fraud_model, metrics_key, value):
-    body = '{"points": [{"metric": "false_positive_rate", "timestamp": "2026-03-01T12:00:00Z", "value": %s}]}' % value
+    body = (
+        '{"points": [{"metric": "false_positive_rate", "timestamp": "2026-03-01T12:00:00Z", "value": %s}]}'
+        % value
+    )
     response = bearer(metrics_key).post(URL, body, content_type="application/json")
     assert response.status_code == 400
     assert set(response.json()) == {"error"}

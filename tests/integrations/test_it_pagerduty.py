@@ -34,7 +34,11 @@ def send(body, **extra):  # type: ignore[no-untyped-def]
 def test_trigger_opens_an_incident_and_echoes_the_dedup_key(routing_key, fraud_model):
     response = send(event("trigger", routing_key))
     assert response.status_code == 202
-    assert response.json() == {"status": "success", "message": "Event processed", "dedup_key": "fraud-scoring/fp-rate"}
+    assert response.json() == {
+        "status": "success",
+        "message": "Event processed",
+        "dedup_key": "fraud-scoring/fp-rate",
+    }
     incident = Incident.objects.get()
     assert incident.severity == 1 and incident.source == "alert"
     assert incident.dedup_key == "pagerduty:fraud-scoring/fp-rate"
@@ -48,7 +52,12 @@ def test_trigger_without_dedup_key_gets_one_that_later_events_use(routing_key):
     del body["dedup_key"]
     dedup_key = send(body).json()["dedup_key"]
     assert len(dedup_key) == 32
-    assert send({"routing_key": routing_key, "event_action": "resolve", "dedup_key": dedup_key}).status_code == 202
+    assert (
+        send(
+            {"routing_key": routing_key, "event_action": "resolve", "dedup_key": dedup_key}
+        ).status_code
+        == 202
+    )
     assert Incident.objects.get().phase == "recovered"
 
 
@@ -73,7 +82,10 @@ def test_resolve_reaches_recovered(routing_key):
     assert send(event("resolve", routing_key)).status_code == 202
     incident = Incident.objects.get()
     assert incident.phase == "recovered"
-    assert "Pagerduty: all alerts of group fraud-scoring/fp-rate resolved" in incident.milestones.get(phase="recovered").indicator
+    assert (
+        "Pagerduty: all alerts of group fraud-scoring/fp-rate resolved"
+        in incident.milestones.get(phase="recovered").indicator
+    )
 
 
 def test_invalid_event_answers_in_pagerdutys_shape_and_writes_nothing(routing_key):
@@ -94,8 +106,15 @@ def test_invalid_event_answers_in_pagerdutys_shape_and_writes_nothing(routing_ke
         {"event_action": "explode", "dedup_key": "x"},
         {"event_action": "resolve"},
         {"event_action": "acknowledge"},
-        {"event_action": "trigger", "payload": {"summary": "s", "source": "x", "severity": "info",
-                                                "timestamp": "2026-02-30T10:00:00Z"}},
+        {
+            "event_action": "trigger",
+            "payload": {
+                "summary": "s",
+                "source": "x",
+                "severity": "info",
+                "timestamp": "2026-02-30T10:00:00Z",
+            },
+        },
     ],
 )
 def test_other_invalid_events(routing_key, body):
@@ -107,7 +126,9 @@ def test_other_invalid_events(routing_key, body):
 
 @pytest.mark.parametrize("key", [None, "nope", 42])
 def test_unknown_routing_key_is_400(db, key):
-    body = {"event_action": "resolve", "dedup_key": "x"} | ({"routing_key": key} if key is not None else {})
+    body = {"event_action": "resolve", "dedup_key": "x"} | (
+        {"routing_key": key} if key is not None else {}
+    )
     response = send(body)
     assert response.status_code == 400
     assert response.json()["errors"] == ["Invalid routing key"]

@@ -11,20 +11,61 @@ from comms.services import create_draft
 from incidents.choices import Phase
 from incidents.models import Incident, MonitoredModel
 from integrations import statuspage
-from tests.console.test_it_status_support import declare, publish, resolve
-from tests.console.test_it_status_support import own_cache_prefix  # noqa: F401 - fixture
+from tests.console.test_it_status_support import (
+    declare,
+    own_cache_prefix,  # noqa: F401 - fixture
+    publish,
+    resolve,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache_prefix")]
 
 BASE = "/api/v2/"
 PAGE_KEYS = {"id", "name", "url", "time_zone", "updated_at"}
 STATUS_KEYS = {"indicator", "description"}
-COMPONENT_KEYS = {"id", "name", "status", "created_at", "updated_at", "position", "description", "showcase",
-                  "start_date", "group_id", "page_id", "group", "only_show_if_degraded"}
-INCIDENT_KEYS = {"id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at", "impact",
-                 "shortlink", "started_at", "page_id", "incident_updates", "components"}
-UPDATE_KEYS = {"id", "status", "body", "incident_id", "created_at", "updated_at", "display_at",
-               "affected_components", "deliver_notifications", "custom_tweet", "tweet_id"}
+COMPONENT_KEYS = {
+    "id",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "position",
+    "description",
+    "showcase",
+    "start_date",
+    "group_id",
+    "page_id",
+    "group",
+    "only_show_if_degraded",
+}
+INCIDENT_KEYS = {
+    "id",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "monitoring_at",
+    "resolved_at",
+    "impact",
+    "shortlink",
+    "started_at",
+    "page_id",
+    "incident_updates",
+    "components",
+}
+UPDATE_KEYS = {
+    "id",
+    "status",
+    "body",
+    "incident_id",
+    "created_at",
+    "updated_at",
+    "display_at",
+    "affected_components",
+    "deliver_notifications",
+    "custom_tweet",
+    "tweet_id",
+}
 AFFECTED_KEYS = {"code", "name", "old_status", "new_status"}
 DOCUMENT_KEYS = {
     "summary.json": {"page", "components", "incidents", "scheduled_maintenances", "status"},
@@ -37,10 +78,29 @@ DOCUMENT_KEYS = {
     "scheduled-maintenances/active.json": {"page", "scheduled_maintenances"},
 }
 INDICATORS = {"none", "minor", "major", "critical"}
-COMPONENT_STATUSES = {"operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"}
+COMPONENT_STATUSES = {
+    "operational",
+    "degraded_performance",
+    "partial_outage",
+    "major_outage",
+    "under_maintenance",
+}
 INCIDENT_STATUSES = {"investigating", "identified", "monitoring", "resolved", "postmortem"}
-SECRETS = ["INTERNAL-TITLE-8Z", "SCOPE-8Z", "SUMMARY-8Z", "EXPERIENCE-8Z", "REGNOTE-8Z", "TECH-8Z",
-           "EXEC-8Z", "REGULATOR-8Z", "DRAFT-8Z", "DRILL-8Z", "v41-model-8Z", "MODEL-DESC-8Z", "FUNCTION-8Z"]
+SECRETS = [
+    "INTERNAL-TITLE-8Z",
+    "SCOPE-8Z",
+    "SUMMARY-8Z",
+    "EXPERIENCE-8Z",
+    "REGNOTE-8Z",
+    "TECH-8Z",
+    "EXEC-8Z",
+    "REGULATOR-8Z",
+    "DRAFT-8Z",
+    "DRILL-8Z",
+    "v41-model-8Z",
+    "MODEL-DESC-8Z",
+    "FUNCTION-8Z",
+]
 
 
 def get(client, path, **extra):
@@ -60,20 +120,40 @@ def sp_liaison(db):
 @pytest.fixture
 def sp_planted(commander, responder, sp_liaison, fraud_model):
     """A real incident whose every internal field and non-customer rendition carries a marker, and a drill."""
-    MonitoredModel.objects.filter(pk=fraud_model.pk).update(description="MODEL-DESC-8Z", business_function="FUNCTION-8Z")
-    incident = declare(commander, fraud_model, title="INTERNAL-TITLE-8Z fraud FP surge", severity=1,
-                       scope="SCOPE-8Z", summary="SUMMARY-8Z", customer_experience="EXPERIENCE-8Z",
-                       regulatory_exposure="high", hours_ago=5)
+    MonitoredModel.objects.filter(pk=fraud_model.pk).update(
+        description="MODEL-DESC-8Z", business_function="FUNCTION-8Z"
+    )
+    incident = declare(
+        commander,
+        fraud_model,
+        title="INTERNAL-TITLE-8Z fraud FP surge",
+        severity=1,
+        scope="SCOPE-8Z",
+        summary="SUMMARY-8Z",
+        customer_experience="EXPERIENCE-8Z",
+        regulatory_exposure="high",
+        hours_ago=5,
+    )
     Incident.objects.filter(pk=incident.pk).update(regulatory_notes="REGNOTE-8Z")
-    publish(incident, commander, responder, regulator_liaison=sp_liaison,
-            customer={"summary": "Some card payments were declined in error.", "body": "Please retry."},
-            technical={"summary": "TECH-8Z rollback of v41-model-8Z", "body": "TECH-8Z body"},
-            executive={"summary": "EXEC-8Z summary", "body": "EXEC-8Z body"},
-            regulator={"summary": "REGULATOR-8Z disclosure", "body": "REGULATOR-8Z body"})
-    create_draft(incident=incident, by=commander, what_changed="DRAFT-8Z",
-                 renditions={"customer": {"summary": "DRAFT-8Z customer draft"}})
-    drill_model = MonitoredModel.objects.create(name="Drill model", slug="drill-model", team="t",
-                                                business_function="f", risk_tier=3)
+    publish(
+        incident,
+        commander,
+        responder,
+        regulator_liaison=sp_liaison,
+        customer={"summary": "Some card payments were declined in error.", "body": "Please retry."},
+        technical={"summary": "TECH-8Z rollback of v41-model-8Z", "body": "TECH-8Z body"},
+        executive={"summary": "EXEC-8Z summary", "body": "EXEC-8Z body"},
+        regulator={"summary": "REGULATOR-8Z disclosure", "body": "REGULATOR-8Z body"},
+    )
+    create_draft(
+        incident=incident,
+        by=commander,
+        what_changed="DRAFT-8Z",
+        renditions={"customer": {"summary": "DRAFT-8Z customer draft"}},
+    )
+    drill_model = MonitoredModel.objects.create(
+        name="Drill model", slug="drill-model", team="t", business_function="f", risk_tier=3
+    )
     drill = declare(commander, drill_model, title="DRILL-8Z", severity=1, is_drill=True)
     publish(drill, commander, responder, customer={"summary": "DRILL-8Z customer notice"})
     return incident
@@ -84,7 +164,10 @@ def check_shapes(doc):
     if "status" in doc:
         assert set(doc["status"]) == STATUS_KEYS
         assert doc["status"]["indicator"] in INDICATORS
-        assert doc["status"]["description"] == statuspage.INDICATOR_DESCRIPTION[doc["status"]["indicator"]]
+        assert (
+            doc["status"]["description"]
+            == statuspage.INDICATOR_DESCRIPTION[doc["status"]["indicator"]]
+        )
     for component in doc.get("components", []):
         assert set(component) == COMPONENT_KEYS and component["status"] in COMPONENT_STATUSES
     for incident in doc.get("incidents", []):
@@ -131,7 +214,12 @@ def test_summary_shows_the_incident_in_customer_words(client, sp_planted, fraud_
     assert update["body"] == "Some card payments were declined in error.\n\nPlease retry."
     assert update["incident_id"] == incident["id"] and update["status"] == "investigating"
     assert update["affected_components"] == [
-        {"code": "model-fraud-scoring", "name": "Fraud scoring", "old_status": "operational", "new_status": "major_outage"}
+        {
+            "code": "model-fraud-scoring",
+            "name": "Fraud scoring",
+            "old_status": "operational",
+            "new_status": "major_outage",
+        }
     ]
     components = {c["id"]: c for c in doc["components"]}
     assert components["model-fraud-scoring"]["status"] == "major_outage"
@@ -155,37 +243,64 @@ def test_incident_without_customer_rendition_is_absent(client, commander, respon
     assert get(client, "incidents.json")["incidents"] == []
 
 
-@pytest.mark.parametrize("severity,impact,component,indicator,description", [
-    (1, "critical", "major_outage", "critical", "Major Service Outage"),
-    (2, "major", "partial_outage", "major", "Partial System Outage"),
-    (3, "minor", "degraded_performance", "minor", "Minor Service Outage"),
-    (4, "minor", "degraded_performance", "minor", "Minor Service Outage"),
-])
-def test_severity_mapping(client, commander, responder, fraud_model, severity, impact, component, indicator,
-                          description):
-    publish(declare(commander, fraud_model, severity=severity), commander, responder, customer={"summary": "Slow."})
+@pytest.mark.parametrize(
+    "severity,impact,component,indicator,description",
+    [
+        (1, "critical", "major_outage", "critical", "Major Service Outage"),
+        (2, "major", "partial_outage", "major", "Partial System Outage"),
+        (3, "minor", "degraded_performance", "minor", "Minor Service Outage"),
+        (4, "minor", "degraded_performance", "minor", "Minor Service Outage"),
+    ],
+)
+def test_severity_mapping(
+    client, commander, responder, fraud_model, severity, impact, component, indicator, description
+):
+    publish(
+        declare(commander, fraud_model, severity=severity),
+        commander,
+        responder,
+        customer={"summary": "Slow."},
+    )
     doc = get(client, "summary.json")
     assert doc["incidents"][0]["impact"] == impact
     assert doc["components"][0]["status"] == component
     assert doc["status"] == {"indicator": indicator, "description": description}
-    assert get(client, "status.json")["status"] == {"indicator": indicator, "description": description}
+    assert get(client, "status.json")["status"] == {
+        "indicator": indicator,
+        "description": description,
+    }
 
 
 def test_worst_incident_wins(client, commander, responder, fraud_model):
-    publish(declare(commander, fraud_model, severity=3), commander, responder, customer={"summary": "Slow."})
-    publish(declare(commander, fraud_model, severity=2), commander, responder, customer={"summary": "Failing."})
+    publish(
+        declare(commander, fraud_model, severity=3),
+        commander,
+        responder,
+        customer={"summary": "Slow."},
+    )
+    publish(
+        declare(commander, fraud_model, severity=2),
+        commander,
+        responder,
+        customer={"summary": "Failing."},
+    )
     doc = get(client, "summary.json")
-    assert doc["components"][0]["status"] == "partial_outage" and doc["status"]["indicator"] == "major"
+    assert (
+        doc["components"][0]["status"] == "partial_outage" and doc["status"]["indicator"] == "major"
+    )
 
 
-@pytest.mark.parametrize("phases,status", [
-    ([], "investigating"),
-    ([Phase.CONTAINED], "monitoring"),
-    ([Phase.ROOT_CAUSE_IDENTIFIED], "identified"),
-    ([Phase.CONTAINED, Phase.ROOT_CAUSE_IDENTIFIED, Phase.RECOVERED], "monitoring"),
-    ([Phase.RESOLVED], "resolved"),
-    ([Phase.RESOLVED, Phase.REVIEWED], "postmortem"),
-])
+@pytest.mark.parametrize(
+    "phases,status",
+    [
+        ([], "investigating"),
+        ([Phase.CONTAINED], "monitoring"),
+        ([Phase.ROOT_CAUSE_IDENTIFIED], "identified"),
+        ([Phase.CONTAINED, Phase.ROOT_CAUSE_IDENTIFIED, Phase.RECOVERED], "monitoring"),
+        ([Phase.RESOLVED], "resolved"),
+        ([Phase.RESOLVED, Phase.REVIEWED], "postmortem"),
+    ],
+)
 def test_phase_mapping(client, commander, responder, fraud_model, phases, status):
     incident = declare(commander, fraud_model, severity=2)
     publish(incident, commander, responder, customer={"summary": "First notice."})
@@ -206,16 +321,34 @@ def test_phase_mapping(client, commander, responder, fraud_model, phases, status
 def test_updates_record_the_status_at_their_time(client, commander, responder, fraud_model):
     incident = declare(commander, fraud_model, severity=1, hours_ago=4)
     publish(incident, commander, responder, customer={"summary": "First notice.", "body": ""})
-    workflows.reach_milestone(incident=incident, phase=Phase.CONTAINED, indicator="ok", by=commander)
-    publish(incident, commander, responder, customer={"summary": "Second notice.", "body": "Details."})
+    workflows.reach_milestone(
+        incident=incident, phase=Phase.CONTAINED, indicator="ok", by=commander
+    )
+    publish(
+        incident, commander, responder, customer={"summary": "Second notice.", "body": "Details."}
+    )
     resolve(incident, commander)
     publish(incident, commander, responder, customer={"summary": "Fixed."})
     [doc] = get(client, "incidents.json")["incidents"]
     assert doc["name"] == "First notice."  # the first customer summary names it
-    assert [u["status"] for u in doc["incident_updates"]] == ["resolved", "monitoring", "investigating"]
-    assert [u["body"] for u in doc["incident_updates"]] == ["Fixed.", "Second notice.\n\nDetails.", "First notice."]
-    assert [(a["old_status"], a["new_status"]) for u in doc["incident_updates"] for a in u["affected_components"]] == [
-        ("major_outage", "operational"), ("major_outage", "major_outage"), ("operational", "major_outage"),
+    assert [u["status"] for u in doc["incident_updates"]] == [
+        "resolved",
+        "monitoring",
+        "investigating",
+    ]
+    assert [u["body"] for u in doc["incident_updates"]] == [
+        "Fixed.",
+        "Second notice.\n\nDetails.",
+        "First notice.",
+    ]
+    assert [
+        (a["old_status"], a["new_status"])
+        for u in doc["incident_updates"]
+        for a in u["affected_components"]
+    ] == [
+        ("major_outage", "operational"),
+        ("major_outage", "major_outage"),
+        ("operational", "major_outage"),
     ]
     assert doc["monitoring_at"] == doc["incident_updates"][1]["created_at"]
     assert doc["started_at"].startswith(incident.detected_at.strftime("%Y-%m-%dT%H:%M:%S"))
@@ -224,8 +357,12 @@ def test_updates_record_the_status_at_their_time(client, commander, responder, f
 
 def test_incidents_lists_last_fifty_newest_first(client, commander, responder):
     for i in range(52):
-        publish(declare(commander, None, title=f"I{i}", hours_ago=100 - i), commander, responder,
-                customer={"summary": f"Notice {i}"})
+        publish(
+            declare(commander, None, title=f"I{i}", hours_ago=100 - i),
+            commander,
+            responder,
+            customer={"summary": f"Notice {i}"},
+        )
     names = [i["name"] for i in get(client, "incidents.json")["incidents"]]
     assert names == [f"Notice {i}" for i in range(51, 1, -1)]
 
@@ -254,12 +391,20 @@ def test_unknown_path_is_404(client):
 
 
 @pytest.mark.parametrize("incidents", [5, 50])
-@pytest.mark.parametrize("path,queries", [
-    ("summary.json", 6), ("incidents.json", 6), ("incidents/unresolved.json", 6),
-    ("components.json", 2), ("status.json", 2), ("scheduled-maintenances.json", 1),
-])
-def test_queries_are_constant(client, commander, responder, fraud_model, incidents, path, queries,
-                              django_assert_num_queries):
+@pytest.mark.parametrize(
+    "path,queries",
+    [
+        ("summary.json", 6),
+        ("incidents.json", 6),
+        ("incidents/unresolved.json", 6),
+        ("components.json", 2),
+        ("status.json", 2),
+        ("scheduled-maintenances.json", 1),
+    ],
+)
+def test_queries_are_constant(
+    client, commander, responder, fraud_model, incidents, path, queries, django_assert_num_queries
+):
     for i in range(incidents):
         incident = declare(commander, fraud_model, title=f"Incident {i}", severity=1 + i % 4)
         if i % 2:

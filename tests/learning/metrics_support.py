@@ -23,7 +23,9 @@ def at(clock, hh: int, mm: int, day: datetime = T0) -> datetime:
 
 def publish(incident: Incident, by, *audiences: str) -> StatusUpdate:
     update = create_draft(
-        incident=incident, by=by, what_changed="Scores rolled back",
+        incident=incident,
+        by=by,
+        what_changed="Scores rolled back",
         renditions={a: {"summary": f"Update for {a}"} for a in audiences},
     )
     return publish_update(update=update, by=by, acknowledge_jargon=True)
@@ -32,8 +34,13 @@ def publish(incident: Incident, by, *audiences: str) -> StatusUpdate:
 def rate(update: StatusUpdate, audience: str, clarity: int, usefulness: int) -> None:
     """A reader of `audience` rates a delivery of `update`."""
     delivery = Delivery.objects.create(
-        kind=Delivery.Kind.UPDATE, incident=update.incident, update=update, channel=Channel.INAPP,
-        audience=audience, next_attempt_at=update.published_at, created_at=update.published_at,
+        kind=Delivery.Kind.UPDATE,
+        incident=update.incident,
+        update=update,
+        channel=Channel.INAPP,
+        audience=audience,
+        next_attempt_at=update.published_at,
+        created_at=update.published_at,
         is_drill=update.incident.is_drill,
     )
     record_feedback(delivery=delivery, clarity=clarity, usefulness=usefulness)
@@ -55,40 +62,75 @@ def build_march(clock, commander, model: MonitoredModel) -> Incident:
     """
     at(clock, 9, 0)
     incident = workflows.declare_incident(
-        by=commander, title="Fraud false positives", severity=2, models=[(model, "v42")],
+        by=commander,
+        title="Fraud false positives",
+        severity=2,
+        models=[(model, "v42")],
         detected_at=T0 - timedelta(minutes=20),
     )
     at(clock, 9, 5)
-    req_a = request_decision(incident=incident, by=commander, decision_type=DecisionType.ROLLBACK_MODEL,
-                             question="Roll back?")
+    req_a = request_decision(
+        incident=incident,
+        by=commander,
+        decision_type=DecisionType.ROLLBACK_MODEL,
+        question="Roll back?",
+    )
     at(clock, 9, 12)
     u1 = publish(incident, commander, "technical", "executive")
     at(clock, 9, 17)
-    record_decision(incident=incident, by=commander, decision_type=DecisionType.ROLLBACK_MODEL,
-                    decision="Roll back to v41", rationale="Tested", settles=req_a)
+    record_decision(
+        incident=incident,
+        by=commander,
+        decision_type=DecisionType.ROLLBACK_MODEL,
+        decision="Roll back to v41",
+        rationale="Tested",
+        settles=req_a,
+    )
     at(clock, 9, 20)
-    req_b = request_decision(incident=incident, by=commander, decision_type=DecisionType.ADJUST_THRESHOLD,
-                             question="Raise the threshold?")
+    req_b = request_decision(
+        incident=incident,
+        by=commander,
+        decision_type=DecisionType.ADJUST_THRESHOLD,
+        question="Raise the threshold?",
+    )
     at(clock, 9, 25)
-    request_decision(incident=incident, by=commander, decision_type=DecisionType.OTHER, question="Tell partners?")
+    request_decision(
+        incident=incident, by=commander, decision_type=DecisionType.OTHER, question="Tell partners?"
+    )
     run_due(now=at(clock, 9, 31))
     run_due(now=at(clock, 9, 41))
     run_due(now=at(clock, 9, 43))
     at(clock, 9, 50)
-    workflows.reach_milestone(incident=incident, phase=Phase.CONTAINED, indicator="FP < 2 %", by=commander)
+    workflows.reach_milestone(
+        incident=incident, phase=Phase.CONTAINED, indicator="FP < 2 %", by=commander
+    )
     run_due(now=at(clock, 9, 53))
     at(clock, 9, 56)
-    record_decision(incident=incident, by=commander, decision_type=DecisionType.ADJUST_THRESHOLD,
-                    decision="Raise it to 0.9", rationale="Fewer declines", settles=req_b)
+    record_decision(
+        incident=incident,
+        by=commander,
+        decision_type=DecisionType.ADJUST_THRESHOLD,
+        decision="Raise it to 0.9",
+        rationale="Fewer declines",
+        settles=req_b,
+    )
     at(clock, 9, 58)
-    record_decision(incident=incident, by=commander, decision_type=DecisionType.ADJUST_THRESHOLD,
-                    decision="Keep it at 0.9", rationale="Still fine", settles=req_b)
+    record_decision(
+        incident=incident,
+        by=commander,
+        decision_type=DecisionType.ADJUST_THRESHOLD,
+        decision="Keep it at 0.9",
+        rationale="Still fine",
+        settles=req_b,
+    )
     at(clock, 10, 0)
     publish(incident, commander, "technical")
     at(clock, 10, 5)
     u3 = publish(incident, commander, "technical", "executive")
     at(clock, 10, 10)
-    workflows.reach_milestone(incident=incident, phase=Phase.RESOLVED, indicator="All clear", by=commander)
+    workflows.reach_milestone(
+        incident=incident, phase=Phase.RESOLVED, indicator="All clear", by=commander
+    )
     rate(u1, "technical", 4, 5)
     rate(u1, "technical", 3, 2)
     rate(u3, "technical", 5, 5)
@@ -108,18 +150,31 @@ def build_april(clock, commander, models: list[MonitoredModel]) -> Incident:
     day = datetime(2026, 4, 2, tzinfo=UTC)
     at(clock, 10, 5, day)
     incident = workflows.declare_incident(
-        by=commander, title="Credit drift", severity=3, models=[(m, "") for m in models],
+        by=commander,
+        title="Credit drift",
+        severity=3,
+        models=[(m, "") for m in models],
         detected_at=day.replace(hour=10),
     )
     at(clock, 10, 10, day)
     u1 = publish(incident, commander, "technical")
     at(clock, 10, 30, day)
-    workflows.reach_milestone(incident=incident, phase=Phase.CONTAINED, indicator="PSI < 0.1", by=commander)
+    workflows.reach_milestone(
+        incident=incident, phase=Phase.CONTAINED, indicator="PSI < 0.1", by=commander
+    )
     at(clock, 10, 40, day)
-    req = request_decision(incident=incident, by=commander, decision_type=DecisionType.OTHER, question="Retrain?")
+    req = request_decision(
+        incident=incident, by=commander, decision_type=DecisionType.OTHER, question="Retrain?"
+    )
     at(clock, 10, 46, day)
-    record_decision(incident=incident, by=commander, decision_type=DecisionType.OTHER,
-                    decision="Retrain tonight", rationale="Drift is stable", settles=req)
+    record_decision(
+        incident=incident,
+        by=commander,
+        decision_type=DecisionType.OTHER,
+        decision="Retrain tonight",
+        rationale="Drift is stable",
+        settles=req,
+    )
     run_due(now=at(clock, 11, 6, day))
     rate(u1, "technical", 2, 4)
     return Incident.objects.get(pk=incident.pk)
@@ -136,18 +191,32 @@ def build_drill(clock, commander, model: MonitoredModel, *, factor: int = 60) ->
     day = datetime(2026, 3, 20, tzinfo=UTC)
     at(clock, 9, 0, day)
     incident = workflows.declare_incident(
-        by=commander, title="Drill: fraud surge", severity=2, models=[(model, "")], is_drill=True,
+        by=commander,
+        title="Drill: fraud surge",
+        severity=2,
+        models=[(model, "")],
+        is_drill=True,
         detected_at=day.replace(hour=9),
     )
     Incident.objects.filter(pk=incident.pk).update(clock_factor=factor)
     at(clock, 9, 1, day)
     u1 = publish(incident, commander, "technical", "executive")
     at(clock, 9, 2, day)
-    req = request_decision(incident=incident, by=commander, decision_type=DecisionType.OTHER, question="Drill?")
+    req = request_decision(
+        incident=incident, by=commander, decision_type=DecisionType.OTHER, question="Drill?"
+    )
     at(clock, 9, 3, day)
-    record_decision(incident=incident, by=commander, decision_type=DecisionType.OTHER,
-                    decision="Go", rationale="Practice", settles=req)
+    record_decision(
+        incident=incident,
+        by=commander,
+        decision_type=DecisionType.OTHER,
+        decision="Go",
+        rationale="Practice",
+        settles=req,
+    )
     at(clock, 9, 5, day)
-    workflows.reach_milestone(incident=incident, phase=Phase.CONTAINED, indicator="Drill contained", by=commander)
+    workflows.reach_milestone(
+        incident=incident, phase=Phase.CONTAINED, indicator="Drill contained", by=commander
+    )
     rate(u1, "executive", 1, 1)
     return Incident.objects.get(pk=incident.pk)

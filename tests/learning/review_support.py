@@ -26,31 +26,55 @@ from incidents.services import assign_role, record_decision
 def resolved_incident(clock, commander, responder, fraud_model):
     start = clock.now
     incident = workflows.declare_incident(
-        by=commander, title="Fraud model false-positive surge", severity=2, models=[(fraud_model, "v42")],
-        customers_affected=1200, revenue_at_risk_per_hour="42000", scope="Card payments in the EU",
+        by=commander,
+        title="Fraud model false-positive surge",
+        severity=2,
+        models=[(fraud_model, "v42")],
+        customers_affected=1200,
+        revenue_at_risk_per_hour="42000",
+        scope="Card payments in the EU",
     )
     assign_role(incident=incident, role=Role.SCRIBE, user=responder, by=commander)
     assign_role(incident=incident, role=Role.ENGINEERING, user=responder, by=commander)
     assign_role(incident=incident, role=Role.REGULATOR, user=commander, by=commander)
     for minutes in (5, 65):
-        MetricPoint.objects.create(model=fraud_model, metric="false_positive_rate",
-                                   timestamp=start + timedelta(minutes=minutes), value=6.0)
+        MetricPoint.objects.create(
+            model=fraud_model,
+            metric="false_positive_rate",
+            timestamp=start + timedelta(minutes=minutes),
+            value=6.0,
+        )
     clock.advance(minutes=10)
-    record_decision(incident=incident, by=commander, decision_type="rollback_model", decision="Roll back to v41",
-                    rationale="FP doubled after v42", options_considered=["Raise threshold", "Roll back"])
+    record_decision(
+        incident=incident,
+        by=commander,
+        decision_type="rollback_model",
+        decision="Roll back to v41",
+        rationale="FP doubled after v42",
+        options_considered=["Raise threshold", "Roll back"],
+    )
     clock.advance(minutes=10)
-    update = create_draft(incident=incident, by=commander, what_changed="Rolled back to v41",
-                          renditions={"technical": {"summary": "v41 live, FP falling"}})
+    update = create_draft(
+        incident=incident,
+        by=commander,
+        what_changed="Rolled back to v41",
+        renditions={"technical": {"summary": "v41 live, FP falling"}},
+    )
     publish_update(update=update, by=commander)
     clock.advance(minutes=20)
     cadence.run_due(now=clock.now)
     clock.advance(minutes=5)
-    workflows.reach_milestone(incident=incident, phase=Phase.CONTAINED, indicator="FP < 2 % for 5 min", by=commander)
+    workflows.reach_milestone(
+        incident=incident, phase=Phase.CONTAINED, indicator="FP < 2 % for 5 min", by=commander
+    )
     clock.advance(minutes=5)
-    workflows.reach_milestone(incident=incident, phase=Phase.RECOVERED, indicator="v41 serving", by=commander)
+    workflows.reach_milestone(
+        incident=incident, phase=Phase.RECOVERED, indicator="v41 serving", by=commander
+    )
     clock.advance(minutes=10)
-    workflows.reach_milestone(incident=incident, phase=Phase.RESOLVED, indicator="No alert for 10 min",
-                              by=commander)
+    workflows.reach_milestone(
+        incident=incident, phase=Phase.RESOLVED, indicator="No alert for 10 min", by=commander
+    )
     clock.advance(minutes=5)
     incident.refresh_from_db()
     return incident

@@ -28,8 +28,6 @@ RUN = lambda ok: policy(ok, **OUTSIDE, executive=403, responder=403)  # noqa: E7
 NOT_ALLOWED = policy(405)
 
 
-
-
 D = "/api/v1/drills"
 ENDPOINTS = [
     Endpoint("scenario-list", "get", D + "/scenarios/", READ),
@@ -43,9 +41,17 @@ ENDPOINTS = [
     Endpoint("drill-debrief", "get", D + "/{done}/debrief/", READ),
     Endpoint("improvement-list", "get", D + "/{done}/improvements/", READ),
     Endpoint(
-        "improvement-add", "post", D + "/{done}/improvements/", RUN(201),
-        {"title": "Alert on FP rate per merchant bucket", "owner": "remy", "due_at": "{due}",
-         "expected_outcome": "The surge pages the on-call within 5 minutes", "category": "monitoring"},
+        "improvement-add",
+        "post",
+        D + "/{done}/improvements/",
+        RUN(201),
+        {
+            "title": "Alert on FP rate per merchant bucket",
+            "owner": "remy",
+            "due_at": "{due}",
+            "expected_outcome": "The surge pages the on-call within 5 minutes",
+            "category": "monitoring",
+        },
     ),
 ]
 
@@ -56,11 +62,19 @@ def drill_census() -> dict[str, int]:
 
 
 @pytest.fixture
-def world(commander, commander2, responder, executive, regulator, admin_user, outsider, fraud_model):
+def world(
+    commander, commander2, responder, executive, regulator, admin_user, outsider, fraud_model
+):
     done = drills.start_drill(by=commander2, scenario=FRAUD, clock_factor=60)
     drills.end_drill(drill=done, by=commander2)
-    running = drills.start_drill(by=commander, scenario="recommender-latency-peak", clock_factor=120)
-    return {"running": running.pk, "done": done.pk, "due": (timezone.now() + timedelta(days=14)).isoformat()}
+    running = drills.start_drill(
+        by=commander, scenario="recommender-latency-peak", clock_factor=120
+    )
+    return {
+        "running": running.pk,
+        "done": done.pk,
+        "due": (timezone.now() + timedelta(days=14)).isoformat(),
+    }
 
 
 def fill(value: Any, world: dict[str, Any]) -> Any:
@@ -76,7 +90,9 @@ def fill(value: Any, world: dict[str, Any]) -> Any:
 def test_permission_matrix(world, client_for, endpoint: Endpoint, persona: str):
     client = client_for(persona)
     before = drill_census()
-    response = getattr(client, endpoint.method)(fill(endpoint.path, world), fill(endpoint.body, world), format="json")
+    response = getattr(client, endpoint.method)(
+        fill(endpoint.path, world), fill(endpoint.body, world), format="json"
+    )
     expected = endpoint.expected[persona]
     assert response.status_code == expected, (persona, endpoint.name, response.content[:300])
     if expected >= 400:
@@ -90,7 +106,10 @@ def test_the_matrix_covers_every_drill_route():
     from api import urls_drills
 
     routes = {"/api/v1/" + str(p.pattern) for p in urls_drills.urlpatterns}
-    covered = {e.path.replace("{running}", "<int:drill_id>").replace("{done}", "<int:drill_id>") for e in ENDPOINTS}
+    covered = {
+        e.path.replace("{running}", "<int:drill_id>").replace("{done}", "<int:drill_id>")
+        for e in ENDPOINTS
+    }
     assert covered == routes
 
 
@@ -108,7 +127,10 @@ def api(commander):
         ({"scenario": FRAUD}, "clock_factor"),
         ({"clock_factor": 60}, "scenario"),
         ({"scenario": "no-such-scenario", "clock_factor": 60}, "scenario"),
-        ({"scenario": FRAUD, "clock_factor": 60, "suppress_external": "maybe"}, "suppress_external"),
+        (
+            {"scenario": FRAUD, "clock_factor": 60, "suppress_external": "maybe"},
+            "suppress_external",
+        ),
     ],
 )
 def test_bad_starts_name_the_field_and_write_nothing(api, fraud_model, body, field):
@@ -120,21 +142,34 @@ def test_bad_starts_name_the_field_and_write_nothing(api, fraud_model, body, fie
 
 
 def test_starting_answers_with_the_drill_and_its_schedule(api, fraud_model):
-    response = api.post(D + "/", {"scenario": FRAUD, "clock_factor": 600, "suppress_external": True}, format="json")
+    response = api.post(
+        D + "/", {"scenario": FRAUD, "clock_factor": 600, "suppress_external": True}, format="json"
+    )
     assert response.status_code == 201
     body = response.json()
     drill = Drill.objects.get()
     assert body["id"] == drill.pk and body["incident"] == drill.incident_id
-    assert (body["clock_factor"], body["suppress_external"], body["status"]) == (600, True, "running")
+    assert (body["clock_factor"], body["suppress_external"], body["status"]) == (
+        600,
+        True,
+        "running",
+    )
     assert (body["steps_total"], body["steps_applied"]) == (13, 0)
     assert [s["offset_minutes"] for s in body["steps"] if s["kind"] == "event"] == [10, 15, 25]
-    assert body["targets"] == {"time_to_containment_minutes": 30.0, "time_to_decision_minutes": 10.0,
-                               "cadence_kept_percent": 100.0}
+    assert body["targets"] == {
+        "time_to_containment_minutes": 30.0,
+        "time_to_decision_minutes": 10.0,
+        "cadence_kept_percent": 100.0,
+    }
 
 
 def test_scenarios_are_listed_with_their_targets(api):
     body = api.get(D + "/scenarios/").json()
-    assert [s["slug"] for s in body] == ["credit-drift-schema-change", "fraud-fp-surge", "recommender-latency-peak"]
+    assert [s["slug"] for s in body] == [
+        "credit-drift-schema-change",
+        "fraud-fp-surge",
+        "recommender-latency-peak",
+    ]
     fraud = body[1]
     assert fraud["events"][0]["stakeholder"] == "executive"
     assert fraud["targets"]["time_to_decision_minutes"] == 10.0
@@ -148,7 +183,11 @@ def test_the_debrief_waits_for_the_end(api, commander, fraud_model):
     assert api.post(f"{D}/{drill.pk}/end/").status_code == 200
     body = api.get(f"{D}/{drill.pk}/debrief/").json()
     assert body["drill"] == drill.pk and body["status"] == "completed"
-    assert [s["key"] for s in body["scores"]] == ["cadence_kept", "time_to_containment", "time_to_decision"]
+    assert [s["key"] for s in body["scores"]] == [
+        "cadence_kept",
+        "time_to_containment",
+        "time_to_decision",
+    ]
     assert body["improvements"] == []
     assert api.post(f"{D}/{drill.pk}/end/").status_code == 409  # already ended
 
@@ -156,8 +195,13 @@ def test_the_debrief_waits_for_the_end(api, commander, fraud_model):
 def test_improvements_become_action_items_of_the_drill(api, commander, responder, fraud_model):
     drill = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     due = timezone.now() + timedelta(days=7)
-    body = {"title": "Page on FP rate", "owner": "remy", "due_at": due.isoformat(),
-            "expected_outcome": "Paged within 5 min", "category": "monitoring"}
+    body = {
+        "title": "Page on FP rate",
+        "owner": "remy",
+        "due_at": due.isoformat(),
+        "expected_outcome": "Paged within 5 min",
+        "category": "monitoring",
+    }
     early = api.post(f"{D}/{drill.pk}/improvements/", body, format="json")
     assert early.status_code == 409  # still running
     api.post(f"{D}/{drill.pk}/end/")
@@ -165,13 +209,21 @@ def test_improvements_become_action_items_of_the_drill(api, commander, responder
     assert response.status_code == 201, response.content
     item = ActionItem.objects.get()
     assert (item.drill_id, item.incident_id, item.owner, item.category) == (
-        drill.pk, drill.incident_id, responder, "monitoring")
-    assert api.get(f"{D}/{drill.pk}/debrief/").json()["improvements"][0]["title"] == "Page on FP rate"
+        drill.pk,
+        drill.incident_id,
+        responder,
+        "monitoring",
+    )
+    assert (
+        api.get(f"{D}/{drill.pk}/debrief/").json()["improvements"][0]["title"] == "Page on FP rate"
+    )
     bad = api.post(f"{D}/{drill.pk}/improvements/", body | {"owner": "nobody"}, format="json")
     assert bad.status_code == 400 and list(error_fields(bad)) == ["owner"]
 
 
-def test_the_drill_list_runs_a_constant_number_of_queries(api, commander, fraud_model, django_assert_num_queries):
+def test_the_drill_list_runs_a_constant_number_of_queries(
+    api, commander, fraud_model, django_assert_num_queries
+):
     drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     api.get(D + "/")  # the token's first use is written once
     # token with its user, groups, count, page; (#10) +1: the token-guessing lockout check of the client address, on every token request

@@ -21,16 +21,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def people(fraud_model):
     from incidents.choices import GROUP_COMMANDER, GROUP_RESPONDER
 
-    return {"cara": make_user("cara", GROUP_COMMANDER, GROUP_RESPONDER, first_name="Cara"),
-            "remy": make_user("remy", GROUP_RESPONDER)}
+    return {
+        "cara": make_user("cara", GROUP_COMMANDER, GROUP_RESPONDER, first_name="Cara"),
+        "remy": make_user("remy", GROUP_RESPONDER),
+    }
 
 
-def test_a_commander_runs_a_drill_to_its_debrief(page: Page, live_server, sign_in, console_errors, screenshots,
-                                                 people):
+def test_a_commander_runs_a_drill_to_its_debrief(
+    page: Page, live_server, sign_in, console_errors, screenshots, people
+):
     from learning.models import ActionItem, Drill
 
     sign_in("cara", next_path="/drills/")
-    expect(page.get_by_role("heading", name="Recommender latency spike at peak traffic")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Recommender latency spike at peak traffic")
+    ).to_be_visible()
     start = page.locator("#start-drill")
     start.get_by_label("Scenario").select_option("fraud-fp-surge")
     start.get_by_label("Clock factor").fill("600")
@@ -39,7 +44,9 @@ def test_a_commander_runs_a_drill_to_its_debrief(page: Page, live_server, sign_i
     drill = Drill.objects.get()
     page.wait_for_url(f"{live_server.url}/drills/{drill.pk}/")
     expect(page.locator("#progress")).to_contain_text("Running")
-    expect(page.get_by_role("link", name=f"{drill.incident.reference} — open its console")).to_be_visible()
+    expect(
+        page.get_by_role("link", name=f"{drill.incident.reference} — open its console")
+    ).to_be_visible()
     page.get_by_role("link", name=f"{drill.incident.reference} — open its console").click()
     expect(page.locator("h1")).to_contain_text("[DRILL] Fraud model false-positive surge")
     page.go_back()

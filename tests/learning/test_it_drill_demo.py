@@ -27,13 +27,21 @@ def test_seed_drill_replays_a_scenario_to_its_debrief(commander, responder):
     # update each 30 minutes: technical met at 8 and 36; executive met at 8 and missed at 38
     # (skipped on purpose); customer (the commander cannot publish it) missed at 30.
     assert [(s["key"], s["actual"], s["passed"]) for s in d["scores"]] == [
-        ("cadence_kept", 60.0, False), ("time_to_containment", 12.0, True), ("time_to_decision", 2.0, True)]
+        ("cadence_kept", 60.0, False),
+        ("time_to_containment", 12.0, True),
+        ("time_to_decision", 2.0, True),
+    ]
     assert [(m["audience"], m["due_minute"], m["late_minutes"]) for m in d["missed_deadlines"]] == [
-        ("customer", 30.0, None), ("executive", 38.0, None)]
+        ("customer", 30.0, None),
+        ("executive", 38.0, None),
+    ]
     assert [(m["phase"], m["actual_minutes"], m["passed"]) for m in d["milestones"]] == [
-        ("contained", 12.0, True), ("recovered", None, False)]
-    assert sorted(ActionItem.objects.filter(drill=drill).values_list("owner__username", "category")) == [
-        ("cara", "governance"), ("remy", "monitoring")]
+        ("contained", 12.0, True),
+        ("recovered", None, False),
+    ]
+    assert sorted(
+        ActionItem.objects.filter(drill=drill).values_list("owner__username", "category")
+    ) == [("cara", "governance"), ("remy", "monitoring")]
     assert lines == [f"Drill {drill.pk} (recommender-latency-peak) replayed at 60x: not passed"]
 
     assert seed_drill(commander=commander, owner=responder, say=lines.append) == drill

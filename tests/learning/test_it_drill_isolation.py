@@ -13,8 +13,12 @@ from learning import drills, metrics
 
 
 def publish(incident, by, *audiences, summary: str = "Card payments are back to normal"):
-    update = create_draft(incident=incident, by=by, what_changed="Rolled back",
-                          renditions={a: {"summary": summary} for a in audiences})
+    update = create_draft(
+        incident=incident,
+        by=by,
+        what_changed="Rolled back",
+        renditions={a: {"summary": summary} for a in audiences},
+    )
     return publish_update(update=update, by=by)
 
 
@@ -25,8 +29,14 @@ def run_a_whole_drill(clock, commander, responder):
     clock.advance(seconds=15)
     drills.run_due(now=clock.now)
     request = DecisionLogEntry.objects.get(incident=incident, kind=EntryKind.DECISION_REQUEST)
-    record_decision(incident=incident, by=commander, decision_type="rollback_model", decision="Roll back",
-                    rationale="FP doubled", settles=request)
+    record_decision(
+        incident=incident,
+        by=commander,
+        decision_type="rollback_model",
+        decision="Roll back",
+        rationale="FP doubled",
+        settles=request,
+    )
     publish(incident, commander, "technical", "executive")
     publish(incident, responder, "customer")
     reach_milestone(incident=incident, phase=Phase.CONTAINED, indicator="FP < 3 %", by=commander)
@@ -37,8 +47,12 @@ def run_a_whole_drill(clock, commander, responder):
     return drill
 
 
-def test_a_finished_drill_leaves_the_real_metrics_unchanged(clock, commander, responder, fraud_model):
-    real = workflows.declare_incident(by=commander, title="FP surge", severity=2, models=[(fraud_model, "")])
+def test_a_finished_drill_leaves_the_real_metrics_unchanged(
+    clock, commander, responder, fraud_model
+):
+    real = workflows.declare_incident(
+        by=commander, title="FP surge", severity=2, models=[(fraud_model, "")]
+    )
     clock.advance(minutes=12)
     publish(real, commander, "technical")
     reach_milestone(incident=real, phase=Phase.CONTAINED, indicator="FP < 3 %", by=commander)
@@ -50,24 +64,33 @@ def test_a_finished_drill_leaves_the_real_metrics_unchanged(clock, commander, re
     assert after.real == before.real
     assert [m.incident_id for m in after.real.incidents] == [real.pk]
     assert [m.incident_id for m in after.drills.incidents] == [drill.incident_id]
-    assert after.drills.aggregates.overall.time_to_decision is not None  # the drill's own section has it
+    assert (
+        after.drills.aggregates.overall.time_to_decision is not None
+    )  # the drill's own section has it
     excluded = metrics.report(metrics.Filters(drills="exclude"))
     assert excluded.drills is None and excluded.real == before.real
 
 
-def test_drill_points_are_flagged_and_stay_out_of_real_series(clock, commander, responder, fraud_model):
+def test_drill_points_are_flagged_and_stay_out_of_real_series(
+    clock, commander, responder, fraud_model
+):
     run_a_whole_drill(clock, commander, responder)
     assert MetricPoint.objects.filter(is_drill=False).count() == 0
     assert MetricPoint.objects.filter(is_drill=True, model=fraud_model).count() == 9
 
 
-def test_status_pages_and_statuspage_api_never_show_a_drill(client, clock, commander, responder, executive, fraud_model):
+def test_status_pages_and_statuspage_api_never_show_a_drill(
+    client, clock, commander, responder, executive, fraud_model
+):
     drill = drills.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=60)
     assign_role(incident=drill.incident, role=Role.COMMS_LEAD, user=responder, by=commander)
     # Even a published customer notice stays inside the drill.
-    publish(drill.incident, responder, "customer", "executive", summary="Drill notice: payments slowed")
-    real = workflows.declare_incident(by=commander, title="Card payments declined", severity=2,
-                                      models=[(fraud_model, "")])
+    publish(
+        drill.incident, responder, "customer", "executive", summary="Drill notice: payments slowed"
+    )
+    real = workflows.declare_incident(
+        by=commander, title="Card payments declined", severity=2, models=[(fraud_model, "")]
+    )
     assign_role(incident=real, role=Role.COMMS_LEAD, user=responder, by=commander)
     publish(real, responder, "customer", "executive", summary="Real notice: payments declined")
     clock.advance(seconds=1)

@@ -37,8 +37,12 @@ def api(user) -> APIClient:
 
 def publish_regulator(incident, commander, liaison, summary):
     """Publish a signed-off regulator rendition: the liaison signs, the commander publishes (four eyes)."""
-    update = create_draft(incident=incident, by=commander, what_changed="Rolled back",
-                          renditions={"regulator": {"summary": summary}})
+    update = create_draft(
+        incident=incident,
+        by=commander,
+        what_changed="Rolled back",
+        renditions={"regulator": {"summary": summary}},
+    )
     sign_off(update=update, by=liaison)
     return publish_update(update=update, by=commander).renditions.get()
 
@@ -52,8 +56,9 @@ def liaison(db):
 def both(clock, commander, liaison, fraud_model):
     """A drill and a real incident, each with a published, signed-off regulator rendition."""
     drill = drills.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=60).incident
-    real = workflows.declare_incident(by=commander, title="Card payments declined", severity=2,
-                                      models=[(fraud_model, "")])
+    real = workflows.declare_incident(
+        by=commander, title="Card payments declined", severity=2, models=[(fraud_model, "")]
+    )
     for incident in (drill, real):
         assign_role(incident=incident, role=Role.REGULATOR, user=liaison, by=commander)
     return {
@@ -91,7 +96,9 @@ class TestDrillModels:
         components = client.get(reverse("statuspage-components")).json()["components"]
         assert created.name not in {c["name"] for c in components}
 
-    def test_a_drill_reusing_a_real_model_leaves_it_public(self, clock, commander, fraud_model, client):
+    def test_a_drill_reusing_a_real_model_leaves_it_public(
+        self, clock, commander, fraud_model, client
+    ):
         drills.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=60)
         fraud_model.refresh_from_db()
         assert not fraud_model.is_drill
@@ -108,8 +115,9 @@ class TestReviewLists:
         incident.refresh_from_db()
         return start_review(incident=incident, by=commander)
 
-    def test_the_api_lists_a_drill_review_only_to_those_in_the_drill(self, drill_review, commander, responder,
-                                                                      commander2):
+    def test_the_api_lists_a_drill_review_only_to_those_in_the_drill(
+        self, drill_review, commander, responder, commander2
+    ):
         def ids(user):
             response = api(user).get("/api/v1/reviews/")
             assert response.status_code == 200, response.content
@@ -118,8 +126,9 @@ class TestReviewLists:
         assert ids(commander) == ids(responder) == {drill_review.incident_id}
         assert ids(commander2) == set()
 
-    def test_the_page_lists_a_drill_review_only_to_those_in_the_drill(self, drill_review, commander, commander2,
-                                                                       client):
+    def test_the_page_lists_a_drill_review_only_to_those_in_the_drill(
+        self, drill_review, commander, commander2, client
+    ):
         reference = drill_review.incident.reference
         client.force_login(commander)
         assert reference in client.get(reverse("reviews:list")).content.decode()

@@ -26,7 +26,9 @@ def client_for(request, persona: str) -> Client:
 
 
 @pytest.fixture
-def world(commander, commander2, responder, executive, regulator, admin_user, outsider, fraud_model):
+def world(
+    commander, commander2, responder, executive, regulator, admin_user, outsider, fraud_model
+):
     done = drills.start_drill(by=commander2, scenario=FRAUD, clock_factor=60)
     drills.end_drill(drill=done, by=commander2)
     running = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
@@ -34,15 +36,22 @@ def world(commander, commander2, responder, executive, regulator, admin_user, ou
 
 
 def counts() -> tuple[int, ...]:
-    return (Drill.objects.count(), DrillStep.objects.filter(applied_at__isnull=False).count(),
-            ActionItem.objects.count(), Drill.objects.filter(status="running").count())
+    return (
+        Drill.objects.count(),
+        DrillStep.objects.filter(applied_at__isnull=False).count(),
+        ActionItem.objects.count(),
+        Drill.objects.filter(status="running").count(),
+    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_who_reads_the_drill_pages(request, world, persona):
     client = client_for(request, persona)
-    for url in (reverse("drills:list"), reverse("drills:detail", args=[world["running"].pk]),
-                reverse("drills:debrief", args=[world["done"].pk])):
+    for url in (
+        reverse("drills:list"),
+        reverse("drills:detail", args=[world["running"].pk]),
+        reverse("drills:debrief", args=[world["done"].pk]),
+    ):
         response = client.get(url)
         if persona == "anonymous":
             assert response.status_code == 302 and "/login/" in response["Location"]
@@ -58,9 +67,16 @@ def test_who_runs_drills(request, world, persona):
     posts = [
         (reverse("drills:start"), {"scenario": FRAUD, "clock_factor": "60"}),
         (reverse("drills:end", args=[running.pk]), {}),
-        (reverse("drills:debrief", args=[done.pk]),
-         {"title": "Alert per bucket", "owner": "remy", "due_at": due, "expected_outcome": "Paged fast",
-          "category": "monitoring"}),
+        (
+            reverse("drills:debrief", args=[done.pk]),
+            {
+                "title": "Alert per bucket",
+                "owner": "remy",
+                "due_at": due,
+                "expected_outcome": "Paged fast",
+                "category": "monitoring",
+            },
+        ),
     ]
     for url, data in posts:
         before = counts()
@@ -79,18 +95,30 @@ def test_who_runs_drills(request, world, persona):
 def test_starting_from_the_form_redirects_to_the_drill(client, commander, fraud_model):
     client.force_login(commander)
     page = client.get(reverse("drills:list"))
-    assert b'id="start-drill"' in page.content and b"Credit-model drift after an upstream schema change" in page.content
-    response = client.post(reverse("drills:start"), {"scenario": FRAUD, "clock_factor": "120",
-                                                     "suppress_external": "on"})
+    assert (
+        b'id="start-drill"' in page.content
+        and b"Credit-model drift after an upstream schema change" in page.content
+    )
+    response = client.post(
+        reverse("drills:start"),
+        {"scenario": FRAUD, "clock_factor": "120", "suppress_external": "on"},
+    )
     drill = Drill.objects.get()
     assert response["Location"] == reverse("drills:detail", args=[drill.pk])
-    assert (drill.clock_factor, drill.suppress_external, drill.incident.clock_factor) == (120, True, 120)
+    assert (drill.clock_factor, drill.suppress_external, drill.incident.clock_factor) == (
+        120,
+        True,
+        120,
+    )
     detail = client.get(response["Location"])
     assert drill.incident.get_absolute_url().encode() in detail.content
-    assert b"hx-trigger=\"every 2s\"" in detail.content  # the progress panel refreshes while running
+    assert b'hx-trigger="every 2s"' in detail.content  # the progress panel refreshes while running
 
 
-@pytest.mark.parametrize(("factor", "message"), [("0", b"greater than or equal to 1"), ("601", b"less than or equal to 600")])
+@pytest.mark.parametrize(
+    ("factor", "message"),
+    [("0", b"greater than or equal to 1"), ("601", b"less than or equal to 600")],
+)
 def test_a_bad_factor_is_refused_on_the_form(client, commander, fraud_model, factor, message):
     client.force_login(commander)
     response = client.post(reverse("drills:start"), {"scenario": FRAUD, "clock_factor": factor})
@@ -109,7 +137,9 @@ def test_ending_leads_to_the_debrief(client, commander, fraud_model):
     response = client.post(reverse("drills:end", args=[drill.pk]))
     assert response["Location"] == reverse("drills:debrief", args=[drill.pk])
     page = client.get(response["Location"]).content.decode()
-    assert "Time to containment" in page and "Cadence kept" in page and "Some targets missed." in page
+    assert (
+        "Time to containment" in page and "Cadence kept" in page and "Some targets missed." in page
+    )
     assert 'id="improvement-form"' in page
 
 
@@ -121,14 +151,18 @@ def test_the_htmx_poll_gets_the_progress_fragment_only(client, commander, fraud_
     assert body.lstrip().startswith('<section id="progress"') and "<html" not in body
 
 
-def test_the_list_page_runs_a_constant_number_of_queries(client, commander, fraud_model, django_assert_num_queries):
+def test_the_list_page_runs_a_constant_number_of_queries(
+    client, commander, fraud_model, django_assert_num_queries
+):
     client.force_login(commander)
     drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     client.get(reverse("drills:list"))
     with django_assert_num_queries(5) as first:  # session, user, groups, unread inbox count, drills
         client.get(reverse("drills:list"))
     for _ in range(3):
-        drills.end_drill(drill=drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60), by=commander)
+        drills.end_drill(
+            drill=drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60), by=commander
+        )
     with django_assert_num_queries(len(first.captured_queries)):
         response = client.get(reverse("drills:list"))
     assert response.content.decode().count('href="/drills/') >= 4

@@ -14,7 +14,7 @@ from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase
 from incidents.errors import Conflict, DomainError, NotPermitted
 from incidents.models import DecisionLogEntry, Incident, MetricPoint
-from incidents.services import record_decision, reach_milestone
+from incidents.services import reach_milestone, record_decision
 from learning import drills
 from learning.models import Drill, DrillStep
 from tests.conftest import race
@@ -31,7 +31,9 @@ def test_starting_declares_a_drill_incident_on_the_drill_clock(clock, commander,
 
     incident = drill.incident
     assert (incident.is_drill, incident.clock_factor, incident.severity) == (True, 60, 2)
-    assert incident.title == "[DRILL] Fraud model false-positive surge after a feature-pipeline change"
+    assert (
+        incident.title == "[DRILL] Fraud model false-positive surge after a feature-pipeline change"
+    )
     assert list(incident.affected_models.all()) == [fraud_model]  # the demo's model, reused by slug
     assert drill.started_at == incident.declared_at == clock.now
     assert drill.scenario_digest == drills.get_scenario(FRAUD).digest
@@ -57,7 +59,12 @@ def test_starting_declares_a_drill_incident_on_the_drill_clock(clock, commander,
 def test_a_missing_model_is_created_from_the_scenario(clock, commander):
     drill = start(commander)
     model = drill.incident.affected_models.get()
-    assert (model.slug, model.name, model.team, model.risk_tier) == ("fraud-scoring", "Fraud scoring", "Payments risk", 1)
+    assert (model.slug, model.name, model.team, model.risk_tier) == (
+        "fraud-scoring",
+        "Fraud scoring",
+        "Payments risk",
+        1,
+    )
 
 
 @pytest.mark.parametrize("factor", [0, 601, -5, True, "60", 2.5, None])
@@ -90,15 +97,29 @@ def test_run_due_applies_each_step_once_when_due(clock, commander, fraud_model):
     assert drills.run_due(now=clock.now) == 3  # points at 5 and 10, the executive's question at 10
     assert drills.run_due(now=clock.now) == 0
 
-    points = list(MetricPoint.objects.filter(model=fraud_model).values_list("timestamp", "value", "is_drill"))
+    points = list(
+        MetricPoint.objects.filter(model=fraud_model).values_list("timestamp", "value", "is_drill")
+    )
     start_at = drill.started_at
-    assert points == [(start_at, 2.1, True), (start_at + timedelta(seconds=5), 3.8, True),
-                      (start_at + timedelta(seconds=10), 5.2, True)]
-    question = DecisionLogEntry.objects.filter(incident=drill.incident, actor_label="drill: executive").get()
+    assert points == [
+        (start_at, 2.1, True),
+        (start_at + timedelta(seconds=5), 3.8, True),
+        (start_at + timedelta(seconds=10), 5.2, True),
+    ]
+    question = DecisionLogEntry.objects.filter(
+        incident=drill.incident, actor_label="drill: executive"
+    ).get()
     assert question.kind == EntryKind.NOTE
-    assert question.summary == "Executive: The COO asks for an ETA: when will card declines be back to normal?"
+    assert (
+        question.summary
+        == "Executive: The COO asks for an ETA: when will card declines be back to normal?"
+    )
     notice = Delivery.objects.get(incident=drill.incident, user=commander)
-    assert (notice.channel, notice.is_drill, notice.payload["type"]) == ("inapp", True, "drill.event")
+    assert (notice.channel, notice.is_drill, notice.payload["type"]) == (
+        "inapp",
+        True,
+        "drill.event",
+    )
     assert notice.payload["message"].startswith("[DRILL] Executive: The COO asks for an ETA")
 
     clock.advance(seconds=5)  # minute 15: the decision request
@@ -109,33 +130,51 @@ def test_run_due_applies_each_step_once_when_due(clock, commander, fraud_model):
     assert DrillStep.objects.filter(drill=drill, applied_at=clock.now).count() == 2
 
 
-def test_a_late_tick_applies_everything_due_and_timestamps_points_on_the_drill_clock(clock, commander, fraud_model):
+def test_a_late_tick_applies_everything_due_and_timestamps_points_on_the_drill_clock(
+    clock, commander, fraud_model
+):
     drill = start(commander, 600)  # 60 drill minutes in 6 s
     clock.advance(seconds=3)
     assert drills.run_due(now=clock.now) == 6 + 3  # minutes 0..30: six points, three events
-    assert sorted(MetricPoint.objects.values_list("timestamp", flat=True))[-1] == drill.started_at + timedelta(seconds=3)
+    assert sorted(MetricPoint.objects.values_list("timestamp", flat=True))[
+        -1
+    ] == drill.started_at + timedelta(seconds=3)
 
 
 def test_two_run_due_calls_never_apply_a_step_twice(clock, commander, fraud_model):
     drill = start(commander, 60)
     clock.advance(seconds=30)  # minutes 0..30: six points and three events
     assert drills.run_due(now=clock.now) + drills.run_due(now=clock.now) == 9
-    assert DecisionLogEntry.objects.filter(incident=drill.incident, actor_label__startswith="drill:").count() == 3
+    assert (
+        DecisionLogEntry.objects.filter(
+            incident=drill.incident, actor_label__startswith="drill:"
+        ).count()
+        == 3
+    )
 
 
-def test_two_workers_racing_never_double_apply(postgres_only, transactional_db, commander, fraud_model):
+def test_two_workers_racing_never_double_apply(
+    postgres_only, transactional_db, commander, fraud_model
+):
     """Two threads (two PostgreSQL connections) claim the same due steps at once."""
     drill = start(commander, 600)
     now = drill.started_at + timedelta(seconds=3)
     results = race(lambda: drills.run_due(now=now))
     assert sum(results) == 9
     assert DrillStep.objects.filter(drill=drill, applied_at__isnull=False).count() == 9
-    assert DecisionLogEntry.objects.filter(incident=drill.incident, actor_label__startswith="drill:").count() == 3
+    assert (
+        DecisionLogEntry.objects.filter(
+            incident=drill.incident, actor_label__startswith="drill:"
+        ).count()
+        == 3
+    )
     assert MetricPoint.objects.filter(is_drill=True).count() == 6
     assert Delivery.objects.filter(incident=drill.incident, kind="drill").count() == 3
 
 
-def test_the_end_step_and_the_commander_never_both_finish(postgres_only, transactional_db, commander, fraud_model):
+def test_the_end_step_and_the_commander_never_both_finish(
+    postgres_only, transactional_db, commander, fraud_model
+):
     drill = start(commander, 60)
     outcomes: list[str] = []
     barrier = threading.Barrier(2)
@@ -156,13 +195,22 @@ def test_the_end_step_and_the_commander_never_both_finish(postgres_only, transac
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["conflict", "finished"]
-    assert DecisionLogEntry.objects.filter(incident=drill.incident, summary__startswith="Drill completed").count() == 1
+    assert (
+        DecisionLogEntry.objects.filter(
+            incident=drill.incident, summary__startswith="Drill completed"
+        ).count()
+        == 1
+    )
     assert drill.incident.milestones.filter(phase=Phase.RESOLVED).count() == 1
 
 
 def publish(incident, by, *audiences):
-    update = create_draft(incident=incident, by=by, what_changed="Rolled the pipeline back",
-                          renditions={a: {"summary": "Card declines are falling back to normal"} for a in audiences})
+    update = create_draft(
+        incident=incident,
+        by=by,
+        what_changed="Rolled the pipeline back",
+        renditions={a: {"summary": "Card declines are falling back to normal"} for a in audiences},
+    )
     return publish_update(update=update, by=by)
 
 
@@ -178,15 +226,23 @@ def test_a_replayed_drill_is_scored_from_what_happened(clock, commander, fraud_m
     request = DecisionLogEntry.objects.get(incident=incident, kind=EntryKind.DECISION_REQUEST)
 
     clock.advance(seconds=5)  # minute 20: decide, 5 drill minutes after the request
-    record_decision(incident=incident, by=commander, decision_type="rollback_model", decision="Roll back",
-                    rationale="FP rate doubled after the release", settles=request)
+    record_decision(
+        incident=incident,
+        by=commander,
+        decision_type="rollback_model",
+        decision="Roll back",
+        rationale="FP rate doubled after the release",
+        settles=request,
+    )
     clock.advance(seconds=5)  # minute 25: technical and executive updates, on time (due at 30)
     publish(incident, commander, "technical", "executive")
     clock.advance(seconds=3)  # minute 28: contained
     reach_milestone(incident=incident, phase=Phase.CONTAINED, indicator="FP < 3 %", by=commander)
     clock.advance(seconds=3)  # minute 31: the customer update (due 30) is reminded: missed
     assert cadence.run_due(now=clock.now) == {"reminded": 1, "escalated": 0}
-    clock.advance(seconds=29)  # minute 60: technical and executive (due 55) missed too; the END step
+    clock.advance(
+        seconds=29
+    )  # minute 60: technical and executive (due 55) missed too; the END step
     cadence.run_due(now=clock.now)
     drills.run_due(now=clock.now)
 
@@ -202,9 +258,17 @@ def test_a_replayed_drill_is_scored_from_what_happened(clock, commander, fraud_m
     ]
     assert d["scores"][0]["detail"] == "2 of 5 update slots met"
     assert [(m["phase"], m["actual_minutes"], m["passed"]) for m in d["milestones"]] == [
-        ("contained", 28.0, True), ("recovered", None, False)]
-    assert [(m["audience"], m["due_minute"], m["late_minutes"], m["reminded"]) for m in d["missed_deadlines"]] == [
-        ("customer", 30.0, None, True), ("executive", 55.0, None, True), ("technical", 55.0, None, True)]
+        ("contained", 28.0, True),
+        ("recovered", None, False),
+    ]
+    assert [
+        (m["audience"], m["due_minute"], m["late_minutes"], m["reminded"])
+        for m in d["missed_deadlines"]
+    ] == [
+        ("customer", 30.0, None, True),
+        ("executive", 55.0, None, True),
+        ("technical", 55.0, None, True),
+    ]
     assert d["passed"] is False
     assert d["replayed"] == {"steps": 13, "applied": 13, "events": 3, "metric_points": 9}
     assert d["decision_minutes"] == [5.0] and d["open_decisions"] == 0
@@ -219,10 +283,20 @@ def test_a_late_update_is_listed_with_how_late_it_was(clock, commander, fraud_mo
     publish(drill.incident, commander, "technical")
     drills.end_drill(drill=drill, by=commander)
     drill.refresh_from_db()
-    missed = {m["audience"]: (m["late_minutes"], m["published"]) for m in drill.debrief["missed_deadlines"]}
-    assert missed == {"technical": (7.0, True), "executive": (None, False), "customer": (None, False)}
+    missed = {
+        m["audience"]: (m["late_minutes"], m["published"])
+        for m in drill.debrief["missed_deadlines"]
+    }
+    assert missed == {
+        "technical": (7.0, True),
+        "executive": (None, False),
+        "customer": (None, False),
+    }
     decision = drill.debrief["scores"][2]
-    assert (decision["actual"], decision["passed"]) == (None, False)  # the request came at 15 and nobody settled it
+    assert (decision["actual"], decision["passed"]) == (
+        None,
+        False,
+    )  # the request came at 15 and nobody settled it
     assert decision["detail"] == "median of 0 settled request(s); 1 left open"
 
 
@@ -252,25 +326,42 @@ def test_aborting_marks_the_drill_and_needs_a_commander(clock, commander, respon
     assert drill.status == "aborted" and drill.debrief["status"] == "aborted"
 
 
-def test_resolving_the_drill_incident_ends_the_drill_at_the_next_tick(clock, commander, fraud_model):
+def test_resolving_the_drill_incident_ends_the_drill_at_the_next_tick(
+    clock, commander, fraud_model
+):
     drill = start(commander, 60)
     clock.advance(seconds=12)
     drills.run_due(now=clock.now)
-    reach_milestone(incident=drill.incident, phase=Phase.RESOLVED, indicator="Done early", by=commander)
+    reach_milestone(
+        incident=drill.incident, phase=Phase.RESOLVED, indicator="Done early", by=commander
+    )
     clock.advance(seconds=18)
-    assert drills.run_due(now=clock.now) == 0  # nothing more is replayed (the request at 15 is not asked)
+    assert (
+        drills.run_due(now=clock.now) == 0
+    )  # nothing more is replayed (the request at 15 is not asked)
     drill.refresh_from_db()
-    assert (drill.status, drill.finished_at, drill.debriefed_at) == ("completed", clock.now, clock.now)
+    assert (drill.status, drill.finished_at, drill.debriefed_at) == (
+        "completed",
+        clock.now,
+        clock.now,
+    )
     assert drill.debrief["replayed"]["applied"] == 4
-    assert list(DecisionLogEntry.objects.filter(incident=drill.incident, actor_label__startswith="drill:")
-                .values_list("actor_label", flat=True)) == ["drill: executive"]
+    assert list(
+        DecisionLogEntry.objects.filter(
+            incident=drill.incident, actor_label__startswith="drill:"
+        ).values_list("actor_label", flat=True)
+    ) == ["drill: executive"]
 
 
 def test_an_event_racing_the_resolution_is_skipped(clock, commander, fraud_model):
     """A step claimed while the commander resolves: the event finds the incident closed and asks nobody."""
     drill = start(commander, 60)
     step = drill.steps.get(kind="event", offset_seconds=600)
-    reach_milestone(incident=drill.incident, phase=Phase.RESOLVED, indicator="Done early", by=commander)
+    reach_milestone(
+        incident=drill.incident, phase=Phase.RESOLVED, indicator="Done early", by=commander
+    )
     clock.advance(seconds=10)
     assert drills.apply_step(step.pk, now=clock.now) is True
-    assert not DecisionLogEntry.objects.filter(incident=drill.incident, actor_label__startswith="drill:").exists()
+    assert not DecisionLogEntry.objects.filter(
+        incident=drill.incident, actor_label__startswith="drill:"
+    ).exists()

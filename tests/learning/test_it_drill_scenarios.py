@@ -29,8 +29,11 @@ def test_every_scenario_file_loads_and_the_three_required_ones_are_there():
         kinds = {e["kind"] for e in scenario.data["events"]}
         assert "decision_request" in kinds and kinds & {"question", "note"}
         assert any(e["from"] == "executive" for e in scenario.data["events"])
-        assert set(scenario.targets) == {"time_to_containment_minutes", "time_to_decision_minutes",
-                                         "cadence_kept_percent"}
+        assert set(scenario.targets) == {
+            "time_to_containment_minutes",
+            "time_to_decision_minutes",
+            "cadence_kept_percent",
+        }
         assert len(scenario.digest) == 64
 
 
@@ -68,7 +71,10 @@ def rewrite(path: Path, change) -> None:  # type: ignore[no-untyped-def]
         (lambda d: d["events"][2].update(at_minutes=-1), "events[2].at_minutes"),
         (lambda d: d["milestones"][0].update(phase="resolved"), "milestones[0].phase"),
         (lambda d: d["targets"].update(cadence_kept_percent=120), "targets.cadence_kept_percent"),
-        (lambda d: d["targets"].pop("time_to_decision_minutes"), "targets.time_to_decision_minutes"),
+        (
+            lambda d: d["targets"].pop("time_to_decision_minutes"),
+            "targets.time_to_decision_minutes",
+        ),
     ],
 )
 def test_a_bad_file_is_refused_naming_the_file_and_the_field(library, change, field):

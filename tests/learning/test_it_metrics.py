@@ -14,7 +14,11 @@ M = lambda n: timedelta(minutes=n)  # noqa: E731
 @pytest.fixture
 def credit_model(db):
     return MonitoredModel.objects.create(
-        name="Credit limits", slug="credit-limits", team="Lending", business_function="Set credit limits", risk_tier=2,
+        name="Credit limits",
+        slug="credit-limits",
+        team="Lending",
+        business_function="Set credit limits",
+        risk_tier=2,
     )
 
 
@@ -30,7 +34,10 @@ def test_every_metric_of_the_reference_timeline(march):
     assert (m.is_drill, m.severity, m.clock_factor) == (False, 2, 1)
     assert m.time_to_first_update == M(32)  # detected 08:40 → first update 09:12
     assert m.time_to_containment == M(70)  # detected 08:40 → contained 09:50
-    assert m.decision_times == [M(12), M(36)]  # A 09:05→09:17; B 09:20→09:56 (the 09:58 re-decision ignored)
+    assert m.decision_times == [
+        M(12),
+        M(36),
+    ]  # A 09:05→09:17; B 09:20→09:56 (the 09:58 re-decision ignored)
     assert m.time_to_decision == M(24)  # median of two: their mean
     assert m.open_decisions == 1  # C never settled
     assert m.slots == {"customer": (0, 1), "executive": (1, 2), "technical": (2, 3)}
@@ -49,16 +56,25 @@ def test_an_incident_with_nothing_yet_has_no_values(clock, commander):
     assert (m.time_to_first_update, m.time_to_containment, m.time_to_decision) == (None, None, None)
     assert m.decision_times == []
     # The technical deadline is open and not due: no decided slot yet.
-    assert (m.slots, m.satisfaction, m.reminders, m.escalations, m.open_decisions) == ({}, {}, 0, 0, 0)
+    assert (m.slots, m.satisfaction, m.reminders, m.escalations, m.open_decisions) == (
+        {},
+        {},
+        0,
+        0,
+        0,
+    )
 
 
 def test_drill_durations_are_on_the_drill_clock(clock, commander, fraud_model):
     drill = build_drill(clock, commander, fraud_model, factor=60)
     m = metrics.for_incident(drill)
     assert (m.is_drill, m.clock_factor) == (True, 60)
-    assert (m.time_to_first_update, m.time_to_containment, m.decision_times, m.time_to_decision) == (
-        M(60), M(300), [M(60)], M(60)
-    )
+    assert (
+        m.time_to_first_update,
+        m.time_to_containment,
+        m.decision_times,
+        m.time_to_decision,
+    ) == (M(60), M(300), [M(60)], M(60))
     assert m.satisfaction == {"executive": (1.0, 1.0, 1)}
 
 
@@ -83,14 +99,25 @@ def test_aggregates_pool_exactly_and_drills_stay_apart(clock, commander, fraud_m
     assert overall.slots == {"customer": (0, 1), "executive": (1, 3), "technical": (3, 4)}
     assert overall.on_schedule_all == pytest.approx(4 / 8)
     assert overall.satisfaction == {"executive": (3.5, 3.0, 2), "technical": (3.5, 4.0, 4)}
-    assert overall.satisfaction_all == (21 / 6, 22 / 6, 6)  # clarity 4+3+5+2+5+2, usefulness 5+2+5+4+4+2
+    assert overall.satisfaction_all == (
+        21 / 6,
+        22 / 6,
+        6,
+    )  # clarity 4+3+5+2+5+2, usefulness 5+2+5+4+4+2
     assert (overall.reminders, overall.escalations) == (4, 3)
 
-    assert [(g.key, g.incidents, g.time_to_first_update) for g in agg.by_severity] == [("2", 1, M(32)), ("3", 1, M(10))]
-    assert [(g.key, g.incidents) for g in agg.by_model] == [("credit-limits", 1), ("fraud-scoring", 2)]
+    assert [(g.key, g.incidents, g.time_to_first_update) for g in agg.by_severity] == [
+        ("2", 1, M(32)),
+        ("3", 1, M(10)),
+    ]
+    assert [(g.key, g.incidents) for g in agg.by_model] == [
+        ("credit-limits", 1),
+        ("fraud-scoring", 2),
+    ]
     assert agg.by_model[0].time_to_containment == M(30)
     assert [(g.key, g.incidents, g.time_to_decision) for g in agg.by_month] == [
-        ("2026-03", 1, M(24)), ("2026-04", 1, M(6)),
+        ("2026-03", 1, M(24)),
+        ("2026-04", 1, M(6)),
     ]
 
     drills = rep.drills.incidents
@@ -105,7 +132,9 @@ def test_aggregates_pool_exactly_and_drills_stay_apart(clock, commander, fraud_m
         metrics.aggregate(real + drills)
 
 
-def test_filters_select_by_date_severity_model_and_drills(clock, commander, fraud_model, credit_model):
+def test_filters_select_by_date_severity_model_and_drills(
+    clock, commander, fraud_model, credit_model
+):
     from datetime import date
 
     march = build_march(clock, commander, fraud_model)
@@ -121,8 +150,14 @@ def test_filters_select_by_date_severity_model_and_drills(clock, commander, frau
 
     assert ids(metrics.Filters(date_from=date(2026, 4, 1))) == ([april.pk], [])
     assert ids(metrics.Filters(date_to=date(2026, 3, 10))) == ([march.pk], [])
-    assert ids(metrics.Filters(date_from=date(2026, 3, 10), date_to=date(2026, 3, 10))) == ([march.pk], [])
-    assert ids(metrics.Filters(date_from=date(2026, 3, 11), date_to=date(2026, 3, 31))) == ([], [drill.pk])
+    assert ids(metrics.Filters(date_from=date(2026, 3, 10), date_to=date(2026, 3, 10))) == (
+        [march.pk],
+        [],
+    )
+    assert ids(metrics.Filters(date_from=date(2026, 3, 11), date_to=date(2026, 3, 31))) == (
+        [],
+        [drill.pk],
+    )
     assert ids(metrics.Filters(severity=3)) == ([april.pk], [])
     assert ids(metrics.Filters(model="credit-limits")) == ([april.pk], [])
     assert ids(metrics.Filters(model="fraud-scoring")) == ([march.pk, april.pk], [drill.pk])
@@ -131,8 +166,9 @@ def test_filters_select_by_date_severity_model_and_drills(clock, commander, frau
     assert ids(metrics.Filters(drills="only")) == (None, [drill.pk])
 
 
-def test_for_incidents_runs_a_constant_number_of_queries(clock, commander, fraud_model, credit_model,
-                                                          django_assert_num_queries):
+def test_for_incidents_runs_a_constant_number_of_queries(
+    clock, commander, fraud_model, credit_model, django_assert_num_queries
+):
     build_march(clock, commander, fraud_model)
     build_april(clock, commander, [fraud_model, credit_model])
     build_drill(clock, commander, fraud_model)

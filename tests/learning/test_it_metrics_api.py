@@ -11,8 +11,6 @@ from tests.learning.metrics_support import build_april, build_drill, build_march
 URL = "/api/v1/metrics/communication/"
 
 
-
-
 def policy(ok: int, **overrides: int) -> dict[str, int]:
     return {persona: ok for persona in PERSONAS} | {"anonymous": 401} | overrides
 
@@ -20,7 +18,12 @@ def policy(ok: int, **overrides: int) -> dict[str, int]:
 READ = policy(200, outsider=403, regulator=403)
 ENDPOINTS = [
     Endpoint("metrics-communication", "get", URL, READ),
-    Endpoint("metrics-communication-filtered", "get", URL + "?severity=2&drills=exclude&date_from=2026-01-01", READ),
+    Endpoint(
+        "metrics-communication-filtered",
+        "get",
+        URL + "?severity=2&drills=exclude&date_from=2026-01-01",
+        READ,
+    ),
     # Read-only: other methods answer 405 to everyone signed in (401 to strangers).
     Endpoint("metrics-communication-post", "post", URL, policy(405)),
     Endpoint("metrics-communication-delete", "delete", URL, policy(405)),
@@ -32,13 +35,20 @@ def credit_model(db):
     from incidents.models import MonitoredModel
 
     return MonitoredModel.objects.create(
-        name="Credit limits", slug="credit-limits", team="Lending", business_function="Set credit limits", risk_tier=2,
+        name="Credit limits",
+        slug="credit-limits",
+        team="Lending",
+        business_function="Set credit limits",
+        risk_tier=2,
     )
 
 
 @pytest.fixture
 def world(clock, commander, executive, responder, regulator, admin_user, outsider, fraud_model):
-    return {"march": build_march(clock, commander, fraud_model), "drill": build_drill(clock, commander, fraud_model)}
+    return {
+        "march": build_march(clock, commander, fraud_model),
+        "drill": build_drill(clock, commander, fraud_model),
+    }
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -75,16 +85,31 @@ def test_the_figures_of_the_reference_timeline(world, executive):
     march, drill = world["march"], world["drill"]
     body = token_client(executive).get(URL).json()
 
-    assert body["filters"] == {"date_from": None, "date_to": None, "severity": None, "model": None,
-                               "drills": "separate"}
+    assert body["filters"] == {
+        "date_from": None,
+        "date_to": None,
+        "severity": None,
+        "model": None,
+        "drills": "separate",
+    }
     [inc] = body["real"]["incidents"]
     assert inc == {
-        "id": march.pk, "reference": march.reference, "title": "Fraud false positives", "severity": 2,
-        "is_drill": False, "clock_factor": 1, "detected_at": "2026-03-10T08:40:00Z",
-        "declared_at": "2026-03-10T09:00:00Z", "month": "2026-03", "models": ["fraud-scoring"],
+        "id": march.pk,
+        "reference": march.reference,
+        "title": "Fraud false positives",
+        "severity": 2,
+        "is_drill": False,
+        "clock_factor": 1,
+        "detected_at": "2026-03-10T08:40:00Z",
+        "declared_at": "2026-03-10T09:00:00Z",
+        "month": "2026-03",
+        "models": ["fraud-scoring"],
         "decision_times_seconds": [720.0, 2160.0],
-        "time_to_first_update_seconds": 1920.0, "time_to_containment_seconds": 4200.0,
-        "time_to_decision_seconds": 1440.0, "decisions_settled": 2, "decisions_open": 1,
+        "time_to_first_update_seconds": 1920.0,
+        "time_to_containment_seconds": 4200.0,
+        "time_to_decision_seconds": 1440.0,
+        "decisions_settled": 2,
+        "decisions_open": 1,
         "on_schedule": [
             {"audience": "technical", "met": 2, "slots": 3, "percent": 66.67},
             {"audience": "executive", "met": 1, "slots": 2, "percent": 50.0},
@@ -99,21 +124,38 @@ def test_the_figures_of_the_reference_timeline(world, executive):
             {"audience": "customer", "clarity": None, "usefulness": None, "ratings": 0},
         ],
         "satisfaction_all": {"clarity": 3.8, "usefulness": 3.6, "ratings": 5},
-        "reminders": 3, "escalations": 3,
+        "reminders": 3,
+        "escalations": 3,
     }
     overall = body["real"]["overall"]
     assert {k: v for k, v in overall.items() if k not in ("on_schedule", "satisfaction")} == {
-        "key": "all", "incidents": 1, **{k: inc[k] for k in (
-            "time_to_first_update_seconds", "time_to_containment_seconds", "time_to_decision_seconds",
-            "decisions_settled", "decisions_open", "on_schedule_all", "satisfaction_all", "reminders", "escalations",
-        )},
+        "key": "all",
+        "incidents": 1,
+        **{
+            k: inc[k]
+            for k in (
+                "time_to_first_update_seconds",
+                "time_to_containment_seconds",
+                "time_to_decision_seconds",
+                "decisions_settled",
+                "decisions_open",
+                "on_schedule_all",
+                "satisfaction_all",
+                "reminders",
+                "escalations",
+            )
+        },
     }
     assert [g["key"] for g in body["real"]["by_month"]] == ["2026-03"]
     # The drill stands apart, on its own clock.
     [d] = body["drills"]["incidents"]
     assert (d["id"], d["is_drill"], d["clock_factor"]) == (drill.pk, True, 60)
     assert d["time_to_containment_seconds"] == 18000.0  # 5 wall minutes at 60x
-    assert body["drills"]["overall"]["satisfaction_all"] == {"clarity": 1.0, "usefulness": 1.0, "ratings": 1}
+    assert body["drills"]["overall"]["satisfaction_all"] == {
+        "clarity": 1.0,
+        "usefulness": 1.0,
+        "ratings": 1,
+    }
     assert drill.pk not in {i["id"] for i in body["real"]["incidents"]}
 
 
@@ -123,13 +165,19 @@ def test_the_filters_match_the_page(world, executive, clock, commander, fraud_mo
 
     def ids(**query):
         body = api.get(URL, query).json()
-        return tuple(None if body[s] is None else [i["id"] for i in body[s]["incidents"]] for s in ("real", "drills"))
+        return tuple(
+            None if body[s] is None else [i["id"] for i in body[s]["incidents"]]
+            for s in ("real", "drills")
+        )
 
     march, drill = world["march"].pk, world["drill"].pk
     assert ids() == ([march, april.pk], [drill])
     assert ids(date_from="2026-04-01") == ([april.pk], [])
     assert ids(date_from="2026-03-10", date_to="2026-03-10") == ([march], [])
-    assert ids(date_from="2026-03-11", date_to="2026-03-10") == ([], [])  # reversed: nothing, not an error
+    assert ids(date_from="2026-03-11", date_to="2026-03-10") == (
+        [],
+        [],
+    )  # reversed: nothing, not an error
     assert ids(date_from="0001-01-01", date_to="9999-12-31") == ([march, april.pk], [drill])
     assert ids(severity=3) == ([april.pk], [])
     assert ids(model="credit-limits") == ([april.pk], [])
@@ -137,22 +185,27 @@ def test_the_filters_match_the_page(world, executive, clock, commander, fraud_mo
     assert ids(drills="only") == (None, [drill])
     body = api.get(URL, {"model": "fraud-scoring"}).json()
     assert [(g["key"], g["incidents"]) for g in body["real"]["by_model"]] == [
-        ("credit-limits", 1), ("fraud-scoring", 2),
+        ("credit-limits", 1),
+        ("fraud-scoring", 2),
     ]
     assert [(g["key"], g["time_to_first_update_seconds"]) for g in body["real"]["by_severity"]] == [
-        ("2", 1920.0), ("3", 600.0)
+        ("2", 1920.0),
+        ("3", 600.0),
     ]
 
 
-@pytest.mark.parametrize("query,field", [
-    ({"date_from": "2026-13-01"}, "date_from"),
-    ({"date_to": "yesterday"}, "date_to"),
-    ({"severity": "5"}, "severity"),
-    ({"severity": "SEV1"}, "severity"),
-    ({"model": "not a slug"}, "model"),
-    ({"model": "x" * 81}, "model"),
-    ({"drills": "mixed"}, "drills"),
-])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ({"date_from": "2026-13-01"}, "date_from"),
+        ({"date_to": "yesterday"}, "date_to"),
+        ({"severity": "5"}, "severity"),
+        ({"severity": "SEV1"}, "severity"),
+        ({"model": "not a slug"}, "model"),
+        ({"model": "x" * 81}, "model"),
+        ({"drills": "mixed"}, "drills"),
+    ],
+)
 def test_bad_filters_are_a_400_naming_the_field(executive, query, field):
     response = token_client(executive).get(URL, query)
     assert response.status_code == 400
@@ -165,10 +218,13 @@ def test_an_unknown_model_is_a_404_naming_it(executive, fraud_model):
     assert error_fields(response) == {"model": ["No monitored model has the slug 'no-such-model'."]}
 
 
-def test_queries_do_not_grow_with_incidents(world, executive, clock, commander, fraud_model, credit_model,
-                                            django_assert_num_queries):
+def test_queries_do_not_grow_with_incidents(
+    world, executive, clock, commander, fraud_model, credit_model, django_assert_num_queries
+):
     api = token_client(executive)
-    api.get(URL)  # the token's first use records last_used_at (once a minute; the clock stands still)
+    api.get(
+        URL
+    )  # the token's first use records last_used_at (once a minute; the clock stands still)
     # The token with its user, the groups, then the 7 metric queries; (#10) +1: the token-guessing lockout check of the client address, on every token request.
     with django_assert_num_queries(10):
         assert api.get(URL).status_code == 200
@@ -189,5 +245,7 @@ def test_the_schema_describes_the_filters_and_the_response(executive):
     assert params["drills"]["enum"] == ["separate", "exclude", "only"]
     assert params["model"]["pattern"] == "^[-a-zA-Z0-9_]+$"
     assert set(operation["responses"]) == {"200", "400", "401", "403", "404"}
-    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit(
+        "/", 1
+    )[1]
     assert set(schema["components"]["schemas"][ref]["properties"]) == {"filters", "real", "drills"}

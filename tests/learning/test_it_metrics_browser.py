@@ -19,8 +19,16 @@ from tests.learning.metrics_support import build_drill, build_march
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHARTS = ["metrics-real-durations", "metrics-real-schedule", "metrics-real-satisfaction", "metrics-real-nudges",
-          "metrics-drill-durations", "metrics-drill-schedule", "metrics-drill-satisfaction", "metrics-drill-nudges"]
+CHARTS = [
+    "metrics-real-durations",
+    "metrics-real-schedule",
+    "metrics-real-satisfaction",
+    "metrics-real-nudges",
+    "metrics-drill-durations",
+    "metrics-drill-schedule",
+    "metrics-drill-satisfaction",
+    "metrics-drill-nudges",
+]
 
 
 @pytest.fixture
@@ -29,12 +37,17 @@ def timeline(clock, fraud_model):
 
     commander = make_user("cara", GROUP_COMMANDER, GROUP_RESPONDER)
     make_user("eve", GROUP_EXECUTIVE)
-    built = {"march": build_march(clock, commander, fraud_model), "drill": build_drill(clock, commander, fraud_model)}
+    built = {
+        "march": build_march(clock, commander, fraud_model),
+        "drill": build_drill(clock, commander, fraud_model),
+    }
     clock.now = datetime.now(UTC)  # the site runs at (about) the real time from here
     return built
 
 
-def test_the_metrics_page_draws_its_charts(page: Page, live_server, sign_in, console_errors, screenshots, timeline):
+def test_the_metrics_page_draws_its_charts(
+    page: Page, live_server, sign_in, console_errors, screenshots, timeline
+):
     sign_in("eve", next_path="/metrics/")
     real = page.locator("#metrics-real")
     expect(real.get_by_text("Time to containment (median)")).to_be_visible()
@@ -44,7 +57,9 @@ def test_the_metrics_page_draws_its_charts(page: Page, live_server, sign_in, con
     for chart_id in CHARTS:
         chart = page.locator(f"#{chart_id}")
         expect(chart.locator(".chart-plot svg.main-svg").first).to_be_visible()
-        expect(chart.locator(".chart-table")).to_have_class("chart-table table-wrap visually-hidden")
+        expect(chart.locator(".chart-table")).to_have_class(
+            "chart-table table-wrap visually-hidden"
+        )
     page.screenshot(path=str(screenshots / "metrics.png"), full_page=True)
     assert console_errors == [], console_errors
 

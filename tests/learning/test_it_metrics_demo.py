@@ -43,16 +43,25 @@ def test_history_fills_every_metric_and_is_seeded_once(demo, clock):
         assert m.decision_times and m.satisfaction and sum(t for _, t in m.slots.values()), m.title
     outage = by_title["Checkout recommendations outage"]
     assert (outage.time_to_first_update, outage.time_to_containment, outage.decision_times) == (
-        metrics.timedelta(minutes=12), metrics.timedelta(minutes=35), [metrics.timedelta(minutes=6)],
+        metrics.timedelta(minutes=12),
+        metrics.timedelta(minutes=35),
+        [metrics.timedelta(minutes=6)],
     )
     # SEV1 cadence 15/30/60/60 min: reminded at +45 technical and executive, at +70 technical and
     # regulator (both escalated then, 5 min grace), at +76 customer.
-    assert outage.slots == {"customer": (1, 2), "executive": (1, 2), "regulator": (0, 1), "technical": (2, 4)}
+    assert outage.slots == {
+        "customer": (1, 2),
+        "executive": (1, 2),
+        "regulator": (0, 1),
+        "technical": (2, 4),
+    }
     assert (outage.reminders, outage.escalations) == (5, 2)
     drill = by_title["Drill: fraud false positives after a feature-store outage"]
     # 30 wall seconds detection → declaration; contained 150 s after detection: 150 drill minutes.
     assert (drill.clock_factor, drill.time_to_containment, drill.decision_times) == (
-        60, metrics.timedelta(minutes=150), [metrics.timedelta(minutes=45)],
+        60,
+        metrics.timedelta(minutes=150),
+        [metrics.timedelta(minutes=45)],
     )
     rep = metrics.report(metrics.Filters())
     assert len(rep.real.aggregates.by_month) >= 3  # a trend, not a point

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.urls import URLPattern
@@ -23,17 +22,23 @@ from tests.learning.review_support import complete, resolved_incident
 
 
 def quick_resolved(commander, fraud_model, title, *, liaison=None):
-    incident = workflows.declare_incident(by=commander, title=title, severity=3, models=[(fraud_model, "v42")])
+    incident = workflows.declare_incident(
+        by=commander, title=title, severity=3, models=[(fraud_model, "v42")]
+    )
     if liaison:
         assign_role(incident=incident, role=Role.REGULATOR, user=liaison, by=commander)
-    workflows.reach_milestone(incident=incident, phase=Phase.RESOLVED, indicator="FP normal", by=commander)
+    workflows.reach_milestone(
+        incident=incident, phase=Phase.RESOLVED, indicator="FP normal", by=commander
+    )
     incident.refresh_from_db()
     return incident
 
 
 def census() -> dict[str, int]:
-    return {m.__name__: m.objects.count()
-            for m in (Review, ReviewAddendum, ActionItem, DecisionLogEntry, Delivery, Milestone)}
+    return {
+        m.__name__: m.objects.count()
+        for m in (Review, ReviewAddendum, ActionItem, DecisionLogEntry, Delivery, Milestone)
+    }
 
 
 # --- Flows --------------------------------------------------------------------------------------
@@ -52,24 +57,42 @@ def test_a_commander_runs_a_review_through_the_api(resolved, commander, responde
     assert (body["audience"], body["status"], started["Location"]) == ("technical", "draft", url)
     assert [d["decision"] for d in body["generated"]["decisions"]] == ["Roll back to v41"]
     assert [(c["audience"], c["met"], c["missed"]) for c in body["generated"]["cadence"]] == [
-        ("technical", 1, 0), ("executive", 0, 1), ("customer", 0, 1)]
+        ("technical", 1, 0),
+        ("executive", 0, 1),
+        ("customer", 0, 1),
+    ]
 
-    bad = api.patch(url, {"taxonomy": "oecd-aim", "classification": {"severity": "meh"}}, format="json")
+    bad = api.patch(
+        url, {"taxonomy": "oecd-aim", "classification": {"severity": "meh"}}, format="json"
+    )
     assert bad.status_code == 400
-    assert error_fields(bad) == {"classification.severity": ["Severity: 'meh' is not one of the taxonomy's values."]}
+    assert error_fields(bad) == {
+        "classification.severity": ["Severity: 'meh' is not one of the taxonomy's values."]
+    }
     bad = api.patch(url, {"root_causes": ["gremlins"]}, format="json")
     assert list(error_fields(bad)) == ["root_causes[0]"]
 
     edited = api.patch(url, complete(), format="json")
     assert edited.status_code == 200
     assert [c["value"] for c in edited.json()["root_causes"]] == ["model_versioning", "process"]
-    item = api.post("/api/v1/action-items/", {
-        "incident": resolved.pk, "title": "Shadow every fraud model", "owner": "remy",
-        "due_at": (clock.now + timedelta(days=14)).isoformat(), "expected_outcome": "A day in shadow first",
-        "category": "governance"}, format="json")
+    item = api.post(
+        "/api/v1/action-items/",
+        {
+            "incident": resolved.pk,
+            "title": "Shadow every fraud model",
+            "owner": "remy",
+            "due_at": (clock.now + timedelta(days=14)).isoformat(),
+            "expected_outcome": "A day in shadow first",
+            "category": "governance",
+        },
+        format="json",
+    )
     assert item.status_code == 201, item.content
     assert (item.json()["review"], item.json()["owner"], item.json()["overdue"]) == (
-        Review.objects.get().pk, "remy", False)
+        Review.objects.get().pk,
+        "remy",
+        False,
+    )
 
     published = api.post(url + "publish/", format="json")
     assert published.status_code == 200, published.content
@@ -78,18 +101,24 @@ def test_a_commander_runs_a_review_through_the_api(resolved, commander, responde
     resolved.refresh_from_db()
     assert resolved.phase == "reviewed"
 
-    added = token_client(responder).post(url + "addenda/", {"body": "Vendor confirmed."}, format="json")
+    added = token_client(responder).post(
+        url + "addenda/", {"body": "Vendor confirmed."}, format="json"
+    )
     assert (added.status_code, added.json()["number"], added.json()["author"]) == (201, 1, "remy")
     md = api.get(url + "markdown/?audience=executive").json()
     assert md["filename"] == f"inc-{resolved.pk}-review-executive.md"
-    assert md["markdown"].startswith(f"# Post-incident review: executive summary: INC-{resolved.pk} ")
+    assert md["markdown"].startswith(
+        f"# Post-incident review: executive summary: INC-{resolved.pk} "
+    )
     assert "| Shadow every fraud model | Governance change | remy |" in md["markdown"]
 
 
 def test_audiences_executives_and_regulators(resolved, commander, executive, regulator):
     url = f"/api/v1/incidents/{resolved.pk}/review/"
     review = reviews.start_review(incident=resolved, by=commander)
-    reviews.edit_review(review=review, by=commander, **complete({"regulator_disclosure": "No data exposed."}))
+    reviews.edit_review(
+        review=review, by=commander, **complete({"regulator_disclosure": "No data exposed."})
+    )
     exec_api, reg_api = token_client(executive), token_client(regulator)
     assert exec_api.get(url).status_code == 404  # drafts are not shown to executives
     assert reg_api.get(url).status_code == 404
@@ -98,7 +127,9 @@ def test_audiences_executives_and_regulators(resolved, commander, executive, reg
 
     as_exec = exec_api.get(url + "?audience=executive").json()
     assert ([s["key"] for s in as_exec["sections"]], as_exec["available_audiences"]) == (
-        ["executive_summary", "lessons"], ["technical", "executive"])
+        ["executive_summary", "lessons"],
+        ["technical", "executive"],
+    )
     assert as_exec["generated"] is None
     assert exec_api.get(url + "?audience=regulator").status_code == 403
     as_reg = reg_api.get(url)
@@ -106,21 +137,34 @@ def test_audiences_executives_and_regulators(resolved, commander, executive, reg
     assert [s["text"] for s in as_reg.json()["sections"]] == ["No data exposed."]
     assert reg_api.get(url + "?audience=technical").status_code == 403
     assert reg_api.get(url + "?audience=everyone").status_code == 400
-    assert [r["incident"] for r in reg_api.get("/api/v1/reviews/").json()["results"]] == [resolved.pk]
+    assert [r["incident"] for r in reg_api.get("/api/v1/reviews/").json()["results"]] == [
+        resolved.pk
+    ]
 
 
-def test_action_item_filters_and_updates(incident, commander, commander2, responder, executive, clock):
+def test_action_item_filters_and_updates(
+    incident, commander, commander2, responder, executive, clock
+):
     def make(title, owner, days, **kw):
-        return create_action_item(incident=incident, by=commander, title=title, owner=owner,
-                                  due_at=clock.now + timedelta(days=days), expected_outcome="Done",
-                                  category=kw.get("category", "monitoring"))
+        return create_action_item(
+            incident=incident,
+            by=commander,
+            title=title,
+            owner=owner,
+            due_at=clock.now + timedelta(days=days),
+            expected_outcome="Done",
+            category=kw.get("category", "monitoring"),
+        )
 
     late = make("Late alert", responder, 1)
     make("Runbook", commander, 3, category="governance")
     done = make("Done thing", responder, 2)
     clock.advance(days=2, hours=1)
     api = token_client(responder)
-    assert api.patch(f"/api/v1/action-items/{done.pk}/", {"status": "done"}, format="json").status_code == 200
+    assert (
+        api.patch(f"/api/v1/action-items/{done.pk}/", {"status": "done"}, format="json").status_code
+        == 200
+    )
 
     def titles(query):
         response = api.get("/api/v1/action-items/" + query)
@@ -138,25 +182,47 @@ def test_action_item_filters_and_updates(incident, commander, commander2, respon
 
     refused = api.patch(f"/api/v1/action-items/{late.pk}/", {"owner": "conor"}, format="json")
     assert refused.status_code == 403  # reassigning needs a commander
-    moved = token_client(commander).patch(f"/api/v1/action-items/{late.pk}/", {
-        "owner": "conor", "due_at": (clock.now + timedelta(days=1)).isoformat()}, format="json")
-    assert (moved.status_code, moved.json()["owner"], moved.json()["reminded_at"]) == (200, "conor", None)
-    assert token_client(executive).patch(f"/api/v1/action-items/{late.pk}/", {"status": "done"},
-                                         format="json").status_code == 403
+    moved = token_client(commander).patch(
+        f"/api/v1/action-items/{late.pk}/",
+        {"owner": "conor", "due_at": (clock.now + timedelta(days=1)).isoformat()},
+        format="json",
+    )
+    assert (moved.status_code, moved.json()["owner"], moved.json()["reminded_at"]) == (
+        200,
+        "conor",
+        None,
+    )
+    assert (
+        token_client(executive)
+        .patch(f"/api/v1/action-items/{late.pk}/", {"status": "done"}, format="json")
+        .status_code
+        == 403
+    )
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"incident": 999999}, "incident"),
-    ({"owner": "nobody"}, "owner"),
-    ({"due_at": "2020-01-01T00:00:00Z"}, "due_at"),
-    ({"due_at": "2030-01-01T00:00:00"}, "due_at"),
-    ({"category": "vibes"}, "category"),
-    ({"title": ""}, "title"),
-    ({"owner": "reggie"}, "owner"),
-])
-def test_bad_action_items_name_the_field_and_write_nothing(incident, commander, regulator, body, field):
-    good = {"incident": incident.pk, "title": "Alert", "owner": "cara", "due_at": "2099-01-01T00:00:00Z",
-            "expected_outcome": "Paged", "category": "monitoring"}
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"incident": 999999}, "incident"),
+        ({"owner": "nobody"}, "owner"),
+        ({"due_at": "2020-01-01T00:00:00Z"}, "due_at"),
+        ({"due_at": "2030-01-01T00:00:00"}, "due_at"),
+        ({"category": "vibes"}, "category"),
+        ({"title": ""}, "title"),
+        ({"owner": "reggie"}, "owner"),
+    ],
+)
+def test_bad_action_items_name_the_field_and_write_nothing(
+    incident, commander, regulator, body, field
+):
+    good = {
+        "incident": incident.pk,
+        "title": "Alert",
+        "owner": "cara",
+        "due_at": "2099-01-01T00:00:00Z",
+        "expected_outcome": "Paged",
+        "category": "monitoring",
+    }
     before = census()
     response = token_client(commander).post("/api/v1/action-items/", good | body, format="json")
     assert response.status_code == 400
@@ -173,22 +239,32 @@ QUERIES_REVIEWS = 5
 QUERIES_ITEMS = 5
 
 
-def test_list_endpoints_run_a_constant_number_of_queries(commander, responder, fraud_model,
-                                                         django_assert_num_queries):
+def test_list_endpoints_run_a_constant_number_of_queries(
+    commander, responder, fraud_model, django_assert_num_queries
+):
     api = token_client(commander)
 
     def add(n):
         for i in range(n):
             incident = quick_resolved(commander, fraud_model, f"Incident {i}")
             reviews.start_review(incident=incident, by=commander)
-            create_action_item(incident=incident, by=commander, title=f"Item {i}", owner=responder,
-                               due_at=timezone.now() + timedelta(days=1), expected_outcome="x", category="governance")
+            create_action_item(
+                incident=incident,
+                by=commander,
+                title=f"Item {i}",
+                owner=responder,
+                due_at=timezone.now() + timedelta(days=1),
+                expected_outcome="x",
+                category="governance",
+            )
 
     add(1)
     api.get("/api/v1/taxonomies/")  # the token's first use records last_used_at
     for n in (1, 4):
-        for path, queries in (("/api/v1/reviews/", QUERIES_REVIEWS), ("/api/v1/action-items/?overdue=false",
-                                                                        QUERIES_ITEMS)):
+        for path, queries in (
+            ("/api/v1/reviews/", QUERIES_REVIEWS),
+            ("/api/v1/action-items/?overdue=false", QUERIES_ITEMS),
+        ):
             with django_assert_num_queries(queries):
                 response = api.get(path)
             assert (response.status_code, response.json()["count"]) == (200, n)
@@ -213,8 +289,6 @@ LIAISON = policy(200, **OUT, executive=403, responder=403, admin_user=403)
 IMMUTABLE = policy(405)
 
 
-
-
 REV = "/api/v1/incidents/{%s}/review/"
 ENDPOINTS = [
     Endpoint("review-list", "get", "/api/v1/reviews/", policy(200, outsider=403)),
@@ -222,7 +296,12 @@ ENDPOINTS = [
     # A published review with a signed-off disclosure: regulator viewers read its regulator rendition.
     Endpoint("review-published", "get", REV % "published", policy(200, outsider=403)),
     Endpoint("review-published-technical", "get", REV % "published" + "?audience=technical", READ),
-    Endpoint("review-draft", "get", REV % "draft", policy(200, outsider=403, executive=404, regulator=404)),
+    Endpoint(
+        "review-draft",
+        "get",
+        REV % "draft",
+        policy(200, outsider=403, executive=404, regulator=404),
+    ),
     Endpoint("review-start", "post", REV % "unreviewed", LEAD(201)),
     Endpoint("review-edit", "patch", REV % "draft", RESPOND(200), {"lessons": "Shadow first"}),
     Endpoint("review-put", "put", REV % "draft", IMMUTABLE, {"lessons": "x"}),
@@ -230,46 +309,93 @@ ENDPOINTS = [
     Endpoint("review-regenerate", "post", REV % "draft" + "regenerate/", RESPOND(200)),
     Endpoint("review-sign-off", "post", REV % "disclosing" + "sign-off/", LIAISON),
     Endpoint("review-publish", "post", REV % "draft" + "publish/", LEAD(200)),
-    Endpoint("review-addenda", "post", REV % "published" + "addenda/", RESPOND(201), {"body": "Later finding"}),
+    Endpoint(
+        "review-addenda",
+        "post",
+        REV % "published" + "addenda/",
+        RESPOND(201),
+        {"body": "Later finding"},
+    ),
     Endpoint("review-markdown", "get", REV % "published" + "markdown/", policy(200, outsider=403)),
     Endpoint("action-item-list", "get", "/api/v1/action-items/", READ),
-    Endpoint("action-item-create", "post", "/api/v1/action-items/", RESPOND(201),
-             {"incident": "{published}", "title": "Alert", "owner": "remy", "due_at": "2099-01-01T00:00:00Z",
-              "expected_outcome": "Paged", "category": "monitoring"}),
+    Endpoint(
+        "action-item-create",
+        "post",
+        "/api/v1/action-items/",
+        RESPOND(201),
+        {
+            "incident": "{published}",
+            "title": "Alert",
+            "owner": "remy",
+            "due_at": "2099-01-01T00:00:00Z",
+            "expected_outcome": "Paged",
+            "category": "monitoring",
+        },
+    ),
     Endpoint("action-item-detail", "get", "/api/v1/action-items/{item}/", READ),
-    Endpoint("action-item-update", "patch", "/api/v1/action-items/{item}/", RESPOND(200), {"status": "done"}),
+    Endpoint(
+        "action-item-update",
+        "patch",
+        "/api/v1/action-items/{item}/",
+        RESPOND(200),
+        {"status": "done"},
+    ),
     Endpoint("action-item-delete", "delete", "/api/v1/action-items/{item}/", IMMUTABLE),
 ]
 
 
 @pytest.fixture
-def world(commander, commander2, responder, executive, regulator, admin_user, outsider, fraud_model):
+def world(
+    commander, commander2, responder, executive, regulator, admin_user, outsider, fraud_model
+):
     published = quick_resolved(commander, fraud_model, "Published", liaison=commander)
     review = reviews.start_review(incident=published, by=commander)
-    reviews.edit_review(review=review, by=commander, **complete({"regulator_disclosure": "No data exposed."}))
+    reviews.edit_review(
+        review=review, by=commander, **complete({"regulator_disclosure": "No data exposed."})
+    )
     reviews.sign_off_regulator(review=review, by=commander)
     reviews.publish_review(review=review, by=commander)
     draft = quick_resolved(commander, fraud_model, "Draft")
-    reviews.edit_review(review=reviews.start_review(incident=draft, by=commander), by=commander, **complete())
+    reviews.edit_review(
+        review=reviews.start_review(incident=draft, by=commander), by=commander, **complete()
+    )
     disclosing = quick_resolved(commander, fraud_model, "Disclosing", liaison=commander)
-    reviews.edit_review(review=reviews.start_review(incident=disclosing, by=commander), by=commander,
-                        regulator_disclosure="We are assessing.")
+    reviews.edit_review(
+        review=reviews.start_review(incident=disclosing, by=commander),
+        by=commander,
+        regulator_disclosure="We are assessing.",
+    )
     unreviewed = quick_resolved(commander, fraud_model, "Unreviewed")
-    item = create_action_item(incident=published, by=commander, title="Alert", owner=responder,
-                              due_at=timezone.now() + timedelta(days=3), expected_outcome="Paged",
-                              category="monitoring")
-    return {"published": published.pk, "draft": draft.pk, "disclosing": disclosing.pk,
-            "unreviewed": unreviewed.pk, "item": item.pk}
+    item = create_action_item(
+        incident=published,
+        by=commander,
+        title="Alert",
+        owner=responder,
+        due_at=timezone.now() + timedelta(days=3),
+        expected_outcome="Paged",
+        category="monitoring",
+    )
+    return {
+        "published": published.pk,
+        "draft": draft.pk,
+        "disclosing": disclosing.pk,
+        "unreviewed": unreviewed.pk,
+        "item": item.pk,
+    }
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
 def test_permission_matrix(world, client_for, endpoint: Endpoint, persona: str):
     client = client_for(persona)
-    body = {k: (int(v.format(**world)) if isinstance(v, str) and v.startswith("{") else v)
-            for k, v in (endpoint.body or {}).items()}
+    body = {
+        k: (int(v.format(**world)) if isinstance(v, str) and v.startswith("{") else v)
+        for k, v in (endpoint.body or {}).items()
+    }
     before = census()
-    response = getattr(client, endpoint.method)(endpoint.path.format(**world), body or None, format="json")
+    response = getattr(client, endpoint.method)(
+        endpoint.path.format(**world), body or None, format="json"
+    )
     expected = endpoint.expected[persona]
     assert response.status_code == expected, (persona, endpoint.name, response.content[:300])
     if expected >= 400:
@@ -281,7 +407,9 @@ def test_the_matrix_covers_every_route():
     """A new route in api/urls_reviews.py must join the matrix (or this test names it)."""
     from api import urls_reviews
 
-    routes = {"/api/v1/" + str(p.pattern) for p in urls_reviews.urlpatterns if isinstance(p, URLPattern)}
+    routes = {
+        "/api/v1/" + str(p.pattern) for p in urls_reviews.urlpatterns if isinstance(p, URLPattern)
+    }
     covered = set()
     for e in ENDPOINTS:
         path = e.path.split("?")[0]

@@ -15,7 +15,9 @@ from tests.learning.review_support import complete, resolved_incident
 def published(clock, commander, responder, fraud_model):
     incident = resolved_incident(clock, commander, responder, fraud_model)
     review = reviews.start_review(incident=incident, by=commander)
-    reviews.edit_review(review=review, by=commander, **complete({"regulator_disclosure": "No data exposed."}))
+    reviews.edit_review(
+        review=review, by=commander, **complete({"regulator_disclosure": "No data exposed."})
+    )
     reviews.sign_off_regulator(review=review, by=commander)
     reviews.publish_review(review=review, by=commander)
     return incident
@@ -30,7 +32,10 @@ def test_a_regulator_reading_the_review_through_the_api_is_recorded(published, r
     response = token_client(regulator).get(f"/api/v1/incidents/{published.pk}/review/")
     assert (response.status_code, response.json()["audience"]) == (200, "regulator")
     [event] = reads()
-    assert event.actor == regulator and event.details["path"] == f"/api/v1/incidents/{published.pk}/review/"
+    assert (
+        event.actor == regulator
+        and event.details["path"] == f"/api/v1/incidents/{published.pk}/review/"
+    )
 
 
 def test_the_review_page_and_its_markdown_export_are_recorded(published, regulator):
@@ -38,12 +43,20 @@ def test_the_review_page_and_its_markdown_export_are_recorded(published, regulat
     client.force_login(regulator)
     assert client.get(f"/reviews/{published.pk}/").status_code == 200
     assert client.get(f"/reviews/{published.pk}/markdown/").status_code == 200
-    assert [e.details["path"] for e in reads()] == [f"/reviews/{published.pk}/", f"/reviews/{published.pk}/markdown/"]
+    assert [e.details["path"] for e in reads()] == [
+        f"/reviews/{published.pk}/",
+        f"/reviews/{published.pk}/markdown/",
+    ]
     assert {e.client_address for e in reads()} == {"198.51.100.9"}
 
 
 def test_other_renditions_are_not_regulator_reads(published, executive, commander):
-    assert token_client(executive).get(f"/api/v1/incidents/{published.pk}/review/?audience=executive").status_code == 200
+    assert (
+        token_client(executive)
+        .get(f"/api/v1/incidents/{published.pk}/review/?audience=executive")
+        .status_code
+        == 200
+    )
     client = Client()
     client.force_login(commander)
     assert client.get(f"/reviews/{published.pk}/?audience=technical").status_code == 200

@@ -27,8 +27,9 @@ def resolved(fraud_model):
     return quick_resolved(cara, fraud_model, "Fraud model false-positive surge")
 
 
-def test_a_commander_publishes_a_review_with_an_action_item(page: Page, live_server, sign_in, console_errors,
-                                                            screenshots, resolved):
+def test_a_commander_publishes_a_review_with_an_action_item(
+    page: Page, live_server, sign_in, console_errors, screenshots, resolved
+):
     from learning.models import ActionItem, Review
 
     sign_in("cara", next_path="/reviews/")
@@ -37,7 +38,9 @@ def test_a_commander_publishes_a_review_with_an_action_item(page: Page, live_ser
     expect(page.locator("#record")).to_contain_text("FP normal")
 
     edit = page.locator("#edit")
-    edit.get_by_label("Executive summary").fill("About 1,200 card payments were wrongly declined for an hour.")
+    edit.get_by_label("Executive summary").fill(
+        "About 1,200 card payments were wrongly declined for an hour."
+    )
     edit.get_by_label("Model versioning").check()
     edit.get_by_label("Lessons").fill("Shadow every fraud model for a day before it decides.")
     edit.get_by_label("Taxonomy").select_option("oecd-aim")
@@ -45,7 +48,9 @@ def test_a_commander_publishes_a_review_with_an_action_item(page: Page, live_ser
     oecd.get_by_label("Severity (required to publish)").select_option("AI incident")
     oecd.get_by_label("economic/property").check()
     edit.get_by_role("button", name="Save the draft").click()
-    expect(page.locator(".review-rendition")).to_contain_text("Root-cause categories: Model versioning")
+    expect(page.locator(".review-rendition")).to_contain_text(
+        "Root-cause categories: Model versioning"
+    )
 
     item = page.locator("form", has=page.get_by_role("button", name="Add action item"))
     item.get_by_label("Title").fill("Shadow v43 for a day")

@@ -42,8 +42,11 @@ def test_a_commander_starts_edits_and_publishes_without_javascript(resolved, com
     page = c.get(f"/reviews/{resolved.pk}/")
     assert b"Roll back to v41" in page.content and b"Edit the draft" in page.content
 
-    bad = c.post(f"/reviews/{resolved.pk}/edit/", form_post(complete({
-        "classification": {"severity": "AI incident"}})) | {"cls__oecd-aim__severity": "catastrophic"})
+    bad = c.post(
+        f"/reviews/{resolved.pk}/edit/",
+        form_post(complete({"classification": {"severity": "AI incident"}}))
+        | {"cls__oecd-aim__severity": "catastrophic"},
+    )
     assert bad.status_code == 400
     assert b"Select a valid choice" in bad.content
 
@@ -51,11 +54,20 @@ def test_a_commander_starts_edits_and_publishes_without_javascript(resolved, com
     assert saved.status_code == 302, saved.content[:2000]
     review = Review.objects.get()
     assert (review.root_causes, review.classification) == (
-        ["model_versioning", "process"], {"severity": "AI incident", "harm_type": ["economic/property"]})
+        ["model_versioning", "process"],
+        {"severity": "AI incident", "harm_type": ["economic/property"]},
+    )
 
-    item = c.post(f"/reviews/{resolved.pk}/action-items/", {
-        "title": "Shadow v43", "owner": commander.pk, "due_at": (clock.now + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"),
-        "expected_outcome": "A day in shadow", "category": "governance"})
+    item = c.post(
+        f"/reviews/{resolved.pk}/action-items/",
+        {
+            "title": "Shadow v43",
+            "owner": commander.pk,
+            "due_at": (clock.now + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M"),
+            "expected_outcome": "A day in shadow",
+            "category": "governance",
+        },
+    )
     assert item.status_code == 302
     assert ActionItem.objects.get().review == review
 
@@ -64,7 +76,9 @@ def test_a_commander_starts_edits_and_publishes_without_javascript(resolved, com
     assert review.status == "published"
     page = c.get(f"/reviews/{resolved.pk}/")
     assert b"Edit the draft" not in page.content and b"Add an addendum" in page.content
-    assert c.post(f"/reviews/{resolved.pk}/addenda/", {"body": "Vendor confirmed"}).status_code == 302
+    assert (
+        c.post(f"/reviews/{resolved.pk}/addenda/", {"body": "Vendor confirmed"}).status_code == 302
+    )
     assert review.addenda.get().body == "Vendor confirmed"
 
 
@@ -81,7 +95,9 @@ def test_refusals_come_back_on_the_page(resolved, commander, responder):
 
 def test_who_sees_which_page(resolved, commander, executive, regulator, outsider):
     review = reviews.start_review(incident=resolved, by=commander)
-    reviews.edit_review(review=review, by=commander, **complete({"regulator_disclosure": "No data exposed."}))
+    reviews.edit_review(
+        review=review, by=commander, **complete({"regulator_disclosure": "No data exposed."})
+    )
     url = f"/reviews/{resolved.pk}/"
     assert as_user(executive).get(url).status_code == 404
     assert as_user(regulator).get(url).status_code == 404
@@ -92,10 +108,17 @@ def test_who_sees_which_page(resolved, commander, executive, regulator, outsider
 
     exec_page = as_user(executive).get(url + "?audience=executive")
     assert exec_page.status_code == 200 and b"Executive summary" in exec_page.content
-    assert b"Add an addendum" not in exec_page.content and b"Add an action item" not in exec_page.content
+    assert (
+        b"Add an addendum" not in exec_page.content
+        and b"Add an action item" not in exec_page.content
+    )
     assert as_user(executive).get(url + "?audience=regulator").status_code == 403
     reg = as_user(regulator).get(url)
-    assert reg.status_code == 200 and b"No data exposed." in reg.content and b"Roll back" not in reg.content
+    assert (
+        reg.status_code == 200
+        and b"No data exposed." in reg.content
+        and b"Roll back" not in reg.content
+    )
     assert as_user(regulator).get(url + "?audience=technical").status_code == 403
     assert as_user(regulator).get("/reviews/action-items/").status_code == 403
     listing = as_user(regulator).get("/reviews/")
@@ -110,7 +133,9 @@ def test_markdown_download_and_printable_page(resolved, commander):
     c = as_user(commander)
     md = c.get(f"/reviews/{resolved.pk}/markdown/?audience=technical")
     assert md["Content-Type"] == "text/markdown; charset=utf-8"
-    assert md["Content-Disposition"] == f'attachment; filename="inc-{resolved.pk}-review-technical.md"'
+    assert (
+        md["Content-Disposition"] == f'attachment; filename="inc-{resolved.pk}-review-technical.md"'
+    )
     assert md.content.decode().startswith(f"# Post-incident review (technical): INC-{resolved.pk} ")
     printable = c.get(f"/reviews/{resolved.pk}/print/?audience=executive")
     assert printable.status_code == 200
@@ -118,32 +143,55 @@ def test_markdown_download_and_printable_page(resolved, commander):
     assert b"<script>" not in printable.content  # no inline script under the CSP
 
 
-def test_action_items_page_lists_mine_and_overdue_and_updates_status(incident, commander, responder, executive,
-                                                                     clock):
-    mine = create_action_item(incident=incident, by=commander, title="Alert on FP", owner=responder,
-                              due_at=clock.now + timedelta(hours=1), expected_outcome="Paged", category="monitoring")
-    create_action_item(incident=incident, by=commander, title="Runbook", owner=commander,
-                       due_at=clock.now + timedelta(days=3), expected_outcome="Written", category="governance")
+def test_action_items_page_lists_mine_and_overdue_and_updates_status(
+    incident, commander, responder, executive, clock
+):
+    mine = create_action_item(
+        incident=incident,
+        by=commander,
+        title="Alert on FP",
+        owner=responder,
+        due_at=clock.now + timedelta(hours=1),
+        expected_outcome="Paged",
+        category="monitoring",
+    )
+    create_action_item(
+        incident=incident,
+        by=commander,
+        title="Runbook",
+        owner=commander,
+        due_at=clock.now + timedelta(days=3),
+        expected_outcome="Written",
+        category="governance",
+    )
     clock.advance(hours=2)
     r = as_user(responder)
     page = r.get("/reviews/action-items/")
     assert b"Alert on FP" in page.content and b"Runbook" not in page.content
     overdue = as_user(commander).get("/reviews/action-items/?show=overdue")
     assert b"Alert on FP" in overdue.content and b"Runbook" not in overdue.content
-    done = r.post(f"/reviews/action-items/{mine.pk}/status/?show=overdue",
-                  {f"i{mine.pk}-status": "done", f"i{mine.pk}-note": "Live"})
+    done = r.post(
+        f"/reviews/action-items/{mine.pk}/status/?show=overdue",
+        {f"i{mine.pk}-status": "done", f"i{mine.pk}-note": "Live"},
+    )
     assert done["Location"] == "/reviews/action-items/?show=overdue"
     mine.refresh_from_db()
     assert mine.status == "done"
     bad = r.post(f"/reviews/action-items/{mine.pk}/status/", {f"i{mine.pk}-status": "finished"})
     assert bad.status_code == 400
-    assert as_user(executive).post(f"/reviews/action-items/{mine.pk}/status/",
-                                   {f"i{mine.pk}-status": "open"}).status_code == 403
+    assert (
+        as_user(executive)
+        .post(f"/reviews/action-items/{mine.pk}/status/", {f"i{mine.pk}-status": "open"})
+        .status_code
+        == 403
+    )
     exec_page = as_user(executive).get("/reviews/action-items/?show=open")
     assert exec_page.status_code == 200 and b"Change status" not in exec_page.content
 
 
-def test_list_pages_run_a_constant_number_of_queries(commander, responder, fraud_model, django_assert_num_queries):
+def test_list_pages_run_a_constant_number_of_queries(
+    commander, responder, fraud_model, django_assert_num_queries
+):
     c = as_user(commander)
 
     def add(n):
@@ -151,8 +199,15 @@ def test_list_pages_run_a_constant_number_of_queries(commander, responder, fraud
             incident = quick_resolved(commander, fraud_model, f"Incident {i}")
             reviews.start_review(incident=incident, by=commander)
             quick_resolved(commander, fraud_model, f"Unreviewed {i}")
-            create_action_item(incident=incident, by=commander, title=f"Item {i}", owner=commander,
-                               due_at=timezone.now() + timedelta(days=1), expected_outcome="x", category="governance")
+            create_action_item(
+                incident=incident,
+                by=commander,
+                title=f"Item {i}",
+                owner=commander,
+                due_at=timezone.now() + timedelta(days=1),
+                expected_outcome="x",
+                category="governance",
+            )
 
     add(1)
     for n in (1, 4):
@@ -178,7 +233,10 @@ def test_the_regulator_liaison_signs_off_on_the_page(resolved, commander, comman
     assert b"Sign off the regulator disclosure" not in as_user(commander2).get(url).content
     assert as_user(commander2).post(url + "sign-off/").status_code == 403
     page = as_user(commander).get(url)
-    assert b"awaiting the regulator liaison" in page.content and b"Sign off the regulator disclosure" in page.content
+    assert (
+        b"awaiting the regulator liaison" in page.content
+        and b"Sign off the regulator disclosure" in page.content
+    )
     assert as_user(commander).post(url + "sign-off/")["Location"] == url + "#publish"
     review.refresh_from_db()
     assert review.regulator_signed_off_by == commander

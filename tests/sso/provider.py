@@ -48,8 +48,14 @@ class Provider:
 
     def id_token(self, grant: dict[str, Any]) -> str:
         now = int(time.time())
-        claims = {"iss": self.issuer, "sub": grant["sub"], "aud": self.client_id, "iat": now,
-                  "exp": now + 300, "nonce": grant["nonce"]}
+        claims = {
+            "iss": self.issuer,
+            "sub": grant["sub"],
+            "aud": self.client_id,
+            "iat": now,
+            "exp": now + 300,
+            "nonce": grant["nonce"],
+        }
         key = self.key
         if self.mode == "wrong-audience":
             claims["aud"] = "someone-else"
@@ -70,7 +76,9 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:  # keep test output quiet
         pass
 
-    def _send(self, status: int, body: str, ctype: str = "application/json", headers: dict | None = None) -> None:
+    def _send(
+        self, status: int, body: str, ctype: str = "application/json", headers: dict | None = None
+    ) -> None:
         data = body.encode()
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -93,12 +101,19 @@ class Handler(BaseHTTPRequestHandler):
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         p = self.provider
         if url.path == "/.well-known/openid-configuration":
-            self._json(200, {
-                "issuer": p.issuer, "authorization_endpoint": f"{p.issuer}/authorize",
-                "token_endpoint": f"{p.issuer}/token", "userinfo_endpoint": f"{p.issuer}/userinfo",
-                "jwks_uri": f"{p.issuer}/jwks", "response_types_supported": ["code"],
-                "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
-            })
+            self._json(
+                200,
+                {
+                    "issuer": p.issuer,
+                    "authorization_endpoint": f"{p.issuer}/authorize",
+                    "token_endpoint": f"{p.issuer}/token",
+                    "userinfo_endpoint": f"{p.issuer}/userinfo",
+                    "jwks_uri": f"{p.issuer}/jwks",
+                    "response_types_supported": ["code"],
+                    "subject_types_supported": ["public"],
+                    "id_token_signing_alg_values_supported": ["RS256"],
+                },
+            )
         elif url.path == "/favicon.ico":
             self._send(204, "", "image/x-icon")  # keep the browser's console free of 404s
         elif url.path == "/jwks":
@@ -108,14 +123,19 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(400, "bad authorization request", "text/plain")
                 return
             hidden = "".join(
-                f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in query.items()
+                f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                for k, v in query.items()
             )
-            self._send(200, (
-                "<!doctype html><title>Test provider</title><h1>Test identity provider</h1>"
-                f'<form method="post" action="/authorize">{hidden}'
-                '<label for="u">Provider username</label><input id="u" name="username">'
-                '<button type="submit">Log in at provider</button></form>'
-            ), "text/html")
+            self._send(
+                200,
+                (
+                    "<!doctype html><title>Test provider</title><h1>Test identity provider</h1>"
+                    f'<form method="post" action="/authorize">{hidden}'
+                    '<label for="u">Provider username</label><input id="u" name="username">'
+                    '<button type="submit">Log in at provider</button></form>'
+                ),
+                "text/html",
+            )
         elif url.path == "/userinfo":
             token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
             with p.lock:
@@ -138,8 +158,12 @@ class Handler(BaseHTTPRequestHandler):
                 return
             code = secrets.token_urlsafe(16)
             with p.lock:
-                p.codes[code] = {"username": username, "sub": p.users[username]["sub"],
-                                 "nonce": form.get("nonce", ""), "redirect_uri": form["redirect_uri"]}
+                p.codes[code] = {
+                    "username": username,
+                    "sub": p.users[username]["sub"],
+                    "nonce": form.get("nonce", ""),
+                    "redirect_uri": form["redirect_uri"],
+                }
             target = f"{form['redirect_uri']}?{urlencode({'code': code, 'state': form.get('state', '')})}"
             self._send(302, "", "text/plain", {"Location": target})
         elif url.path == "/token":
@@ -154,8 +178,15 @@ class Handler(BaseHTTPRequestHandler):
             access = secrets.token_urlsafe(24)
             with p.lock:
                 p.tokens[access] = grant["username"]
-            self._json(200, {"access_token": access, "token_type": "Bearer", "expires_in": 300,
-                             "id_token": p.id_token(grant)})
+            self._json(
+                200,
+                {
+                    "access_token": access,
+                    "token_type": "Bearer",
+                    "expires_in": 300,
+                    "id_token": p.id_token(grant),
+                },
+            )
         elif url.path == "/test/groups":
             # Change what the provider says about a user's groups (re-sync tests).
             groups = [g for g in form.get("groups", "").split(",") if g]

@@ -44,10 +44,14 @@ def test_button_absent_without_configuration(client: Client) -> None:
     assert client.get("/sso/authenticate/").status_code == 404
 
 
-def test_mapped_user_lands_on_incidents_with_group(client: Client, sso_settings: OidcProvider) -> None:
+def test_mapped_user_lands_on_incidents_with_group(
+    client: Client, sso_settings: OidcProvider
+) -> None:
     assert sign_in(client, sso_settings, "alice") == "/incidents/"
     assert client.get("/incidents/").status_code == 200
-    user = User.objects.get(sso_identity__subject="0001-alice", sso_identity__issuer=sso_settings.issuer)
+    user = User.objects.get(
+        sso_identity__subject="0001-alice", sso_identity__issuer=sso_settings.issuer
+    )
     assert groups_of(user.username) == {GROUP_COMMANDER}
     assert not user.has_usable_password()
 
@@ -57,7 +61,9 @@ def test_several_claims_map_to_several_groups(client: Client, sso_settings: Oidc
     assert groups_of("carol") == {GROUP_RESPONDER, GROUP_EXECUTIVE}
 
 
-def test_unmapped_user_refused_without_session_or_account(client: Client, sso_settings: OidcProvider) -> None:
+def test_unmapped_user_refused_without_session_or_account(
+    client: Client, sso_settings: OidcProvider
+) -> None:
     target = sign_in(client, sso_settings, "bob")
     assert target == "/sso/refused/?reason=no-group"
     page = client.get(target)
@@ -85,7 +91,9 @@ def test_groups_resync_at_every_sign_in(client: Client, sso_settings: OidcProvid
         sso_settings.set_groups("carol", ["icc-responders", "icc-execs", "icc-other"])
 
 
-def test_same_email_other_subject_gets_its_own_account(client: Client, sso_settings: OidcProvider) -> None:
+def test_same_email_other_subject_gets_its_own_account(
+    client: Client, sso_settings: OidcProvider
+) -> None:
     sign_in(client, sso_settings, "alice")
     alice = User.objects.get(sso_identity__subject="0001-alice")
     client.logout()
@@ -96,8 +104,12 @@ def test_same_email_other_subject_gets_its_own_account(client: Client, sso_setti
     assert SsoIdentity.objects.count() == 2
 
 
-@pytest.mark.parametrize("mode", ["wrong-audience", "expired", "bad-signature", "wrong-issuer", "wrong-nonce"])
-def test_bad_id_token_refused_without_session(client: Client, sso_settings: OidcProvider, mode: str) -> None:
+@pytest.mark.parametrize(
+    "mode", ["wrong-audience", "expired", "bad-signature", "wrong-issuer", "wrong-nonce"]
+)
+def test_bad_id_token_refused_without_session(
+    client: Client, sso_settings: OidcProvider, mode: str
+) -> None:
     sso_settings.set_mode(mode)
     assert sign_in(client, sso_settings, "alice") == "/sso/refused/?reason=failed"
     assert "_auth_user_id" not in client.session
@@ -105,7 +117,9 @@ def test_bad_id_token_refused_without_session(client: Client, sso_settings: Oidc
     assert client.get("/incidents/").status_code == 302
 
 
-def test_bad_token_logs_out_whoever_was_signed_in(client: Client, sso_settings: OidcProvider) -> None:
+def test_bad_token_logs_out_whoever_was_signed_in(
+    client: Client, sso_settings: OidcProvider
+) -> None:
     sign_in(client, sso_settings, "alice")
     sso_settings.set_mode("expired")
     client.get("/sso/refused/")

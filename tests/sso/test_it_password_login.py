@@ -38,33 +38,43 @@ def test_login_form_hidden_when_switched_off(client: Client, no_passwords: None)
     assert b'name="password"' not in page.content
 
 
-def test_password_post_refused_when_switched_off(client: Client, commander: User, no_passwords: None) -> None:
+def test_password_post_refused_when_switched_off(
+    client: Client, commander: User, no_passwords: None
+) -> None:
     answer = client.post("/login/", {"username": "cara", "password": "pw"})
     assert answer.status_code == 403
     assert b"Password sign-in is switched off" in answer.content
     assert not signed_in(client)
 
 
-def test_superuser_password_refused_at_console_login(client: Client, admin_user: User, no_passwords: None) -> None:
+def test_superuser_password_refused_at_console_login(
+    client: Client, admin_user: User, no_passwords: None
+) -> None:
     assert client.post("/login/", {"username": "ada", "password": "pw"}).status_code == 403
     assert not signed_in(client)
 
 
-def test_break_glass_superuser_at_admin_login(client: Client, admin_user: User, no_passwords: None) -> None:
+def test_break_glass_superuser_at_admin_login(
+    client: Client, admin_user: User, no_passwords: None
+) -> None:
     answer = client.post("/admin/login/", {"username": "ada", "password": "pw", "next": "/admin/"})
     assert answer.status_code == 302
     assert answer["Location"] == "/admin/"
     assert signed_in(client)
 
 
-def test_staff_who_is_not_superuser_refused_at_admin_login(client: Client, no_passwords: None) -> None:
+def test_staff_who_is_not_superuser_refused_at_admin_login(
+    client: Client, no_passwords: None
+) -> None:
     make_user("stan", is_staff=True)
     answer = client.post("/admin/login/", {"username": "stan", "password": "pw", "next": "/admin/"})
     assert answer.status_code == 200  # the admin form again, with its error
     assert not signed_in(client)
 
 
-def test_no_other_path_checks_a_password(rf: RequestFactory, admin_user: User, no_passwords: None) -> None:
+def test_no_other_path_checks_a_password(
+    rf: RequestFactory, admin_user: User, no_passwords: None
+) -> None:
     """Any other caller of authenticate() (an API login, a future view) gets nobody."""
     assert authenticate(rf.post("/api/v1/anything/"), username="ada", password="pw") is None
     assert authenticate(None, username="ada", password="pw") is None

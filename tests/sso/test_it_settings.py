@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_map_parses_and_merges() -> None:
-    mapping = parse_group_map([("icc-cmd", "commander"), ("icc-cmd", "responder"), ("icc-x", "executive")])
+    mapping = parse_group_map(
+        [("icc-cmd", "commander"), ("icc-cmd", "responder"), ("icc-x", "executive")]
+    )
     assert mapping == {"icc-cmd": {GROUP_COMMANDER, GROUP_RESPONDER}, "icc-x": {GROUP_EXECUTIVE}}
 
 
@@ -43,19 +45,32 @@ def test_claim_values_with_colons_keep_them(monkeypatch: pytest.MonkeyPatch) -> 
 def test_groups_claim_as_string_or_junk() -> None:
     mapping = {"a": frozenset({GROUP_RESPONDER})}
     assert groups_for_claims({"groups": "a"}, claim="groups", mapping=mapping) == {GROUP_RESPONDER}
-    assert groups_for_claims({"groups": [1, None, {"a": 1}]}, claim="groups", mapping=mapping) == set()
+    assert (
+        groups_for_claims({"groups": [1, None, {"a": 1}]}, claim="groups", mapping=mapping) == set()
+    )
     assert groups_for_claims({}, claim="groups", mapping=mapping) == set()
 
 
 def _check(**env: str) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, "SECRET_KEY": "x", **env}
-    return subprocess.run([sys.executable, "manage.py", "check"], check=False, cwd=ROOT, env=full,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        check=False,
+        cwd=ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_start_up_fails_on_unknown_role() -> None:
-    result = _check(OIDC_CLIENT_ID="c", OIDC_CLIENT_SECRET="s", OIDC_ISSUER="https://idp.example",
-                    OIDC_GROUP_MAP="icc-admins:admin")
+    result = _check(
+        OIDC_CLIENT_ID="c",
+        OIDC_CLIENT_SECRET="s",
+        OIDC_ISSUER="https://idp.example",
+        OIDC_GROUP_MAP="icc-admins:admin",
+    )
     assert result.returncode != 0
     assert "unknown role 'admin'" in result.stderr
 

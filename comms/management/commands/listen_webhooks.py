@@ -23,7 +23,9 @@ from comms.models import Subscription
 MAX_BODY = 1024 * 1024
 
 
-def make_server(*, host: str, port: int, secret: str, emit: Callable[[str], None]) -> ThreadingHTTPServer:
+def make_server(
+    *, host: str, port: int, secret: str, emit: Callable[[str], None]
+) -> ThreadingHTTPServer:
     """Return an HTTP server that verifies and prints each webhook it receives."""
     verifier = Webhook(secret)
 
@@ -62,7 +64,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         group = parser.add_mutually_exclusive_group(required=True)
         group.add_argument("--secret", help="The subscription's signing secret (whsec_…).")
-        group.add_argument("--subscription", type=int, help="Read the secret of this webhook subscription.")
+        group.add_argument(
+            "--subscription", type=int, help="Read the secret of this webhook subscription."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         secret = options["secret"]
@@ -72,10 +76,14 @@ class Command(BaseCommand):
                 raise CommandError(f"No webhook subscription with id {options['subscription']}.")
             secret = sub.secret
         try:
-            server = make_server(host=options["host"], port=options["port"], secret=secret, emit=self.stdout.write)
+            server = make_server(
+                host=options["host"], port=options["port"], secret=secret, emit=self.stdout.write
+            )
         except Exception as exc:  # bad secret or port in use
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Listening on http://{options['host']}:{server.server_port}/ (Ctrl-C to stop)")
+        self.stdout.write(
+            f"Listening on http://{options['host']}:{server.server_port}/ (Ctrl-C to stop)"
+        )
         try:
             server.serve_forever()
         except KeyboardInterrupt:

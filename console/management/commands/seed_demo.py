@@ -55,7 +55,12 @@ USERS: dict[str, tuple[str, str, list[str], dict[str, bool]]] = {
     "responder": ("Remy", "Laurent", [GROUP_RESPONDER], {}),
     "executive": ("Eve", "Marsh", [GROUP_EXECUTIVE], {}),
     "regulator": ("Reggie", "Stone", [GROUP_REGULATOR], {}),
-    "admin": ("Ada", "Admin", [GROUP_ADMIN, GROUP_COMMANDER], {"is_staff": True, "is_superuser": True}),
+    "admin": (
+        "Ada",
+        "Admin",
+        [GROUP_ADMIN, GROUP_COMMANDER],
+        {"is_staff": True, "is_superuser": True},
+    ),
     "dana": ("Dana", "Ibrahim", [GROUP_RESPONDER], {}),  # data scientist
     "sam": ("Sam", "Novak", [GROUP_RESPONDER], {}),  # SRE
     "colin": ("Colin", "Reyes", [GROUP_RESPONDER], {}),  # comms lead
@@ -74,13 +79,25 @@ MODELS: list[dict[str, Any]] = [
         "current_version": "v43",
         "description": "Gradient-boosted model scoring every card payment for fraud.",
         "rules": [
-            {"metric": "false_positive_rate", "baseline": 2.0, "step": 1.0, "customers_per_step": 120,
-             "revenue_per_step": "8500.00", "unit_label": "customers wrongly declined per hour",
-             "description": "Each point of false-positive rate above 2 % wrongly declines ≈120 customers and "
-                            "puts ≈$8,500 of revenue at risk per hour."},
-            {"metric": "p95_latency_ms", "baseline": 150, "step": 50, "customers_per_step": 30,
-             "revenue_per_step": "1200.00", "unit_label": "payments timing out per hour",
-             "description": "Each 50 ms of p95 latency above 150 ms times out ≈30 payments per hour."},
+            {
+                "metric": "false_positive_rate",
+                "baseline": 2.0,
+                "step": 1.0,
+                "customers_per_step": 120,
+                "revenue_per_step": "8500.00",
+                "unit_label": "customers wrongly declined per hour",
+                "description": "Each point of false-positive rate above 2 % wrongly declines ≈120 customers and "
+                "puts ≈$8,500 of revenue at risk per hour.",
+            },
+            {
+                "metric": "p95_latency_ms",
+                "baseline": 150,
+                "step": 50,
+                "customers_per_step": 30,
+                "revenue_per_step": "1200.00",
+                "unit_label": "payments timing out per hour",
+                "description": "Each 50 ms of p95 latency above 150 ms times out ≈30 payments per hour.",
+            },
         ],
     },
     {
@@ -92,9 +109,15 @@ MODELS: list[dict[str, Any]] = [
         "current_version": "2026.11.2",
         "description": "Scorecard-style model behind personal loan and card-limit decisions.",
         "rules": [
-            {"metric": "psi_income", "baseline": 0.1, "step": 0.1, "customers_per_step": 40,
-             "revenue_per_step": "3000.00", "unit_label": "applications mis-scored per hour",
-             "description": "Each 0.1 of PSI on income above 0.1 mis-scores ≈40 applications per hour."},
+            {
+                "metric": "psi_income",
+                "baseline": 0.1,
+                "step": 0.1,
+                "customers_per_step": 40,
+                "revenue_per_step": "3000.00",
+                "unit_label": "applications mis-scored per hour",
+                "description": "Each 0.1 of PSI on income above 0.1 mis-scores ≈40 applications per hour.",
+            },
         ],
     },
     {
@@ -106,10 +129,16 @@ MODELS: list[dict[str, Any]] = [
         "current_version": "r-318",
         "description": "Two-tower retrieval model with a ranking stage, called on every checkout page.",
         "rules": [
-            {"metric": "p95_latency_ms", "baseline": 300, "step": 50, "customers_per_step": 90,
-             "revenue_per_step": "2400.00", "unit_label": "checkouts abandoned per hour",
-             "description": "Each 50 ms of p95 latency above 300 ms abandons ≈1.5 % of checkouts "
-                            "(≈90 per hour, ≈$2,400 per hour)."},
+            {
+                "metric": "p95_latency_ms",
+                "baseline": 300,
+                "step": 50,
+                "customers_per_step": 90,
+                "revenue_per_step": "2400.00",
+                "unit_label": "checkouts abandoned per hour",
+                "description": "Each 50 ms of p95 latency above 300 ms abandons ≈1.5 % of checkouts "
+                "(≈90 per hour, ≈$2,400 per hour).",
+            },
         ],
     },
 ]
@@ -149,7 +178,9 @@ PLAYBOOKS: list[dict[str, Any]] = [
         "escalation_grace_minutes": 15,
         "escalation_path": [{"after_minutes": 0, "notify": ["commander"]}],
         "notification_thresholds": {"technical": 4, "executive": 2},
-        "decision_rights": {"adjust_threshold": ["commander", "liaison_data_science", "liaison_engineering"]},
+        "decision_rights": {
+            "adjust_threshold": ["commander", "liaison_data_science", "liaison_engineering"]
+        },
         "approvals": {},
     },
     {
@@ -182,7 +213,11 @@ class Trace:
 
     def value(self, at: datetime, now: datetime, rng: random.Random) -> float:
         hour = at.hour + at.minute / 60
-        v = self.base + self.daily_swing * math.sin((hour - 8) / 24 * 2 * math.pi) + rng.gauss(0, self.noise)
+        v = (
+            self.base
+            + self.daily_swing * math.sin((hour - 8) / 24 * 2 * math.pi)
+            + rng.gauss(0, self.noise)
+        )
         if self.excursion:
             ago, length, peak = self.excursion
             start = now - ago
@@ -195,9 +230,21 @@ class Trace:
 
 TRACES: dict[str, list[Trace]] = {
     "fraud-scoring": [
-        Trace("false_positive_rate", 1.6, 0.2, 0.08, (timedelta(hours=5), timedelta(hours=4, minutes=50), 4.4)),
+        Trace(
+            "false_positive_rate",
+            1.6,
+            0.2,
+            0.08,
+            (timedelta(hours=5), timedelta(hours=4, minutes=50), 4.4),
+        ),
         Trace("p95_latency_ms", 120, 15, 6),
-        Trace("precision", 0.82, 0.01, 0.005, (timedelta(hours=5), timedelta(hours=4, minutes=50), -0.2)),
+        Trace(
+            "precision",
+            0.82,
+            0.01,
+            0.005,
+            (timedelta(hours=5), timedelta(hours=4, minutes=50), -0.2),
+        ),
     ],
     "credit-risk": [
         Trace("psi_income", 0.04, 0.005, 0.004, (timedelta(hours=20), timedelta(hours=20), 0.34)),
@@ -206,7 +253,13 @@ TRACES: dict[str, list[Trace]] = {
     ],
     "recommendations": [
         Trace("p95_latency_ms", 190, 40, 12, (timedelta(days=2, hours=3), timedelta(hours=3), 620)),
-        Trace("click_through_rate", 4.2, 0.6, 0.15, (timedelta(days=2, hours=3), timedelta(hours=3), -1.4)),
+        Trace(
+            "click_through_rate",
+            4.2,
+            0.6,
+            0.15,
+            (timedelta(days=2, hours=3), timedelta(hours=3), -1.4),
+        ),
         Trace("error_rate", 0.2, 0.05, 0.04, (timedelta(days=2, hours=3), timedelta(hours=3), 2.5)),
     ],
 }
@@ -243,8 +296,12 @@ class Command(BaseCommand):
             user = User.objects.filter(username=username).first()
             if user is None:
                 user = User.objects.create(
-                    username=username, password=hashed, email=f"{username}@demo.invalid",
-                    first_name=first, last_name=last, **flags,
+                    username=username,
+                    password=hashed,
+                    email=f"{username}@demo.invalid",
+                    first_name=first,
+                    last_name=last,
+                    **flags,
                 )
                 user.groups.set([groups[name] for name in group_names])
                 self.say(f"User {username} created")
@@ -255,12 +312,17 @@ class Command(BaseCommand):
         models: dict[str, MonitoredModel] = {}
         for spec in MODELS:
             fields = {k: v for k, v in spec.items() if k not in ("slug", "rules")}
-            model, created = MonitoredModel.objects.get_or_create(slug=spec["slug"], defaults=fields)
+            model, created = MonitoredModel.objects.get_or_create(
+                slug=spec["slug"], defaults=fields
+            )
             for rule in spec["rules"]:
                 ImpactRule.objects.get_or_create(
-                    model=model, metric=rule["metric"],
-                    defaults={**{k: v for k, v in rule.items() if k != "metric"},
-                              "revenue_per_step": Decimal(rule["revenue_per_step"])},
+                    model=model,
+                    metric=rule["metric"],
+                    defaults={
+                        **{k: v for k, v in rule.items() if k != "metric"},
+                        "revenue_per_step": Decimal(rule["revenue_per_step"]),
+                    },
                 )
             if created:
                 self.say(f"Model {model.slug} created")
@@ -286,7 +348,9 @@ class Command(BaseCommand):
 
     def seed_playbooks(self) -> None:
         for spec in PLAYBOOKS:
-            if Playbook.objects.filter(is_active=True, severity=spec["severity"], risk_tier__isnull=True).exists():
+            if Playbook.objects.filter(
+                is_active=True, severity=spec["severity"], risk_tier__isnull=True
+            ).exists():
                 continue
             playbook = Playbook(**spec)
             playbook.full_clean()
@@ -318,49 +382,93 @@ class Command(BaseCommand):
         ic = u["commander"]
         fraud = self.models["fraud-scoring"]
         incident = workflows.declare_incident(
-            by=ic, title=title, severity=1,
+            by=ic,
+            title=title,
+            severity=1,
             scope="Card payments scored by fraud scoring v43 in the EU and UK. Payments in the US (v42) are not affected.",
             summary="Since a feature-pipeline deploy, merchant_category arrives null for ~20 % of payments; "
-                    "the model reads nulls as high risk and declines genuine customers.",
+            "the model reads nulls as high risk and declines genuine customers.",
             models=[(fraud, "v43")],
-            customers_affected=2400, revenue_at_risk_per_hour="37400",
+            customers_affected=2400,
+            revenue_at_risk_per_hour="37400",
             regulatory_exposure=ExposureLevel.MEDIUM,
             customer_experience="Genuine card payments declined at checkout; customers retry or abandon.",
-            detected_at=now - timedelta(hours=5), detection_indicator="FP rate 4.9 % (baseline 2 %) for 15 min",
+            detected_at=now - timedelta(hours=5),
+            detection_indicator="FP rate 4.9 % (baseline 2 %) for 15 min",
         )
-        self._staff(incident, ic, {
-            Role.SCRIBE: "responder", Role.COMMS_LEAD: "colin", Role.DATA_SCIENCE: "dana",
-            Role.ENGINEERING: "sam", Role.EXECUTIVE: "priya", Role.REGULATOR: "ruth",
-        })
-        services.add_note(incident=incident, by=u["dana"],
-                          text="Null rate of merchant_category jumped from 0.1 % to 21 % at the same minute as the FP surge.")
+        self._staff(
+            incident,
+            ic,
+            {
+                Role.SCRIBE: "responder",
+                Role.COMMS_LEAD: "colin",
+                Role.DATA_SCIENCE: "dana",
+                Role.ENGINEERING: "sam",
+                Role.EXECUTIVE: "priya",
+                Role.REGULATOR: "ruth",
+            },
+        )
+        services.add_note(
+            incident=incident,
+            by=u["dana"],
+            text="Null rate of merchant_category jumped from 0.1 % to 21 % at the same minute as the FP surge.",
+        )
         request = services.request_decision(
-            incident=incident, by=u["sam"], decision_type=DecisionType.ROLLBACK_MODEL,
+            incident=incident,
+            by=u["sam"],
+            decision_type=DecisionType.ROLLBACK_MODEL,
             question="Roll back the feature pipeline and fraud scoring to the last good release?",
         )
         services.record_decision(
-            incident=incident, by=ic, decision_type=DecisionType.ROLLBACK_MODEL,
+            incident=incident,
+            by=ic,
+            decision_type=DecisionType.ROLLBACK_MODEL,
             decision="Roll back fraud scoring to v42 and the feature pipeline to release 2026.11.24.",
             rationale="v42 does not read merchant_category nulls as risk; rollback is tested and takes 10 minutes.",
-            options_considered=["Raise the decline threshold", "Fall back to rules", "Roll back to v42"],
-            reversible=True, settles=request,
+            options_considered=[
+                "Raise the decline threshold",
+                "Fall back to rules",
+                "Roll back to v42",
+            ],
+            reversible=True,
+            settles=request,
         )
-        services.add_reference(incident=incident, by=u["sam"], ref_kind=ReferenceKind.COMMIT, ref="9f3c2ab",
-                               text="Revert of the feature-pipeline change: commit 9f3c2ab")
+        services.add_reference(
+            incident=incident,
+            by=u["sam"],
+            ref_kind=ReferenceKind.COMMIT,
+            ref="9f3c2ab",
+            text="Revert of the feature-pipeline change: commit 9f3c2ab",
+        )
         services.record_decision(
-            incident=incident, by=u["colin"], decision_type=DecisionType.CUSTOMER_NOTICE,
+            incident=incident,
+            by=u["colin"],
+            decision_type=DecisionType.CUSTOMER_NOTICE,
             decision="Publish a status-page notice: some card payments were declined in error; retrying now works.",
             rationale="Over 2,000 customers saw declines; support volume tripled.",
-            options_considered=["No notice", "Notice on the status page", "E-mail affected customers"],
-            reversible=False, approved_by=u["priya"],
+            options_considered=[
+                "No notice",
+                "Notice on the status page",
+                "E-mail affected customers",
+            ],
+            reversible=False,
+            approved_by=u["priya"],
         )
-        workflows.reach_milestone(incident=incident, phase=Phase.CONTAINED, by=u["sam"],
-                                 indicator="FP rate < 2 % for 30 min after the rollback",
-                                 reached_at=now - timedelta(hours=3, minutes=10))
-        services.add_note(incident=incident, by=u["ruth"],
-                          text="Regulator notification not yet required: no customer data exposed; reassess at resolution.")
+        workflows.reach_milestone(
+            incident=incident,
+            phase=Phase.CONTAINED,
+            by=u["sam"],
+            indicator="FP rate < 2 % for 30 min after the rollback",
+            reached_at=now - timedelta(hours=3, minutes=10),
+        )
+        services.add_note(
+            incident=incident,
+            by=u["ruth"],
+            text="Regulator notification not yet required: no customer data exposed; reassess at resolution.",
+        )
         update = comms_services.create_draft(
-            incident=incident, by=u["colin"],
+            incident=incident,
+            by=u["colin"],
             what_changed="Fraud scoring and the feature pipeline are rolled back; false positives are back under 2 %.",
             uncertain="Why the pipeline change passed its data-quality gate.",
             decisions_pending="Whether to re-release the pipeline fix today or after the review.",
@@ -374,7 +482,7 @@ class Command(BaseCommand):
                 "executive": {
                     "summary": "Genuine card payments are no longer being declined; about 2,400 customers were affected.",
                     "body": "Revenue at risk peaked near $37,400 an hour and is back to normal. "
-                            "We are finding the affected customers so support can contact them.",
+                    "We are finding the affected customers so support can contact them.",
                 },
                 "customer": {
                     "summary": "Some card payments were declined in error today; payments work normally again.",
@@ -388,32 +496,58 @@ class Command(BaseCommand):
         u, now = self.users, timezone.now()
         ic = u["conor"]
         incident = workflows.declare_incident(
-            by=ic, title=title, severity=2,
+            by=ic,
+            title=title,
+            severity=2,
             scope="New personal-loan applications scored since 14:00 UTC yesterday; existing limits unaffected.",
             summary="An upstream schema change sends income in cents; PSI on income is 0.38 and approvals fell 9 points.",
             models=[(self.models["credit-risk"], "")],
-            customers_affected=640, revenue_at_risk_per_hour="11200",
+            customers_affected=640,
+            revenue_at_risk_per_hour="11200",
             regulatory_exposure=ExposureLevel.HIGH,
             customer_experience="Creditworthy applicants declined or offered lower limits.",
-            detected_at=now - timedelta(hours=19), detection_indicator="PSI(income) 0.31 > 0.25 alert",
+            detected_at=now - timedelta(hours=19),
+            detection_indicator="PSI(income) 0.31 > 0.25 alert",
         )
-        self._staff(incident, ic, {Role.DATA_SCIENCE: "dana", Role.ENGINEERING: "sam", Role.REGULATOR: "ruth"})
+        self._staff(
+            incident,
+            ic,
+            {Role.DATA_SCIENCE: "dana", Role.ENGINEERING: "sam", Role.REGULATOR: "ruth"},
+        )
         services.record_decision(
-            incident=incident, by=u["dana"], decision_type=DecisionType.ADJUST_THRESHOLD,
+            incident=incident,
+            by=u["dana"],
+            decision_type=DecisionType.ADJUST_THRESHOLD,
             decision="Route applications with income above 1,000,000 to manual review.",
             rationale="Cents-scaled incomes are 100× too high; manual review catches them until the fix ships.",
-            options_considered=["Disable the model", "Manual review of outliers"], reversible=True,
+            options_considered=["Disable the model", "Manual review of outliers"],
+            reversible=True,
         )
-        workflows.reach_milestone(incident=incident, phase=Phase.CONTAINED, by=ic,
-                                 indicator="No application with income > 1,000,000 auto-scored for 1 h",
-                                 reached_at=now - timedelta(hours=16))
-        workflows.reach_milestone(incident=incident, phase=Phase.ROOT_CAUSE_IDENTIFIED, by=u["dana"],
-                                 indicator="Income feature ×100 traced to the billing-service schema v7 release",
-                                 reached_at=now - timedelta(hours=9))
-        services.add_reference(incident=incident, by=u["sam"], ref_kind=ReferenceKind.TICKET, ref="DATA-4821",
-                               text="Schema fix tracked in DATA-4821")
+        workflows.reach_milestone(
+            incident=incident,
+            phase=Phase.CONTAINED,
+            by=ic,
+            indicator="No application with income > 1,000,000 auto-scored for 1 h",
+            reached_at=now - timedelta(hours=16),
+        )
+        workflows.reach_milestone(
+            incident=incident,
+            phase=Phase.ROOT_CAUSE_IDENTIFIED,
+            by=u["dana"],
+            indicator="Income feature ×100 traced to the billing-service schema v7 release",
+            reached_at=now - timedelta(hours=9),
+        )
+        services.add_reference(
+            incident=incident,
+            by=u["sam"],
+            ref_kind=ReferenceKind.TICKET,
+            ref="DATA-4821",
+            text="Schema fix tracked in DATA-4821",
+        )
         services.request_decision(
-            incident=incident, by=u["ruth"], decision_type=DecisionType.REGULATOR_DISCLOSURE,
+            incident=incident,
+            by=u["ruth"],
+            decision_type=DecisionType.REGULATOR_DISCLOSURE,
             question="Do we notify the credit regulator of 640 mis-scored applications?",
         )
 
@@ -421,48 +555,87 @@ class Command(BaseCommand):
         u, now = self.users, timezone.now()
         ic = u["commander"]
         incident = workflows.declare_incident(
-            by=ic, title=title, severity=3,
+            by=ic,
+            title=title,
+            severity=3,
             scope="Recommendations on checkout and home pages; checkout itself keeps working.",
             summary="p95 latency rose to 900 ms after a cache node failed; the page waits for recommendations.",
             models=[(self.models["recommendations"], "r-318")],
-            customers_affected=180, revenue_at_risk_per_hour="5800",
+            customers_affected=180,
+            revenue_at_risk_per_hour="5800",
             customer_experience="Slow checkout pages; some customers abandon their basket.",
-            detected_at=now - timedelta(days=2, hours=3), detection_indicator="p95 latency 640 ms > 300 ms SLO",
+            detected_at=now - timedelta(days=2, hours=3),
+            detection_indicator="p95 latency 640 ms > 300 ms SLO",
         )
         self._staff(incident, ic, {Role.ENGINEERING: "sam", Role.SCRIBE: "responder"})
         services.record_decision(
-            incident=incident, by=u["sam"], decision_type=DecisionType.DISABLE_MODEL,
+            incident=incident,
+            by=u["sam"],
+            decision_type=DecisionType.DISABLE_MODEL,
             decision="Serve cached best-sellers instead of live recommendations until the cache recovers.",
             rationale="Checkout speed matters more than personalisation for a few hours.",
-            options_considered=["Scale the cache", "Serve best-sellers"], reversible=True,
+            options_considered=["Scale the cache", "Serve best-sellers"],
+            reversible=True,
         )
-        note = services.add_note(incident=incident, by=u["responder"],
-                                 text="Cache node cache-3 restarted at 10:40 UTC.")
-        services.correct_entry(incident=incident, entry=note, by=u["responder"],
-                               text="Correction: cache-3 restarted at 11:40 UTC, not 10:40.")
+        note = services.add_note(
+            incident=incident, by=u["responder"], text="Cache node cache-3 restarted at 10:40 UTC."
+        )
+        services.correct_entry(
+            incident=incident,
+            entry=note,
+            by=u["responder"],
+            text="Correction: cache-3 restarted at 11:40 UTC, not 10:40.",
+        )
         for phase, indicator, who, ago in (
-            (Phase.CONTAINED, "p95 latency < 300 ms for 30 min on best-sellers", "sam", timedelta(days=2, hours=2)),
-            (Phase.ROOT_CAUSE_IDENTIFIED, "Cache node cache-3 out of memory after eviction policy change", "sam",
-             timedelta(days=1, hours=22)),
-            (Phase.RECOVERED, "Live recommendations back; p95 210 ms for 1 h", "sam", timedelta(days=1, hours=20)),
-            (Phase.RESOLVED, "No latency alert for 24 h; eviction policy reverted", "commander", timedelta(hours=20)),
+            (
+                Phase.CONTAINED,
+                "p95 latency < 300 ms for 30 min on best-sellers",
+                "sam",
+                timedelta(days=2, hours=2),
+            ),
+            (
+                Phase.ROOT_CAUSE_IDENTIFIED,
+                "Cache node cache-3 out of memory after eviction policy change",
+                "sam",
+                timedelta(days=1, hours=22),
+            ),
+            (
+                Phase.RECOVERED,
+                "Live recommendations back; p95 210 ms for 1 h",
+                "sam",
+                timedelta(days=1, hours=20),
+            ),
+            (
+                Phase.RESOLVED,
+                "No latency alert for 24 h; eviction policy reverted",
+                "commander",
+                timedelta(hours=20),
+            ),
         ):
-            workflows.reach_milestone(incident=incident, phase=phase, indicator=indicator, by=u[who],
-                                      reached_at=now - ago)
+            workflows.reach_milestone(
+                incident=incident, phase=phase, indicator=indicator, by=u[who], reached_at=now - ago
+            )
 
     def fraud_drill(self, title: str) -> None:
         u, now = self.users, timezone.now()
         ic = u["conor"]
         incident = workflows.declare_incident(
-            by=ic, title=title, severity=2, is_drill=True,
+            by=ic,
+            title=title,
+            severity=2,
+            is_drill=True,
             scope="Drill: synthetic trace of fraud scoring false positives; no customer is affected.",
             summary="Scenario: a threshold push raises the false-positive rate to 5 %.",
             models=[(self.models["fraud-scoring"], "v43")],
-            customers_affected=0, revenue_at_risk_per_hour="0",
-            detected_at=now - timedelta(minutes=20), detection_indicator="Drill trace: FP rate 5.1 %",
+            customers_affected=0,
+            revenue_at_risk_per_hour="0",
+            detected_at=now - timedelta(minutes=20),
+            detection_indicator="Drill trace: FP rate 5.1 %",
         )
         self._staff(incident, ic, {Role.COMMS_LEAD: "colin", Role.DATA_SCIENCE: "dana"})
-        services.add_note(incident=incident, by=u["colin"], text="Drill: first executive update drafted.")
+        services.add_note(
+            incident=incident, by=u["colin"], text="Drill: first executive update drafted."
+        )
 
     # --- the learning loop ------------------------------------------------------------
 
@@ -474,7 +647,11 @@ class Command(BaseCommand):
             self.say(f"{created} past incidents for the metrics page")
         resolved = Incident.objects.get(title="Recommendations p95 latency spike at checkout")
         if not Review.objects.filter(incident=resolved).exists():
-            seed_review(incident=resolved, commander=u["commander"], owners=[u["sam"], u["dana"], u["commander"]])
+            seed_review(
+                incident=resolved,
+                commander=u["commander"],
+                owners=[u["sam"], u["dana"], u["commander"]],
+            )
             self.say(f"Published review of {resolved.reference}")
         seed_drill(commander=u["commander"], owner=u["sam"], say=self.say)
 
@@ -482,11 +659,19 @@ class Command(BaseCommand):
 
     def seed_subscriptions(self) -> None:
         """In-app and e-mail subscriptions for the demo personas, one per audience they read."""
-        wanted = [("commander", "technical"), ("responder", "technical"), ("executive", "executive")]
+        wanted = [
+            ("commander", "technical"),
+            ("responder", "technical"),
+            ("executive", "executive"),
+        ]
         for username, audience in wanted:
             Subscription.objects.get_or_create(
-                user=self.users[username], audience=audience,
-                defaults={"name": f"{username}: {audience} updates", "include_drills": username != "executive"},
+                user=self.users[username],
+                audience=audience,
+                defaults={
+                    "name": f"{username}: {audience} updates",
+                    "include_drills": username != "executive",
+                },
             )
 
     def seed_glossary(self) -> None:
@@ -496,9 +681,13 @@ class Command(BaseCommand):
             if spec["name"] in existing:
                 continue
             create_term(
-                by=None, name=spec["name"], technical_definition=spec["technical_definition"],
-                plain_definition=spec["plain_definition"], variants=list(spec.get("variants", [])),
-                examples=spec.get("examples", ""), is_technical=spec.get("is_technical", True),
+                by=None,
+                name=spec["name"],
+                technical_definition=spec["technical_definition"],
+                plain_definition=spec["plain_definition"],
+                variants=list(spec.get("variants", [])),
+                examples=spec.get("examples", ""),
+                is_technical=spec.get("is_technical", True),
             )
             created.append(spec["name"])
         if created:
@@ -506,7 +695,9 @@ class Command(BaseCommand):
             terms = {t.name: t for t in Term.objects.all()}
             for spec in STARTER_TERMS:
                 if spec["name"] in created:
-                    terms[spec["name"]].related.add(*(terms[n] for n in spec.get("related", []) if n in terms))
+                    terms[spec["name"]].related.add(
+                        *(terms[n] for n in spec.get("related", []) if n in terms)
+                    )
             self.say(f"{len(created)} glossary terms created")
 
 
@@ -515,4 +706,3 @@ def _instants(start: datetime, end: datetime) -> Iterator[datetime]:
     while at <= end:
         yield at
         at += METRIC_STEP
-

@@ -23,8 +23,12 @@ class Command(BaseCommand):
         try:
             signer = generate_private_key(path)
         except FileExistsError:
-            raise CommandError(f"{path} exists; refusing to replace a signing key (its checkpoints need it).") from None
+            raise CommandError(
+                f"{path} exists; refusing to replace a signing key (its checkpoints need it)."
+            ) from None
         except OSError as exc:
             raise CommandError(f"Cannot write {path}: {exc}") from None
-        self.stderr.write(f"Private key written to {path} (mode 0600). Key id {signer.key_id}. Public key:")
+        self.stderr.write(
+            f"Private key written to {path} (mode 0600). Key id {signer.key_id}. Public key:"
+        )
         self.stdout.write(public_key_text(signer.public_key))

@@ -15,7 +15,9 @@ class Command(BaseCommand):
     help = "Print the public key (base64) and key id of LOG_SIGNING_KEY_FILE, or of --key-file."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--key-file", help="A private key file other than LOG_SIGNING_KEY_FILE.")
+        parser.add_argument(
+            "--key-file", help="A private key file other than LOG_SIGNING_KEY_FILE."
+        )
 
     def handle(self, *args: Any, key_file: str | None = None, **options: Any) -> None:
         path = key_file or settings.LOG_SIGNING_KEY_FILE

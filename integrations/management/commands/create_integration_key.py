@@ -18,27 +18,41 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name")
         parser.add_argument("--kind", required=True, choices=IntegrationKey.Kind.values)
-        parser.add_argument("--model", help="Slug of the monitored model alerts without a `model` label link to.")
         parser.add_argument(
-            "--signing-secret", action="store_true",
-            help="Grafana keys: also generate an HMAC signing secret (printed on the line after the key) "
-                 "to paste into the contact point's HMAC signature settings.",
+            "--model", help="Slug of the monitored model alerts without a `model` label link to."
         )
         parser.add_argument(
-            "--timestamp-header", default="",
+            "--signing-secret",
+            action="store_true",
+            help="Grafana keys: also generate an HMAC signing secret (printed on the line after the key) "
+            "to paste into the contact point's HMAC signature settings.",
+        )
+        parser.add_argument(
+            "--timestamp-header",
+            default="",
             help="With --signing-secret: the header Grafana puts the signed timestamp in "
-                 "(its hmacConfig.timestampHeader), e.g. X-Grafana-Alerting-Timestamp.",
+            "(its hmacConfig.timestampHeader), e.g. X-Grafana-Alerting-Timestamp.",
         )
 
-    def handle(self, *args: Any, name: str, kind: str, model: str | None, signing_secret: bool,
-               timestamp_header: str, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        name: str,
+        kind: str,
+        model: str | None,
+        signing_secret: bool,
+        timestamp_header: str,
+        **options: Any,
+    ) -> None:
         default_model = None
         if model:
             default_model = MonitoredModel.objects.filter(slug=model).first()
             if default_model is None:
                 raise CommandError(f"No monitored model with slug {model!r}.")
         if (signing_secret or timestamp_header) and kind != IntegrationKey.Kind.GRAFANA:
-            raise CommandError("--signing-secret and --timestamp-header are for --kind grafana only.")
+            raise CommandError(
+                "--signing-secret and --timestamp-header are for --kind grafana only."
+            )
         if timestamp_header and not signing_secret:
             raise CommandError("--timestamp-header needs --signing-secret.")
         if timestamp_header:
@@ -47,11 +61,18 @@ class Command(BaseCommand):
             except ValidationError as exc:
                 raise CommandError(f"--timestamp-header: {exc.messages[0]}") from None
         secret = secrets.token_urlsafe(32) if signing_secret else ""
-        key, raw = IntegrationKey.issue(name=name, kind=kind, default_model=default_model,
-                                        signing_secret=secret, timestamp_header=timestamp_header)
+        key, raw = IntegrationKey.issue(
+            name=name,
+            kind=kind,
+            default_model=default_model,
+            signing_secret=secret,
+            timestamp_header=timestamp_header,
+        )
         if secret:
-            self.stderr.write(f"Created {key}. Store the key (first line) and the signing secret (second line) "
-                              "now; they are not shown again:")
+            self.stderr.write(
+                f"Created {key}. Store the key (first line) and the signing secret (second line) "
+                "now; they are not shown again:"
+            )
             self.stdout.write(raw)
             self.stdout.write(secret)
             return
