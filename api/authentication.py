@@ -7,7 +7,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from api.models import ApiToken, digest
-from console import throttling
+from kit import throttling
 
 
 class HashedTokenAuthentication(authentication.BaseAuthentication):

@@ -15,8 +15,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from incidents.errors import DomainError
 from incidents.models import LogImmutable
+from kit.errors import DomainError
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:

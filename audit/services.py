@@ -8,8 +8,8 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
-from audit.client import client_address
 from audit.models import AuditEvent
+from kit.client import client_address
 
 # The request being served, so model-level hooks (token issued, subscription
 # changed) know who did it and from where, whichever path they came through.

@@ -27,7 +27,7 @@ from comms.models import (
     Subscription,
 )
 from comms.subscriptions import validate_target
-from incidents.errors import DomainError
+from kit.errors import DomainError
 
 
 class ReadOnlyAdminMixin:

@@ -20,10 +20,10 @@ from django.utils import timezone
 from comms import fanout
 from comms.models import Deadline, Delivery, StatusUpdate
 from incidents.choices import DEFAULT_NOTIFICATION_THRESHOLDS, Audience, EntryKind, Role
-from incidents.errors import Conflict, DomainError, NotPermitted
 from incidents.log import append_entry
 from incidents.models import Incident, Playbook, RoleAssignment, cadence_minutes_for
 from incidents.services import roles_held
+from kit.errors import Conflict, DomainError, NotPermitted
 
 log = logging.getLogger(__name__)
 

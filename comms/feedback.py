@@ -11,8 +11,8 @@ from django.db.models import Avg, Count
 
 from comms import fanout
 from comms.models import Delivery, Feedback
-from incidents.errors import DomainError
 from incidents.models import Incident
+from kit.errors import DomainError
 
 COMMENT_MAX = 2000
 

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AbstractBaseUser
 
 from incidents.choices import Audience, EntryKind
-from incidents.errors import Conflict
 from incidents.log import append_entry
 from incidents.models import Incident, Playbook
+from kit.errors import Conflict
 
 if TYPE_CHECKING:
     from comms.models import Rendition

@@ -23,8 +23,8 @@ from comms import fanout, outbound
 from comms.models import Channel, Delivery, Subscription, new_secret
 from incidents import permissions
 from incidents.choices import Audience, Severity
-from incidents.errors import Conflict, DomainError, NotPermitted
 from incidents.models import MonitoredModel
+from kit.errors import Conflict, DomainError, NotPermitted
 
 ENDPOINT_CHANNELS = (Channel.EMAIL, Channel.SLACK, Channel.WEBHOOK, Channel.APPRISE)
 MAX_TEAMS = 50

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from comms.feedback import COMMENT_MAX, delivery_for_feedback, record_feedback
 from comms.models import Feedback, Rendition
-from incidents.errors import DomainError
+from kit.errors import DomainError
 
 CLARITY = [(1, "1 – very unclear"), (2, "2"), (3, "3"), (4, "4"), (5, "5 – very clear")]
 USEFULNESS = [(1, "1 – not useful"), (2, "2"), (3, "3"), (4, "4"), (5, "5 – very useful")]

@@ -20,8 +20,8 @@ from incidents.choices import (
     Role,
     Severity,
 )
-from incidents.errors import DomainError
 from incidents.models import AffectedModel, DecisionLogEntry, MonitoredModel, RoleAssignment
+from kit.errors import DomainError
 
 
 def add_domain_error(form: forms.Form, exc: DomainError) -> None:

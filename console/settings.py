@@ -240,7 +240,7 @@ LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15, minimum=1)
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account or address before any password check.
-    "console.throttling.ThrottleBackend",
+    "kit.throttling.ThrottleBackend",
     # Local passwords (off with PASSWORD_LOGIN=0 but for break-glass), then OpenID Connect.
     "sso.backends.PasswordBackend",
     "sso.backends.ConsoleOIDCBackend",
@@ -251,8 +251,8 @@ AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_FAILURE_WINDOW)
 # Two separate counters: one account from many addresses, one address over many accounts.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "audit.client.client_address"
-AXES_LOCKOUT_CALLABLE = "console.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "kit.client.client_address"
+AXES_LOCKOUT_CALLABLE = "kit.throttling.lockout_response"
 AXES_RESET_ON_SUCCESS = False
 # Its INFO lines would land on stdout (and in `issue_token`'s captured key); the audit trail records lockouts.
 AXES_VERBOSE = False
@@ -326,8 +326,8 @@ REST_FRAMEWORK = {
     # /api/docs/ (self-hosted Swagger UI) is the interactive documentation.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
-    # JSON only, depth- and size-bounded (api/parsers.py): deep nesting is a 400, not a 500.
-    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
+    # JSON only, depth- and size-bounded (kit/parsers.py): deep nesting is a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": ["kit.parsers.BoundedJSONParser"],
 }
 # Deepest JSON nesting any endpoint parses (our own bodies need fewer than 10 levels).
 JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64, minimum=8)

@@ -33,11 +33,11 @@ from django.views.decorators.http import require_safe
 
 from comms.models import Deadline, Rendition, StatusUpdate
 from console.charts import customers_trend_chart, incident_charts
-from console.conditional import is_fresh, make_etag
 from glossary.models import Term
 from incidents import permissions
 from incidents.choices import OPEN_PHASES, Audience
 from incidents.models import AffectedModel, Incident, MetricPoint
+from kit.conditional import is_fresh, make_etag
 
 logger = logging.getLogger(__name__)
 

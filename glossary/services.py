@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from glossary.models import VERSIONED_FIELDS, Term, TermVersion
-from incidents.errors import Conflict, DomainError
+from kit.errors import Conflict, DomainError
 
 
 def _clean(fields: dict[str, Any]) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from datetime import datetime
 
 from django.db import transaction
 
-from incidents.errors import DomainError
 from incidents.models import MetricPoint, MonitoredModel
+from kit.errors import DomainError
 
 MAX_POINTS_PER_REQUEST = 10_000
 

@@ -28,7 +28,6 @@ from incidents.choices import (
     Severity,
     Source,
 )
-from incidents.errors import Conflict, DecisionRightDenied, DomainError, NotPermitted
 from incidents.log import actor_label_for, append_entry
 from incidents.models import (
     AffectedModel,
@@ -40,6 +39,7 @@ from incidents.models import (
     RoleAssignment,
     decision_rights_for,
 )
+from kit.errors import Conflict, DecisionRightDenied, DomainError, NotPermitted
 
 Actor = AbstractBaseUser | None
 

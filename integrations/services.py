@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from comms import workflows
 from incidents.choices import OPEN_PHASES, EntryKind, Phase, Source
-from incidents.errors import Conflict
 from incidents.log import append_entry
 from incidents.models import Incident, MonitoredModel
 from integrations.models import AlertEvidence, IntegrationKey
+from kit.errors import Conflict
 
 DEFAULT_SEVERITY = 3
 SEVERITY_TABLE = {

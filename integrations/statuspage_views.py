@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.views.decorators.http import require_safe
 
-from console.conditional import is_fresh, make_etag
 from integrations import statuspage
+from kit.conditional import is_fresh, make_etag
 
 logger = logging.getLogger(__name__)
 

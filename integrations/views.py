@@ -17,7 +17,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.parsers import BoundedJSONParser, JSONTooDeep, loads_bounded
 from api.schema import ErrorSerializer
 from integrations import schema as body_schema
 from integrations import services
@@ -30,6 +29,7 @@ from integrations.authentication import (
 from integrations.models import IntegrationKey
 from integrations.replay import release_signature
 from integrations.services import AlertIn
+from kit.parsers import BoundedJSONParser, JSONTooDeep, loads_bounded
 
 MAX_BODY = 512 * 1024  # PagerDuty's own limit for one event
 

@@ -28,9 +28,9 @@ from comms import fanout
 from comms.models import Delivery
 from incidents import permissions
 from incidents.choices import EntryKind, Role
-from incidents.errors import DomainError, NotPermitted
 from incidents.log import append_entry
 from incidents.models import Incident, RoleAssignment
+from kit.errors import DomainError, NotPermitted
 from learning.models import ActionItem, Drill, Review
 
 OPEN_STATUSES = (ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS)

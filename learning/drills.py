@@ -38,9 +38,9 @@ from incidents.choices import (
     Role,
     Severity,
 )
-from incidents.errors import Conflict, DomainError, NotPermitted
 from incidents.log import append_entry
 from incidents.models import Incident, MetricPoint, MonitoredModel, RoleAssignment
+from kit.errors import Conflict, DomainError, NotPermitted
 from learning.models import Drill, DrillStep
 
 log = logging.getLogger(__name__)

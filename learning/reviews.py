@@ -34,7 +34,6 @@ from comms.models import Deadline, StatusUpdate
 from glossary.jargon import find_jargon
 from incidents import permissions
 from incidents.choices import GROUP_REGULATOR, Audience, DecisionType, EntryKind, Phase, Role
-from incidents.errors import Conflict, DomainError, NotPermitted
 from incidents.log import actor_label_for, append_entry
 from incidents.models import (
     DecisionLogEntry,
@@ -46,6 +45,7 @@ from incidents.models import (
 )
 from incidents.services import roles_held
 from incidents.visibility import real_or_joined
+from kit.errors import Conflict, DomainError, NotPermitted
 from learning import taxonomies
 from learning.models import ActionItem, Review, ReviewAddendum, RootCause
 

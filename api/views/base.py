@@ -12,9 +12,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
-from api.parsers import BoundedJSONParser
 from api.schema import ApiAutoSchema
 from incidents.models import Incident
+from kit.parsers import BoundedJSONParser
 
 
 class ApiView(APIView):

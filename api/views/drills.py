@@ -20,7 +20,7 @@ from api.permissions import _GroupPermission
 from api.schema import ErrorSerializer, document
 from api.views.base import ApiView
 from incidents import permissions
-from incidents.errors import Conflict
+from kit.errors import Conflict
 from learning import drills
 from learning.models import ActionItem, Drill, DrillStep
 

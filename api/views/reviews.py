@@ -28,7 +28,7 @@ from api.views.base import ApiView, get_incident
 from audit.middleware import mark_regulator_read
 from incidents import permissions
 from incidents.choices import GROUP_REGULATOR
-from incidents.errors import DomainError
+from kit.errors import DomainError
 from learning import actions, reviews, taxonomies
 from learning.markdown import filename, to_markdown
 from learning.models import ActionItem, Review

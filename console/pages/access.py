@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from console.incident_forms import add_domain_error
 from incidents import permissions
-from incidents.errors import DomainError, NotPermitted
+from kit.errors import DomainError, NotPermitted
 
 
 def require_reader(request: HttpRequest) -> None:

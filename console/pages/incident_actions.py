@@ -41,8 +41,8 @@ from console.pages.incident_detail import (
     snooze_form,
 )
 from incidents import services
-from incidents.errors import Conflict
 from incidents.models import Incident, RoleAssignment
+from kit.errors import Conflict
 
 
 def finish(

@@ -23,8 +23,8 @@ from console.pages.composer import composer_audiences, jargon_report
 from console.pages.incident_actions import _viewer, finish
 from console.pages.incident_detail import render_detail, role_holders
 from incidents.choices import Audience
-from incidents.errors import DomainError
 from incidents.models import Incident
+from kit.errors import DomainError
 
 # --- The inline jargon check -------------------------------------------------------------------
 

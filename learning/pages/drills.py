@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 from console.pages.access import require_reader, run_action
 from incidents import permissions
 from incidents.choices import GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_RESPONDER
-from incidents.errors import Conflict, NotPermitted
+from kit.errors import Conflict, NotPermitted
 from learning import drills
 from learning.models import ActionItem, Drill
 

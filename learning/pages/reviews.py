@@ -32,8 +32,8 @@ from incidents.choices import (
     GROUP_REGULATOR,
     GROUP_RESPONDER,
 )
-from incidents.errors import DomainError, NotPermitted
 from incidents.models import Incident
+from kit.errors import DomainError, NotPermitted
 from learning import actions, reviews, taxonomies
 from learning.markdown import filename, to_markdown
 from learning.models import ActionItem, Review, RootCause

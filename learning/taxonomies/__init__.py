@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from incidents.errors import DomainError
+from kit.errors import DomainError
 
 HERE = Path(__file__).resolve().parent
 

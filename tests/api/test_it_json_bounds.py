@@ -12,8 +12,8 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from api.parsers import max_depth_exceeded
 from integrations.models import IntegrationKey
+from kit.parsers import max_depth_exceeded
 from tests.api.conftest import census, error_fields, token_client
 
 pytestmark = pytest.mark.django_db

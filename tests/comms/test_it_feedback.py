@@ -237,7 +237,7 @@ def test_an_incident_without_ratings_summarises_to_nothing(incident, commander):
 )
 def test_the_service_checks_ratings_too(deliveries, values, field):
     from comms.feedback import record_feedback
-    from incidents.errors import DomainError
+    from kit.errors import DomainError
 
     with pytest.raises(DomainError) as refused:
         record_feedback(delivery=deliveries["executive"], **values)

@@ -8,10 +8,10 @@ from comms.models import Delivery, Rendition, StatusUpdate, Subscription, Update
 from comms.services import create_draft, edit_draft, publish_update, sign_off, submit_for_signoff
 from glossary.services import create_term
 from incidents.choices import EntryKind, Role
-from incidents.errors import Conflict, DecisionRightDenied, DomainError, NotPermitted
 from incidents.log import verify_chain
 from incidents.models import DecisionLogEntry, MonitoredModel, Playbook
 from incidents.services import assign_role
+from kit.errors import Conflict, DecisionRightDenied, DomainError, NotPermitted
 from tests.comms.clock import clock  # noqa: F401 - fixture
 from tests.conftest import make_user
 from tests.replace_attack import replace_row

@@ -322,7 +322,7 @@ def test_json_depth_defaults_to_64_and_refuses_too_small_a_limit(load_settings):
 
 def test_json_is_the_only_api_parser(load_settings):
     settings = load_settings(SECRET_KEY="k")
-    assert settings["REST_FRAMEWORK"]["DEFAULT_PARSER_CLASSES"] == ["api.parsers.BoundedJSONParser"]
+    assert settings["REST_FRAMEWORK"]["DEFAULT_PARSER_CLASSES"] == ["kit.parsers.BoundedJSONParser"]
 
 
 def test_hsts_covers_subdomains_and_preload_is_opt_in(load_settings):

@@ -4,7 +4,7 @@ import pytest
 
 from glossary.models import TermVersion
 from glossary.services import create_term, revise_term
-from incidents.errors import Conflict, DomainError
+from kit.errors import Conflict, DomainError
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from incidents.errors import DomainError
 from incidents.metrics import MAX_POINTS_PER_REQUEST, PointIn, ingest_metric_points
 from incidents.models import ImpactRule, MetricPoint, Playbook, cadence_minutes_for
+from kit.errors import DomainError
 
 
 def test_an_impact_rule_turns_excess_into_business_terms(fraud_model):

@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 
 from incidents.choices import DecisionType, EntryKind, Phase, Role
-from incidents.errors import Conflict, DecisionRightDenied, DomainError, NotPermitted
 from incidents.log import verify_chain
 from incidents.models import DecisionLogEntry, Incident, Milestone, Playbook, RoleAssignment
 from incidents.services import (
@@ -21,6 +20,7 @@ from incidents.services import (
     request_decision,
     update_impact,
 )
+from kit.errors import Conflict, DecisionRightDenied, DomainError, NotPermitted
 
 
 def kinds(incident):

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from comms.models import Delivery
-from incidents.errors import DomainError, NotPermitted
 from incidents.models import DecisionLogEntry
+from kit.errors import DomainError, NotPermitted
 from learning import actions
 from learning.actions import create_action_item, update_action_item
 from learning.models import ActionItem

@@ -10,9 +10,9 @@ from django.db import DatabaseError, connection, transaction
 from glossary.jargon import find_jargon
 from glossary.services import create_term
 from incidents.choices import EntryKind, Phase
-from incidents.errors import Conflict, DomainError, NotPermitted
 from incidents.log import verify_chain
 from incidents.models import DecisionLogEntry
+from kit.errors import Conflict, DomainError, NotPermitted
 from learning import reviews
 from learning.actions import create_action_item
 from learning.markdown import to_markdown

@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from audit.client import client_address
+from kit.client import client_address
 
 
 def retry_after_seconds(request: HttpRequest, username: str | None = None) -> int:
