@@ -24,7 +24,7 @@ def mark_regulator_read(request: HttpRequest) -> None:
     audience, chosen by the query or by the reader's only audience).
     """
     underlying = getattr(request, "_request", request)  # DRF wraps Django's request
-    underlying._audit_regulator_read = True  # type: ignore[attr-defined]
+    setattr(underlying, "_audit_regulator_read", True)
 
 
 class AuditMiddleware:

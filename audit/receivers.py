@@ -60,6 +60,12 @@ def _locked_out(
     )
 
 
+def _model_label(entry: LogEntry) -> str:
+    """The changed model's label ("app.Model"), or "" when its type is gone."""
+    model = entry.content_type.model_class() if entry.content_type else None
+    return model._meta.label if model else ""
+
+
 def _admin_change(sender: Any, instance: LogEntry, created: bool, **kwargs: Any) -> None:
     if not created:
         return
@@ -67,9 +73,7 @@ def _admin_change(sender: Any, instance: LogEntry, created: bool, **kwargs: Any)
         action=_ADMIN_ACTIONS.get(instance.action_flag, Action.ADMIN_CHANGE),
         actor=instance.user,
         details={
-            "model": instance.content_type.model_class()._meta.label
-            if instance.content_type_id and instance.content_type.model_class()
-            else "",
+            "model": _model_label(instance),
             "object_id": str(instance.object_id or ""),
             "object_repr": instance.object_repr,
             "changes": instance.get_change_message(),

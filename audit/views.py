@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
 from audit import exports
+from audit.models import AuditEvent
 
 
 def _admin_only(request: HttpRequest) -> None:
@@ -14,7 +18,12 @@ def _admin_only(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _export(request: HttpRequest, lines, content_type: str, filename: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _export(
+    request: HttpRequest,
+    lines: Callable[[QuerySet[AuditEvent]], Iterable[str]],
+    content_type: str,
+    filename: str,
+) -> HttpResponse | StreamingHttpResponse:
     _admin_only(request)
     try:
         events = exports.filtered(request.GET)
@@ -36,10 +45,10 @@ def _export(request: HttpRequest, lines, content_type: str, filename: str) -> Ht
 
 
 @staff_member_required
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _export(request, exports.csv_lines, "text/csv; charset=utf-8", "audit.csv")
 
 
 @staff_member_required
-def export_jsonl(request: HttpRequest) -> HttpResponse:
+def export_jsonl(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _export(request, exports.json_lines, "application/jsonl; charset=utf-8", "audit.jsonl")

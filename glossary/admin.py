@@ -6,14 +6,23 @@ from django.utils import timezone
 
 from glossary.models import VERSIONED_FIELDS, Term, TermVersion
 from glossary.services import revise_term
+from kit.users import signed_in_user
+
+_VERSION_COLUMNS = (
+    "version",
+    "name",
+    "plain_definition",
+    "changed_by",
+    "changed_at",
+    "change_note",
+)
 
 
 class TermVersionInline(admin.TabularInline):
     model = TermVersion
     extra = 0
     can_delete = False
-    fields = ["version", "name", "plain_definition", "changed_by", "changed_at", "change_note"]
-    readonly_fields = fields
+    fields = readonly_fields = _VERSION_COLUMNS
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -36,7 +45,7 @@ class TermAdmin(admin.ModelAdmin):
             TermVersion.objects.create(
                 term=obj,
                 version=obj.version,
-                changed_by=request.user,
+                changed_by=signed_in_user(request),
                 change_note="Created in admin",
                 **{f: getattr(obj, f) for f in VERSIONED_FIELDS},
             )
@@ -44,6 +53,6 @@ class TermAdmin(admin.ModelAdmin):
         changes = {f: form.cleaned_data[f] for f in VERSIONED_FIELDS if f in form.changed_data}
         obj.slug = form.cleaned_data.get("slug", obj.slug)
         if changes:
-            revise_term(term=obj, by=request.user, note="Edited in admin", **changes)
+            revise_term(term=obj, by=signed_in_user(request), note="Edited in admin", **changes)
         elif "slug" in form.changed_data:
             Term.objects.filter(pk=obj.pk).update(slug=obj.slug, updated_at=timezone.now())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -26,7 +26,7 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _snapshot(term: Term, by: AbstractBaseUser | None, note: str) -> TermVersion:
+def _snapshot(term: Term, by: User | None, note: str) -> TermVersion:
     return TermVersion.objects.create(
         term=term,
         version=term.version,
@@ -38,7 +38,7 @@ def _snapshot(term: Term, by: AbstractBaseUser | None, note: str) -> TermVersion
 
 def create_term(
     *,
-    by: AbstractBaseUser | None,
+    by: User | None,
     name: str,
     technical_definition: str,
     plain_definition: str,
@@ -75,7 +75,7 @@ def create_term(
     return term
 
 
-def revise_term(*, term: Term, by: AbstractBaseUser | None, note: str = "", **changes: Any) -> Term:
+def revise_term(*, term: Term, by: User | None, note: str = "", **changes: Any) -> Term:
     """Apply changes as a new version; earlier versions stay readable."""
     unknown = set(changes) - set(VERSIONED_FIELDS)
     if unknown:
