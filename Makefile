@@ -1,7 +1,7 @@
 # Incident Command Console: run it, test it, benchmark it. See README.md.
 #
 #   make run     virtualenv, install, migrate, demo data, web + worker + beat
-#   make test    ruff's security rules, then every test (SQLite + embedded Redis unless DATABASE_URL / REDIS_URL are set)
+#   make test    make lint, then every test (SQLite + embedded Redis unless DATABASE_URL / REDIS_URL are set)
 #   make lint    layer contracts (import-linter), ruff check + ruff format --check, mypy
 #   make bench   the scripts in bench/
 #
@@ -73,8 +73,8 @@ venv: $(STAMP)
 run: $(STAMP)
 	DEMO=$${DEMO:-1} exec $(VENV_PY) -m console.launcher --host $(HOST) --port $(PORT)
 
-# ruff's security rules (S, pyproject.toml) first: seconds, and a finding stops the run before the
-# suite's minutes. Browser tests need Chromium; without it they are deselected (and said so).
+# make lint first (import contracts, ruff, mypy: under a minute), so a finding stops the run before
+# the suite's minutes. Browser tests need Chromium; without it they are deselected (and said so).
 # A SECRET_KEY is provided because the suite runs production settings (no DEMO).
 test: $(STAMP)
 	@if [ -x "$(CHROMIUM)" ]; then set --; \
@@ -84,7 +84,7 @@ test: $(STAMP)
 	  set -- -m "not browser"; fi; \
 	export SECRET_KEY="$${SECRET_KEY:-insecure-key-for-make-test-only}"; \
 	set -x; \
-	$(VENV_PY) -m ruff check . || exit 1; \
+	$(MAKE) --no-print-directory lint || exit 1; \
 	exec $(VENV_PY) -m console.embedded_redis -- $(VENV_PY) -m pytest $(PYTEST_ARGS) "$$@"
 
 # The tools that keep the architecture (docs/architecture.md): import contracts in pyproject.toml
