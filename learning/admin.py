@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from comms.admin import ReadOnlyAdminMixin
+from kit.admin import ReadOnlyAdminMixin
 from learning.models import ActionItem, Drill, DrillStep, Review, ReviewAddendum
 
 
@@ -20,8 +20,7 @@ class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 class DrillStepInline(admin.TabularInline):
     model = DrillStep
-    fields = ["index", "kind", "offset_seconds", "due_at", "applied_at", "data"]
-    readonly_fields = fields
+    fields = readonly_fields = ("index", "kind", "offset_seconds", "due_at", "applied_at", "data")
     extra = 0
     can_delete = False
 
@@ -50,8 +49,7 @@ class DrillAdmin(ReadOnlyAdmin):
 
 class ReviewAddendumInline(admin.TabularInline):
     model = ReviewAddendum
-    fields = ["number", "body", "author", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("number", "body", "author", "created_at")
     extra = 0
     can_delete = False
 
