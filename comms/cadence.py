@@ -20,7 +20,7 @@ from django.utils import timezone
 from comms import fanout
 from comms.models import Deadline, Delivery, StatusUpdate
 from incidents.choices import DEFAULT_NOTIFICATION_THRESHOLDS, Audience, EntryKind, Role
-from incidents.log import append_entry
+from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, Playbook, RoleAssignment, cadence_minutes_for
 from incidents.services import roles_held
 from kit.errors import Conflict, DomainError, NotPermitted

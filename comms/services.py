@@ -16,7 +16,7 @@ from comms.models import Rendition, StatusUpdate
 from glossary.jargon import find_jargon
 from incidents import permissions
 from incidents.choices import PUBLISHING_ROLES, Audience, DecisionType, EntryKind, Role
-from incidents.log import append_entry
+from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, Playbook
 from incidents.services import check_decision_right, roles_held
 from kit.errors import Conflict, DomainError, NotPermitted

@@ -16,7 +16,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from incidents import permissions
-from incidents.checkpoints import checkpoint_after_phase_change
 from incidents.choices import (
     FREE_ENTRY_KINDS,
     DecisionType,
@@ -28,10 +27,11 @@ from incidents.choices import (
     Severity,
     Source,
 )
-from incidents.log import actor_label_for, append_entry
+from incidents.decision_log.chain import actor_label_for, append_entry
+from incidents.decision_log.checkpoints import checkpoint_after_phase_change
+from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import (
     AffectedModel,
-    DecisionLogEntry,
     Incident,
     Milestone,
     MonitoredModel,

@@ -28,7 +28,7 @@ from comms import fanout
 from comms.models import Delivery
 from incidents import permissions
 from incidents.choices import EntryKind, Role
-from incidents.log import append_entry
+from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, RoleAssignment
 from kit.errors import DomainError, NotPermitted
 from learning.models import ActionItem, Drill, Review

@@ -31,7 +31,8 @@ from comms.models import Channel, Delivery, StatusUpdate
 from comms.services import create_draft, publish_update
 from incidents import services
 from incidents.choices import DecisionType, Phase, Role
-from incidents.models import DecisionLogEntry, Incident, MonitoredModel
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident, MonitoredModel
 
 Ratings = list[tuple[str, int, int]]  # (audience, clarity, usefulness)
 

@@ -38,7 +38,7 @@ from incidents.choices import (
     Role,
     Severity,
 )
-from incidents.log import append_entry
+from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, MetricPoint, MonitoredModel, RoleAssignment
 from kit.errors import Conflict, DomainError, NotPermitted
 from learning.models import Drill, DrillStep

@@ -34,15 +34,9 @@ from comms.models import Deadline, StatusUpdate
 from glossary.jargon import find_jargon
 from incidents import permissions
 from incidents.choices import GROUP_REGULATOR, Audience, DecisionType, EntryKind, Phase, Role
-from incidents.log import actor_label_for, append_entry
-from incidents.models import (
-    DecisionLogEntry,
-    ImpactRule,
-    Incident,
-    MetricPoint,
-    Playbook,
-    decision_rights_for,
-)
+from incidents.decision_log.chain import actor_label_for, append_entry
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import ImpactRule, Incident, MetricPoint, Playbook, decision_rights_for
 from incidents.services import roles_held
 from incidents.visibility import real_or_joined
 from kit.errors import Conflict, DomainError, NotPermitted

@@ -16,9 +16,10 @@ from api.permissions import IncidentAccess
 from api.schema import document
 from api.views.base import ApiView, get_incident
 from incidents import services
-from incidents.checkpoints import verify_log
 from incidents.choices import EntryKind
-from incidents.models import DecisionLogEntry, Incident
+from incidents.decision_log.checkpoints import verify_log
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident
 
 TAG = ["log"]
 

@@ -44,14 +44,8 @@ from console.pages.access import require_reader
 from console.pages.composer import composer_audiences
 from incidents import permissions
 from incidents.choices import PUBLISHING_ROLES, Audience, DecisionType, EntryKind, Phase, Role
-from incidents.models import (
-    AffectedModel,
-    DecisionLogEntry,
-    Incident,
-    Playbook,
-    RoleAssignment,
-    decision_rights_for,
-)
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import AffectedModel, Incident, Playbook, RoleAssignment, decision_rights_for
 
 # Decisions with their own action (and log entry kind) are not offered as free decisions.
 OWN_ACTION_DECISIONS = {DecisionType.CHANGE_SEVERITY, DecisionType.REACH_MILESTONE}

@@ -16,7 +16,8 @@ from console.pages import incident_detail
 from glossary.services import create_term
 from incidents import services
 from incidents.choices import GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_RESPONDER, Role
-from incidents.models import DecisionLogEntry, Incident, MonitoredModel, RoleAssignment
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident, MonitoredModel, RoleAssignment
 from tests.conftest import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

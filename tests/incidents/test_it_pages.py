@@ -11,15 +11,9 @@ from django.urls import reverse
 
 from incidents import services
 from incidents.choices import DecisionType, EntryKind, Phase, Role
-from incidents.log import verify_chain
-from incidents.models import (
-    DecisionLogEntry,
-    Incident,
-    Milestone,
-    MonitoredModel,
-    Playbook,
-    RoleAssignment,
-)
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.decision_log.verify import verify_chain
+from incidents.models import Incident, Milestone, MonitoredModel, Playbook, RoleAssignment
 
 pytestmark = pytest.mark.django_db
 

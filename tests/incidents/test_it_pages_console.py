@@ -16,7 +16,8 @@ from comms import workflows
 from comms.models import Deadline
 from incidents import services
 from incidents.choices import Audience, DecisionType, EntryKind, Phase, Role
-from incidents.models import DecisionLogEntry, Incident, RoleAssignment
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident, RoleAssignment
 
 pytestmark = pytest.mark.django_db
 

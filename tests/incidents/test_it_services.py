@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from incidents.choices import DecisionType, EntryKind, Phase, Role
-from incidents.log import verify_chain
-from incidents.models import DecisionLogEntry, Incident, Milestone, Playbook, RoleAssignment
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.decision_log.verify import verify_chain
+from incidents.models import Incident, Milestone, Playbook, RoleAssignment
 from incidents.services import (
     add_reference,
     assign_role,

@@ -18,7 +18,8 @@ import pytest
 from comms.models import Deadline, Delivery
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase
-from incidents.models import DecisionLogEntry, MetricPoint
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import MetricPoint
 from incidents.services import reach_milestone, record_decision
 from learning import drills
 from learning.models import Drill

@@ -12,7 +12,8 @@ from comms import cadence
 from comms.models import Deadline, Delivery
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase
-from incidents.models import DecisionLogEntry, Incident, MetricPoint
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident, MetricPoint
 from incidents.services import reach_milestone, record_decision
 from kit.errors import Conflict, DomainError, NotPermitted
 from learning import drills

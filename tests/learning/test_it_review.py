@@ -10,8 +10,8 @@ from django.db import DatabaseError, connection, transaction
 from glossary.jargon import find_jargon
 from glossary.services import create_term
 from incidents.choices import EntryKind, Phase
-from incidents.log import verify_chain
-from incidents.models import DecisionLogEntry
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.decision_log.verify import verify_chain
 from kit.errors import Conflict, DomainError, NotPermitted
 from learning import reviews
 from learning.actions import create_action_item

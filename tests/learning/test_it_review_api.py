@@ -11,7 +11,8 @@ from django.utils import timezone
 from comms import workflows
 from comms.models import Delivery
 from incidents.choices import Phase, Role
-from incidents.models import DecisionLogEntry, Milestone
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Milestone
 from incidents.services import assign_role
 from learning import reviews
 from learning.actions import create_action_item
