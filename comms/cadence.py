@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from comms import fanout
 from comms.models import Deadline, Delivery, StatusUpdate
+from incidents import rights
 from incidents.choices import DEFAULT_NOTIFICATION_THRESHOLDS, Audience, EntryKind, Role
 from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, Playbook, RoleAssignment, cadence_minutes_for
-from incidents.services import roles_held
 from kit.errors import Conflict, DomainError, NotPermitted
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ def snooze(*, deadline: Deadline, by: AbstractBaseUser, minutes: int, reason: st
         deadline = (
             Deadline.objects.select_for_update().select_related("incident").get(pk=deadline.pk)
         )
-        if Role.COMMANDER not in roles_held(by, deadline.incident):
+        if not rights.holds(by, deadline.incident, Role.COMMANDER):
             raise NotPermitted("Only the incident commander may snooze a deadline.")
         if not deadline.is_open:
             raise Conflict("This deadline is closed.")

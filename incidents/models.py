@@ -14,7 +14,6 @@ from django.urls import reverse
 
 from incidents.choices import (
     DEFAULT_CADENCE_MINUTES,
-    DEFAULT_DECISION_RIGHTS,
     OPEN_PHASES,
     Audience,
     DecisionType,
@@ -312,7 +311,7 @@ class Playbook(models.Model):
     """How incidents of a severity (and optionally a model risk tier) are run.
 
     The JSON fields are validated by `clean()`; missing entries fall back to
-    the defaults in incidents.choices.
+    the defaults in incidents.choices (decision rights: incidents.rights).
     """
 
     name = models.CharField(max_length=120)
@@ -436,22 +435,11 @@ class Playbook(models.Model):
         )
         return ranked[0] if ranked else None
 
-    def roles_for(self, decision: str) -> list[str]:
-        return list(self.decision_rights.get(decision, DEFAULT_DECISION_RIGHTS.get(decision, [])))
-
     def requires_four_eyes(self, audience: str) -> bool:
         return audience == Audience.REGULATOR and self.four_eyes_regulator
 
     def cadence_for(self, audience: str, severity: int) -> int:
         return int(self.cadence_minutes.get(audience, DEFAULT_CADENCE_MINUTES[severity]))
-
-
-def decision_rights_for(playbook: Playbook | None, decision: str) -> list[str]:
-    return (
-        playbook.roles_for(decision)
-        if playbook
-        else list(DEFAULT_DECISION_RIGHTS.get(decision, []))
-    )
 
 
 def cadence_minutes_for(playbook: Playbook | None, audience: str, severity: int) -> int:

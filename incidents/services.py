@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from incidents import permissions
+from incidents import permissions, rights
 from incidents.choices import (
     FREE_ENTRY_KINDS,
     DecisionType,
@@ -35,11 +35,9 @@ from incidents.models import (
     Incident,
     Milestone,
     MonitoredModel,
-    Playbook,
     RoleAssignment,
-    decision_rights_for,
 )
-from kit.errors import Conflict, DecisionRightDenied, DomainError, NotPermitted
+from kit.errors import Conflict, DomainError, NotPermitted
 
 Actor = AbstractBaseUser | None
 
@@ -72,34 +70,6 @@ def _sign_head_on_commit(incident_id: int) -> None:
 def _locked(incident: Incident) -> Incident:
     """Re-read the incident under a row lock for a read-modify-write."""
     return Incident.objects.select_for_update().get(pk=incident.pk)
-
-
-def roles_held(user: Actor, incident: Incident) -> list[str]:
-    if user is None:
-        return []
-    return list(
-        RoleAssignment.objects.active()
-        .filter(incident=incident, user=user)
-        .values_list("role", flat=True)
-    )
-
-
-def check_decision_right(*, incident: Incident, user: Actor, decision_type: str) -> str:
-    """Return the role under which `user` may take `decision_type`, or raise."""
-    if decision_type not in DecisionType.values:
-        raise DomainError(f"Unknown decision type {decision_type!r}.", field="decision_type")
-    allowed = decision_rights_for(Playbook.for_incident(incident), decision_type)
-    held = roles_held(user, incident)
-    for role in allowed:
-        if role in held:
-            return role
-    label = DecisionType(decision_type).label.lower()
-    need = ", ".join(Role(r).label for r in allowed) or "nobody (the playbook grants it to no role)"
-    have = ", ".join(Role(r).label for r in held) or "no role"
-    raise DecisionRightDenied(
-        f"You may not {label} on {incident.reference}: it needs {need}; you hold {have}.",
-        field="decision_type",
-    )
 
 
 # --- Declaring ------------------------------------------------------------------
@@ -243,9 +213,7 @@ def assign_role(
     *, incident: Incident, role: str, user: AbstractBaseUser, by: Actor, note: str = ""
 ) -> RoleAssignment:
     """Give `user` the role; if someone holds it, hand it off (history kept)."""
-    if by is not None and not (
-        permissions.is_commander_eligible(by) or Role.COMMANDER in roles_held(by, incident)
-    ):
+    if by is not None and not rights.may_lead(by, incident):
         raise NotPermitted(
             "Only the incident commander or a commander-eligible user may assign roles."
         )
@@ -303,9 +271,7 @@ def _assign(
 
 def release_role(*, incident: Incident, role: str, by: Actor, note: str = "") -> None:
     """End the current holder's assignment without a successor."""
-    if by is not None and not (
-        permissions.is_commander_eligible(by) or Role.COMMANDER in roles_held(by, incident)
-    ):
+    if by is not None and not rights.may_lead(by, incident):
         raise NotPermitted(
             "Only the incident commander or a commander-eligible user may release roles."
         )
@@ -340,7 +306,7 @@ def change_severity(*, incident: Incident, severity: int, by: Actor, reason: str
     with transaction.atomic():
         incident = _locked(incident)
         role = (
-            check_decision_right(
+            rights.check_decision_right(
                 incident=incident, user=by, decision_type=DecisionType.CHANGE_SEVERITY
             )
             if by
@@ -428,7 +394,7 @@ def reach_milestone(
     with transaction.atomic():
         incident = _locked(incident)
         role = (
-            check_decision_right(
+            rights.check_decision_right(
                 incident=incident, user=by, decision_type=DecisionType.REACH_MILESTONE
             )
             if by
@@ -523,20 +489,10 @@ def record_decision(
         incident = _locked(incident)
         if not incident.is_open:
             raise Conflict(f"{incident.reference} is closed; record a note instead.")
-        role = check_decision_right(incident=incident, user=by, decision_type=decision_type)
-        playbook = Playbook.for_incident(incident)
-        approval_role = playbook.approvals.get(decision_type) if playbook else None
-        if approval_role:
-            if approved_by is None:
-                raise DomainError(
-                    f"This decision needs approval by the {Role(approval_role).label}.",
-                    field="approved_by",
-                )
-            if approval_role not in roles_held(approved_by, incident):
-                raise DomainError(
-                    f"{approved_by.get_username()} does not hold {Role(approval_role).label}.",
-                    field="approved_by",
-                )
+        role = rights.check_decision_right(incident=incident, user=by, decision_type=decision_type)
+        rights.check_approval(
+            incident=incident, decision_type=decision_type, approved_by=approved_by
+        )
         if settles is not None and (
             settles.incident_id != incident.pk or settles.kind != EntryKind.DECISION_REQUEST
         ):

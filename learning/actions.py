@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from comms import fanout
 from comms.models import Delivery
-from incidents import permissions
+from incidents import permissions, rights
 from incidents.choices import EntryKind, Role
 from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, RoleAssignment
@@ -95,12 +95,7 @@ def _require_writer(by: AbstractBaseUser | None) -> None:
 
 def may_manage(user: AbstractBaseUser, incident: Incident) -> bool:
     """Reassigning or moving a due date: commander-eligible users or the incident's commander."""
-    return (
-        permissions.is_commander_eligible(user)
-        or RoleAssignment.objects.active()
-        .filter(incident=incident, user=user, role=Role.COMMANDER)
-        .exists()
-    )
+    return rights.may_lead(user, incident)
 
 
 def _payload_item(item: ActionItem) -> dict[str, Any]:

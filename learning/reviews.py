@@ -32,12 +32,11 @@ from django.utils import timezone
 from comms import workflows
 from comms.models import Deadline, StatusUpdate
 from glossary.jargon import find_jargon
-from incidents import permissions
+from incidents import permissions, rights
 from incidents.choices import GROUP_REGULATOR, Audience, DecisionType, EntryKind, Phase, Role
 from incidents.decision_log.chain import actor_label_for, append_entry
 from incidents.decision_log.models import DecisionLogEntry
-from incidents.models import ImpactRule, Incident, MetricPoint, Playbook, decision_rights_for
-from incidents.services import roles_held
+from incidents.models import ImpactRule, Incident, MetricPoint, Playbook
 from incidents.visibility import real_or_joined
 from kit.errors import Conflict, DomainError, NotPermitted
 from learning import taxonomies
@@ -78,7 +77,7 @@ SECTIONS = {
 
 def may_lead(user: AbstractBaseUser, incident: Incident) -> bool:
     """Start and publish: commander-eligible users or the incident's commander."""
-    return permissions.is_commander_eligible(user) or Role.COMMANDER in roles_held(user, incident)
+    return rights.may_lead(user, incident)
 
 
 def may_edit(user: AbstractBaseUser) -> bool:
@@ -437,7 +436,7 @@ def sign_off_regulator(*, review: Review, by: AbstractBaseUser) -> Review:
     """Sign off the regulator disclosure; only the incident's regulator liaison may."""
     with transaction.atomic():
         review = _locked_draft(review)
-        if Role.REGULATOR not in roles_held(by, review.incident):
+        if not rights.holds(by, review.incident, Role.REGULATOR):
             raise NotPermitted(
                 "Only the incident's regulator / partner liaison may sign off the disclosure."
             )
@@ -511,10 +510,12 @@ def publish_review(*, review: Review, by: AbstractBaseUser, now: datetime | None
         jargon = executive_jargon(review)
         items = ActionItem.objects.filter(incident=incident).count()
         if incident.phase == Phase.RESOLVED:
-            rights = decision_rights_for(
-                Playbook.for_incident(incident), DecisionType.REACH_MILESTONE
+            may_mark = rights.may_take(
+                rights.roles_held(by, incident),
+                Playbook.for_incident(incident),
+                DecisionType.REACH_MILESTONE,
             )
-            milestone_by = by if set(roles_held(by, incident)) & set(rights) else None
+            milestone_by = by if may_mark else None
             workflows.reach_milestone(
                 incident=incident,
                 phase=Phase.REVIEWED,

@@ -24,13 +24,14 @@ from django.views.decorators.http import require_POST, require_safe
 
 from audit.middleware import mark_regulator_read
 from console.pages.access import run_action
-from incidents import permissions
+from incidents import permissions, rights
 from incidents.choices import (
     GROUP_ADMIN,
     GROUP_COMMANDER,
     GROUP_EXECUTIVE,
     GROUP_REGULATOR,
     GROUP_RESPONDER,
+    Role,
 )
 from incidents.models import Incident
 from kit.errors import DomainError, NotPermitted
@@ -286,8 +287,7 @@ def render_review(
         or (AddendumForm() if review.is_published and editor else None),
         "item_form": bound.get("item") or (ActionItemForm() if editor else None),
         "may_lead": reviews.may_lead(user, review.incident),
-        "may_sign_off": is_draft
-        and "liaison_regulator" in reviews.roles_held(user, review.incident),
+        "may_sign_off": is_draft and rights.holds(user, review.incident, Role.REGULATOR),
         "errors": bound.get("errors"),
     }
     return render(request, "learning/review_detail.html", context, status=status)
