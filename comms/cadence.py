@@ -24,6 +24,7 @@ from incidents.choices import DEFAULT_NOTIFICATION_THRESHOLDS, Audience, EntryKi
 from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, Playbook, RoleAssignment, cadence_minutes_for
 from kit.errors import Conflict, DomainError, NotPermitted
+from kit.text import required_text
 
 log = logging.getLogger(__name__)
 
@@ -162,9 +163,7 @@ def close_deadlines(incident: Incident, *, now: datetime) -> int:
 
 def snooze(*, deadline: Deadline, by: AbstractBaseUser, minutes: int, reason: str) -> Deadline:
     """Push a deadline back once, with a logged reason (the commander's call)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("reason is required.", field="reason")
+    reason = required_text(reason, "reason")
     if (
         isinstance(minutes, bool)
         or not isinstance(minutes, int)

@@ -19,6 +19,7 @@ from incidents.choices import Audience, DecisionType, EntryKind, Role
 from incidents.decision_log.chain import append_entry
 from incidents.models import Incident
 from kit.errors import Conflict, DomainError, NotPermitted
+from kit.text import required_text
 
 TEXT_FIELDS = (
     "what_changed",
@@ -66,11 +67,11 @@ def _clean_fields(fields: Mapping[str, Any], *, partial: bool) -> dict[str, Any]
         raise DomainError(f"{name} is not a field of an update.", field=name)
     cleaned = {k: str(v or "").strip() for k, v in fields.items() if k in TEXT_FIELDS}
     if not partial or "what_changed" in fields:
-        if not cleaned.get("what_changed"):
-            raise DomainError(
-                "what_changed is required: say what changed since the last update.",
-                field="what_changed",
-            )
+        required_text(
+            cleaned.get("what_changed"),
+            "what_changed",
+            missing="what_changed is required: say what changed since the last update.",
+        )
     if "next_update_at" in fields:
         when = fields["next_update_at"]
         if when is not None and (not isinstance(when, datetime) or when.tzinfo is None):

@@ -38,17 +38,9 @@ from incidents.models import (
     RoleAssignment,
 )
 from kit.errors import Conflict, DomainError, NotPermitted
+from kit.text import required_text
 
 Actor = AbstractBaseUser | None
-
-
-def _require_text(value: str, field: str, *, max_length: int | None = None) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise DomainError(f"{field} is required.", field=field)
-    if max_length and len(value) > max_length:
-        raise DomainError(f"{field} must be at most {max_length} characters.", field=field)
-    return value
 
 
 def _require_severity(severity: Any) -> int:
@@ -103,7 +95,7 @@ def declare_incident(
     """
     if by is not None and not permissions.is_commander_eligible(by):
         raise NotPermitted("Only commander-eligible users may declare incidents.")
-    title = _require_text(title, "title", max_length=200)
+    title = required_text(title, "title", max_length=200)
     severity = _require_severity(severity)
     if regulatory_exposure not in ExposureLevel.values:
         raise DomainError(
@@ -302,7 +294,7 @@ def release_role(*, incident: Incident, role: str, by: Actor, note: str = "") ->
 def change_severity(*, incident: Incident, severity: int, by: Actor, reason: str) -> Incident:
     """Change the severity (a decision right, by default the commander's)."""
     severity = _require_severity(severity)
-    reason = _require_text(reason, "reason")
+    reason = required_text(reason, "reason")
     with transaction.atomic():
         incident = _locked(incident)
         role = (
@@ -386,7 +378,7 @@ def reach_milestone(
             "phase must be one of contained, root_cause_identified, recovered, resolved, reviewed.",
             field="phase",
         )
-    indicator = _require_text(indicator, "indicator", max_length=300)
+    indicator = required_text(indicator, "indicator", max_length=300)
     now = timezone.now()
     reached_at = reached_at or now
     if reached_at > now:
@@ -449,7 +441,7 @@ def request_decision(
     _require_responder(by, "request decisions")
     if decision_type not in DecisionType.values:
         raise DomainError(f"Unknown decision type {decision_type!r}.", field="decision_type")
-    question = _require_text(question, "question")
+    question = required_text(question, "question")
     with transaction.atomic():
         return append_entry(
             incident=incident,
@@ -482,8 +474,8 @@ def record_decision(
     carries the right; when the playbook requires an approval, `approved_by`
     must hold the approving role.
     """
-    decision = _require_text(decision, "decision")
-    rationale = _require_text(rationale, "rationale")
+    decision = required_text(decision, "decision")
+    rationale = required_text(rationale, "rationale")
     options = [str(o).strip() for o in options_considered if str(o).strip()]
     with transaction.atomic():
         incident = _locked(incident)
@@ -533,7 +525,7 @@ def add_entry(
             f"kind must be one of {allowed}; other entries come from their own actions.",
             field="kind",
         )
-    text = _require_text(text, "text")
+    text = required_text(text, "text")
     data = dict(data or {})
     if kind == EntryKind.REFERENCE:
         ref_kind = data.get("ref_kind")
@@ -541,7 +533,7 @@ def add_entry(
             raise DomainError(
                 f"ref_kind must be one of {', '.join(ReferenceKind.values)}.", field="ref_kind"
             )
-        _require_text(str(data.get("ref", "")), "ref", max_length=500)
+        required_text(str(data.get("ref", "")), "ref", max_length=500)
     with transaction.atomic():
         return append_entry(incident=incident, kind=kind, actor=by, summary=text, data=data)
 
@@ -568,7 +560,7 @@ def correct_entry(
 ) -> DecisionLogEntry:
     """Append a correction naming `entry`; the original stays as it was."""
     _require_responder(by, "correct the log")
-    text = _require_text(text, "text")
+    text = required_text(text, "text")
     if entry.incident_id != incident.pk:
         raise DomainError("The corrected entry belongs to another incident.", field="corrects")
     with transaction.atomic():

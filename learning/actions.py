@@ -31,6 +31,7 @@ from incidents.choices import EntryKind, Role
 from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, RoleAssignment
 from kit.errors import DomainError, NotPermitted
+from kit.text import IS_AT_MOST, required_text
 from learning.models import ActionItem, Drill, Review
 
 OPEN_STATUSES = (ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS)
@@ -57,12 +58,7 @@ def is_overdue(item: ActionItem, now: datetime) -> bool:
 
 
 def _text(value: Any, field: str, *, max_length: int | None = None) -> str:
-    text = str(value or "").strip()
-    if not text:
-        raise DomainError(f"{field} is required.", field=field)
-    if max_length and len(text) > max_length:
-        raise DomainError(f"{field} is at most {max_length} characters.", field=field)
-    return text
+    return required_text(value, field, max_length=max_length, too_long=IS_AT_MOST)
 
 
 def _owner(owner: Any) -> AbstractBaseUser:

@@ -39,6 +39,7 @@ from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import ImpactRule, Incident, MetricPoint, Playbook
 from incidents.visibility import real_or_joined
 from kit.errors import Conflict, DomainError, NotPermitted
+from kit.text import IS_AT_MOST, bounded_text, required_text
 from learning import taxonomies
 from learning.models import ActionItem, Review, ReviewAddendum, RootCause
 
@@ -378,10 +379,9 @@ def _clean_edit(review: Review, fields: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for name in TEXT_FIELDS:
         if name in fields:
-            text = str(fields[name] or "").strip()
-            if len(text) > TEXT_MAX:
-                raise DomainError(f"{name} is at most {TEXT_MAX} characters.", field=name)
-            cleaned[name] = text
+            cleaned[name] = bounded_text(
+                fields[name], name, max_length=TEXT_MAX, too_long=IS_AT_MOST
+            )
     if "root_causes" in fields:
         causes = fields["root_causes"]
         if not isinstance(causes, list) or any(c not in RootCause.values for c in causes):
@@ -552,11 +552,7 @@ def add_addendum(
     """Append a later finding to a published review (numbered, logged, immutable)."""
     if not may_edit(by):
         raise NotPermitted("Only responders and commanders add addenda.")
-    body = str(body or "").strip()
-    if not body:
-        raise DomainError("body is required.", field="body")
-    if len(body) > TEXT_MAX:
-        raise DomainError(f"body is at most {TEXT_MAX} characters.", field="body")
+    body = required_text(body, "body", max_length=TEXT_MAX, too_long=IS_AT_MOST)
     with transaction.atomic():
         review = Review.objects.select_for_update().select_related("incident").get(pk=review.pk)
         if not review.is_published:

@@ -71,9 +71,7 @@ class TestApprovals:
             )
         assert refused.value.field == "approved_by"
 
-    def test_an_approver_without_the_role_is_refused(
-        self, incident, needs_executive, responder
-    ):
+    def test_an_approver_without_the_role_is_refused(self, incident, needs_executive, responder):
         with pytest.raises(DomainError, match="^remy does not hold Executive liaison.$"):
             rights.check_approval(
                 incident=incident,
