@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -32,6 +32,7 @@ from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, RoleAssignment
 from kit.errors import DomainError, NotPermitted
 from kit.text import IS_AT_MOST, required_text
+from kit.users import account
 from learning.models import ActionItem, Drill, Review
 
 OPEN_STATUSES = (ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS)
@@ -61,7 +62,7 @@ def _text(value: Any, field: str, *, max_length: int | None = None) -> str:
     return required_text(value, field, max_length=max_length, too_long=IS_AT_MOST)
 
 
-def _owner(owner: Any) -> AbstractBaseUser:
+def _owner(owner: Any) -> User:
     user_model = get_user_model()
     if not isinstance(owner, user_model) or owner.pk is None or not owner.is_active:
         raise DomainError("owner must be an active user.", field="owner")
@@ -70,7 +71,7 @@ def _owner(owner: Any) -> AbstractBaseUser:
             "owner must be able to read incidents (responder, commander or executive).",
             field="owner",
         )
-    return owner
+    return account(owner)
 
 
 def _due(due_at: Any, now: datetime) -> datetime:
@@ -151,7 +152,7 @@ def create_action_item(
             due_at=due_at,
             expected_outcome=expected_outcome,
             category=category,
-            created_by=by,
+            created_by=account(by),
             created_at=now,
         )
         append_entry(

@@ -10,6 +10,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from incidents.decision_log.models import GENESIS_HASH, DecisionLogEntry, incident_model
+from kit.users import account
 
 
 def actor_label_for(actor: AbstractBaseUser | None, fallback: str = "system") -> str:
@@ -55,7 +56,7 @@ def append_entry(
             sequence=sequence,
             kind=kind,
             recorded_at=timezone.now(),
-            actor=actor,
+            actor=account(actor),
             actor_label=actor_label or actor_label_for(actor),
             actor_role=actor_role,
             summary=summary,

@@ -193,7 +193,7 @@ def verify_log(incident_id: int, *, keys: Keys | None = None) -> ChainReport:
     )
     if not checkpoints or not keys:
         return _unsigned(report, len(checkpoints), keys)
-    matched = None
+    matched: dict = {}
     for number, checkpoint in enumerate(checkpoints, 1):
         where = f"checkpoint {number} (entry #{checkpoint.sequence}) signed at {_stamp(checkpoint.signed_at)}"
         key = keys.get(checkpoint.key_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -207,4 +207,4 @@ def incident_model() -> type[models.Model]:
 
     Read through the foreign key, not imported: incidents.models imports this module.
     """
-    return cast(type[models.Model], DecisionLogEntry._meta.get_field("incident").related_model)
+    return DecisionLogEntry._meta.get_field("incident").related_model

@@ -5,7 +5,8 @@ from django.db import DatabaseError, connection, transaction
 
 from incidents.decision_log import triggers as log_triggers
 from incidents.decision_log.models import DecisionLogEntry
-from incidents.services import assign_role, request_decision
+from incidents.decisions import request_decision
+from incidents.services import assign_role
 from tests.api.conftest import census, error_fields, token_client
 
 

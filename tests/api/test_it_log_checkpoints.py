@@ -6,7 +6,7 @@ import pytest
 
 from incidents.decision_log.checkpoints import checkpoint_logs
 from incidents.decision_log.signing import generate_private_key
-from incidents.services import add_note
+from incidents.decisions import add_note
 from tests.incidents.log_support import recompute_chain_from
 
 

@@ -7,7 +7,7 @@ from django.db import connections
 
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.decision_log.verify import verify_chain
-from incidents.services import add_note
+from incidents.decisions import add_note
 
 THREADS = 8
 NOTES_PER_THREAD = 10

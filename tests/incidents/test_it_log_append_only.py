@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from incidents.decision_log import triggers as log_triggers
 from incidents.decision_log.models import DecisionLogEntry, LogImmutable
+from incidents.decisions import add_note
 from incidents.models import Incident
-from incidents.services import add_note
 
 TABLE = log_triggers.TABLE
 

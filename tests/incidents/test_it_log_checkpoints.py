@@ -31,7 +31,8 @@ from incidents.decision_log.signing import (
     public_key_text,
 )
 from incidents.decision_log.verify import verify_chain
-from incidents.services import add_note, declare_incident, reach_milestone
+from incidents.decisions import add_note
+from incidents.services import declare_incident, reach_milestone
 from incidents.tasks import checkpoint_logs_task
 from tests.comms.clock import clock  # noqa: F401 - fixture
 from tests.conftest import race

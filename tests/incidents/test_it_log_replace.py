@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from incidents.decision_log import triggers as log_triggers
 from incidents.decision_log.models import DecisionLogEntry, LogCheckpoint
 from incidents.decision_log.verify import verify_chain
-from incidents.services import add_note
+from incidents.decisions import add_note
 from tests.replace_attack import replace_row
 
 TABLE = log_triggers.TABLE

@@ -10,7 +10,7 @@ from django.db import connection
 from incidents.decision_log import triggers as log_triggers
 from incidents.decision_log.models import GENESIS_HASH, DecisionLogEntry
 from incidents.decision_log.verify import verify_chain
-from incidents.services import add_note, correct_entry
+from incidents.decisions import add_note, correct_entry
 
 
 @pytest.fixture
