@@ -236,7 +236,7 @@ def remind(deadline_id: int, *, now: datetime) -> bool:
         deadline = Deadline.objects.select_related("incident").get(pk=deadline_id)
         audience = Audience(deadline.audience).label
         message = f"The {audience.lower()} update for {deadline.incident.reference} was due at {deadline.due_at:%H:%M} UTC."
-        users = _holders(deadline.incident, [Role.COMMANDER, Role.COMMS_LEAD])
+        users = _holders(deadline.incident, rights.PUBLISHING_ROLES)  # those who can publish it
         rows = fanout.write_user_notices(
             kind="reminder", deadline=deadline, users=users, message=message, now=now
         )

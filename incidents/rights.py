@@ -37,7 +37,7 @@ DEFAULT_DECISION_RIGHTS: dict[str, list[str]] = {
 }
 
 # Roles that may publish status updates.
-PUBLISHING_ROLES = [Role.COMMANDER, Role.COMMS_LEAD]
+PUBLISHING_ROLES: list[str] = [Role.COMMANDER, Role.COMMS_LEAD]
 
 
 def roles_held(user: Actor, incident: Incident) -> list[str]:
