@@ -11,7 +11,6 @@ controls with the same answers, so the rule lives nowhere else.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -136,27 +135,3 @@ def check_publishing_role(user: Actor, incident: Incident) -> str:
     if role is None:
         raise NotPermitted("Only the incident commander or the comms lead may publish updates.")
     return role
-
-
-@dataclass(frozen=True)
-class IncidentRights:
-    """What one user may do on one incident, read once: the pages' view of the rules above."""
-
-    user: AbstractBaseUser
-    incident: Incident
-    held: frozenset[str]
-    playbook: Playbook | None
-
-    def may_take(self, decision: str) -> bool:
-        return may_take(self.held, self.playbook, decision)
-
-    @property
-    def may_lead(self) -> bool:
-        return may_lead(self.user, self.incident, self.held)
-
-    @property
-    def may_publish(self) -> bool:
-        return publishing_role(self.held) is not None
-
-    def approval_role(self, decision: str) -> str | None:
-        return approval_role(self.playbook, decision)
