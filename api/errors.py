@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from incidents.models import LogImmutable
+from incidents.decision_log.models import LogImmutable
 from kit.errors import DomainError
 
 

@@ -16,7 +16,6 @@ from rest_framework import serializers
 
 from api.schema import AtLeastOne
 from glossary.models import VERSIONED_FIELDS, Term, TermVersion
-from incidents.checkpoints import STATUSES
 from incidents.choices import (
     DecisionType,
     EntryKind,
@@ -26,9 +25,10 @@ from incidents.choices import (
     Role,
     Severity,
 )
+from incidents.decision_log.checkpoints import STATUSES
+from incidents.decision_log.models import DecisionLogEntry
 from incidents.metrics import MAX_POINTS_PER_REQUEST
 from incidents.models import (
-    DecisionLogEntry,
     ImpactRule,
     Incident,
     MetricPoint,

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from api.serializers import AwareDateTimeField, UsernameField
 from learning import taxonomies
 from learning.models import ActionItem, Review, RootCause
-from learning.reviews import AUDIENCES, TEXT_FIELDS, TEXT_MAX
+from learning.reviews.vocabulary import AUDIENCES, TEXT_FIELDS, TEXT_MAX
 
 AUDIENCE_CHOICES = [(a, a) for a in AUDIENCES]
 

@@ -1,7 +1,7 @@
 """The audit trail: who signed in, who read what the regulator reads, who changed what.
 
 Everything is recorded through `audit.record(...)`; rows are append-only below
-the ORM (database triggers built with the decision log's TriggerSet).
+the ORM (database triggers built with kit.triggers).
 """
 
 from typing import Any

@@ -1,12 +1,12 @@
 """Database triggers that make the audit trail append-only below the ORM.
 
-The decision log's builder (`TriggerSet.append_only`): UPDATE and DELETE
+The shared builder (`kit.triggers.TriggerSet.append_only`): UPDATE and DELETE
 refused on both engines, TRUNCATE on PostgreSQL, and on SQLite an INSERT
 that names an existing id (`INSERT OR REPLACE` would otherwise delete and
 rewrite the row without firing a DELETE trigger).
 """
 
-from incidents.logdb import TriggerSet
+from kit.triggers import TriggerSet
 
 TABLE = "audit_auditevent"
 MESSAGE = "audit trail is append-only"

@@ -34,8 +34,8 @@ from django.utils import timezone  # noqa: E402
 from comms import workflows  # noqa: E402
 from comms.services import create_draft, publish_update  # noqa: E402
 from incidents.choices import Phase  # noqa: E402
+from incidents.decisions import record_decision, request_decision  # noqa: E402
 from incidents.models import MonitoredModel  # noqa: E402
-from incidents.services import record_decision, request_decision  # noqa: E402
 from learning import drills  # noqa: E402
 from learning.models import DrillStep  # noqa: E402
 

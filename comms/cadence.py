@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from comms import fanout
 from comms.models import Deadline, Delivery, StatusUpdate
+from incidents import rights
 from incidents.choices import DEFAULT_NOTIFICATION_THRESHOLDS, Audience, EntryKind, Role
-from incidents.log import append_entry
+from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, Playbook, RoleAssignment, cadence_minutes_for
-from incidents.services import roles_held
 from kit.errors import Conflict, DomainError, NotPermitted
+from kit.text import required_text
 
 log = logging.getLogger(__name__)
 
@@ -162,9 +163,7 @@ def close_deadlines(incident: Incident, *, now: datetime) -> int:
 
 def snooze(*, deadline: Deadline, by: AbstractBaseUser, minutes: int, reason: str) -> Deadline:
     """Push a deadline back once, with a logged reason (the commander's call)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("reason is required.", field="reason")
+    reason = required_text(reason, "reason")
     if (
         isinstance(minutes, bool)
         or not isinstance(minutes, int)
@@ -177,7 +176,7 @@ def snooze(*, deadline: Deadline, by: AbstractBaseUser, minutes: int, reason: st
         deadline = (
             Deadline.objects.select_for_update().select_related("incident").get(pk=deadline.pk)
         )
-        if Role.COMMANDER not in roles_held(by, deadline.incident):
+        if not rights.holds(by, deadline.incident, Role.COMMANDER):
             raise NotPermitted("Only the incident commander may snooze a deadline.")
         if not deadline.is_open:
             raise Conflict("This deadline is closed.")
@@ -237,7 +236,7 @@ def remind(deadline_id: int, *, now: datetime) -> bool:
         deadline = Deadline.objects.select_related("incident").get(pk=deadline_id)
         audience = Audience(deadline.audience).label
         message = f"The {audience.lower()} update for {deadline.incident.reference} was due at {deadline.due_at:%H:%M} UTC."
-        users = _holders(deadline.incident, [Role.COMMANDER, Role.COMMS_LEAD])
+        users = _holders(deadline.incident, rights.PUBLISHING_ROLES)  # those who can publish it
         rows = fanout.write_user_notices(
             kind="reminder", deadline=deadline, users=users, message=message, now=now
         )

@@ -14,7 +14,8 @@ from django.db.models import Q
 
 from comms import signoff
 from incidents.choices import Audience, Severity
-from incidents.models import DecisionLogEntry, Incident, MonitoredModel
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident, MonitoredModel
 
 
 class UpdateImmutable(Exception):

@@ -14,12 +14,12 @@ from django.utils import timezone
 from comms import cadence, fanout, signoff
 from comms.models import Rendition, StatusUpdate
 from glossary.jargon import find_jargon
-from incidents import permissions
-from incidents.choices import PUBLISHING_ROLES, Audience, DecisionType, EntryKind, Role
-from incidents.log import append_entry
-from incidents.models import Incident, Playbook
-from incidents.services import check_decision_right, roles_held
+from incidents import permissions, rights
+from incidents.choices import Audience, DecisionType, EntryKind, Role
+from incidents.decision_log.chain import append_entry
+from incidents.models import Incident
 from kit.errors import Conflict, DomainError, NotPermitted
+from kit.text import required_text
 
 TEXT_FIELDS = (
     "what_changed",
@@ -67,11 +67,11 @@ def _clean_fields(fields: Mapping[str, Any], *, partial: bool) -> dict[str, Any]
         raise DomainError(f"{name} is not a field of an update.", field=name)
     cleaned = {k: str(v or "").strip() for k, v in fields.items() if k in TEXT_FIELDS}
     if not partial or "what_changed" in fields:
-        if not cleaned.get("what_changed"):
-            raise DomainError(
-                "what_changed is required: say what changed since the last update.",
-                field="what_changed",
-            )
+        required_text(
+            cleaned.get("what_changed"),
+            "what_changed",
+            missing="what_changed is required: say what changed since the last update.",
+        )
     if "next_update_at" in fields:
         when = fields["next_update_at"]
         if when is not None and (not isinstance(when, datetime) or when.tzinfo is None):
@@ -187,7 +187,7 @@ def sign_off(*, update: StatusUpdate, by: AbstractBaseUser) -> StatusUpdate:
     """Sign off the regulator rendition; only the incident's regulator liaison may."""
     with transaction.atomic():
         update = _locked_unpublished(update)
-        if Role.REGULATOR not in roles_held(by, update.incident):
+        if not rights.holds(by, update.incident, Role.REGULATOR):
             raise NotPermitted(
                 "Only the incident's regulator / partner liaison may sign off a regulator rendition."
             )
@@ -248,9 +248,7 @@ def publish_update(
     with transaction.atomic():
         update = _locked_unpublished(update)
         incident = Incident.objects.select_for_update().get(pk=update.incident_id)
-        held = roles_held(by, incident)
-        if not set(held) & set(PUBLISHING_ROLES):
-            raise NotPermitted("Only the incident commander or the comms lead may publish updates.")
+        role = rights.check_publishing_role(by, incident)
         renditions = {r.audience: r for r in update.renditions.all()}
         regulator = renditions.get(Audience.REGULATOR)
         if regulator is not None and regulator.signed_off_at is None:
@@ -261,20 +259,16 @@ def publish_update(
         if regulator is not None:
             signoff.check_four_eyes(incident=incident, rendition=regulator, publisher=by)
         if Audience.CUSTOMER in renditions:
-            check_decision_right(
+            rights.check_decision_right(
                 incident=incident, user=by, decision_type=DecisionType.CUSTOMER_NOTICE
             )
-            playbook = Playbook.for_incident(incident)
-            approval_role = (
-                playbook.approvals.get(DecisionType.CUSTOMER_NOTICE) if playbook else None
+            rights.check_approval(
+                incident=incident,
+                decision_type=DecisionType.CUSTOMER_NOTICE,
+                approved_by=approved_by,
+                missing="A customer notice needs approval by the {role}.",
+                not_held="A customer notice needs approval by the {role}.",
             )
-            if approval_role and (
-                approved_by is None or approval_role not in roles_held(approved_by, incident)
-            ):
-                raise DomainError(
-                    f"A customer notice needs approval by the {Role(approval_role).label}.",
-                    field="approved_by",
-                )
         jargon = jargon_in(update)
         if jargon and not acknowledge_jargon:
             terms = ", ".join(sorted({f"{j['matched']} ({j['audience']})" for j in jargon}))
@@ -291,7 +285,7 @@ def publish_update(
             incident=incident,
             kind=EntryKind.UPDATE_PUBLISHED,
             actor=by,
-            actor_role=next(r for r in PUBLISHING_ROLES if r in held),
+            actor_role=role,
             summary=f"Update {update.number} published to {', '.join(sorted(renditions))}: {update.what_changed}",
             data={
                 "update": update.number,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AbstractBaseUser
 
 from incidents.choices import Audience, EntryKind
-from incidents.log import append_entry
+from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, Playbook
 from kit.errors import Conflict
 

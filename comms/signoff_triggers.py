@@ -6,7 +6,7 @@ rendition's audience, summary or body clears its sign-off, even one that
 tries to set a new `signed_off_at` in the same statement.
 """
 
-from incidents.logdb import TriggerSet
+from kit.triggers import TriggerSet
 
 _CHANGED = (
     "(NEW.summary IS DISTINCT FROM OLD.summary OR NEW.body IS DISTINCT FROM OLD.body"

@@ -20,7 +20,8 @@ from incidents.choices import (
     Role,
     Severity,
 )
-from incidents.models import AffectedModel, DecisionLogEntry, MonitoredModel, RoleAssignment
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import AffectedModel, MonitoredModel, RoleAssignment
 from kit.errors import DomainError
 
 

@@ -3,12 +3,11 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from incidents.decision_log.models import DecisionLogEntry, LogCheckpoint
 from incidents.models import (
     AffectedModel,
-    DecisionLogEntry,
     ImpactRule,
     Incident,
-    LogCheckpoint,
     MetricPoint,
     Milestone,
     MonitoredModel,

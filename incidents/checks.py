@@ -7,7 +7,7 @@ from typing import Any
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from incidents.signing import trusted_public_keys
+from incidents.decision_log.signing import trusted_public_keys
 
 
 @checks.register(checks.Tags.security)

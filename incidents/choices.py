@@ -133,22 +133,7 @@ DEFAULT_NOTIFICATION_THRESHOLDS: dict[str, int] = {
     Audience.REGULATOR: 1,
 }
 
-# Roles that may publish status updates.
-PUBLISHING_ROLES = [Role.COMMANDER, Role.COMMS_LEAD]
-
-# Decision rights when no playbook says otherwise: decision -> roles.
-DEFAULT_DECISION_RIGHTS: dict[str, list[str]] = {
-    DecisionType.ROLLBACK_MODEL: [Role.COMMANDER, Role.ENGINEERING],
-    DecisionType.DISABLE_MODEL: [Role.COMMANDER, Role.ENGINEERING],
-    DecisionType.ADJUST_THRESHOLD: [Role.COMMANDER, Role.DATA_SCIENCE],
-    DecisionType.SHADOW_MODE: [Role.COMMANDER, Role.DATA_SCIENCE, Role.ENGINEERING],
-    DecisionType.CHANGE_SEVERITY: [Role.COMMANDER],
-    DecisionType.REACH_MILESTONE: [Role.COMMANDER, Role.ENGINEERING, Role.DATA_SCIENCE],
-    DecisionType.CUSTOMER_NOTICE: [Role.COMMS_LEAD],
-    DecisionType.REGULATOR_DISCLOSURE: [Role.REGULATOR],
-    DecisionType.ESCALATE: [Role.COMMANDER],
-    DecisionType.OTHER: [Role.COMMANDER],
-}
+# Decision rights (defaults, publishing roles) live in incidents.rights.
 
 # Organisation-level groups (django.contrib.auth).
 GROUP_RESPONDER = "responder"

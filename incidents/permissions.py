@@ -6,7 +6,7 @@ playbook; these helpers answer what a user may do anywhere.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, PermissionsMixin
 
 from incidents.choices import (
     GROUP_ADMIN,
@@ -21,17 +21,18 @@ User = AbstractBaseUser | AnonymousUser
 
 def group_names(user: User) -> frozenset[str]:
     """Return the user's group names, cached on the user for the request."""
-    if not user.is_authenticated:
-        return frozenset()
-    cached = getattr(user, "_icc_groups", None)
+    if not user.is_authenticated or not isinstance(user, PermissionsMixin):
+        return frozenset()  # anonymous, or a user model without groups
+    cached: frozenset[str] | None = getattr(user, "_icc_groups", None)
     if cached is None:
         cached = frozenset(user.groups.values_list("name", flat=True))
-        user._icc_groups = cached
+        setattr(user, "_icc_groups", cached)  # noqa: B010  a per-request cache on the user object
     return cached
 
 
 def is_admin(user: User) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or GROUP_ADMIN in group_names(user)))
+    superuser = isinstance(user, PermissionsMixin) and user.is_superuser
+    return bool(user.is_authenticated and (superuser or GROUP_ADMIN in group_names(user)))
 
 
 def is_commander_eligible(user: User) -> bool:

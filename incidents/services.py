@@ -6,7 +6,7 @@ change and the entry that records it commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -15,42 +15,30 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from incidents import permissions
-from incidents.checkpoints import checkpoint_after_phase_change
+from incidents import permissions, rights
 from incidents.choices import (
-    FREE_ENTRY_KINDS,
     DecisionType,
     EntryKind,
     ExposureLevel,
     Phase,
-    ReferenceKind,
     Role,
     Severity,
     Source,
 )
-from incidents.log import actor_label_for, append_entry
+from incidents.decision_log.chain import actor_label_for, append_entry
+from incidents.decision_log.checkpoints import checkpoint_after_phase_change
 from incidents.models import (
     AffectedModel,
-    DecisionLogEntry,
     Incident,
     Milestone,
     MonitoredModel,
-    Playbook,
     RoleAssignment,
-    decision_rights_for,
 )
-from kit.errors import Conflict, DecisionRightDenied, DomainError, NotPermitted
+from kit.errors import Conflict, DomainError, NotPermitted
+from kit.text import required_text
+from kit.users import account
 
 Actor = AbstractBaseUser | None
-
-
-def _require_text(value: str, field: str, *, max_length: int | None = None) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise DomainError(f"{field} is required.", field=field)
-    if max_length and len(value) > max_length:
-        raise DomainError(f"{field} must be at most {max_length} characters.", field=field)
-    return value
 
 
 def _require_severity(severity: Any) -> int:
@@ -59,7 +47,7 @@ def _require_severity(severity: Any) -> int:
     return int(severity)
 
 
-def _require_responder(user: Actor, what: str) -> None:
+def require_responder(user: Actor, what: str) -> None:
     if user is not None and not permissions.can_respond(user):
         raise NotPermitted(f"Only responders and commanders may {what}.")
 
@@ -69,37 +57,9 @@ def _sign_head_on_commit(incident_id: int) -> None:
     transaction.on_commit(lambda: checkpoint_after_phase_change(incident_id))
 
 
-def _locked(incident: Incident) -> Incident:
-    """Re-read the incident under a row lock for a read-modify-write."""
+def locked(incident: Incident) -> Incident:
+    """Re-read the incident under a row lock for a read-modify-write (incidents.decisions too)."""
     return Incident.objects.select_for_update().get(pk=incident.pk)
-
-
-def roles_held(user: Actor, incident: Incident) -> list[str]:
-    if user is None:
-        return []
-    return list(
-        RoleAssignment.objects.active()
-        .filter(incident=incident, user=user)
-        .values_list("role", flat=True)
-    )
-
-
-def check_decision_right(*, incident: Incident, user: Actor, decision_type: str) -> str:
-    """Return the role under which `user` may take `decision_type`, or raise."""
-    if decision_type not in DecisionType.values:
-        raise DomainError(f"Unknown decision type {decision_type!r}.", field="decision_type")
-    allowed = decision_rights_for(Playbook.for_incident(incident), decision_type)
-    held = roles_held(user, incident)
-    for role in allowed:
-        if role in held:
-            return role
-    label = DecisionType(decision_type).label.lower()
-    need = ", ".join(Role(r).label for r in allowed) or "nobody (the playbook grants it to no role)"
-    have = ", ".join(Role(r).label for r in held) or "no role"
-    raise DecisionRightDenied(
-        f"You may not {label} on {incident.reference}: it needs {need}; you hold {have}.",
-        field="decision_type",
-    )
 
 
 # --- Declaring ------------------------------------------------------------------
@@ -133,7 +93,7 @@ def declare_incident(
     """
     if by is not None and not permissions.is_commander_eligible(by):
         raise NotPermitted("Only commander-eligible users may declare incidents.")
-    title = _require_text(title, "title", max_length=200)
+    title = required_text(title, "title", max_length=200)
     severity = _require_severity(severity)
     if regulatory_exposure not in ExposureLevel.values:
         raise DomainError(
@@ -169,7 +129,7 @@ def declare_incident(
                 dedup_key=dedup_key,
                 detected_at=detected_at,
                 declared_at=now,
-                created_by=by,
+                created_by=account(by),
             )
             AffectedModel.objects.bulk_create(
                 AffectedModel(incident=incident, model=m, version=v or m.current_version)
@@ -182,14 +142,14 @@ def declare_incident(
                         phase=Phase.DETECTED,
                         reached_at=detected_at,
                         indicator=detection_indicator or "Reported",
-                        recorded_by=by,
+                        recorded_by=account(by),
                     ),
                     Milestone(
                         incident=incident,
                         phase=Phase.DECLARED,
                         reached_at=now,
                         indicator=f"Declared {Severity(severity).short} by {label}",
-                        recorded_by=by,
+                        recorded_by=account(by),
                     ),
                 ]
             )
@@ -243,14 +203,12 @@ def assign_role(
     *, incident: Incident, role: str, user: AbstractBaseUser, by: Actor, note: str = ""
 ) -> RoleAssignment:
     """Give `user` the role; if someone holds it, hand it off (history kept)."""
-    if by is not None and not (
-        permissions.is_commander_eligible(by) or Role.COMMANDER in roles_held(by, incident)
-    ):
+    if by is not None and not rights.may_lead(by, incident):
         raise NotPermitted(
             "Only the incident commander or a commander-eligible user may assign roles."
         )
     with transaction.atomic():
-        return _assign(incident=_locked(incident), role=role, user=user, by=by, note=note)
+        return _assign(incident=locked(incident), role=role, user=user, by=by, note=note)
 
 
 def _assign(
@@ -282,7 +240,12 @@ def _assign(
         current.ended_at = now
         current.save(update_fields=["ended_at"])
     assignment = RoleAssignment.objects.create(
-        incident=incident, role=role, user=user, assigned_by=by, started_at=now, note=note
+        incident=incident,
+        role=role,
+        user=account(user),
+        assigned_by=account(by),
+        started_at=now,
+        note=note,
     )
     role_label = Role(role).label
     previous = current.user.get_username() if current else None
@@ -303,14 +266,12 @@ def _assign(
 
 def release_role(*, incident: Incident, role: str, by: Actor, note: str = "") -> None:
     """End the current holder's assignment without a successor."""
-    if by is not None and not (
-        permissions.is_commander_eligible(by) or Role.COMMANDER in roles_held(by, incident)
-    ):
+    if by is not None and not rights.may_lead(by, incident):
         raise NotPermitted(
             "Only the incident commander or a commander-eligible user may release roles."
         )
     with transaction.atomic():
-        incident = _locked(incident)
+        incident = locked(incident)
         current = (
             RoleAssignment.objects.active()
             .filter(incident=incident, role=role)
@@ -336,11 +297,11 @@ def release_role(*, incident: Incident, role: str, by: Actor, note: str = "") ->
 def change_severity(*, incident: Incident, severity: int, by: Actor, reason: str) -> Incident:
     """Change the severity (a decision right, by default the commander's)."""
     severity = _require_severity(severity)
-    reason = _require_text(reason, "reason")
+    reason = required_text(reason, "reason")
     with transaction.atomic():
-        incident = _locked(incident)
+        incident = locked(incident)
         role = (
-            check_decision_right(
+            rights.check_decision_right(
                 incident=incident, user=by, decision_type=DecisionType.CHANGE_SEVERITY
             )
             if by
@@ -375,7 +336,7 @@ IMPACT_FIELDS = (
 
 def update_impact(*, incident: Incident, by: Actor, reason: str = "", **changes: Any) -> Incident:
     """Revise the impact figures; the log keeps every previous value."""
-    _require_responder(by, "revise impact")
+    require_responder(by, "revise impact")
     unknown = set(changes) - set(IMPACT_FIELDS)
     if unknown:
         raise DomainError(f"Unknown impact field {sorted(unknown)[0]!r}.", field=sorted(unknown)[0])
@@ -390,7 +351,7 @@ def update_impact(*, incident: Incident, by: Actor, reason: str = "", **changes:
         if name in changes and Decimal(str(changes[name])) < 0:
             raise DomainError(f"{name} cannot be negative.", field=name)
     with transaction.atomic():
-        incident = _locked(incident)
+        incident = locked(incident)
         before = {f: str(getattr(incident, f)) for f in changes}
         for name, value in changes.items():
             setattr(
@@ -420,15 +381,15 @@ def reach_milestone(
             "phase must be one of contained, root_cause_identified, recovered, resolved, reviewed.",
             field="phase",
         )
-    indicator = _require_text(indicator, "indicator", max_length=300)
+    indicator = required_text(indicator, "indicator", max_length=300)
     now = timezone.now()
     reached_at = reached_at or now
     if reached_at > now:
         raise DomainError("reached_at cannot be in the future.", field="reached_at")
     with transaction.atomic():
-        incident = _locked(incident)
+        incident = locked(incident)
         role = (
-            check_decision_right(
+            rights.check_decision_right(
                 incident=incident, user=by, decision_type=DecisionType.REACH_MILESTONE
             )
             if by
@@ -448,7 +409,7 @@ def reach_milestone(
             phase=phase,
             reached_at=reached_at,
             indicator=indicator,
-            recorded_by=by,
+            recorded_by=account(by),
         )
         incident.phase = phase
         fields = ["phase", "updated_at"]
@@ -466,161 +427,3 @@ def reach_milestone(
         )
         _sign_head_on_commit(incident.pk)
     return milestone
-
-
-# --- Decisions ------------------------------------------------------------------------
-
-
-def request_decision(
-    *,
-    incident: Incident,
-    by: Actor,
-    decision_type: str,
-    question: str,
-    needed_by: datetime | None = None,
-) -> DecisionLogEntry:
-    """Log that a decision is needed; it stays open until a decision settles it."""
-    _require_responder(by, "request decisions")
-    if decision_type not in DecisionType.values:
-        raise DomainError(f"Unknown decision type {decision_type!r}.", field="decision_type")
-    question = _require_text(question, "question")
-    with transaction.atomic():
-        return append_entry(
-            incident=incident,
-            kind=EntryKind.DECISION_REQUEST,
-            actor=by,
-            summary=f"Decision needed ({DecisionType(decision_type).label.lower()}): {question}",
-            data={
-                "decision_type": decision_type,
-                "question": question,
-                "needed_by": needed_by.isoformat() if needed_by else None,
-            },
-        )
-
-
-def record_decision(
-    *,
-    incident: Incident,
-    by: AbstractBaseUser,
-    decision_type: str,
-    decision: str,
-    rationale: str,
-    options_considered: Iterable[str] = (),
-    reversible: bool = True,
-    approved_by: AbstractBaseUser | None = None,
-    settles: DecisionLogEntry | None = None,
-) -> DecisionLogEntry:
-    """Log a decision taken under a decision right the actor holds.
-
-    Refused (DecisionRightDenied) when none of the actor's incident roles
-    carries the right; when the playbook requires an approval, `approved_by`
-    must hold the approving role.
-    """
-    decision = _require_text(decision, "decision")
-    rationale = _require_text(rationale, "rationale")
-    options = [str(o).strip() for o in options_considered if str(o).strip()]
-    with transaction.atomic():
-        incident = _locked(incident)
-        if not incident.is_open:
-            raise Conflict(f"{incident.reference} is closed; record a note instead.")
-        role = check_decision_right(incident=incident, user=by, decision_type=decision_type)
-        playbook = Playbook.for_incident(incident)
-        approval_role = playbook.approvals.get(decision_type) if playbook else None
-        if approval_role:
-            if approved_by is None:
-                raise DomainError(
-                    f"This decision needs approval by the {Role(approval_role).label}.",
-                    field="approved_by",
-                )
-            if approval_role not in roles_held(approved_by, incident):
-                raise DomainError(
-                    f"{approved_by.get_username()} does not hold {Role(approval_role).label}.",
-                    field="approved_by",
-                )
-        if settles is not None and (
-            settles.incident_id != incident.pk or settles.kind != EntryKind.DECISION_REQUEST
-        ):
-            raise DomainError(
-                "settles must name a decision request of this incident.", field="settles"
-            )
-        return append_entry(
-            incident=incident,
-            kind=EntryKind.DECISION,
-            actor=by,
-            actor_role=role,
-            summary=decision,
-            data={
-                "decision_type": decision_type,
-                "decision": decision,
-                "options_considered": options,
-                "rationale": rationale,
-                "decision_right": decision_type,
-                "role": role,
-                "reversible": bool(reversible),
-                "approved_by": approved_by.get_username() if approved_by else None,
-                "settles": settles.sequence if settles else None,
-            },
-        )
-
-
-# --- Notes, actions, references, corrections ----------------------------------------------
-
-
-def add_entry(
-    *, incident: Incident, by: Actor, kind: str, text: str, data: dict[str, Any] | None = None
-) -> DecisionLogEntry:
-    """Append a note, action or reference."""
-    _require_responder(by, "write to the log")
-    if kind not in FREE_ENTRY_KINDS:
-        allowed = ", ".join(FREE_ENTRY_KINDS)
-        raise DomainError(
-            f"kind must be one of {allowed}; other entries come from their own actions.",
-            field="kind",
-        )
-    text = _require_text(text, "text")
-    data = dict(data or {})
-    if kind == EntryKind.REFERENCE:
-        ref_kind = data.get("ref_kind")
-        if ref_kind not in ReferenceKind.values:
-            raise DomainError(
-                f"ref_kind must be one of {', '.join(ReferenceKind.values)}.", field="ref_kind"
-            )
-        _require_text(str(data.get("ref", "")), "ref", max_length=500)
-    with transaction.atomic():
-        return append_entry(incident=incident, kind=kind, actor=by, summary=text, data=data)
-
-
-def add_note(*, incident: Incident, by: Actor, text: str) -> DecisionLogEntry:
-    return add_entry(incident=incident, by=by, kind=EntryKind.NOTE, text=text)
-
-
-def add_reference(
-    *, incident: Incident, by: Actor, ref_kind: str, ref: str, text: str = ""
-) -> DecisionLogEntry:
-    """Log a commit SHA, ticket id or link, e.g. the rollback's commit."""
-    return add_entry(
-        incident=incident,
-        by=by,
-        kind=EntryKind.REFERENCE,
-        text=text or f"{ref_kind}: {ref}",
-        data={"ref_kind": ref_kind, "ref": ref},
-    )
-
-
-def correct_entry(
-    *, incident: Incident, entry: DecisionLogEntry, by: Actor, text: str
-) -> DecisionLogEntry:
-    """Append a correction naming `entry`; the original stays as it was."""
-    _require_responder(by, "correct the log")
-    text = _require_text(text, "text")
-    if entry.incident_id != incident.pk:
-        raise DomainError("The corrected entry belongs to another incident.", field="corrects")
-    with transaction.atomic():
-        return append_entry(
-            incident=incident,
-            kind=EntryKind.CORRECTION,
-            actor=by,
-            summary=text,
-            corrects=entry,
-            data={"corrects_sequence": entry.sequence},
-        )

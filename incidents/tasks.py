@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from incidents import checkpoints
+from incidents.decision_log import checkpoints
 
 # Beat sends this every LOG_CHECKPOINT_SECONDS; a run that waited longer than
 # that in the queue is dropped, the next one signs the same heads.

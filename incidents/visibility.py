@@ -18,7 +18,7 @@ def drills_joined_by(user: AbstractBaseUser) -> QuerySet[Incident]:
     """Return the drill incidents `user` is in (any role, past or present, or declared it)."""
     if not user.is_authenticated:
         return Incident.objects.none()
-    held = RoleAssignment.objects.filter(user=user).values("incident_id")
+    held = RoleAssignment.objects.filter(user_id=user.pk).values("incident_id")
     return Incident.objects.filter(Q(pk__in=held) | Q(created_by=user), is_drill=True)
 
 

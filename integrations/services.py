@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from comms import workflows
 from incidents.choices import OPEN_PHASES, EntryKind, Phase, Source
-from incidents.log import append_entry
+from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, MonitoredModel
 from integrations.models import AlertEvidence, IntegrationKey
 from kit.errors import Conflict

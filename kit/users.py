@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
+from typing import overload
+
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
@@ -17,3 +19,18 @@ def signed_in_user(request: HttpRequest) -> User:
     if not isinstance(user, User) or not user.is_authenticated:
         raise PermissionDenied
     return user
+
+
+@overload
+def account(user: AbstractBaseUser) -> User: ...
+@overload
+def account(user: None) -> None: ...
+def account(user: AbstractBaseUser | None) -> User | None:
+    """Return `user` as the project's user model, the type its foreign keys hold.
+
+    Services accept any authenticated user object; the rows they write point
+    at `auth.User`. Anything else is a programming error, not a refusal.
+    """
+    if user is None or isinstance(user, User):
+        return user
+    raise TypeError(f"Expected a django.contrib.auth User, got {type(user).__name__}.")

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -26,11 +26,13 @@ from django.utils import timezone
 
 from comms import fanout
 from comms.models import Delivery
-from incidents import permissions
+from incidents import permissions, rights
 from incidents.choices import EntryKind, Role
-from incidents.log import append_entry
+from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, RoleAssignment
 from kit.errors import DomainError, NotPermitted
+from kit.text import IS_AT_MOST, required_text
+from kit.users import account
 from learning.models import ActionItem, Drill, Review
 
 OPEN_STATUSES = (ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS)
@@ -57,15 +59,10 @@ def is_overdue(item: ActionItem, now: datetime) -> bool:
 
 
 def _text(value: Any, field: str, *, max_length: int | None = None) -> str:
-    text = str(value or "").strip()
-    if not text:
-        raise DomainError(f"{field} is required.", field=field)
-    if max_length and len(text) > max_length:
-        raise DomainError(f"{field} is at most {max_length} characters.", field=field)
-    return text
+    return required_text(value, field, max_length=max_length, too_long=IS_AT_MOST)
 
 
-def _owner(owner: Any) -> AbstractBaseUser:
+def _owner(owner: Any) -> User:
     user_model = get_user_model()
     if not isinstance(owner, user_model) or owner.pk is None or not owner.is_active:
         raise DomainError("owner must be an active user.", field="owner")
@@ -74,7 +71,7 @@ def _owner(owner: Any) -> AbstractBaseUser:
             "owner must be able to read incidents (responder, commander or executive).",
             field="owner",
         )
-    return owner
+    return account(owner)
 
 
 def _due(due_at: Any, now: datetime) -> datetime:
@@ -95,12 +92,7 @@ def _require_writer(by: AbstractBaseUser | None) -> None:
 
 def may_manage(user: AbstractBaseUser, incident: Incident) -> bool:
     """Reassigning or moving a due date: commander-eligible users or the incident's commander."""
-    return (
-        permissions.is_commander_eligible(user)
-        or RoleAssignment.objects.active()
-        .filter(incident=incident, user=user, role=Role.COMMANDER)
-        .exists()
-    )
+    return rights.may_lead(user, incident)
 
 
 def _payload_item(item: ActionItem) -> dict[str, Any]:
@@ -160,7 +152,7 @@ def create_action_item(
             due_at=due_at,
             expected_outcome=expected_outcome,
             category=category,
-            created_by=by,
+            created_by=account(by),
             created_at=now,
         )
         append_entry(

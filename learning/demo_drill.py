@@ -23,8 +23,9 @@ from django.utils import timezone
 from comms import cadence
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase
-from incidents.models import DecisionLogEntry
-from incidents.services import reach_milestone, record_decision
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.decisions import record_decision
+from incidents.services import reach_milestone
 from learning import drills
 from learning.models import ActionItem, Drill
 

@@ -29,9 +29,10 @@ from comms import cadence, workflows
 from comms.feedback import record_feedback
 from comms.models import Channel, Delivery, StatusUpdate
 from comms.services import create_draft, publish_update
-from incidents import services
+from incidents import decisions, services
 from incidents.choices import DecisionType, Phase, Role
-from incidents.models import DecisionLogEntry, Incident, MonitoredModel
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident, MonitoredModel
 
 Ratings = list[tuple[str, int, int]]  # (audience, clarity, usefulness)
 
@@ -89,14 +90,14 @@ class _History:
         )
 
     def request(self, incident: Incident, by: str, kind: str, question: str) -> DecisionLogEntry:
-        return services.request_decision(
+        return decisions.request_decision(
             incident=incident, by=self.u[by], decision_type=kind, question=question
         )
 
     def decide(
         self, incident: Incident, by: str, kind: str, decision: str, settles: DecisionLogEntry
     ) -> None:
-        services.record_decision(
+        decisions.record_decision(
             incident=incident,
             by=self.u[by],
             decision_type=kind,
@@ -366,14 +367,14 @@ class _History:
                 {"technical": "Drill: FP 5 %.", "executive": "Drill: some payments declined."},
             )
             t.at(seconds=70)
-            request = services.request_decision(
+            request = decisions.request_decision(
                 incident=incident,
                 by=self.u["colin"],
                 decision_type=DecisionType.ROLLBACK_MODEL,
                 question="Drill: roll back?",
             )
             t.at(seconds=115)
-            services.record_decision(
+            decisions.record_decision(
                 incident=incident,
                 by=self.u["conor"],
                 decision_type=DecisionType.ROLLBACK_MODEL,

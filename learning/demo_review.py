@@ -12,9 +12,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from incidents.models import Incident
-from learning import reviews
 from learning.actions import create_action_item
 from learning.models import Review
+from learning.reviews import services as review_services
 
 SUMMARY = (
     "For about three hours, product suggestions on the home and checkout pages loaded slowly and some customers "
@@ -39,8 +39,8 @@ def seed_review(
     if existing is not None:
         return existing
     now = now or timezone.now()
-    review = reviews.start_review(incident=incident, by=commander, now=now)
-    reviews.edit_review(
+    review = review_services.start_review(incident=incident, by=commander, now=now)
+    review_services.edit_review(
         review=review,
         by=commander,
         executive_summary=SUMMARY,
@@ -94,4 +94,4 @@ def seed_review(
             category=category,
             now=min(due_at - timedelta(hours=1), now),
         )
-    return reviews.publish_review(review=review, by=commander, now=now)
+    return review_services.publish_review(review=review, by=commander, now=now)

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from comms import cadence, fanout, workflows
 from comms.models import Channel, Delivery
-from incidents import permissions
+from incidents import permissions, rights
 from incidents import services as incident_services
 from incidents.choices import (
     OPEN_PHASES,
@@ -38,7 +38,7 @@ from incidents.choices import (
     Role,
     Severity,
 )
-from incidents.log import append_entry
+from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, MetricPoint, MonitoredModel, RoleAssignment
 from kit.errors import Conflict, DomainError, NotPermitted
 from learning.models import Drill, DrillStep
@@ -536,9 +536,7 @@ def _apply_event(drill: Drill, step: DrillStep, *, now: datetime) -> None:
 
 
 def _may_run(user: AbstractBaseUser, drill: Drill) -> bool:
-    return permissions.is_commander_eligible(
-        user
-    ) or Role.COMMANDER in incident_services.roles_held(user, drill.incident)
+    return rights.may_lead(user, drill.incident)
 
 
 def finish_drill(

@@ -31,7 +31,7 @@ def filename(r: dict[str, Any]) -> str:
 
 
 def to_markdown(r: dict[str, Any]) -> str:
-    """Render a rendition (learning.reviews.rendition) as Markdown."""
+    """Render a rendition (learning.reviews.renditions.rendition) as Markdown."""
     out = [f"# {TITLES[r['audience']]}: {r['reference']} {r['title']}", ""]
     status = (
         "Published " + _when(r["published_at"]) if r["published_at"] else "DRAFT (not published)"

@@ -14,7 +14,6 @@ from django.db import connection
 
 from audit import dbtriggers as audit_triggers
 from comms import dbtriggers
-from incidents import logdb
 from incidents.choices import (
     GROUP_ADMIN,
     GROUP_COMMANDER,
@@ -22,6 +21,7 @@ from incidents.choices import (
     GROUP_REGULATOR,
     GROUP_RESPONDER,
 )
+from incidents.decision_log import triggers as log_triggers
 from learning import dbtriggers as learning_triggers
 
 # Chromium and other tools write under $HOME: keep them out of the real one.
@@ -45,12 +45,12 @@ def _flush_lifts_log_triggers(django_db_setup, django_db_blocker):
     original = ops_class.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):  # type: ignore[no-untyped-def]
-        for triggers in (logdb, dbtriggers, learning_triggers, audit_triggers):
+        for triggers in (log_triggers, dbtriggers, learning_triggers, audit_triggers):
             triggers.drop_triggers(self.connection)
         try:
             original(self, sql_list)
         finally:
-            for triggers in (logdb, dbtriggers, learning_triggers, audit_triggers):
+            for triggers in (log_triggers, dbtriggers, learning_triggers, audit_triggers):
                 triggers.install_triggers(self.connection)
 
     ops_class.execute_sql_flush = execute_sql_flush

@@ -15,10 +15,11 @@ from api import serializers as s
 from api.permissions import IncidentAccess
 from api.schema import document
 from api.views.base import ApiView, get_incident
-from incidents import services
-from incidents.checkpoints import verify_log
+from incidents import decisions
 from incidents.choices import EntryKind
-from incidents.models import DecisionLogEntry, Incident
+from incidents.decision_log.checkpoints import verify_log
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident
 
 TAG = ["log"]
 
@@ -26,25 +27,25 @@ Writer = Callable[..., DecisionLogEntry]
 
 
 def _write_note(*, incident: Incident, by: Any, kind: str, text: str) -> DecisionLogEntry:
-    return services.add_entry(incident=incident, by=by, kind=kind, text=text)
+    return decisions.add_entry(incident=incident, by=by, kind=kind, text=text)
 
 
 def _write_reference(*, incident: Incident, by: Any, kind: str, **fields: Any) -> DecisionLogEntry:
-    return services.add_reference(incident=incident, by=by, **fields)
+    return decisions.add_reference(incident=incident, by=by, **fields)
 
 
 def _write_decision(*, incident: Incident, by: Any, kind: str, **fields: Any) -> DecisionLogEntry:
-    return services.record_decision(incident=incident, by=by, **fields)
+    return decisions.record_decision(incident=incident, by=by, **fields)
 
 
 def _write_request(*, incident: Incident, by: Any, kind: str, **fields: Any) -> DecisionLogEntry:
-    return services.request_decision(incident=incident, by=by, **fields)
+    return decisions.request_decision(incident=incident, by=by, **fields)
 
 
 def _write_correction(
     *, incident: Incident, by: Any, kind: str, corrects: DecisionLogEntry, text: str
 ) -> DecisionLogEntry:
-    return services.correct_entry(incident=incident, entry=corrects, by=by, text=text)
+    return decisions.correct_entry(incident=incident, entry=corrects, by=by, text=text)
 
 
 # Each kind a client may append goes to the one service that writes it.

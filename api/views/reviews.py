@@ -29,9 +29,13 @@ from audit.middleware import mark_regulator_read
 from incidents import permissions
 from incidents.choices import GROUP_REGULATOR
 from kit.errors import DomainError
-from learning import actions, reviews, taxonomies
+from learning import actions, taxonomies
 from learning.markdown import filename, to_markdown
 from learning.models import ActionItem, Review
+from learning.reviews import renditions as review_renditions
+from learning.reviews import rights as review_rights
+from learning.reviews import services as review_services
+from learning.reviews import vocabulary as review_vocabulary
 
 TAG = ["reviews"]
 ITEMS_TAG = ["action items"]
@@ -90,7 +94,7 @@ def get_review(incident_id: int) -> Review:
 
 
 def pick_audience(request: Request, review: Review) -> str:
-    allowed = reviews.audiences_for(request.user, review)
+    allowed = review_rights.audiences_for(request.user, review)
     if not allowed:
         raise Http404("No review.")
     query = s.AudienceQuerySerializer(data=request.query_params.dict())
@@ -98,7 +102,7 @@ def pick_audience(request: Request, review: Review) -> str:
     audience = query.validated_data.get("audience") or allowed[0]
     if audience not in allowed:
         raise PermissionDenied(f"The {audience} rendition of this review is not shown to you.")
-    if audience == reviews.REGULATOR:
+    if audience == review_vocabulary.REGULATOR:
         mark_regulator_read(request)  # the audit trail records who read the disclosure
     return audience
 
@@ -111,9 +115,9 @@ def review_response(
 ) -> Response:
     review = get_review(review.incident_id)
     audience = audience or pick_audience(request, review)
-    data = reviews.rendition_of(review, audience)
+    data = review_renditions.rendition_of(review, audience)
     data |= {
-        "available_audiences": reviews.audiences_for(request.user, review),
+        "available_audiences": review_rights.audiences_for(request.user, review),
         "markdown_url": reverse("v1:review-markdown", args=[review.incident_id])
         + f"?audience={audience}",
     }
@@ -127,7 +131,7 @@ class ReviewListView(ApiView):
     def get(self, request: Request) -> Response:
         """List the reviews the caller may read, most recently resolved incident first."""
         listed = (
-            reviews.visible_reviews(request.user)
+            review_rights.visible_reviews(request.user)
             .select_related("incident")
             .defer("generated")
             .annotate(
@@ -152,7 +156,7 @@ class ReviewView(ApiView):
     @document(tags=TAG, request=None, responses={201: s.ReviewSerializer})
     def post(self, request: Request, incident_id: int) -> Response:
         """Start the review of a resolved incident: a draft generated from its record."""
-        review = reviews.start_review(incident=get_incident(incident_id), by=request.user)
+        review = review_services.start_review(incident=get_incident(incident_id), by=request.user)
         response = review_response(request, review, status_code=status.HTTP_201_CREATED)
         response["Location"] = reverse("v1:review", args=[incident_id])
         return response
@@ -163,7 +167,7 @@ class ReviewView(ApiView):
         review = get_review(incident_id)
         body = s.ReviewEditSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        review = reviews.edit_review(review=review, by=request.user, **body.validated_data)
+        review = review_services.edit_review(review=review, by=request.user, **body.validated_data)
         return review_response(request, review)
 
 
@@ -173,7 +177,7 @@ class ReviewRegenerateView(ApiView):
     @document(tags=TAG, request=None, responses=s.ReviewSerializer)
     def post(self, request: Request, incident_id: int) -> Response:
         """Take the generated record again from the incident (drafts only)."""
-        review = reviews.regenerate_review(review=get_review(incident_id), by=request.user)
+        review = review_services.regenerate_review(review=get_review(incident_id), by=request.user)
         return review_response(request, review)
 
 
@@ -183,7 +187,7 @@ class ReviewSignOffView(ApiView):
     @document(tags=TAG, request=None, responses=s.ReviewSerializer)
     def post(self, request: Request, incident_id: int) -> Response:
         """Sign off the regulator disclosure: only the incident's regulator liaison may."""
-        review = reviews.sign_off_regulator(review=get_review(incident_id), by=request.user)
+        review = review_services.sign_off_regulator(review=get_review(incident_id), by=request.user)
         return review_response(request, review)
 
 
@@ -193,7 +197,7 @@ class ReviewPublishView(ApiView):
     @document(tags=TAG, request=None, responses=s.ReviewSerializer)
     def post(self, request: Request, incident_id: int) -> Response:
         """Publish: the review turns immutable, is logged, and the incident reaches "reviewed"."""
-        review = reviews.publish_review(review=get_review(incident_id), by=request.user)
+        review = review_services.publish_review(review=get_review(incident_id), by=request.user)
         return review_response(request, review)
 
 
@@ -208,7 +212,7 @@ class ReviewAddendumView(ApiView):
         review = get_review(incident_id)
         body = s.ReviewAddendumInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        addendum = reviews.add_addendum(
+        addendum = review_services.add_addendum(
             review=review, by=request.user, body=body.validated_data["body"]
         )
         data = {
@@ -230,7 +234,7 @@ class ReviewMarkdownView(ApiView):
         """Export one rendition as Markdown."""
         review = get_review(incident_id)
         audience = pick_audience(request, review)
-        r = reviews.rendition_of(review, audience)
+        r = review_renditions.rendition_of(review, audience)
         return Response(
             s.ReviewMarkdownSerializer(
                 {"audience": audience, "filename": filename(r), "markdown": to_markdown(r)}

@@ -40,7 +40,7 @@ from console.pages.incident_detail import (
     render_detail,
     snooze_form,
 )
-from incidents import services
+from incidents import decisions, services
 from incidents.models import Incident, RoleAssignment
 from kit.errors import Conflict
 
@@ -76,7 +76,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "note",
         NoteForm(request.POST, prefix="note"),
-        lambda d: services.add_note(incident=incident, by=request.user, text=d["text"]),
+        lambda d: decisions.add_note(incident=incident, by=request.user, text=d["text"]),
     )
 
 
@@ -93,7 +93,7 @@ def record_decision(request: HttpRequest, pk: int) -> HttpResponse:
 
     def action(d: dict[str, Any]) -> None:
         settles = next((e for e in open_requests if e.sequence == d["settles"]), None)
-        services.record_decision(
+        decisions.record_decision(
             incident=incident,
             by=request.user,
             decision_type=d["decision_type"],
@@ -119,7 +119,7 @@ def request_decision(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "request",
         form,
-        lambda d: services.request_decision(
+        lambda d: decisions.request_decision(
             incident=incident,
             by=request.user,
             decision_type=d["decision_type"],

@@ -42,16 +42,10 @@ from console.incident_forms import (
 )
 from console.pages.access import require_reader
 from console.pages.composer import composer_audiences
-from incidents import permissions
-from incidents.choices import PUBLISHING_ROLES, Audience, DecisionType, EntryKind, Phase, Role
-from incidents.models import (
-    AffectedModel,
-    DecisionLogEntry,
-    Incident,
-    Playbook,
-    RoleAssignment,
-    decision_rights_for,
-)
+from incidents import permissions, rights
+from incidents.choices import Audience, DecisionType, EntryKind, Phase, Role
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import AffectedModel, Incident, Playbook, RoleAssignment
 
 # Decisions with their own action (and log entry kind) are not offered as free decisions.
 OWN_ACTION_DECISIONS = {DecisionType.CHANGE_SEVERITY, DecisionType.REACH_MILESTONE}
@@ -177,29 +171,30 @@ class Viewer:
     held: set[str]
     current: dict[str, RoleAssignment]
     playbook: Playbook | None
+    incident: Incident
 
     @classmethod
     def of(cls, request: HttpRequest, incident: Incident, roles: list[RoleAssignment]) -> Viewer:
         current = {r.role: r for r in roles if r.is_active}
         held = {r.role for r in current.values() if r.user_id == request.user.pk}
-        return cls(request.user, held, current, Playbook.for_incident(incident))
+        return cls(request.user, held, current, Playbook.for_incident(incident), incident)
 
     def may(self, decision: str) -> bool:
-        return bool(self.held & set(decision_rights_for(self.playbook, decision)))
+        return rights.may_take(self.held, self.playbook, decision)
 
     def decision_types(self) -> list[str]:
         return [d for d in DecisionType.values if d not in OWN_ACTION_DECISIONS and self.may(d)]
 
     @property
     def can_manage_roles(self) -> bool:
-        return permissions.is_commander_eligible(self.user) or Role.COMMANDER in self.held
+        return rights.may_lead(self.user, self.incident, self.held)
 
     @property
     def can_publish(self) -> bool:
-        return bool(self.held & set(PUBLISHING_ROLES))
+        return rights.publishing_role(self.held) is not None
 
     def customer_approval_role(self) -> str | None:
-        return self.playbook.approvals.get(DecisionType.CUSTOMER_NOTICE) if self.playbook else None
+        return rights.approval_role(self.playbook, DecisionType.CUSTOMER_NOTICE)
 
 
 def next_phases(incident: Incident) -> list[str]:

@@ -1,15 +1,15 @@
 from django.db import migrations
 
-from incidents import logdb
+from incidents.decision_log import triggers as log_triggers
 
 
 def install(apps, schema_editor):
     # The log's own set only: later tables (checkpoints) install theirs in their migration.
-    logdb.LOG_TRIGGERS.install(schema_editor.connection)
+    log_triggers.LOG_TRIGGERS.install(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
-    logdb.LOG_TRIGGERS.drop(schema_editor.connection)
+    log_triggers.LOG_TRIGGERS.drop(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

@@ -3,18 +3,18 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from incidents import logdb
+from incidents.decision_log import triggers as log_triggers
 
 
 def install(apps, schema_editor):
     # The log gains the INSERT OR REPLACE guard; checkpoints get the log's protection.
-    logdb.install_triggers(schema_editor.connection)
+    log_triggers.install_triggers(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
-    logdb.CHECKPOINT_TRIGGERS.drop(schema_editor.connection)
+    log_triggers.CHECKPOINT_TRIGGERS.drop(schema_editor.connection)
     if schema_editor.connection.vendor == "sqlite":
-        for guard in logdb.LOG_TRIGGERS.sqlite_guards:
+        for guard in log_triggers.LOG_TRIGGERS.sqlite_guards:
             schema_editor.execute(guard.drop_sql())
 
 

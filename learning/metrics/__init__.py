@@ -51,7 +51,8 @@ from django.db.models import Count, Min, QuerySet, Sum
 
 from comms.models import Deadline, Feedback, StatusUpdate
 from incidents.choices import Audience, EntryKind, Phase
-from incidents.models import AffectedModel, DecisionLogEntry, Incident, Milestone
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import AffectedModel, Incident, Milestone
 
 AUDIENCES: list[str] = list(Audience.values)
 

@@ -24,19 +24,24 @@ from django.views.decorators.http import require_POST, require_safe
 
 from audit.middleware import mark_regulator_read
 from console.pages.access import run_action
-from incidents import permissions
+from incidents import permissions, rights
 from incidents.choices import (
     GROUP_ADMIN,
     GROUP_COMMANDER,
     GROUP_EXECUTIVE,
     GROUP_REGULATOR,
     GROUP_RESPONDER,
+    Role,
 )
 from incidents.models import Incident
 from kit.errors import DomainError, NotPermitted
-from learning import actions, reviews, taxonomies
+from learning import actions, taxonomies
 from learning.markdown import filename, to_markdown
 from learning.models import ActionItem, Review, RootCause
+from learning.reviews import renditions as review_renditions
+from learning.reviews import rights as review_rights
+from learning.reviews import services as review_services
+from learning.reviews import vocabulary as review_vocabulary
 
 LIST_LIMIT = 200
 
@@ -140,7 +145,7 @@ class ReviewForm(forms.Form):
 
     @classmethod
     def for_review(cls, review: Review, data: Any = None) -> ReviewForm:
-        initial = {name: getattr(review, name) for name in reviews.TEXT_FIELDS}
+        initial = {name: getattr(review, name) for name in review_vocabulary.TEXT_FIELDS}
         initial |= {"root_causes": review.root_causes, "taxonomy": review.taxonomy}
         initial |= {_cls_name(review.taxonomy, k): v for k, v in review.classification.items()}
         return cls(data, initial=initial)
@@ -159,7 +164,7 @@ class ReviewForm(forms.Form):
 
     def changes(self) -> dict[str, Any]:
         d = self.cleaned_data
-        out = {name: d[name] for name in reviews.TEXT_FIELDS}
+        out = {name: d[name] for name in review_vocabulary.TEXT_FIELDS}
         out["root_causes"] = d["root_causes"]
         out["taxonomy"] = d["taxonomy"]
         taxonomy = taxonomies.get(d["taxonomy"])
@@ -207,15 +212,15 @@ def _review_or_404(incident_id: int) -> Review | None:
 
 def _audience(request: HttpRequest, review: Review) -> str:
     """Return the rendition asked for; 404 if the review is hidden from the user, 403 for a rendition they lack."""
-    allowed = reviews.audiences_for(request.user, review)
+    allowed = review_rights.audiences_for(request.user, review)
     if not allowed:
         raise Http404("No such review.")
     audience = request.GET.get("audience") or allowed[0]
-    if audience not in reviews.AUDIENCES:
+    if audience not in review_vocabulary.AUDIENCES:
         raise Http404("No such rendition.")
     if audience not in allowed:
         raise PermissionDenied("This rendition is not shown to you.")
-    if audience == reviews.REGULATOR:
+    if audience == review_vocabulary.REGULATOR:
         mark_regulator_read(request)  # the audit trail records who read the disclosure
     return audience
 
@@ -225,7 +230,7 @@ def _audience(request: HttpRequest, review: Review) -> str:
 def review_list(request: HttpRequest) -> HttpResponse:
     require_review_reader(request)
     listed = (
-        reviews.visible_reviews(request.user)
+        review_rights.visible_reviews(request.user)
         .select_related("incident")
         .defer("generated")
         .annotate(
@@ -240,7 +245,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     if permissions.is_commander_eligible(request.user):
         unreviewed = list(
             Incident.objects.filter(
-                phase__in=reviews.REVIEWABLE_PHASES, review__isnull=True
+                phase__in=review_vocabulary.REVIEWABLE_PHASES, review__isnull=True
             ).order_by("-resolved_at")[:LIST_LIMIT]
         )
     return render(
@@ -266,28 +271,27 @@ def render_review(
             "learning/review_start.html",
             {
                 "incident": incident,
-                "may_start": reviews.may_lead(request.user, incident),
-                "reviewable": incident.phase in reviews.REVIEWABLE_PHASES,
+                "may_start": review_rights.may_lead(request.user, incident),
+                "reviewable": incident.phase in review_vocabulary.REVIEWABLE_PHASES,
             },
             status=status,
         )
     audience = _audience(request, review)
     user, bound = request.user, bound or {}
-    is_draft, editor = not review.is_published, reviews.may_edit(user)
+    is_draft, editor = not review.is_published, review_rights.may_edit(user)
     context = {
         "review": review,
         "incident": review.incident,
-        "r": reviews.rendition_of(review, audience),
+        "r": review_renditions.rendition_of(review, audience),
         "audience": audience,
-        "audiences": reviews.audiences_for(user, review),
+        "audiences": review_rights.audiences_for(user, review),
         "edit_form": bound.get("edit")
         or (ReviewForm.for_review(review) if is_draft and editor else None),
         "addendum_form": bound.get("addendum")
         or (AddendumForm() if review.is_published and editor else None),
         "item_form": bound.get("item") or (ActionItemForm() if editor else None),
-        "may_lead": reviews.may_lead(user, review.incident),
-        "may_sign_off": is_draft
-        and "liaison_regulator" in reviews.roles_held(user, review.incident),
+        "may_lead": review_rights.may_lead(user, review.incident),
+        "may_sign_off": is_draft and rights.holds(user, review.incident, Role.REGULATOR),
         "errors": bound.get("errors"),
     }
     return render(request, "learning/review_detail.html", context, status=status)
@@ -310,7 +314,11 @@ def review_print(request: HttpRequest, incident_id: int) -> HttpResponse:
     return render(
         request,
         "learning/review_print.html",
-        {"review": review, "r": reviews.rendition_of(review, audience), "audience": audience},
+        {
+            "review": review,
+            "r": review_renditions.rendition_of(review, audience),
+            "audience": audience,
+        },
     )
 
 
@@ -321,7 +329,7 @@ def review_markdown(request: HttpRequest, incident_id: int) -> HttpResponse:
     review = _review_or_404(incident_id)
     if review is None:
         raise Http404("No such review.")
-    r = reviews.rendition_of(review, _audience(request, review))
+    r = review_renditions.rendition_of(review, _audience(request, review))
     response = HttpResponse(to_markdown(r), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename(r)}"'
     return response
@@ -366,7 +374,7 @@ def start(request: HttpRequest, incident_id: int) -> HttpResponse:
     require_writer(request)
     incident = get_object_or_404(Incident, pk=incident_id)
     try:
-        reviews.start_review(incident=incident, by=request.user)
+        review_services.start_review(incident=incident, by=request.user)
     except NotPermitted as exc:
         raise PermissionDenied(exc.message) from exc
     except DomainError as exc:
@@ -375,8 +383,8 @@ def start(request: HttpRequest, incident_id: int) -> HttpResponse:
             "learning/review_start.html",
             {
                 "incident": incident,
-                "may_start": reviews.may_lead(request.user, incident),
-                "reviewable": incident.phase in reviews.REVIEWABLE_PHASES,
+                "may_start": review_rights.may_lead(request.user, incident),
+                "reviewable": incident.phase in review_vocabulary.REVIEWABLE_PHASES,
                 "errors": [exc.message],
             },
             status=exc.status,
@@ -390,7 +398,8 @@ def edit(request: HttpRequest, incident_id: int) -> HttpResponse:
     review = _draft_or_404(request, incident_id)
     form = ReviewForm.for_review(review, request.POST)
     _, status = run_action(
-        form, lambda d: reviews.edit_review(review=review, by=request.user, **form.changes())
+        form,
+        lambda d: review_services.edit_review(review=review, by=request.user, **form.changes()),
     )
     if status == 200:
         return _back(incident_id, "edit")
@@ -403,7 +412,7 @@ def regenerate(request: HttpRequest, incident_id: int) -> HttpResponse:
     return _simple(
         request,
         incident_id,
-        lambda r: reviews.regenerate_review(review=r, by=request.user),
+        lambda r: review_services.regenerate_review(review=r, by=request.user),
         "record",
     )
 
@@ -414,7 +423,7 @@ def sign_off(request: HttpRequest, incident_id: int) -> HttpResponse:
     return _simple(
         request,
         incident_id,
-        lambda r: reviews.sign_off_regulator(review=r, by=request.user),
+        lambda r: review_services.sign_off_regulator(review=r, by=request.user),
         "publish",
     )
 
@@ -423,7 +432,10 @@ def sign_off(request: HttpRequest, incident_id: int) -> HttpResponse:
 @require_POST
 def publish(request: HttpRequest, incident_id: int) -> HttpResponse:
     return _simple(
-        request, incident_id, lambda r: reviews.publish_review(review=r, by=request.user), ""
+        request,
+        incident_id,
+        lambda r: review_services.publish_review(review=r, by=request.user),
+        "",
     )
 
 
@@ -433,7 +445,7 @@ def add_addendum(request: HttpRequest, incident_id: int) -> HttpResponse:
     review = _draft_or_404(request, incident_id)
     form = AddendumForm(request.POST)
     _, status = run_action(
-        form, lambda d: reviews.add_addendum(review=review, by=request.user, body=d["body"])
+        form, lambda d: review_services.add_addendum(review=review, by=request.user, body=d["body"])
     )
     if status == 200:
         return _back(incident_id, "addenda")

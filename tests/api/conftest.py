@@ -10,14 +10,8 @@ from rest_framework.test import APIClient
 
 from api.models import ApiToken
 from glossary.models import Term, TermVersion
-from incidents.models import (
-    AffectedModel,
-    DecisionLogEntry,
-    Incident,
-    MetricPoint,
-    Milestone,
-    RoleAssignment,
-)
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import AffectedModel, Incident, MetricPoint, Milestone, RoleAssignment
 
 PERSONAS = [
     "anonymous",

@@ -3,9 +3,10 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from incidents import logdb
-from incidents.models import DecisionLogEntry
-from incidents.services import assign_role, request_decision
+from incidents.decision_log import triggers as log_triggers
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.decisions import request_decision
+from incidents.services import assign_role
 from tests.api.conftest import census, error_fields, token_client
 
 
@@ -267,7 +268,8 @@ def test_it_verifies_an_intact_chain(api, incident):
 def test_the_database_refuses_raw_sql_updates(incident):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {logdb.TABLE} SET summary = %s WHERE incident_id = %s", ["x", incident.pk]
+            f"UPDATE {log_triggers.TABLE} SET summary = %s WHERE incident_id = %s",
+            ["x", incident.pk],
         )
 
 
@@ -275,15 +277,15 @@ def test_it_reports_the_first_broken_link_after_tampering(api, incident):
     api.post(log_url(incident), {"kind": "note", "text": "original"}, format="json")
     api.post(log_url(incident), {"kind": "note", "text": "later"}, format="json")
     tampered = DecisionLogEntry.objects.get(incident=incident, sequence=3)
-    logdb.drop_triggers(connection)
+    log_triggers.drop_triggers(connection)
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {logdb.TABLE} SET summary = %s WHERE id = %s",
+                f"UPDATE {log_triggers.TABLE} SET summary = %s WHERE id = %s",
                 ["nothing happened", tampered.pk],
             )
     finally:
-        logdb.install_triggers(connection)
+        log_triggers.install_triggers(connection)
     r = api.get(log_url(incident, "verify/"))
     assert r.status_code == 200
     body = r.json()
@@ -296,14 +298,15 @@ def test_it_reports_the_first_broken_link_after_tampering(api, incident):
 
 def test_verify_reports_a_removed_entry(api, incident):
     api.post(log_url(incident), {"kind": "note", "text": "n"}, format="json")
-    logdb.drop_triggers(connection)
+    log_triggers.drop_triggers(connection)
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"DELETE FROM {logdb.TABLE} WHERE incident_id = %s AND sequence = 2", [incident.pk]
+                f"DELETE FROM {log_triggers.TABLE} WHERE incident_id = %s AND sequence = 2",
+                [incident.pk],
             )
     finally:
-        logdb.install_triggers(connection)
+        log_triggers.install_triggers(connection)
     body = token_client(incident.created_by).get(log_url(incident, "verify/")).json()
     assert body["valid"] is False
     assert body["first_broken"]["sequence"] == 3

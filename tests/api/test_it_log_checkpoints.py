@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from incidents.checkpoints import checkpoint_logs
-from incidents.services import add_note
-from incidents.signing import generate_private_key
+from incidents.decision_log.checkpoints import checkpoint_logs
+from incidents.decision_log.signing import generate_private_key
+from incidents.decisions import add_note
 from tests.incidents.log_support import recompute_chain_from
 
 

@@ -9,8 +9,9 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from glossary.services import create_term
+from incidents.decisions import add_note, correct_entry
 from incidents.models import ImpactRule, MetricPoint, MonitoredModel
-from incidents.services import add_note, assign_role, correct_entry, declare_incident
+from incidents.services import assign_role, declare_incident
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 

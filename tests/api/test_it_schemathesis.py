@@ -44,8 +44,9 @@ from comms import cadence, workflows
 from comms import services as comms_services
 from incidents.choices import Phase
 from integrations.models import IntegrationKey
-from learning import drills, reviews
+from learning import drills
 from learning.actions import create_action_item
+from learning.reviews import services as review_services
 from tests.api.conftest import census
 from tests.api.test_it_permissions import world  # noqa: F401  (the fixture)
 
@@ -118,7 +119,7 @@ def learning_world(commander, fraud_model) -> dict[str, int]:  # type: ignore[no
         workflows.reach_milestone(
             incident=resolved, phase=phase, indicator="FP < 2 %", by=commander
         )
-    reviews.start_review(incident=resolved, by=commander)
+    review_services.start_review(incident=resolved, by=commander)
     item = create_action_item(
         incident=resolved,
         by=commander,

@@ -14,9 +14,10 @@ from comms import workflows
 from comms.models import Deadline, StatusUpdate
 from console.pages import incident_detail
 from glossary.services import create_term
-from incidents import services
+from incidents import decisions
 from incidents.choices import GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_RESPONDER, Role
-from incidents.models import DecisionLogEntry, Incident, MonitoredModel, RoleAssignment
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident, MonitoredModel, RoleAssignment
 from tests.conftest import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -291,7 +292,7 @@ def test_it_shows_new_log_entries_without_reload(
     before = entries.count()
     # Let a few polls go by with nothing new: the browser revalidates its copy, the server answers 304.
     page.wait_for_timeout(3500)
-    services.add_note(incident=incident, by=team["colin"], text="Null rate on feature f17 at 21 %")
+    decisions.add_note(incident=incident, by=team["colin"], text="Null rate on feature f17 at 21 %")
     expect(entries.last).to_contain_text("Null rate on feature f17 at 21 %", timeout=10_000)
     assert entries.count() == before + 1
     expect(page.locator("#log-announce")).to_contain_text(

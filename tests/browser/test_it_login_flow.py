@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from incidents.models import DecisionLogEntry, Incident
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -17,7 +17,8 @@ from comms.models import (
     Subscription,
 )
 from glossary.services import create_term
-from incidents.models import DecisionLogEntry, RoleAssignment
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import RoleAssignment
 from tests.api.conftest import error_fields, token_client
 
 __all__ = ["as_user", "declare", "error_fields", "jargon_terms", "snapshot", "draft_body"]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from comms.models import Deadline, Delivery, Rendition, StatusUpdate
 from comms.subscriptions import create_subscription
-from incidents.models import DecisionLogEntry
+from incidents.decision_log.models import DecisionLogEntry
 from tests.comms.api_support import (
     as_user,
     declare,

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from comms.models import Deadline
-from incidents.models import DecisionLogEntry
+from incidents.decision_log.models import DecisionLogEntry
 from tests.comms.api_support import as_user, declare, draft_body, error_fields, snapshot
 
 

@@ -9,7 +9,8 @@ from comms.cadence import run_due, snooze
 from comms.models import Deadline, Delivery
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase, Role
-from incidents.models import DecisionLogEntry, Playbook
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Playbook
 from incidents.services import assign_role
 from kit.errors import Conflict, DomainError, NotPermitted
 from tests.comms.clock import clock  # noqa: F401 - fixture

@@ -12,7 +12,8 @@ from comms.cadence import escalation_steps, run_due, snooze
 from comms.models import Deadline, Delivery
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Role
-from incidents.models import DecisionLogEntry, Incident, Playbook
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident, Playbook
 from incidents.services import assign_role
 from kit.errors import Conflict
 from tests.comms.clock import clock  # noqa: F401 - fixture

@@ -15,7 +15,8 @@ from comms.models import Rendition, StatusUpdate
 from comms.services import create_draft, publish_update, sign_off, submit_for_signoff
 from comms.signoff import FourEyesRequired
 from incidents.choices import EntryKind, Role
-from incidents.models import DecisionLogEntry, Playbook
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Playbook
 from incidents.services import assign_role
 from tests.comms.clock import clock  # noqa: F401 - fixture
 

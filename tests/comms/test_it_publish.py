@@ -8,8 +8,9 @@ from comms.models import Delivery, Rendition, StatusUpdate, Subscription, Update
 from comms.services import create_draft, edit_draft, publish_update, sign_off, submit_for_signoff
 from glossary.services import create_term
 from incidents.choices import EntryKind, Role
-from incidents.log import verify_chain
-from incidents.models import DecisionLogEntry, MonitoredModel, Playbook
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.decision_log.verify import verify_chain
+from incidents.models import MonitoredModel, Playbook
 from incidents.services import assign_role
 from kit.errors import Conflict, DecisionRightDenied, DomainError, NotPermitted
 from tests.comms.clock import clock  # noqa: F401 - fixture

@@ -6,7 +6,7 @@ import os
 import sys
 
 from console.launcher import demo_signing_key
-from incidents.signing import load_private_key
+from incidents.decision_log.signing import load_private_key
 
 
 def _env(**extra: str) -> dict[str, str]:

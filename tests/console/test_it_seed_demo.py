@@ -18,10 +18,10 @@ from incidents.choices import (
     GROUP_REGULATOR,
     GROUP_RESPONDER,
 )
-from incidents.log import verify_chain
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.decision_log.verify import verify_chain
 from incidents.models import (
     AffectedModel,
-    DecisionLogEntry,
     ImpactRule,
     Incident,
     MetricPoint,

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from django.db import connection
 
-from incidents import logdb
-from incidents.models import DecisionLogEntry
+from incidents.decision_log import triggers as log_triggers
+from incidents.decision_log.models import DecisionLogEntry
 
 
 def tamper(statements: list[tuple[str, list]]) -> None:
     """Lift the triggers, run raw SQL, put the triggers back."""
-    logdb.drop_triggers(connection)
+    log_triggers.drop_triggers(connection)
     try:
         with connection.cursor() as cursor:
             for sql, params in statements:
                 cursor.execute(sql, params)
     finally:
-        logdb.install_triggers(connection)
+        log_triggers.install_triggers(connection)
 
 
 def recompute_chain_from(incident_id: int, sequence: int, summary: str) -> None:
@@ -32,7 +32,7 @@ def recompute_chain_from(incident_id: int, sequence: int, summary: str) -> None:
         prev_hash = entry.hash
         statements.append(
             (
-                f"UPDATE {logdb.TABLE} SET summary = %s, prev_hash = %s, hash = %s WHERE id = %s",
+                f"UPDATE {log_triggers.TABLE} SET summary = %s, prev_hash = %s, hash = %s WHERE id = %s",
                 [entry.summary, entry.prev_hash, entry.hash, entry.pk],
             )
         )

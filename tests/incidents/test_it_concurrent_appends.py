@@ -5,9 +5,9 @@ import threading
 import pytest
 from django.db import connections
 
-from incidents.log import verify_chain
-from incidents.models import DecisionLogEntry
-from incidents.services import add_note
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.decision_log.verify import verify_chain
+from incidents.decisions import add_note
 
 THREADS = 8
 NOTES_PER_THREAD = 10

@@ -5,11 +5,12 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
 
-from incidents import logdb
-from incidents.models import DecisionLogEntry, Incident, LogImmutable
-from incidents.services import add_note
+from incidents.decision_log import triggers as log_triggers
+from incidents.decision_log.models import DecisionLogEntry, LogImmutable
+from incidents.decisions import add_note
+from incidents.models import Incident
 
-TABLE = logdb.TABLE
+TABLE = log_triggers.TABLE
 
 
 @pytest.fixture

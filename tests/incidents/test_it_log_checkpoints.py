@@ -19,19 +19,20 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from incidents import logdb
-from incidents.checkpoints import checkpoint_incident, checkpoint_logs, verify_log
 from incidents.checks import check_log_signing_keys
 from incidents.choices import Phase
-from incidents.log import verify_chain
-from incidents.models import DecisionLogEntry, LogCheckpoint
-from incidents.services import add_note, declare_incident, reach_milestone
-from incidents.signing import (
+from incidents.decision_log import triggers as log_triggers
+from incidents.decision_log.checkpoints import checkpoint_incident, checkpoint_logs, verify_log
+from incidents.decision_log.models import DecisionLogEntry, LogCheckpoint
+from incidents.decision_log.signing import (
     SigningKeyError,
     generate_private_key,
     load_private_key,
     public_key_text,
 )
+from incidents.decision_log.verify import verify_chain
+from incidents.decisions import add_note
+from incidents.services import declare_incident, reach_milestone
 from incidents.tasks import checkpoint_logs_task
 from tests.comms.clock import clock  # noqa: F401 - fixture
 from tests.conftest import race
@@ -100,7 +101,9 @@ def test_the_command_reports_a_rewrite_distinct_from_a_broken_link(key_path, log
 def test_a_broken_link_stays_a_broken_link(key_path, logged):
     checkpoint_logs()
     target = DecisionLogEntry.objects.get(incident=logged, sequence=3)
-    tamper([(f"UPDATE {logdb.TABLE} SET summary = %s WHERE id = %s", ["Nothing", target.pk])])
+    tamper(
+        [(f"UPDATE {log_triggers.TABLE} SET summary = %s WHERE id = %s", ["Nothing", target.pk])]
+    )
 
     report = verify_log(logged.pk)
 
@@ -112,7 +115,7 @@ def test_a_broken_link_stays_a_broken_link(key_path, logged):
 def test_a_truncated_log_no_longer_reaches_its_checkpoint(key_path, logged):
     checkpoint_logs()
     last = DecisionLogEntry.objects.get(incident=logged, sequence=4)
-    tamper([(f"DELETE FROM {logdb.TABLE} WHERE id = %s", [last.pk])])
+    tamper([(f"DELETE FROM {log_triggers.TABLE} WHERE id = %s", [last.pk])])
 
     report = verify_log(logged.pk)
 

@@ -9,13 +9,13 @@ which the UPDATE trigger refuses (tests/replace_attack.py picks the form).
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from incidents import logdb
-from incidents.log import verify_chain
-from incidents.models import DecisionLogEntry, LogCheckpoint
-from incidents.services import add_note
+from incidents.decision_log import triggers as log_triggers
+from incidents.decision_log.models import DecisionLogEntry, LogCheckpoint
+from incidents.decision_log.verify import verify_chain
+from incidents.decisions import add_note
 from tests.replace_attack import replace_row
 
-TABLE = logdb.TABLE
+TABLE = log_triggers.TABLE
 
 
 @pytest.fixture
@@ -95,8 +95,8 @@ def _checkpoint(last: DecisionLogEntry) -> LogCheckpoint:
 @pytest.mark.parametrize(
     "sql",
     [
-        f"UPDATE {logdb.CHECKPOINT_TABLE} SET head_hash = 'x' WHERE id = %s",
-        f"DELETE FROM {logdb.CHECKPOINT_TABLE} WHERE id = %s",
+        f"UPDATE {log_triggers.CHECKPOINT_TABLE} SET head_hash = 'x' WHERE id = %s",
+        f"DELETE FROM {log_triggers.CHECKPOINT_TABLE} WHERE id = %s",
     ],
     ids=["update", "delete"],
 )
@@ -111,10 +111,10 @@ def test_checkpoints_refuse_raw_changes(last, sql):
 def test_checkpoints_refuse_replace(last):
     checkpoint = _checkpoint(last)
     with pytest.raises(DatabaseError, match="checkpoints are append-only"):
-        replace_row(logdb.CHECKPOINT_TABLE, checkpoint.pk, {"head_hash": "f" * 64})
+        replace_row(log_triggers.CHECKPOINT_TABLE, checkpoint.pk, {"head_hash": "f" * 64})
     with pytest.raises(DatabaseError, match="checkpoints are append-only"):
         replace_row(
-            logdb.CHECKPOINT_TABLE,
+            log_triggers.CHECKPOINT_TABLE,
             checkpoint.pk,
             {"head_hash": "f" * 64},
             new_id=checkpoint.pk + 1000,
@@ -128,5 +128,5 @@ def test_checkpoints_refuse_truncate_on_postgresql(postgres_only, last):
     _checkpoint(last)
     with pytest.raises(DatabaseError, match="checkpoints are append-only"):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {logdb.CHECKPOINT_TABLE}")
+            cursor.execute(f"TRUNCATE {log_triggers.CHECKPOINT_TABLE}")
     assert LogCheckpoint.objects.count() == 1

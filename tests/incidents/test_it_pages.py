@@ -9,17 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from incidents import services
+from incidents import decisions, services
 from incidents.choices import DecisionType, EntryKind, Phase, Role
-from incidents.log import verify_chain
-from incidents.models import (
-    DecisionLogEntry,
-    Incident,
-    Milestone,
-    MonitoredModel,
-    Playbook,
-    RoleAssignment,
-)
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.decision_log.verify import verify_chain
+from incidents.models import Incident, Milestone, MonitoredModel, Playbook, RoleAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -213,13 +207,13 @@ def test_it_lists_with_a_constant_number_of_queries(client, commander, responder
 
 def _grow_log(incident: Incident, commander, responder, n: int) -> None:
     for i in range(n):
-        note = services.add_note(incident=incident, by=responder, text=f"Observation {i}")
+        note = decisions.add_note(incident=incident, by=responder, text=f"Observation {i}")
         if i % 3 == 0:
-            services.correct_entry(
+            decisions.correct_entry(
                 incident=incident, entry=note, by=responder, text=f"Correction {i}"
             )
         if i % 4 == 0:
-            services.record_decision(
+            decisions.record_decision(
                 incident=incident,
                 by=commander,
                 decision_type=DecisionType.OTHER,
@@ -244,11 +238,11 @@ def test_it_renders_detail_with_a_constant_number_of_queries(
 def test_it_shows_the_log_as_a_timeline_with_corrections_linked(
     client, executive, commander, responder, incident
 ):
-    note = services.add_note(incident=incident, by=responder, text="Cache restarted at 10:40")
-    correction = services.correct_entry(
+    note = decisions.add_note(incident=incident, by=responder, text="Cache restarted at 10:40")
+    correction = decisions.correct_entry(
         incident=incident, entry=note, by=responder, text="It was 11:40"
     )
-    decision = services.record_decision(
+    decision = decisions.record_decision(
         incident=incident,
         by=commander,
         decision_type=DecisionType.ROLLBACK_MODEL,
@@ -389,7 +383,7 @@ def test_it_records_a_decision_under_the_commanders_right(client, commander, inc
 
 
 def test_it_settles_an_open_request(client, commander, responder, incident):
-    request_entry = services.request_decision(
+    request_entry = decisions.request_decision(
         incident=incident,
         by=responder,
         decision_type=DecisionType.ROLLBACK_MODEL,

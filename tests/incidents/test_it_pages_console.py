@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from comms import workflows
 from comms.models import Deadline
-from incidents import services
+from incidents import decisions, services
 from incidents.choices import Audience, DecisionType, EntryKind, Phase, Role
-from incidents.models import DecisionLogEntry, Incident, RoleAssignment
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident, RoleAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -369,7 +370,7 @@ def test_it_returns_only_entries_after_the_cursor_with_oob_updates(
 ):
     client.force_login(commander)
     n = head(live)
-    services.add_note(incident=live, by=responder, text="Null rate 21 %")
+    decisions.add_note(incident=live, by=responder, text="Null rate 21 %")
     response = client.get(timeline_url(live, n), **HTMX)
     assert response.status_code == 200
     assert f'id="entry-{n + 1}"' in response.text and f'id="entry-{n}"' not in response.text
@@ -394,7 +395,7 @@ def test_it_answers_304_while_the_log_is_unchanged(client, commander, responder,
     assert "no-cache" in first["Cache-Control"] and "private" in first["Cache-Control"]
     assert "HX-Request" in first["Vary"]
     assert client.get(timeline_url(live, n), HTTP_IF_NONE_MATCH=etag, **HTMX).status_code == 304
-    services.add_note(incident=live, by=responder, text="Changed")
+    decisions.add_note(incident=live, by=responder, text="Changed")
     changed = client.get(timeline_url(live, n), HTTP_IF_NONE_MATCH=etag, **HTMX)
     assert changed.status_code == 200 and changed["ETag"] != etag and "Changed" in changed.text
 
@@ -435,13 +436,13 @@ def test_it_rejects_a_bad_cursor(client, commander, live, after):
 
 def _grow(incident, commander, responder, n):
     for i in range(n):
-        note = services.add_note(incident=incident, by=responder, text=f"Observation {i}")
+        note = decisions.add_note(incident=incident, by=responder, text=f"Observation {i}")
         if i % 3 == 0:
-            services.correct_entry(
+            decisions.correct_entry(
                 incident=incident, entry=note, by=responder, text=f"Correction {i}"
             )
         if i % 4 == 0:
-            services.record_decision(
+            decisions.record_decision(
                 incident=incident,
                 by=commander,
                 decision_type=DecisionType.OTHER,
@@ -449,7 +450,7 @@ def _grow(incident, commander, responder, n):
                 rationale="Because",
             )
         if i % 5 == 0:
-            services.request_decision(
+            decisions.request_decision(
                 incident=incident,
                 by=responder,
                 decision_type=DecisionType.ROLLBACK_MODEL,

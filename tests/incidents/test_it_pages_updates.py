@@ -15,7 +15,8 @@ from comms.services import create_draft, publish_update
 from glossary.services import create_term
 from incidents import services
 from incidents.choices import GROUP_RESPONDER, Audience, EntryKind, Role
-from incidents.models import DecisionLogEntry, Incident, Playbook
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident, Playbook
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -7,17 +7,16 @@ import pytest
 from django.utils import timezone
 
 from incidents.choices import DecisionType, EntryKind, Phase, Role
-from incidents.log import verify_chain
-from incidents.models import DecisionLogEntry, Incident, Milestone, Playbook, RoleAssignment
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.decision_log.verify import verify_chain
+from incidents.decisions import add_reference, record_decision, request_decision
+from incidents.models import Incident, Milestone, Playbook, RoleAssignment
 from incidents.services import (
-    add_reference,
     assign_role,
     change_severity,
     declare_incident,
     reach_milestone,
-    record_decision,
     release_role,
-    request_decision,
     update_impact,
 )
 from kit.errors import Conflict, DecisionRightDenied, DomainError, NotPermitted
@@ -357,7 +356,7 @@ class TestNotesAndImpact:
         assert entry.data == {"ref_kind": "commit", "ref": "9f1c2ab"}
 
     def test_executives_cannot_write_notes(self, incident, executive):
-        from incidents.services import add_note
+        from incidents.decisions import add_note
 
         with pytest.raises(NotPermitted):
             add_note(incident=incident, by=executive, text="hello")

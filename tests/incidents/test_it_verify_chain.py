@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from incidents import logdb
-from incidents.log import verify_chain
-from incidents.models import GENESIS_HASH, DecisionLogEntry
-from incidents.services import add_note, correct_entry
+from incidents.decision_log import triggers as log_triggers
+from incidents.decision_log.models import GENESIS_HASH, DecisionLogEntry
+from incidents.decision_log.verify import verify_chain
+from incidents.decisions import add_note, correct_entry
 
 
 @pytest.fixture
@@ -22,12 +22,12 @@ def logged(incident, commander):
 
 def _tamper(sql: str, params: list) -> None:
     """Do what an attacker with database access would: lift the triggers, write, restore."""
-    logdb.drop_triggers(connection)
+    log_triggers.drop_triggers(connection)
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
     finally:
-        logdb.install_triggers(connection)
+        log_triggers.install_triggers(connection)
 
 
 def test_it_links_each_entry_to_the_one_before(logged):
@@ -47,7 +47,10 @@ def test_it_links_each_entry_to_the_one_before(logged):
 
 def test_it_reports_an_altered_entry(logged):
     target = DecisionLogEntry.objects.get(incident=logged, sequence=4)
-    _tamper(f"UPDATE {logdb.TABLE} SET summary = %s WHERE id = %s", ["Nothing happened", target.pk])
+    _tamper(
+        f"UPDATE {log_triggers.TABLE} SET summary = %s WHERE id = %s",
+        ["Nothing happened", target.pk],
+    )
 
     report = verify_chain(logged.pk)
 
@@ -62,7 +65,7 @@ def test_it_reports_a_rehashed_entry_by_its_successor(logged):
     target.summary = "Rewritten"
     new_hash = target.compute_hash()
     _tamper(
-        f"UPDATE {logdb.TABLE} SET summary = %s, hash = %s WHERE id = %s",
+        f"UPDATE {log_triggers.TABLE} SET summary = %s, hash = %s WHERE id = %s",
         ["Rewritten", new_hash, target.pk],
     )
 
@@ -74,7 +77,7 @@ def test_it_reports_a_rehashed_entry_by_its_successor(logged):
 
 def test_it_reports_a_removed_entry(logged):
     target = DecisionLogEntry.objects.get(incident=logged, sequence=2)
-    _tamper(f"DELETE FROM {logdb.TABLE} WHERE id = %s", [target.pk])
+    _tamper(f"DELETE FROM {log_triggers.TABLE} WHERE id = %s", [target.pk])
 
     report = verify_chain(logged.pk)
 
@@ -92,7 +95,10 @@ def test_command_passes_on_intact_logs(logged):
 
 def test_command_fails_and_names_the_first_broken_link(logged, incident, commander):
     target = DecisionLogEntry.objects.get(incident=logged, sequence=5)
-    _tamper(f"UPDATE {logdb.TABLE} SET actor_label = %s WHERE id = %s", ["someone else", target.pk])
+    _tamper(
+        f"UPDATE {log_triggers.TABLE} SET actor_label = %s WHERE id = %s",
+        ["someone else", target.pk],
+    )
     out = StringIO()
 
     with pytest.raises(CommandError) as excinfo:

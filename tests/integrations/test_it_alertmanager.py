@@ -9,7 +9,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from comms.models import Deadline
-from incidents.models import DecisionLogEntry, Incident
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident
 from integrations.models import AlertEvidence, IntegrationKey
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -21,7 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from incidents.models import DecisionLogEntry, Incident
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident
 from integrations.models import AlertEvidence, IntegrationKey
 from tests.comms.conftest import wait_until
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
-from incidents.models import DecisionLogEntry, Incident
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident
 from integrations.models import AlertEvidence, IntegrationKey
 
 FIXTURES = Path(__file__).parent / "fixtures"

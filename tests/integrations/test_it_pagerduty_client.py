@@ -18,7 +18,8 @@ import httpx2
 import pagerduty
 import pytest
 
-from incidents.models import DecisionLogEntry, Incident
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Incident
 from integrations.models import AlertEvidence, IntegrationKey
 
 

@@ -10,8 +10,8 @@ from comms.feedback import record_feedback
 from comms.models import Channel, Delivery, StatusUpdate
 from comms.services import create_draft, publish_update
 from incidents.choices import DecisionType, Phase
+from incidents.decisions import record_decision, request_decision
 from incidents.models import Incident, MonitoredModel
-from incidents.services import record_decision, request_decision
 
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 

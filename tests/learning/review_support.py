@@ -19,8 +19,9 @@ from datetime import timedelta
 from comms import cadence, workflows
 from comms.services import create_draft, publish_update
 from incidents.choices import Phase, Role
+from incidents.decisions import record_decision
 from incidents.models import MetricPoint
-from incidents.services import assign_role, record_decision
+from incidents.services import assign_role
 
 
 def resolved_incident(clock, commander, responder, fraud_model):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from comms.models import Delivery
-from incidents.models import DecisionLogEntry
+from incidents.decision_log.models import DecisionLogEntry
 from kit.errors import DomainError, NotPermitted
 from learning import actions
 from learning.actions import create_action_item, update_action_item

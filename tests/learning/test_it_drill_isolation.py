@@ -7,8 +7,10 @@ from django.urls import reverse
 from comms import workflows
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase, Role
-from incidents.models import DecisionLogEntry, MetricPoint
-from incidents.services import assign_role, reach_milestone, record_decision
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.decisions import record_decision
+from incidents.models import MetricPoint
+from incidents.services import assign_role, reach_milestone
 from learning import drills, metrics
 
 

@@ -18,8 +18,10 @@ import pytest
 from comms.models import Deadline, Delivery
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase
-from incidents.models import DecisionLogEntry, MetricPoint
-from incidents.services import reach_milestone, record_decision
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.decisions import record_decision
+from incidents.models import MetricPoint
+from incidents.services import reach_milestone
 from learning import drills
 from learning.models import Drill
 from tests.comms.conftest import CELERY, CeleryProcess, subprocess_env, wait_until

@@ -18,7 +18,7 @@ from incidents.choices import Role
 from incidents.models import Incident, MonitoredModel
 from incidents.services import assign_role
 from learning import drills
-from learning.reviews import start_review
+from learning.reviews.services import start_review
 from tests.conftest import make_user
 from tests.console.test_it_status_support import own_cache_prefix  # noqa: F401 - fixture
 from tests.learning.review_support import resolved_incident

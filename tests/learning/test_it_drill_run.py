@@ -12,8 +12,10 @@ from comms import cadence
 from comms.models import Deadline, Delivery
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase
-from incidents.models import DecisionLogEntry, Incident, MetricPoint
-from incidents.services import reach_milestone, record_decision
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.decisions import record_decision
+from incidents.models import Incident, MetricPoint
+from incidents.services import reach_milestone
 from kit.errors import Conflict, DomainError, NotPermitted
 from learning import drills
 from learning.models import Drill, DrillStep

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from comms.models import Delivery
-from incidents.log import verify_chain
+from incidents.decision_log.verify import verify_chain
 from incidents.models import Incident
 from learning import demo_metrics, metrics
 

@@ -10,13 +10,15 @@ from django.db import DatabaseError, connection, transaction
 from glossary.jargon import find_jargon
 from glossary.services import create_term
 from incidents.choices import EntryKind, Phase
-from incidents.log import verify_chain
-from incidents.models import DecisionLogEntry
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.decision_log.verify import verify_chain
 from kit.errors import Conflict, DomainError, NotPermitted
-from learning import reviews
 from learning.actions import create_action_item
 from learning.markdown import to_markdown
 from learning.models import Review, ReviewAddendum, ReviewImmutable
+from learning.reviews import renditions as review_renditions
+from learning.reviews import rights as review_rights
+from learning.reviews import services as review_services
 from tests.learning.review_support import complete, resolved_incident
 from tests.replace_attack import replace_row
 
@@ -28,12 +30,12 @@ def resolved(clock, commander, responder, fraud_model):
 
 @pytest.fixture
 def draft(resolved, commander):
-    return reviews.start_review(incident=resolved, by=commander)
+    return review_services.start_review(incident=resolved, by=commander)
 
 
 def published_review(draft, commander, **fields):
-    reviews.edit_review(review=draft, by=commander, **complete(fields))
-    return reviews.publish_review(review=draft, by=commander)
+    review_services.edit_review(review=draft, by=commander, **complete(fields))
+    return review_services.publish_review(review=draft, by=commander)
 
 
 def test_a_started_review_holds_the_timeline_decisions_and_cadence_record(draft, resolved, clock):
@@ -82,21 +84,21 @@ def test_a_started_review_holds_the_timeline_decisions_and_cadence_record(draft,
 
 def test_only_a_resolved_incident_is_reviewed_once(incident, resolved, draft, commander):
     with pytest.raises(Conflict) as exc:
-        reviews.start_review(incident=incident, by=commander)
+        review_services.start_review(incident=incident, by=commander)
     assert exc.value.field == "incident"
     with pytest.raises(Conflict, match="already has a review"):
-        reviews.start_review(incident=resolved, by=commander)
+        review_services.start_review(incident=resolved, by=commander)
 
 
 def test_who_may_start_edit_and_publish(resolved, commander, responder, executive):
     with pytest.raises(NotPermitted):
-        reviews.start_review(incident=resolved, by=responder)
-    review = reviews.start_review(incident=resolved, by=commander)
-    reviews.edit_review(review=review, by=responder, **complete())  # the team fills it in
+        review_services.start_review(incident=resolved, by=responder)
+    review = review_services.start_review(incident=resolved, by=commander)
+    review_services.edit_review(review=review, by=responder, **complete())  # the team fills it in
     with pytest.raises(NotPermitted):
-        reviews.edit_review(review=review, by=executive, lessons="x")
+        review_services.edit_review(review=review, by=executive, lessons="x")
     with pytest.raises(NotPermitted):
-        reviews.publish_review(review=review, by=responder)
+        review_services.publish_review(review=review, by=responder)
     assert Review.objects.get().status == "draft"
 
 
@@ -123,13 +125,13 @@ def test_who_may_start_edit_and_publish(resolved, commander, responder, executiv
 def test_bad_edits_name_the_field_and_change_nothing(draft, commander, fields, field):
     before = Review.objects.values().get(pk=draft.pk)
     with pytest.raises(DomainError) as exc:
-        reviews.edit_review(review=draft, by=commander, **fields)
+        review_services.edit_review(review=draft, by=commander, **fields)
     assert exc.value.field == field
     assert Review.objects.values().get(pk=draft.pk) == before
 
 
 def test_classification_records_the_taxonomy_name_and_version(draft, commander):
-    review = reviews.edit_review(
+    review = review_services.edit_review(
         review=draft,
         by=commander,
         taxonomy="cset-aiid-harm",
@@ -161,9 +163,9 @@ def test_classification_records_the_taxonomy_name_and_version(draft, commander):
     ],
 )
 def test_publishing_needs_a_complete_review(draft, commander, missing, field):
-    reviews.edit_review(review=draft, by=commander, **complete(missing))
+    review_services.edit_review(review=draft, by=commander, **complete(missing))
     with pytest.raises(DomainError) as exc:
-        reviews.publish_review(review=draft, by=commander)
+        review_services.publish_review(review=draft, by=commander)
     assert exc.value.field == field
     assert Review.objects.get().status == "draft"
 
@@ -185,9 +187,9 @@ def test_publishing_freezes_logs_and_reaches_reviewed(draft, resolved, commander
     assert resolved.milestones.get(phase="reviewed").indicator == "Post-incident review published"
     assert verify_chain(resolved.pk).valid
     with pytest.raises(Conflict):
-        reviews.edit_review(review=review, by=commander, lessons="Rewritten")
+        review_services.edit_review(review=review, by=commander, lessons="Rewritten")
     with pytest.raises(Conflict):
-        reviews.publish_review(review=review, by=commander)
+        review_services.publish_review(review=review, by=commander)
 
 
 def test_a_published_review_refuses_orm_changes(draft, commander):
@@ -208,7 +210,7 @@ def test_the_database_refuses_raw_changes_to_published_reviews_and_addenda(
     draft, commander, responder
 ):
     review = published_review(draft, commander)
-    reviews.add_addendum(
+    review_services.add_addendum(
         review=review, by=responder, body="The vendor confirmed the feature change."
     )
     for sql in (
@@ -235,19 +237,23 @@ def test_the_database_lets_a_draft_change(draft):
 
 def test_addenda_are_numbered_logged_and_immutable(draft, commander, responder, executive):
     with pytest.raises(Conflict):
-        reviews.add_addendum(review=draft, by=responder, body="Too early")
+        review_services.add_addendum(review=draft, by=responder, body="Too early")
     review = published_review(draft, commander)
-    first = reviews.add_addendum(review=review, by=responder, body="The vendor confirmed it.")
-    second = reviews.add_addendum(review=review, by=commander, body="A second model was affected.")
+    first = review_services.add_addendum(
+        review=review, by=responder, body="The vendor confirmed it."
+    )
+    second = review_services.add_addendum(
+        review=review, by=commander, body="A second model was affected."
+    )
     assert [(a.number, a.author.username) for a in review.addenda.all()] == [
         (1, "remy"),
         (2, "cara"),
     ]
     with pytest.raises(DomainError) as exc:
-        reviews.add_addendum(review=review, by=responder, body="  ")
+        review_services.add_addendum(review=review, by=responder, body="  ")
     assert exc.value.field == "body"
     with pytest.raises(NotPermitted):
-        reviews.add_addendum(review=review, by=executive, body="Exec thoughts")
+        review_services.add_addendum(review=review, by=executive, body="Exec thoughts")
     entry = DecisionLogEntry.objects.filter(incident=review.incident).order_by("-sequence").first()
     assert (entry.summary, entry.data["number"], entry.actor) == (
         "Addendum 2 to the post-incident review",
@@ -264,34 +270,36 @@ def test_addenda_are_numbered_logged_and_immutable(draft, commander, responder, 
 
 
 def test_the_regulator_disclosure_needs_the_liaisons_sign_off(draft, commander, commander2, clock):
-    reviews.edit_review(
+    review_services.edit_review(
         review=draft, by=commander, **complete({"regulator_disclosure": "No data was exposed."})
     )
     with pytest.raises(Conflict) as exc:
-        reviews.publish_review(review=draft, by=commander)
+        review_services.publish_review(review=draft, by=commander)
     assert exc.value.field == "regulator_disclosure"
     with pytest.raises(NotPermitted):
-        reviews.sign_off_regulator(
+        review_services.sign_off_regulator(
             review=draft, by=commander2
         )  # commander-eligible, but not the liaison
-    reviews.sign_off_regulator(review=draft, by=commander)  # cara holds the regulator liaison role
+    review_services.sign_off_regulator(
+        review=draft, by=commander
+    )  # cara holds the regulator liaison role
     # Changing the text voids the sign-off.
-    reviews.edit_review(
+    review_services.edit_review(
         review=draft, by=commander, regulator_disclosure="No personal data was exposed."
     )
     draft.refresh_from_db()
     assert draft.regulator_signed_off_at is None
-    reviews.sign_off_regulator(review=draft, by=commander)
-    review = reviews.publish_review(review=draft, by=commander)
+    review_services.sign_off_regulator(review=draft, by=commander)
+    review = review_services.publish_review(review=draft, by=commander)
     assert review.regulator_signed_off_by == commander
-    assert reviews.is_regulator_visible(review)
+    assert review_rights.is_regulator_visible(review)
     assert [
         e.kind for e in DecisionLogEntry.objects.filter(incident=review.incident, kind="sign_off")
     ] == ["sign_off", "sign_off"]
 
 
 def test_renditions_per_audience(draft, commander, responder, executive, regulator, clock):
-    reviews.edit_review(
+    review_services.edit_review(
         review=draft,
         by=commander,
         **complete(
@@ -308,17 +316,17 @@ def test_renditions_per_audience(draft, commander, responder, executive, regulat
         expected_outcome="One day in shadow",
         category="governance",
     )
-    assert reviews.audiences_for(regulator, draft) == []
-    assert reviews.audiences_for(executive, draft) == []
-    assert reviews.audiences_for(responder, draft) == ["technical", "executive", "regulator"]
-    reviews.sign_off_regulator(review=draft, by=commander)
-    review = reviews.publish_review(review=draft, by=commander)
-    assert reviews.audiences_for(executive, review) == ["technical", "executive"]
-    assert reviews.audiences_for(regulator, review) == ["regulator"]
+    assert review_rights.audiences_for(regulator, draft) == []
+    assert review_rights.audiences_for(executive, draft) == []
+    assert review_rights.audiences_for(responder, draft) == ["technical", "executive", "regulator"]
+    review_services.sign_off_regulator(review=draft, by=commander)
+    review = review_services.publish_review(review=draft, by=commander)
+    assert review_rights.audiences_for(executive, review) == ["technical", "executive"]
+    assert review_rights.audiences_for(regulator, review) == ["regulator"]
 
-    technical = reviews.rendition_of(review, "technical")
-    executive_r = reviews.rendition_of(review, "executive")
-    regulator_r = reviews.rendition_of(review, "regulator")
+    technical = review_renditions.rendition_of(review, "technical")
+    executive_r = review_renditions.rendition_of(review, "executive")
+    regulator_r = review_renditions.rendition_of(review, "regulator")
     assert [s["key"] for s in technical["sections"]] == [
         "executive_summary",
         "root_cause_detail",
@@ -364,7 +372,7 @@ def test_the_executive_rendition_warns_of_jargon(draft, commander):
     review = published_review(
         draft, commander, executive_summary="The FP rate doubled for an hour."
     )
-    rendition = reviews.rendition_of(review, "executive")
+    rendition = review_renditions.rendition_of(review, "executive")
     assert [(j["field"], j["matched"]) for j in rendition["jargon"]] == [
         ("executive_summary", "FP rate")
     ]
@@ -406,7 +414,7 @@ def test_the_demo_review_is_published_with_one_overdue_item_and_is_idempotent(
     assert actions.run_due(now=clock.now) == 1  # the overdue one is reminded by the next tick
     assert review.incident.phase == "reviewed"
     assert (
-        reviews.rendition_of(review, "executive")["jargon"] == []
+        review_renditions.rendition_of(review, "executive")["jargon"] == []
     )  # the demo's executive text is plain
     assert {m.slug for m in find_jargon("Cache latency rose; try a canary.")} >= {
         "latency",
@@ -422,7 +430,7 @@ def test_the_database_refuses_replace_over_published_reviews_and_addenda(
     (PostgreSQL's form, ON CONFLICT DO UPDATE, meets the UPDATE trigger.)
     """
     review = published_review(draft, commander)
-    addendum = reviews.add_addendum(
+    addendum = review_services.add_addendum(
         review=review, by=responder, body="The vendor confirmed the feature change."
     )
     attempts = [

@@ -11,11 +11,12 @@ from django.utils import timezone
 from comms import workflows
 from comms.models import Delivery
 from incidents.choices import Phase, Role
-from incidents.models import DecisionLogEntry, Milestone
+from incidents.decision_log.models import DecisionLogEntry
+from incidents.models import Milestone
 from incidents.services import assign_role
-from learning import reviews
 from learning.actions import create_action_item
 from learning.models import ActionItem, Review, ReviewAddendum
+from learning.reviews import services as review_services
 from tests.api.conftest import PERSONAS, client_for, error_fields, token_client  # noqa: F401 - fixture
 from tests.api.test_it_permissions import Endpoint
 from tests.learning.review_support import complete, resolved_incident
@@ -115,15 +116,15 @@ def test_a_commander_runs_a_review_through_the_api(resolved, commander, responde
 
 def test_audiences_executives_and_regulators(resolved, commander, executive, regulator):
     url = f"/api/v1/incidents/{resolved.pk}/review/"
-    review = reviews.start_review(incident=resolved, by=commander)
-    reviews.edit_review(
+    review = review_services.start_review(incident=resolved, by=commander)
+    review_services.edit_review(
         review=review, by=commander, **complete({"regulator_disclosure": "No data exposed."})
     )
     exec_api, reg_api = token_client(executive), token_client(regulator)
     assert exec_api.get(url).status_code == 404  # drafts are not shown to executives
     assert reg_api.get(url).status_code == 404
-    reviews.sign_off_regulator(review=review, by=commander)
-    reviews.publish_review(review=review, by=commander)
+    review_services.sign_off_regulator(review=review, by=commander)
+    review_services.publish_review(review=review, by=commander)
 
     as_exec = exec_api.get(url + "?audience=executive").json()
     assert ([s["key"] for s in as_exec["sections"]], as_exec["available_audiences"]) == (
@@ -247,7 +248,7 @@ def test_list_endpoints_run_a_constant_number_of_queries(
     def add(n):
         for i in range(n):
             incident = quick_resolved(commander, fraud_model, f"Incident {i}")
-            reviews.start_review(incident=incident, by=commander)
+            review_services.start_review(incident=incident, by=commander)
             create_action_item(
                 incident=incident,
                 by=commander,
@@ -349,19 +350,21 @@ def world(
     commander, commander2, responder, executive, regulator, admin_user, outsider, fraud_model
 ):
     published = quick_resolved(commander, fraud_model, "Published", liaison=commander)
-    review = reviews.start_review(incident=published, by=commander)
-    reviews.edit_review(
+    review = review_services.start_review(incident=published, by=commander)
+    review_services.edit_review(
         review=review, by=commander, **complete({"regulator_disclosure": "No data exposed."})
     )
-    reviews.sign_off_regulator(review=review, by=commander)
-    reviews.publish_review(review=review, by=commander)
+    review_services.sign_off_regulator(review=review, by=commander)
+    review_services.publish_review(review=review, by=commander)
     draft = quick_resolved(commander, fraud_model, "Draft")
-    reviews.edit_review(
-        review=reviews.start_review(incident=draft, by=commander), by=commander, **complete()
+    review_services.edit_review(
+        review=review_services.start_review(incident=draft, by=commander),
+        by=commander,
+        **complete(),
     )
     disclosing = quick_resolved(commander, fraud_model, "Disclosing", liaison=commander)
-    reviews.edit_review(
-        review=reviews.start_review(incident=disclosing, by=commander),
+    review_services.edit_review(
+        review=review_services.start_review(incident=disclosing, by=commander),
         by=commander,
         regulator_disclosure="We are assessing.",
     )

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from audit.models import Action, AuditEvent
-from learning import reviews
+from learning.reviews import services as review_services
 from tests.api.conftest import token_client
 from tests.learning.review_support import complete, resolved_incident
 
@@ -14,12 +14,12 @@ from tests.learning.review_support import complete, resolved_incident
 @pytest.fixture
 def published(clock, commander, responder, fraud_model):
     incident = resolved_incident(clock, commander, responder, fraud_model)
-    review = reviews.start_review(incident=incident, by=commander)
-    reviews.edit_review(
+    review = review_services.start_review(incident=incident, by=commander)
+    review_services.edit_review(
         review=review, by=commander, **complete({"regulator_disclosure": "No data exposed."})
     )
-    reviews.sign_off_regulator(review=review, by=commander)
-    reviews.publish_review(review=review, by=commander)
+    review_services.sign_off_regulator(review=review, by=commander)
+    review_services.publish_review(review=review, by=commander)
     return incident
 
 

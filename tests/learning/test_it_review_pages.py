@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from learning import reviews
 from learning.actions import create_action_item
 from learning.models import ActionItem, Review
+from learning.reviews import services as review_services
 from tests.learning.review_support import complete, resolved_incident
 from tests.learning.test_it_review_api import quick_resolved
 
@@ -83,7 +83,7 @@ def test_a_commander_starts_edits_and_publishes_without_javascript(resolved, com
 
 
 def test_refusals_come_back_on_the_page(resolved, commander, responder):
-    review = reviews.start_review(incident=resolved, by=commander)
+    review = review_services.start_review(incident=resolved, by=commander)
     c = as_user(commander)
     refused = c.post(f"/reviews/{resolved.pk}/publish/")
     assert refused.status_code == 409  # the draft is not ready
@@ -94,8 +94,8 @@ def test_refusals_come_back_on_the_page(resolved, commander, responder):
 
 
 def test_who_sees_which_page(resolved, commander, executive, regulator, outsider):
-    review = reviews.start_review(incident=resolved, by=commander)
-    reviews.edit_review(
+    review = review_services.start_review(incident=resolved, by=commander)
+    review_services.edit_review(
         review=review, by=commander, **complete({"regulator_disclosure": "No data exposed."})
     )
     url = f"/reviews/{resolved.pk}/"
@@ -103,8 +103,8 @@ def test_who_sees_which_page(resolved, commander, executive, regulator, outsider
     assert as_user(regulator).get(url).status_code == 404
     assert as_user(outsider).get(url).status_code == 403
     assert as_user(executive).post(url + "edit/", form_post(complete())).status_code == 403
-    reviews.sign_off_regulator(review=review, by=commander)
-    reviews.publish_review(review=review, by=commander)
+    review_services.sign_off_regulator(review=review, by=commander)
+    review_services.publish_review(review=review, by=commander)
 
     exec_page = as_user(executive).get(url + "?audience=executive")
     assert exec_page.status_code == 200 and b"Executive summary" in exec_page.content
@@ -128,8 +128,8 @@ def test_who_sees_which_page(resolved, commander, executive, regulator, outsider
 
 
 def test_markdown_download_and_printable_page(resolved, commander):
-    review = reviews.start_review(incident=resolved, by=commander)
-    reviews.edit_review(review=review, by=commander, **complete())
+    review = review_services.start_review(incident=resolved, by=commander)
+    review_services.edit_review(review=review, by=commander, **complete())
     c = as_user(commander)
     md = c.get(f"/reviews/{resolved.pk}/markdown/?audience=technical")
     assert md["Content-Type"] == "text/markdown; charset=utf-8"
@@ -197,7 +197,7 @@ def test_list_pages_run_a_constant_number_of_queries(
     def add(n):
         for i in range(n):
             incident = quick_resolved(commander, fraud_model, f"Incident {i}")
-            reviews.start_review(incident=incident, by=commander)
+            review_services.start_review(incident=incident, by=commander)
             quick_resolved(commander, fraud_model, f"Unreviewed {i}")
             create_action_item(
                 incident=incident,
@@ -227,8 +227,10 @@ QUERIES_ITEMS = 5
 
 
 def test_the_regulator_liaison_signs_off_on_the_page(resolved, commander, commander2):
-    review = reviews.start_review(incident=resolved, by=commander)
-    reviews.edit_review(review=review, by=commander, regulator_disclosure="No data exposed.")
+    review = review_services.start_review(incident=resolved, by=commander)
+    review_services.edit_review(
+        review=review, by=commander, regulator_disclosure="No data exposed."
+    )
     url = f"/reviews/{resolved.pk}/"
     assert b"Sign off the regulator disclosure" not in as_user(commander2).get(url).content
     assert as_user(commander2).post(url + "sign-off/").status_code == 403

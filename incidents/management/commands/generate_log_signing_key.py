@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from incidents.signing import generate_private_key, public_key_text
+from incidents.decision_log.signing import generate_private_key, public_key_text
 
 
 class Command(BaseCommand):

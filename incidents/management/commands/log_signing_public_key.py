@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from incidents.signing import SigningKeyError, load_private_key, public_key_text
+from incidents.decision_log.signing import SigningKeyError, load_private_key, public_key_text
 
 
 class Command(BaseCommand):

@@ -4,10 +4,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from incidents.checkpoints import BROKEN, INTACT, verify_log
-from incidents.log import ChainReport
+from incidents.decision_log.checkpoints import BROKEN, INTACT, verify_log
+from incidents.decision_log.signing import SigningKeyError, trusted_public_keys
+from incidents.decision_log.verify import ChainReport
 from incidents.models import Incident
-from incidents.signing import SigningKeyError, trusted_public_keys
 
 
 class Command(BaseCommand):

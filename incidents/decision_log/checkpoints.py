@@ -17,9 +17,14 @@ from django.db import transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from incidents.log import ChainReport, verify_chain
-from incidents.models import DecisionLogEntry, Incident, LogCheckpoint
-from incidents.signing import Signer, configured_signer, signature_is_valid, trusted_public_keys
+from incidents.decision_log.models import DecisionLogEntry, LogCheckpoint, incident_model
+from incidents.decision_log.signing import (
+    Signer,
+    configured_signer,
+    signature_is_valid,
+    trusted_public_keys,
+)
+from incidents.decision_log.verify import ChainReport, verify_chain
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +54,7 @@ def checkpoint_incident(
     """
     keys = {**(keys or {}), signer.key_id: signer.public_key}
     with transaction.atomic():
-        Incident.objects.select_for_update().only("id").get(pk=incident_id)
+        incident_model()._default_manager.select_for_update().only("id").get(pk=incident_id)
         head = (
             DecisionLogEntry.objects.filter(incident_id=incident_id)
             .order_by("-sequence")
@@ -85,7 +90,8 @@ def incidents_with_unsigned_heads(key_id: str) -> list[int]:
         .values("sequence")[:1]
     )
     return list(
-        Incident.objects.annotate(head=Max("log_entries__sequence"), signed=Subquery(last_signed))
+        incident_model()
+        ._default_manager.annotate(head=Max("log_entries__sequence"), signed=Subquery(last_signed))
         .filter(head__isnull=False)
         .filter(Q(signed__isnull=True) | Q(head__gt=F("signed")))
         .order_by("pk")
@@ -187,7 +193,7 @@ def verify_log(incident_id: int, *, keys: Keys | None = None) -> ChainReport:
     )
     if not checkpoints or not keys:
         return _unsigned(report, len(checkpoints), keys)
-    matched = None
+    matched: dict = {}
     for number, checkpoint in enumerate(checkpoints, 1):
         where = f"checkpoint {number} (entry #{checkpoint.sequence}) signed at {_stamp(checkpoint.signed_at)}"
         key = keys.get(checkpoint.key_id)
