@@ -21,17 +21,6 @@ from incidents.choices import (
     Severity,
 )
 from incidents.models import AffectedModel, DecisionLogEntry, MonitoredModel, RoleAssignment
-from kit.errors import DomainError
-
-
-def add_domain_error(form: forms.Form, exc: DomainError) -> None:
-    """Attach a refused request to the field the service named, else to the form.
-
-    A form whose field names differ from the service's defines its own
-    `field_for_domain_error(field)`.
-    """
-    name = getattr(form, "field_for_domain_error", field_for_domain_error)(exc.field)
-    form.add_error(name if name in form.fields else None, exc.message)
 
 
 def responders() -> QuerySet[User]:
@@ -372,13 +361,13 @@ class UpdateForm(forms.Form):
             initial[f"{r.audience}_summary"], initial[f"{r.audience}_body"] = r.summary, r.body
         return initial
 
-
-def field_for_domain_error(field: str | None) -> str | None:
-    """Map a comms service's field name ("renditions.executive.summary") onto the composer's."""
-    if field and field.startswith("renditions."):
-        parts = field.split(".")
-        return f"{parts[1]}_{parts[2] if len(parts) > 2 else 'summary'}"
-    return field
+    @staticmethod
+    def field_for_domain_error(field: str | None) -> str | None:
+        """Map a comms service's field name ("renditions.executive.summary") onto the composer's."""
+        if field and field.startswith("renditions."):
+            parts = field.split(".")
+            return f"{parts[1]}_{parts[2] if len(parts) > 2 else 'summary'}"
+        return field
 
 
 class PublishForm(forms.Form):

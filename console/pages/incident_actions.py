@@ -28,7 +28,7 @@ from console.incident_forms import (
     RoleForm,
     SeverityForm,
 )
-from console.pages.access import require_writer, run_action
+from console.pages.access import require_writer
 from console.pages.incident_detail import (
     Viewer,
     countdowns,
@@ -43,6 +43,7 @@ from console.pages.incident_detail import (
 from incidents import services
 from incidents.models import Incident, RoleAssignment
 from kit.errors import Conflict
+from kit.pages import run_action
 
 
 def finish(

@@ -16,10 +16,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from comms import workflows
 from console.incident_forms import DeclareIncidentForm, IncidentFilterForm
-from console.pages.access import require_reader, run_action
+from console.pages.access import require_reader
 from incidents import permissions
 from incidents.choices import Phase, Role, Severity
 from incidents.models import AffectedModel, Incident, RoleAssignment
+from kit.pages import run_action
 
 PAGE_SIZE = 50
 

@@ -21,14 +21,23 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
-from console.pages.access import require_reader, run_action
 from incidents import permissions
 from incidents.choices import GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_RESPONDER
 from kit.errors import Conflict, NotPermitted
+from kit.pages import require, run_action
 from learning import drills
 from learning.models import ActionItem, Drill
 
 POLL_SECONDS = 2
+
+
+def require_reader(request: HttpRequest) -> None:
+    """Drills are read by whoever reads incidents (a drill is an incident), with the same answer."""
+    require(
+        request,
+        permissions.can_read_incidents,
+        "Incident pages are for responders, commanders and executives.",
+    )
 
 
 class StartDrillForm(forms.Form):

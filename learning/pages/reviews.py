@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from audit.middleware import mark_regulator_read
-from console.pages.access import run_action
 from incidents import permissions
 from incidents.choices import (
     GROUP_ADMIN,
@@ -34,6 +33,7 @@ from incidents.choices import (
 )
 from incidents.models import Incident
 from kit.errors import DomainError, NotPermitted
+from kit.pages import run_action
 from learning import actions, reviews, taxonomies
 from learning.markdown import filename, to_markdown
 from learning.models import ActionItem, Review, RootCause
