@@ -31,7 +31,8 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from comms.models import Deadline, Rendition, StatusUpdate
-from console.charts import customers_trend_chart, incident_charts
+from console.charts import incident_charts
+from console.executive_trend import customers_trend_chart
 from glossary.models import Term
 from incidents import permissions
 from incidents.choices import OPEN_PHASES, Audience
