@@ -26,7 +26,7 @@ from incidents.choices import (
     Role,
     Severity,
 )
-from incidents.metrics import MAX_POINTS_PER_REQUEST
+from incidents.health_metrics import MAX_POINTS_PER_REQUEST
 from incidents.models import (
     DecisionLogEntry,
     ImpactRule,

@@ -188,7 +188,8 @@ def error_budget_chart(
     incident: Incident, rules: Sequence[ImpactRule], series: Series, milestones: list[Milestone]
 ) -> Chart:
     """Draw the cumulative share of the 30-day error budget each metric burned in the window."""
-    traces, rows_by_hour = [], defaultdict(dict)
+    traces: list[go.Scatter] = []
+    rows_by_hour: dict[datetime, dict[str, tuple[float, float]]] = defaultdict(dict)
     first_x = last_x = None
     labels = []
     for i, rule in enumerate(rules):

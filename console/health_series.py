@@ -19,7 +19,7 @@ from django.db.models import Avg, Case, Count, F, IntegerField, Max, Min, Q, Val
 from django.db.models.functions import ExtractMinute, Floor, Trunc
 from django.utils import timezone
 
-from incidents.models import ImpactRule, Incident, MetricPoint
+from incidents.models import ImpactEstimate, ImpactRule, Incident, MetricPoint
 
 # How far around the incident the charts look.
 PAD_BEFORE = timedelta(hours=6)
@@ -181,14 +181,15 @@ def impact_timeline(
     for rule in rules:
         by_time = {b.at: rule.evaluate(b.avg) for b in series.get((rule.model_id, rule.metric), [])}
         per_rule.append(by_time)
-    out, last = [], [None] * len(per_rule)
+    out = []
+    last: list[ImpactEstimate | None] = [None] * len(per_rule)
     for t in instants:
         customers, revenue = 0.0, Decimal("0")
         for i, by_time in enumerate(per_rule):
-            last[i] = by_time.get(t, last[i])
-            if last[i] is not None:
-                customers += last[i].customers_per_hour
-                revenue += last[i].revenue_per_hour
+            current = last[i] = by_time.get(t, last[i])
+            if current is not None:
+                customers += current.customers_per_hour
+                revenue += current.revenue_per_hour
         out.append((t, round(customers, 1), revenue))
     return out
 

@@ -51,3 +51,8 @@ def run_action(form: forms.Form, action: Callable[[dict[str, Any]], Any]) -> tup
     except DomainError as exc:
         add_domain_error(form, exc)
         return None, exc.status
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """Return whether htmx sent the request (django-htmx's middleware sets `request.htmx`)."""
+    return bool(getattr(request, "htmx", False))

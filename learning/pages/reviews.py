@@ -11,9 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,18 +23,16 @@ from django.views.decorators.http import require_POST, require_safe
 from audit.middleware import mark_regulator_read
 from incidents import permissions
 from incidents.choices import (
-    GROUP_ADMIN,
-    GROUP_COMMANDER,
-    GROUP_EXECUTIVE,
     GROUP_REGULATOR,
-    GROUP_RESPONDER,
 )
 from incidents.models import Incident
 from kit.errors import DomainError, NotPermitted
 from kit.pages import run_action
-from learning import actions, reviews, taxonomies
+from kit.users import signed_in_user
+from learning import actions, reviews
 from learning.markdown import filename, to_markdown
-from learning.models import ActionItem, Review, RootCause
+from learning.models import ActionItem, Review
+from learning.pages.review_forms import ActionItemForm, ActionStatusForm, AddendumForm, ReviewForm
 
 LIST_LIMIT = 200
 
@@ -59,141 +55,6 @@ def require_writer(request: HttpRequest) -> None:
         raise PermissionDenied("Only responders and commanders change reviews and action items.")
 
 
-def owners() -> Any:
-    """People who may own an action item: anyone who reads incidents."""
-    return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(groups__name__in=[GROUP_RESPONDER, GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_ADMIN])
-            | Q(is_superuser=True)
-        )
-        .distinct()
-        .order_by("username")
-    )
-
-
-def _cls_name(slug: str, key: str) -> str:
-    return f"cls__{slug}__{key}"
-
-
-class ReviewForm(forms.Form):
-    executive_summary = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="In business terms: executives read this.",
-    )
-    root_causes = forms.MultipleChoiceField(
-        required=False,
-        choices=RootCause.choices,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Several allowed.",
-    )
-    root_cause_detail = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    failed_gates = forms.CharField(
-        required=False,
-        label="Quality gates that failed, and why",
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    containment_effectiveness = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    counterfactuals = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    went_well = forms.CharField(
-        required=False, label="What went well", widget=forms.Textarea(attrs={"rows": 3})
-    )
-    went_badly = forms.CharField(
-        required=False, label="What went badly", widget=forms.Textarea(attrs={"rows": 3})
-    )
-    lessons = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    regulator_disclosure = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Shown to regulator viewers once the regulator liaison signs it off. Editing it voids a sign-off.",
-    )
-    taxonomy = forms.ChoiceField(
-        required=False, help_text="The classification below is read for this taxonomy."
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["taxonomy"].choices = [("", "— none —")] + [
-            (t.slug, f"{t.name} (version {t.version})")
-            for t in taxonomies.all_taxonomies().values()
-        ]
-        for t in taxonomies.all_taxonomies().values():
-            for d in t.dimensions:
-                choices = [(v, v) for v in d.values]
-                label = f"{d.label}{' (required to publish)' if d.required else ''}"
-                self.fields[_cls_name(t.slug, d.key)] = (
-                    forms.MultipleChoiceField(
-                        required=False,
-                        choices=choices,
-                        widget=forms.CheckboxSelectMultiple,
-                        label=label,
-                        help_text=d.help,
-                    )
-                    if d.multiple
-                    else forms.ChoiceField(
-                        required=False, choices=[("", "—")] + choices, label=label, help_text=d.help
-                    )
-                )
-
-    @classmethod
-    def for_review(cls, review: Review, data: Any = None) -> ReviewForm:
-        initial = {name: getattr(review, name) for name in reviews.TEXT_FIELDS}
-        initial |= {"root_causes": review.root_causes, "taxonomy": review.taxonomy}
-        initial |= {_cls_name(review.taxonomy, k): v for k, v in review.classification.items()}
-        return cls(data, initial=initial)
-
-    def taxonomy_groups(self) -> list[tuple[taxonomies.Taxonomy, list[forms.BoundField]]]:
-        return [
-            (t, [self[_cls_name(t.slug, d.key)] for d in t.dimensions])
-            for t in taxonomies.all_taxonomies().values()
-        ]
-
-    def field_for_domain_error(self, field: str | None) -> str | None:
-        """Put a refused classification value beside its dimension ("classification.harm_type")."""
-        if field and field.startswith("classification.") and self.cleaned_data.get("taxonomy"):
-            return _cls_name(self.cleaned_data["taxonomy"], field.split(".", 1)[1])
-        return (field or "").split(".")[0] or None
-
-    def changes(self) -> dict[str, Any]:
-        d = self.cleaned_data
-        out = {name: d[name] for name in reviews.TEXT_FIELDS}
-        out["root_causes"] = d["root_causes"]
-        out["taxonomy"] = d["taxonomy"]
-        taxonomy = taxonomies.get(d["taxonomy"])
-        out["classification"] = (
-            {k.key: d[_cls_name(taxonomy.slug, k.key)] for k in taxonomy.dimensions}
-            if taxonomy
-            else {}
-        )
-        return out
-
-
-class AddendumForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Later finding")
-
-
-class ActionItemForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    owner = forms.ModelChoiceField(queryset=User.objects.none())
-    due_at = forms.DateTimeField(
-        label="Due (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    expected_outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-    category = forms.ChoiceField(choices=ActionItem.Category.choices)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners()
-
-
-class ActionStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=ActionItem.Status.choices)
-    note = forms.CharField(required=False, max_length=300)
-
-
 # --- Reading ---------------------------------------------------------------------------------
 
 
@@ -207,7 +68,7 @@ def _review_or_404(incident_id: int) -> Review | None:
 
 def _audience(request: HttpRequest, review: Review) -> str:
     """Return the rendition asked for; 404 if the review is hidden from the user, 403 for a rendition they lack."""
-    allowed = reviews.audiences_for(request.user, review)
+    allowed = reviews.audiences_for(signed_in_user(request), review)
     if not allowed:
         raise Http404("No such review.")
     audience = request.GET.get("audience") or allowed[0]
@@ -225,7 +86,7 @@ def _audience(request: HttpRequest, review: Review) -> str:
 def review_list(request: HttpRequest) -> HttpResponse:
     require_review_reader(request)
     listed = (
-        reviews.visible_reviews(request.user)
+        reviews.visible_reviews(signed_in_user(request))
         .select_related("incident")
         .defer("generated")
         .annotate(
@@ -252,7 +113,7 @@ def render_review(
     request: HttpRequest,
     incident_id: int,
     *,
-    bound: dict[str, forms.Form] | None = None,
+    bound: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     require_review_reader(request)
@@ -266,13 +127,13 @@ def render_review(
             "learning/review_start.html",
             {
                 "incident": incident,
-                "may_start": reviews.may_lead(request.user, incident),
+                "may_start": reviews.may_lead(signed_in_user(request), incident),
                 "reviewable": incident.phase in reviews.REVIEWABLE_PHASES,
             },
             status=status,
         )
     audience = _audience(request, review)
-    user, bound = request.user, bound or {}
+    user, bound = signed_in_user(request), bound or {}
     is_draft, editor = not review.is_published, reviews.may_edit(user)
     context = {
         "review": review,
@@ -366,7 +227,7 @@ def start(request: HttpRequest, incident_id: int) -> HttpResponse:
     require_writer(request)
     incident = get_object_or_404(Incident, pk=incident_id)
     try:
-        reviews.start_review(incident=incident, by=request.user)
+        reviews.start_review(incident=incident, by=signed_in_user(request))
     except NotPermitted as exc:
         raise PermissionDenied(exc.message) from exc
     except DomainError as exc:
@@ -375,7 +236,7 @@ def start(request: HttpRequest, incident_id: int) -> HttpResponse:
             "learning/review_start.html",
             {
                 "incident": incident,
-                "may_start": reviews.may_lead(request.user, incident),
+                "may_start": reviews.may_lead(signed_in_user(request), incident),
                 "reviewable": incident.phase in reviews.REVIEWABLE_PHASES,
                 "errors": [exc.message],
             },
@@ -390,7 +251,8 @@ def edit(request: HttpRequest, incident_id: int) -> HttpResponse:
     review = _draft_or_404(request, incident_id)
     form = ReviewForm.for_review(review, request.POST)
     _, status = run_action(
-        form, lambda d: reviews.edit_review(review=review, by=request.user, **form.changes())
+        form,
+        lambda d: reviews.edit_review(review=review, by=signed_in_user(request), **form.changes()),
     )
     if status == 200:
         return _back(incident_id, "edit")
@@ -403,7 +265,7 @@ def regenerate(request: HttpRequest, incident_id: int) -> HttpResponse:
     return _simple(
         request,
         incident_id,
-        lambda r: reviews.regenerate_review(review=r, by=request.user),
+        lambda r: reviews.regenerate_review(review=r, by=signed_in_user(request)),
         "record",
     )
 
@@ -414,7 +276,7 @@ def sign_off(request: HttpRequest, incident_id: int) -> HttpResponse:
     return _simple(
         request,
         incident_id,
-        lambda r: reviews.sign_off_regulator(review=r, by=request.user),
+        lambda r: reviews.sign_off_regulator(review=r, by=signed_in_user(request)),
         "publish",
     )
 
@@ -423,7 +285,10 @@ def sign_off(request: HttpRequest, incident_id: int) -> HttpResponse:
 @require_POST
 def publish(request: HttpRequest, incident_id: int) -> HttpResponse:
     return _simple(
-        request, incident_id, lambda r: reviews.publish_review(review=r, by=request.user), ""
+        request,
+        incident_id,
+        lambda r: reviews.publish_review(review=r, by=signed_in_user(request)),
+        "",
     )
 
 
@@ -433,7 +298,8 @@ def add_addendum(request: HttpRequest, incident_id: int) -> HttpResponse:
     review = _draft_or_404(request, incident_id)
     form = AddendumForm(request.POST)
     _, status = run_action(
-        form, lambda d: reviews.add_addendum(review=review, by=request.user, body=d["body"])
+        form,
+        lambda d: reviews.add_addendum(review=review, by=signed_in_user(request), body=d["body"]),
     )
     if status == 200:
         return _back(incident_id, "addenda")
@@ -451,7 +317,7 @@ def create_item(request: HttpRequest, incident_id: int) -> HttpResponse:
         return actions.create_action_item(
             incident=review.incident,
             review=review,
-            by=request.user,
+            by=signed_in_user(request),
             title=d["title"],
             owner=d["owner"],
             due_at=due,
@@ -480,7 +346,7 @@ def render_items(
     elif show == "open":
         items = actions.open_items()
     else:
-        show, items = "mine", ActionItem.objects.filter(owner=request.user)
+        show, items = "mine", ActionItem.objects.filter(owner=signed_in_user(request))
     items = items.select_related("incident", "owner").order_by("due_at", "pk")[:LIST_LIMIT]
     rows = [
         {
@@ -519,7 +385,7 @@ def item_status(request: HttpRequest, item_id: int) -> HttpResponse:
     _, status = run_action(
         form,
         lambda d: actions.update_action_item(
-            item=item, by=request.user, status=d["status"], note=d["note"]
+            item=item, by=signed_in_user(request), status=d["status"], note=d["note"]
         ),
     )
     show = request.GET.get("show", "mine")

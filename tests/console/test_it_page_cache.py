@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from django.core.cache import cache
 
-from console import status_views
+from console.pages import status as status_page
 from incidents.choices import Audience
 from integrations import statuspage
 from kit import cache as kit_cache
@@ -35,14 +35,14 @@ def test_the_statuspage_version_hashes_schema_hour_and_values_as_before():
 
 
 def test_the_public_status_version_hashes_schema_audience_hour_and_values_as_before():
-    version = status_views.data_version(Audience.CUSTOMER, now=NOW)
-    assert version == expected(status_views.CACHE_SCHEMA, "customer", "2026120421", "None", "None")
+    version = status_page.data_version(Audience.CUSTOMER, now=NOW)
+    assert version == expected(status_page.CACHE_SCHEMA, "customer", "2026120421", "None", "None")
 
 
 def test_pages_and_documents_are_stored_under_their_old_keys(client):
     assert client.get("/status/public/").status_code == 200
     assert client.get("/api/v2/summary.json").status_code == 200
-    status_version = status_views.data_version(Audience.CUSTOMER)
+    status_version = status_page.data_version(Audience.CUSTOMER)
     api_version, _ = statuspage.data_version()
     assert cache.get(f"status:public-page:{status_version}")
     assert cache.get(f"statuspage:summary:{api_version}")

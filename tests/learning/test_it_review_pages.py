@@ -246,7 +246,7 @@ def test_the_regulator_liaison_signs_off_on_the_page(resolved, commander, comman
 def test_a_service_refusal_lands_beside_the_field_it_names(resolved, commander):
     from kit.errors import DomainError
     from kit.pages import add_domain_error
-    from learning.pages.reviews import ReviewForm
+    from learning.pages.review_forms import ReviewForm
 
     form = ReviewForm(form_post(complete()))
     assert form.is_valid(), form.errors

@@ -42,7 +42,7 @@ from incidents.choices import (
     ReferenceKind,
     Role,
 )
-from incidents.metrics import PointIn, ingest_metric_points
+from incidents.health_metrics import PointIn, ingest_metric_points
 from incidents.models import ImpactRule, Incident, MonitoredModel, Playbook
 from learning import demo_metrics
 from learning.demo_drill import seed_drill

@@ -368,7 +368,8 @@ def technical(request: HttpRequest, incident_id: int) -> HttpResponse:
     )
     order = {a: i for i, a in enumerate(Audience.values)}
     for update in updates:
-        update.rendition_list = sorted(
+        shown: Any = update  # rendition_list is for the template, not a model field
+        shown.rendition_list = sorted(
             update.renditions.all(), key=lambda r: order.get(r.audience, 99)
         )
     return render(

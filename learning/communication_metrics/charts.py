@@ -13,8 +13,13 @@ from typing import Any
 import plotly.graph_objects as go
 
 from kit.charts import PALETTE, Chart, figure_json, layout
-from learning.metrics import AUDIENCES, GroupMetrics, Section
-from learning.metrics.present import AUDIENCE_LABELS, fmt_duration, fmt_share, month_label
+from learning.communication_metrics import AUDIENCES, GroupMetrics, Section
+from learning.communication_metrics.present import (
+    AUDIENCE_LABELS,
+    fmt_duration,
+    fmt_share,
+    month_label,
+)
 
 
 def _layout(*, yaxis_title: str, yrange: list[float] | None = None) -> go.Layout:
