@@ -27,7 +27,7 @@ from incidents.choices import (
 )
 from incidents.decision_log.checkpoints import STATUSES
 from incidents.decision_log.models import DecisionLogEntry
-from incidents.metrics import MAX_POINTS_PER_REQUEST
+from incidents.health_metrics import MAX_POINTS_PER_REQUEST
 from incidents.models import (
     ImpactRule,
     Incident,

@@ -14,7 +14,7 @@ from typing import Any
 from rest_framework import serializers
 
 from incidents.choices import Audience, Severity
-from learning import metrics
+from learning import communication_metrics as metrics
 
 DRILL_CHOICES = [
     ("separate", "Real incidents and drills, reported apart"),

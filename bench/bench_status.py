@@ -35,7 +35,7 @@ from django.utils import timezone  # noqa: E402
 from comms import workflows  # noqa: E402
 from comms.services import create_draft, publish_update  # noqa: E402
 from incidents.choices import Role  # noqa: E402
-from incidents.metrics import PointIn, ingest_metric_points  # noqa: E402
+from incidents.health_metrics import PointIn, ingest_metric_points  # noqa: E402
 from incidents.models import ImpactRule, MonitoredModel  # noqa: E402
 from incidents.services import assign_role  # noqa: E402
 

@@ -1,32 +1,38 @@
-"""Plotly figures built in Python, drawn in the browser by our self-hosted plotly.js.
+"""The commander's charts of one incident: each health metric, error budget, latency, impact.
 
-Every chart also carries its data as a table, shown when JavaScript is off
-and to screen readers. Pages render a chart with
+Built on the chart base (kit/charts.py: the Chart record, the look, JSON-safe
+figures) and on the series of console.health_series, so queries do not grow
+with the data: at most four per incident. Pages render a chart with
 `{% include "charts/chart.html" with chart=chart %}` and load the chart
 assets once with `{% include "charts/assets.html" %}` (or render a list of
 charts and the assets with `{% include "charts/list.html" with charts=charts %}`).
-
-Queries do not grow with the data: metric points are bucketed and
-aggregated in the database (one query for every series of an incident, one
-more for the latency histogram), and everything else is arithmetic on the
-buckets. docs/dashboards.md defines what each chart shows.
+docs/dashboards.md defines what each chart shows.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import plotly.graph_objects as go
-from django.db.models import Avg, Case, Count, F, IntegerField, Max, Min, Q, Value, When
-from django.db.models.functions import ExtractMinute, Floor, Trunc
-from django.utils import timezone
 
-from incidents.models import ImpactRule, Incident, MetricPoint, Milestone
+from console.health_series import (
+    HISTOGRAM_BINS,
+    Bucket,
+    Series,
+    bucket_kind,
+    histogram_counts,
+    hourly_rows,
+    impact_timeline,
+    incident_window,
+    metric_buckets,
+    sampling_minutes,
+    utc_hour,
+)
+from incidents.models import ImpactRule, Incident, Milestone
+from kit.charts import PALETTE, Chart, figure_json, fmt_time, layout
 
 # Error budget: the metric may sit on the bad side of its baseline for
 # (1 - SLO) of a 30-day window. See docs/dashboards.md.
@@ -34,44 +40,7 @@ SLO_TARGET = 0.995
 SLO_DAYS = 30
 ERROR_BUDGET_MINUTES = (1 - SLO_TARGET) * SLO_DAYS * 24 * 60  # 216 minutes
 
-# How far around the incident the charts look.
-PAD_BEFORE = timedelta(hours=6)
-PAD_AFTER = timedelta(hours=2)
-MAX_WINDOW = timedelta(days=14)
-HISTOGRAM_BINS = 20
-# Incidents drawn as their own line on the executive trend; the rest are summed.
-TREND_TOP = 6
-
-PALETTE = ["#0b5cad", "#bc4c00", "#3a5a40", "#7d3c98", "#a40e26", "#00707a", "#57606a"]
 BAD_BAND = "rgba(164, 14, 38, 0.08)"
-FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
-
-
-@dataclass
-class Chart:
-    id: str  # DOM id, unique on the page
-    title: str
-    description: str  # one sentence saying what the chart shows, for screen readers
-    figure: dict[str, Any]  # plotly figure as JSON-ready data (fig.to_plotly_json())
-    columns: list[str] = field(default_factory=list)  # the table fallback
-    rows: list[list[str]] = field(default_factory=list)
-
-
-@dataclass
-class Bucket:
-    """Aggregated points of one series (model, metric) in one time bucket."""
-
-    at: datetime
-    avg: float
-    low: float
-    high: float
-    count: int
-    bad: int  # points on the bad side of the rule's baseline
-    first: datetime
-    last: datetime
-
-
-Series = dict[tuple[int, str], list[Bucket]]
 
 
 # --- The commander's charts ------------------------------------------------------
@@ -111,97 +80,6 @@ def incident_charts(incident: Incident) -> list[Chart]:
         charts.append(latency_histogram_chart(incident, latency, series))
     charts.append(impact_chart(incident, rules, series, milestones))
     return charts
-
-
-def incident_window(
-    incident: Incident, *, now: datetime | None = None
-) -> tuple[datetime, datetime]:
-    """Return the span the charts show: from before detection to after resolution (or now)."""
-    now = now or timezone.now()
-    start = incident.detected_at - PAD_BEFORE
-    end = min(now, incident.resolved_at + PAD_AFTER) if incident.resolved_at else now
-    end = max(end, incident.detected_at + timedelta(hours=1))
-    return max(start, end - MAX_WINDOW), end
-
-
-def bucket_kind(span: timedelta) -> str:
-    """Pick a bucket size that keeps a series to a few hundred points at most."""
-    if span <= timedelta(hours=6):
-        return "minute"
-    if span <= timedelta(days=3):
-        return "10min"
-    if span <= timedelta(days=20):
-        return "hour"
-    return "day"
-
-
-def metric_buckets(
-    rules: Sequence[ImpactRule], *, start: datetime, end: datetime, kind: str, is_drill: bool
-) -> Series:
-    """Return the rules' series bucketed in the database, in one query.
-
-    Drill incidents read drill points and real incidents real ones, so the
-    two never mix.
-    """
-    if not rules:
-        return {}
-    bad = Q()
-    for rule in rules:
-        side = "value__gt" if rule.direction == ImpactRule.Direction.ABOVE else "value__lt"
-        bad |= Q(model_id=rule.model_id, metric=rule.metric, **{side: rule.baseline})
-    points = MetricPoint.objects.filter(
-        model_id__in={r.model_id for r in rules},
-        metric__in={r.metric for r in rules},
-        is_drill=is_drill,
-        timestamp__gte=start,
-        timestamp__lte=end,
-    )
-    if kind == "10min":
-        # The hour, then which ten minutes of it: portable, no epoch arithmetic.
-        points = points.annotate(
-            bucket=Trunc("timestamp", "hour", tzinfo=UTC),
-            tenth=Floor(ExtractMinute("timestamp", tzinfo=UTC) / 10),
-        )
-        keys = ["model_id", "metric", "bucket", "tenth"]
-    else:
-        points = points.annotate(bucket=Trunc("timestamp", kind, tzinfo=UTC))
-        keys = ["model_id", "metric", "bucket"]
-    rows = (
-        points.values(*keys)
-        .annotate(
-            avg=Avg("value"),
-            low=Min("value"),
-            high=Max("value"),
-            n=Count("id"),
-            bad=Count("id", filter=bad),
-            first=Min("timestamp"),
-            last=Max("timestamp"),
-        )
-        .order_by(*keys)
-    )
-    wanted = {(r.model_id, r.metric) for r in rules}
-    series: Series = defaultdict(list)
-    for row in rows:
-        key = (row["model_id"], row["metric"])
-        if key in wanted:
-            at = (
-                row["bucket"] + timedelta(minutes=10 * int(row["tenth"]))
-                if "tenth" in row
-                else row["bucket"]
-            )
-            series[key].append(
-                Bucket(
-                    at=at,
-                    avg=row["avg"],
-                    low=row["low"],
-                    high=row["high"],
-                    count=row["n"],
-                    bad=row["bad"],
-                    first=row["first"],
-                    last=row["last"],
-                )
-            )
-    return dict(series)
 
 
 def trend_chart(
@@ -246,7 +124,7 @@ def trend_chart(
                 line={"color": PALETTE[0], "width": 2},
             ),
         ],
-        layout=_layout(yaxis_title=rule.metric),
+        layout=titled_layout(yaxis_title=rule.metric),
     )
     bad_side = "above" if rule.direction == ImpactRule.Direction.ABOVE else "below"
     shapes = [
@@ -288,19 +166,19 @@ def trend_chart(
     ]
     _mark_milestones(shapes, annotations, milestones, x[0], x[-1])
     fig.update_layout(shapes=shapes, annotations=annotations, yaxis={"range": [bottom, top]})
-    hourly = _hourly(buckets)
+    hourly = hourly_rows(buckets)
     return Chart(
         id=f"chart-{incident.pk}-trend-{rule.pk}",
         title=f"{rule.model.name}: {rule.metric}",
         description=(
-            f"{rule.metric} of {rule.model.name} from {_fmt_time(x[0])} to {_fmt_time(x[-1])} UTC, "
+            f"{rule.metric} of {rule.model.name} from {fmt_time(x[0])} to {fmt_time(x[-1])} UTC, "
             f"against its baseline of {rule.baseline:g} ({bad_side} the baseline is bad), "
             f"with the incident's milestones marked. Peak {max(b.high for b in buckets):g}."
         ),
-        figure=_figure_json(fig),
+        figure=figure_json(fig),
         columns=["Hour (UTC)", "Average", "Lowest", "Highest", f"Samples {bad_side} baseline"],
         rows=[
-            [_fmt_time(h), _num(avg), _num(low), _num(high), f"{bad} of {n}"]
+            [fmt_time(h), _num(avg), _num(low), _num(high), f"{bad} of {n}"]
             for h, avg, low, high, n, bad in hourly
         ],
     )
@@ -310,7 +188,8 @@ def error_budget_chart(
     incident: Incident, rules: Sequence[ImpactRule], series: Series, milestones: list[Milestone]
 ) -> Chart:
     """Draw the cumulative share of the 30-day error budget each metric burned in the window."""
-    traces, rows_by_hour = [], defaultdict(dict)
+    traces: list[go.Scatter] = []
+    rows_by_hour: dict[datetime, dict[str, tuple[float, float]]] = defaultdict(dict)
     first_x = last_x = None
     labels = []
     for i, rule in enumerate(rules):
@@ -325,7 +204,7 @@ def error_budget_chart(
             burned += b.bad * interval
             x.append(b.at)
             y.append(round(100 * burned / ERROR_BUDGET_MINUTES, 2))
-            rows_by_hour[_hour(b.at)][label] = (burned, y[-1])
+            rows_by_hour[utc_hour(b.at)][label] = (burned, y[-1])
         first_x = min(first_x or x[0], x[0])
         last_x = max(last_x or x[-1], x[-1])
         traces.append(
@@ -333,7 +212,7 @@ def error_budget_chart(
                 x=x, y=y, mode="lines", name=label, line={"color": PALETTE[i % len(PALETTE)]}
             )
         )
-    fig = go.Figure(data=traces, layout=_layout(yaxis_title="% of 30-day error budget"))
+    fig = go.Figure(data=traces, layout=titled_layout(yaxis_title="% of 30-day error budget"))
     shapes = [
         {
             "type": "line",
@@ -367,7 +246,7 @@ def error_budget_chart(
         last.update(rows_by_hour[hour])
         rows.append(
             [
-                _fmt_time(hour),
+                fmt_time(hour),
                 *(
                     f"{last[label][0]:,.0f} min ({last[label][1]:g} %)" if label in last else "—"
                     for label in labels
@@ -382,7 +261,7 @@ def error_budget_chart(
             f"as a share of a {SLO_DAYS}-day error budget of {ERROR_BUDGET_MINUTES:g} minutes "
             f"({SLO_TARGET:.1%} target). 100 % means the budget is gone."
         ),
-        figure=_figure_json(fig),
+        figure=figure_json(fig),
         columns=["Hour (UTC)", *labels],
         rows=rows,
     )
@@ -432,7 +311,7 @@ def latency_histogram_chart(
                         str(during),
                     ]
                 )
-    fig = go.Figure(data=traces, layout=_layout(yaxis_title="samples", xaxis_title="latency"))
+    fig = go.Figure(data=traces, layout=titled_layout(yaxis_title="samples", xaxis_title="latency"))
     fig.update_layout(barmode="overlay", xaxis={"type": "linear"})
     shapes = [
         {
@@ -455,42 +334,10 @@ def latency_histogram_chart(
             "How many latency samples fell in each range before and during the incident; "
             "the dashed line is the baseline."
         ),
-        figure=_figure_json(fig),
+        figure=figure_json(fig),
         columns=["Metric", "Range", "Samples before", "Samples during"],
         rows=rows,
     )
-
-
-def histogram_counts(
-    incident: Incident, ranges: dict[tuple[int, str], tuple[float, float]]
-) -> dict:
-    """Count points per (series, before/during, bin) in one query."""
-    which = Q()
-    bins = []
-    for (model_id, metric), (low, width) in ranges.items():
-        which |= Q(model_id=model_id, metric=metric)
-        bins.append(When(model_id=model_id, metric=metric, then=Floor((F("value") - low) / width)))
-    start, end = incident_window(incident)
-    rows = (
-        MetricPoint.objects.filter(
-            which, is_drill=incident.is_drill, timestamp__gte=start, timestamp__lte=end
-        )
-        .annotate(
-            bin=Case(*bins, output_field=IntegerField()),
-            period=Case(
-                When(timestamp__gte=incident.detected_at, then=Value("during")),
-                default=Value("before"),
-            ),
-        )
-        .values("model_id", "metric", "period", "bin")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts: dict[tuple[int, str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        k = min(max(int(row["bin"]), 0), HISTOGRAM_BINS - 1)  # the maximum lands on the upper edge
-        counts[(row["model_id"], row["metric"], row["period"])][k] += row["n"]
-    return counts
 
 
 def impact_chart(
@@ -517,7 +364,7 @@ def impact_chart(
                 line={"color": PALETTE[0], "width": 2, "dash": "dot"},
             ),
         ],
-        layout=_layout(yaxis_title="customers per hour"),
+        layout=titled_layout(yaxis_title="customers per hour"),
     )
     fig.update_layout(
         yaxis2={
@@ -536,10 +383,10 @@ def impact_chart(
     fig.update_layout(shapes=shapes, annotations=annotations)
     hourly: dict[datetime, list[tuple[float, Decimal]]] = defaultdict(list)
     for t, customers, revenue in timeline:
-        hourly[_hour(t)].append((customers, revenue))
+        hourly[utc_hour(t)].append((customers, revenue))
     rows = [
         [
-            _fmt_time(h),
+            fmt_time(h),
             f"{sum(c for c, _ in v) / len(v):,.0f}",
             f"${sum(r for _, r in v) / len(v):,.0f}",
         ]
@@ -553,140 +400,8 @@ def impact_chart(
             f"Customers affected and revenue at risk per hour, estimated by applying the models' impact "
             f"rules to their metrics; peak {peak:,.0f} customers per hour."
         ),
-        figure=_figure_json(fig),
+        figure=figure_json(fig),
         columns=["Hour (UTC)", "Customers affected per hour", "Revenue at risk per hour"],
-        rows=rows,
-    )
-
-
-def impact_timeline(
-    rules: Sequence[ImpactRule], series: Series
-) -> list[tuple[datetime, float, Decimal]]:
-    """Return (time, customers/hour, revenue/hour) summed over the rules.
-
-    Each rule is evaluated on the bucket average of its metric; a series
-    without a bucket at some instant keeps its last value (carry forward).
-    """
-    instants = sorted({b.at for r in rules for b in series.get((r.model_id, r.metric), [])})
-    per_rule = []
-    for rule in rules:
-        by_time = {b.at: rule.evaluate(b.avg) for b in series.get((rule.model_id, rule.metric), [])}
-        per_rule.append(by_time)
-    out, last = [], [None] * len(per_rule)
-    for t in instants:
-        customers, revenue = 0.0, Decimal("0")
-        for i, by_time in enumerate(per_rule):
-            last[i] = by_time.get(t, last[i])
-            if last[i] is not None:
-                customers += last[i].customers_per_hour
-                revenue += last[i].revenue_per_hour
-        out.append((t, round(customers, 1), revenue))
-    return out
-
-
-def sampling_minutes(buckets: Sequence[Bucket]) -> float:
-    """Return the series' average minutes between points (what one point stands for)."""
-    n = sum(b.count for b in buckets)
-    span = (buckets[-1].last - buckets[0].first).total_seconds() / 60
-    return span / (n - 1) if n > 1 and span > 0 else 1.0
-
-
-# --- The executive trend -----------------------------------------------------------
-
-
-def customers_trend_chart(
-    incidents: Sequence[Incident],
-    model_ids: dict[int, list[int]],
-    *,
-    now: datetime | None = None,
-    hours: int = 24,
-    chart_id: str = "chart-customers-trend",
-) -> Chart | None:
-    """Draw customers affected per hour over the last `hours` for the given real incidents.
-
-    `model_ids` maps incident id -> ids of its affected models (the caller
-    already has them). Two queries: the rules, then one bucketed aggregate.
-    The largest incidents get a line each; the others are summed.
-    """
-    now = now or timezone.now()
-    wanted = {m for ids in model_ids.values() for m in ids}
-    if not incidents or not wanted:
-        return None
-    rules = list(ImpactRule.objects.filter(model_id__in=wanted).order_by("model_id", "metric"))
-    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    series = metric_buckets(
-        rules, start=end - timedelta(hours=hours), end=now, kind="hour", is_drill=False
-    )
-    if not series:
-        return None
-    rules_of_model: dict[int, list[ImpactRule]] = defaultdict(list)
-    for rule in rules:
-        rules_of_model[rule.model_id].append(rule)
-    hours_x = [end - timedelta(hours=h) for h in range(hours, 0, -1)]
-    lines: list[tuple[Incident, dict[datetime, float]]] = []
-    timelines: dict[tuple[int, ...], dict[datetime, float]] = {}  # incidents often share models
-    for incident in incidents:
-        key = tuple(sorted(set(model_ids.get(incident.pk, []))))
-        if key not in timelines:
-            incident_rules = [r for m in key for r in rules_of_model[m]]
-            timelines[key] = {t: c for t, c, _ in impact_timeline(incident_rules, series)}
-        known = timelines[key]
-        # An hour without points yet (the current one, a late feed) keeps the last known figure.
-        values, last = {}, 0.0
-        for h in hours_x:
-            values[h] = last = known.get(h, last)
-        lines.append((incident, values))
-    lines.sort(key=lambda item: -max(item[1].values(), default=0))
-    top, rest = lines[:TREND_TOP], lines[TREND_TOP:]
-    traces = [
-        go.Scatter(
-            x=hours_x,
-            y=[values.get(h, 0) for h in hours_x],
-            mode="lines",
-            stackgroup="one",
-            name=f"{incident.reference} {incident.title}"[:60],
-            line={"color": PALETTE[i % len(PALETTE)]},
-        )
-        for i, (incident, values) in enumerate(top)
-    ]
-    other = [sum(values.get(h, 0) for _, values in rest) for h in hours_x]
-    if rest:
-        traces.append(
-            go.Scatter(
-                x=hours_x,
-                y=other,
-                mode="lines",
-                stackgroup="one",
-                name=f"{len(rest)} other incidents",
-                line={"color": "#8c959f"},
-            )
-        )
-    fig = go.Figure(
-        data=traces, layout=_layout(yaxis_title="customers affected per hour", height=300)
-    )
-    total = [sum(values.get(h, 0) for _, values in lines) for h in hours_x]
-    columns = ["Hour (UTC)", *(incident.reference for incident, _ in top)]
-    if rest:
-        columns.append("Other incidents")
-    columns.append("Total")
-    rows = [
-        [
-            _fmt_time(h),
-            *(f"{values.get(h, 0):,.0f}" for _, values in top),
-            *([f"{other[i]:,.0f}"] if rest else []),
-            f"{total[i]:,.0f}",
-        ]
-        for i, h in enumerate(hours_x)
-    ]
-    return Chart(
-        id=chart_id,
-        title=f"Customers affected per hour, last {hours} hours",
-        description=(
-            f"Estimated customers affected per hour by the active incidents over the last {hours} hours, "
-            f"from the models' impact rules; now {total[-1]:,.0f} per hour in total."
-        ),
-        figure=_figure_json(fig),
-        columns=columns,
         rows=rows,
     )
 
@@ -694,17 +409,12 @@ def customers_trend_chart(
 # --- Helpers ----------------------------------------------------------------------
 
 
-def _layout(*, yaxis_title: str = "", xaxis_title: str = "", height: int = 320) -> go.Layout:
-    return go.Layout(
+def titled_layout(*, yaxis_title: str = "", xaxis_title: str = "", height: int = 320) -> go.Layout:
+    """Return the health charts' layout: a time (or value) x axis and a titled y axis."""
+    return layout(
+        xaxis={"title": {"text": xaxis_title}},
+        yaxis={"title": {"text": yaxis_title}},
         height=height,
-        margin={"l": 60, "r": 60, "t": 20, "b": 40},
-        font={"family": FONT, "size": 12, "color": "#1b1f24"},
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        legend={"orientation": "h", "y": -0.2},
-        hovermode="x unified",
-        xaxis={"title": {"text": xaxis_title}, "gridcolor": "#eaeef2"},
-        yaxis={"title": {"text": yaxis_title}, "gridcolor": "#eaeef2", "zeroline": False},
     )
 
 
@@ -746,57 +456,6 @@ def _mark_milestones(
                 "bgcolor": "rgba(255,255,255,0.8)",
             }
         )
-
-
-def _figure_json(fig: go.Figure) -> dict[str, Any]:
-    """Return fig.to_plotly_json() with datetimes, decimals and arrays made JSON-safe."""
-    return _json_safe(fig.to_plotly_json())
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if hasattr(value, "tolist"):  # numpy arrays and scalars
-        return _json_safe(value.tolist())
-    return value
-
-
-def _hour(at: datetime) -> datetime:
-    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def _hourly(buckets: Sequence[Bucket]) -> list[tuple[datetime, float, float, float, int, int]]:
-    """Merge buckets into hours for the table: (hour, mean, low, high, samples, bad samples)."""
-    merged: dict[datetime, list[Bucket]] = defaultdict(list)
-    for b in buckets:
-        merged[_hour(b.at)].append(b)
-    out = []
-    for hour, group in sorted(merged.items()):
-        n = sum(b.count for b in group)
-        mean = sum(b.avg * b.count for b in group) / n
-        out.append(
-            (
-                hour,
-                mean,
-                min(b.low for b in group),
-                max(b.high for b in group),
-                n,
-                sum(b.bad for b in group),
-            )
-        )
-    return out
-
-
-def _fmt_time(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _num(value: float) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.models import User
@@ -22,17 +22,6 @@ from incidents.choices import (
 )
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import AffectedModel, MonitoredModel, RoleAssignment
-from kit.errors import DomainError
-
-
-def add_domain_error(form: forms.Form, exc: DomainError) -> None:
-    """Attach a refused request to the field the service named, else to the form.
-
-    A form whose field names differ from the service's defines its own
-    `field_for_domain_error(field)`.
-    """
-    name = getattr(form, "field_for_domain_error", field_for_domain_error)(exc.field)
-    form.add_error(name if name in form.fields else None, exc.message)
 
 
 def responders() -> QuerySet[User]:
@@ -58,7 +47,7 @@ REFERENCE = re.compile(r"^\s*(?:INC-?)?(\d{1,9})\s*$", re.IGNORECASE)
 
 
 class IncidentFilterForm(forms.Form):
-    ANY = [("", "Any")]
+    ANY: list[tuple[Any, str]] = [("", "Any")]
     DRILL_CHOICES = [("", "Shown"), ("real", "Hidden"), ("drill", "Only drills")]
 
     q = forms.CharField(
@@ -173,9 +162,11 @@ class DecisionForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["decision_type"].choices = [(d, DecisionType(d).label) for d in decision_types]
-        self.fields["approved_by"].queryset = approvers
-        self.fields["settles"].choices = [("", "None")] + [
+        cast(forms.ChoiceField, self.fields["decision_type"]).choices = [
+            (d, DecisionType(d).label) for d in decision_types
+        ]
+        cast(forms.ModelChoiceField, self.fields["approved_by"]).queryset = approvers
+        cast(forms.ChoiceField, self.fields["settles"]).choices = [("", "None")] + [
             (e.sequence, f"#{e.sequence}: {e.data.get('question', e.summary)}")
             for e in open_requests
         ]
@@ -198,7 +189,9 @@ class MilestoneForm(forms.Form):
 
     def __init__(self, *args: Any, phases: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["phase"].choices = [(p, Phase(p).label) for p in phases]
+        cast(forms.ChoiceField, self.fields["phase"]).choices = [
+            (p, Phase(p).label) for p in phases
+        ]
 
 
 class RoleForm(forms.Form):
@@ -210,7 +203,7 @@ class RoleForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = responders()
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = responders()
 
 
 class SeverityForm(forms.Form):
@@ -232,7 +225,7 @@ class SnoozeForm(forms.Form):
 
     def __init__(self, *args: Any, audiences: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["audience"].choices = audiences
+        cast(forms.ChoiceField, self.fields["audience"]).choices = audiences
 
 
 class ReleaseRoleForm(forms.Form):
@@ -241,7 +234,7 @@ class ReleaseRoleForm(forms.Form):
 
     def __init__(self, *args: Any, roles: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = roles
+        cast(forms.ChoiceField, self.fields["role"]).choices = roles
 
 
 class DecisionRequestForm(forms.Form):
@@ -299,7 +292,7 @@ class UpdateForm(forms.Form):
 
     def __init__(self, *args: Any, published: list[int] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["corrects"].choices = [("", "None (a new update)")] + [
+        cast(forms.ChoiceField, self.fields["corrects"]).choices = [("", "None (a new update)")] + [
             (n, f"Update {n}") for n in (published or [])
         ]
         for audience, label in Audience.choices:
@@ -322,7 +315,7 @@ class UpdateForm(forms.Form):
             {
                 "value": a,
                 "label": label,
-                "help": AUDIENCE_HELP[a],
+                "help": AUDIENCE_HELP[Audience(a)],
                 "plain": a != Audience.TECHNICAL,
                 "summary": self[f"{a}_summary"],
                 "body": self[f"{a}_body"],
@@ -335,7 +328,8 @@ class UpdateForm(forms.Form):
         return [self[name] for name in (*STRUCTURED_FIELDS, "next_update_at")]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         found = False
         for audience in Audience.values:
             summary, body = data.get(f"{audience}_summary", ""), data.get(f"{audience}_body", "")
@@ -373,13 +367,13 @@ class UpdateForm(forms.Form):
             initial[f"{r.audience}_summary"], initial[f"{r.audience}_body"] = r.summary, r.body
         return initial
 
-
-def field_for_domain_error(field: str | None) -> str | None:
-    """Map a comms service's field name ("renditions.executive.summary") onto the composer's."""
-    if field and field.startswith("renditions."):
-        parts = field.split(".")
-        return f"{parts[1]}_{parts[2] if len(parts) > 2 else 'summary'}"
-    return field
+    @staticmethod
+    def field_for_domain_error(field: str | None) -> str | None:
+        """Map a comms service's field name ("renditions.executive.summary") onto the composer's."""
+        if field and field.startswith("renditions."):
+            parts = field.split(".")
+            return f"{parts[1]}_{parts[2] if len(parts) > 2 else 'summary'}"
+        return field
 
 
 class PublishForm(forms.Form):
@@ -391,4 +385,4 @@ class PublishForm(forms.Form):
     def __init__(self, *args: Any, approvers: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if approvers is not None:
-            self.fields["approved_by"].queryset = approvers
+            cast(forms.ModelChoiceField, self.fields["approved_by"]).queryset = approvers

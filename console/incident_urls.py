@@ -3,7 +3,7 @@ from django.urls import path
 from console.pages import incident_actions as actions
 from console.pages import incident_detail as detail
 from console.pages import incident_list as listing
-from console.pages import updates
+from console.pages import update_composer
 
 app_name = "incidents"
 urlpatterns = [
@@ -19,12 +19,20 @@ urlpatterns = [
     path("<int:pk>/roles/", actions.assign_role, name="assign_role"),
     path("<int:pk>/roles/release/", actions.release_role, name="release_role"),
     path("<int:pk>/snooze/", actions.snooze, name="snooze"),
-    path("<int:pk>/updates/", updates.create_update, name="create_update"),
-    path("<int:pk>/updates/jargon/", updates.jargon_check, name="jargon_check"),
-    path("<int:pk>/updates/<int:number>/edit/", updates.edit_update, name="edit_update"),
-    path("<int:pk>/updates/<int:number>/submit/", updates.submit_update, name="submit_update"),
+    path("<int:pk>/updates/", update_composer.create_update, name="create_update"),
+    path("<int:pk>/updates/jargon/", update_composer.jargon_check, name="jargon_check"),
+    path("<int:pk>/updates/<int:number>/edit/", update_composer.edit_update, name="edit_update"),
     path(
-        "<int:pk>/updates/<int:number>/sign-off/", updates.sign_off_update, name="sign_off_update"
+        "<int:pk>/updates/<int:number>/submit/", update_composer.submit_update, name="submit_update"
     ),
-    path("<int:pk>/updates/<int:number>/publish/", updates.publish_update, name="publish_update"),
+    path(
+        "<int:pk>/updates/<int:number>/sign-off/",
+        update_composer.sign_off_update,
+        name="sign_off_update",
+    ),
+    path(
+        "<int:pk>/updates/<int:number>/publish/",
+        update_composer.publish_update,
+        name="publish_update",
+    ),
 ]

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from console.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 
@@ -227,7 +228,7 @@ def console_services(
     ]
 
 
-def demo_application():  # type: ignore[no-untyped-def]
+def demo_application() -> Any:
     """Return the WSGI app of the demo: Django plus its static files.
 
     gunicorn serves no static files and the demo has no proxy in front, so the

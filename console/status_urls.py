@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console import status_views as views
+from console.pages import status as views
 
 app_name = "status"
 urlpatterns = [

@@ -2,18 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from console import appendix_views, inbox_views, views
+from console.pages import glossary_appendix, inbox, site
 from sso import views as sso_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", site.home, name="home"),
+    path("healthz", site.healthz, name="healthz"),
     path("login/", sso_views.ConsoleLoginView.as_view(), name="login"),
     path("sso/", include("sso.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("incidents/<int:pk>/glossary/", appendix_views.appendix, name="incident-glossary"),
+    path("incidents/<int:pk>/glossary/", glossary_appendix.appendix, name="incident-glossary"),
     path("incidents/", include("console.incident_urls")),
-    path("inbox/", include(inbox_views.urlpatterns)),
+    path("inbox/", include(inbox.urlpatterns)),
     path("glossary/", include("glossary.urls")),
     path("comms/", include("comms.urls")),
     path("status/", include("console.status_urls")),
@@ -26,5 +26,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler404 = "console.views.not_found"
-handler500 = "console.views.server_error"
+handler404 = "console.pages.site.not_found"
+handler500 = "console.pages.site.server_error"

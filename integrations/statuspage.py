@@ -12,19 +12,18 @@ incidents; the views cache their output per `data_version`.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from comms.models import Rendition, StatusUpdate
 from incidents.choices import OPEN_PHASES, Audience, Phase
 from incidents.models import AffectedModel, Incident, Milestone, MonitoredModel
+from kit import cache as kit_cache
 
 # Bump when the documents change shape, so old cache entries are not served.
 SCHEMA = "1"
@@ -75,28 +74,30 @@ def data_version(*, now: datetime | None = None) -> tuple[str, datetime | None]:
     published, when models or affected-model links are added or removed, and
     every hour (so a renamed model shows within the hour).
     """
-    now = now or timezone.now()
     inc, upd, ren = Incident._meta.db_table, StatusUpdate._meta.db_table, Rendition._meta.db_table
     models, links = MonitoredModel._meta.db_table, AffectedModel._meta.db_table
-    sql = (
-        f"SELECT (SELECT MAX(updated_at) FROM {inc} WHERE is_drill = %s),"  # noqa: S608  table names from model _meta; values are parameters
-        f" (SELECT MAX(u.published_at) FROM {upd} u JOIN {ren} r ON r.update_id = u.id"
-        f"  JOIN {inc} i ON i.id = u.incident_id WHERE r.audience = %s AND u.status = %s AND i.is_drill = %s),"
-        f" (SELECT COUNT(*) FROM {models}), (SELECT MAX(id) FROM {models}),"
-        f" (SELECT COUNT(*) FROM {models} WHERE is_active = %s),"
-        f" (SELECT COUNT(*) FROM {links}), (SELECT MAX(id) FROM {links})"
-    )
+    subqueries = [
+        f"(SELECT MAX(updated_at) FROM {inc} WHERE is_drill = %s)",  # noqa: S608  table names from model _meta; values are parameters
+        f"(SELECT MAX(u.published_at) FROM {upd} u JOIN {ren} r ON r.update_id = u.id"  # noqa: S608  table names from model _meta; values are parameters
+        f" JOIN {inc} i ON i.id = u.incident_id WHERE r.audience = %s AND u.status = %s AND i.is_drill = %s)",
+        f"(SELECT COUNT(*) FROM {models})",  # noqa: S608  table names from model _meta; values are parameters
+        f"(SELECT MAX(id) FROM {models})",  # noqa: S608  table names from model _meta; values are parameters
+        f"(SELECT COUNT(*) FROM {models} WHERE is_active = %s)",  # noqa: S608  table names from model _meta; values are parameters
+        f"(SELECT COUNT(*) FROM {links})",  # noqa: S608  table names from model _meta; values are parameters
+        f"(SELECT MAX(id) FROM {links})",  # noqa: S608  table names from model _meta; values are parameters
+    ]
     params = [False, Audience.CUSTOMER, StatusUpdate.Status.PUBLISHED, False, True]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    last = row[1]
-    if isinstance(last, str):  # SQLite raw SQL hands back text
+    version, row = kit_cache.data_version(subqueries, params, scope=[SCHEMA], now=now)
+    return version, _aware(row[1])
+
+
+def _aware(last: datetime | str | None) -> datetime | None:
+    """Return the last publication as an aware datetime: SQLite's raw SQL hands back naive text."""
+    if isinstance(last, str):
         last = datetime.fromisoformat(last)
     if last is not None and timezone.is_naive(last):
         last = last.replace(tzinfo=UTC)
-    raw = "|".join([SCHEMA, now.strftime("%Y%m%d%H"), *map(str, row)])
-    return hashlib.sha256(raw.encode()).hexdigest()[:20], last
+    return last
 
 
 # --- Helpers --------------------------------------------------------------------------

@@ -1,25 +1,21 @@
 """Statuspage v2-compatible public API: read-only, no login, CORS-open, cached per data version.
 
 Each endpoint's JSON is built once per data version (`statuspage.data_version`,
-one query) and kept in the Django cache; responses carry a weak ETag and a
+one query) and kept in the Django cache (kit.cache, fail-open); responses carry a weak ETag and a
 matching If-None-Match gets a 304. Only GET and HEAD are allowed.
 """
 
 from __future__ import annotations
 
 import json
-import logging
+from datetime import datetime
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.views.decorators.http import require_safe
 
 from integrations import statuspage
+from kit import cache as kit_cache
 from kit.conditional import is_fresh, make_etag
-
-logger = logging.getLogger(__name__)
-
-CACHE_SECONDS = 60 * 60
 
 
 def _cors(response: HttpResponse, etag: str) -> HttpResponse:
@@ -30,22 +26,12 @@ def _cors(response: HttpResponse, etag: str) -> HttpResponse:
     return response
 
 
-def _content(endpoint: str, version: str, last_published) -> str:
-    key = f"statuspage:{endpoint}:{version}"
-    try:
-        content = cache.get(key)
-    except Exception:  # a cache outage slows the API down; it must not break it
-        logger.warning(
-            "statuspage cache unavailable; building %s uncached", endpoint, exc_info=True
-        )
-        return json.dumps(statuspage.build(endpoint, last_published))
-    if content is None:
-        content = json.dumps(statuspage.build(endpoint, last_published))
-        try:
-            cache.set(key, content, CACHE_SECONDS)
-        except Exception:
-            logger.warning("statuspage cache unavailable; not storing %s", endpoint, exc_info=True)
-    return content
+def _content(endpoint: str, version: str, last_published: datetime | None) -> str:
+    """Return the endpoint's JSON for this data version, from the cache when there."""
+    return kit_cache.cached_or_build(
+        f"statuspage:{endpoint}:{version}",
+        lambda: json.dumps(statuspage.build(endpoint, last_published)),
+    )
 
 
 def endpoint_view(endpoint: str):

@@ -1,7 +1,7 @@
 """The debrief of a drill: what was replayed, scored against the scenario's targets.
 
 Every duration is in drill minutes (wall duration × the drill's clock
-factor), taken from learning.metrics so a drill is measured exactly like a
+factor), taken from learning.communication_metrics so a drill is measured exactly like a
 real incident:
 
 * cadence kept: Σ met / Σ decided deadlines over all audiences (metrics
@@ -25,7 +25,7 @@ from typing import Any
 from comms.models import Deadline
 from incidents.choices import Audience, Phase
 from incidents.models import Milestone
-from learning import metrics
+from learning import communication_metrics as metrics
 from learning.models import Drill
 
 

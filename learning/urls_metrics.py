@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from learning.pages import metrics
+from learning.pages import communication_metrics as metrics
 
 app_name = "metrics"
 urlpatterns: list = [

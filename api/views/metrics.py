@@ -11,7 +11,7 @@ from api.permissions import IncidentAccess
 from api.schema import document
 from api.views.base import ApiView
 from incidents.models import MonitoredModel
-from learning import metrics
+from learning import communication_metrics as metrics
 
 TAG = ["metrics"]
 

@@ -12,7 +12,7 @@ from api.authentication import HashedTokenAuthentication
 from api.permissions import IncidentAccess
 from api.schema import document
 from api.views.base import ApiView
-from incidents.metrics import PointIn, ingest_metric_points
+from incidents.health_metrics import PointIn, ingest_metric_points
 from incidents.models import MetricPoint, MonitoredModel
 from integrations.authentication import MetricsKeyAuthentication, integration_key
 

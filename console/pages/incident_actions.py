@@ -28,7 +28,7 @@ from console.incident_forms import (
     RoleForm,
     SeverityForm,
 )
-from console.pages.access import require_writer, run_action
+from console.pages.access import require_writer
 from console.pages.incident_detail import (
     Viewer,
     countdowns,
@@ -43,6 +43,8 @@ from console.pages.incident_detail import (
 from incidents import decisions, services
 from incidents.models import Incident, RoleAssignment
 from kit.errors import Conflict
+from kit.pages import run_action
+from kit.users import signed_in_user
 
 
 def finish(
@@ -76,7 +78,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "note",
         NoteForm(request.POST, prefix="note"),
-        lambda d: decisions.add_note(incident=incident, by=request.user, text=d["text"]),
+        lambda d: decisions.add_note(incident=incident, by=signed_in_user(request), text=d["text"]),
     )
 
 
@@ -95,7 +97,7 @@ def record_decision(request: HttpRequest, pk: int) -> HttpResponse:
         settles = next((e for e in open_requests if e.sequence == d["settles"]), None)
         decisions.record_decision(
             incident=incident,
-            by=request.user,
+            by=signed_in_user(request),
             decision_type=d["decision_type"],
             decision=d["decision"],
             rationale=d["rationale"],
@@ -121,7 +123,7 @@ def request_decision(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         lambda d: decisions.request_decision(
             incident=incident,
-            by=request.user,
+            by=signed_in_user(request),
             decision_type=d["decision_type"],
             question=d["question"],
         ),
@@ -141,7 +143,10 @@ def reach_milestone(request: HttpRequest, pk: int) -> HttpResponse:
         "milestone",
         form,
         lambda d: workflows.reach_milestone(
-            incident=incident, phase=d["phase"], indicator=d["indicator"], by=request.user
+            incident=incident,
+            phase=d["phase"],
+            indicator=d["indicator"],
+            by=signed_in_user(request),
         ),
     )
 
@@ -158,7 +163,10 @@ def change_severity(request: HttpRequest, pk: int) -> HttpResponse:
         "severity",
         form,
         lambda d: workflows.change_severity(
-            incident=incident, severity=d["severity"], by=request.user, reason=d["reason"]
+            incident=incident,
+            severity=d["severity"],
+            by=signed_in_user(request),
+            reason=d["reason"],
         ),
         anchor="main",
     )
@@ -176,7 +184,11 @@ def assign_role(request: HttpRequest, pk: int) -> HttpResponse:
         "role",
         form,
         lambda d: services.assign_role(
-            incident=incident, role=d["role"], user=d["user"], by=request.user, note=d["note"]
+            incident=incident,
+            role=d["role"],
+            user=d["user"],
+            by=signed_in_user(request),
+            note=d["note"],
         ),
         anchor="roster-h",
     )
@@ -194,7 +206,7 @@ def release_role(request: HttpRequest, pk: int) -> HttpResponse:
         "release",
         form,
         lambda d: services.release_role(
-            incident=incident, role=d["role"], by=request.user, note=d["note"]
+            incident=incident, role=d["role"], by=signed_in_user(request), note=d["note"]
         ),
         anchor="roster-h",
     )
@@ -212,7 +224,7 @@ def snooze(request: HttpRequest, pk: int) -> HttpResponse:
         if deadline is None:
             raise Conflict("That deadline has just closed.", field="audience")
         return cadence.snooze(
-            deadline=deadline, by=request.user, minutes=d["minutes"], reason=d["reason"]
+            deadline=deadline, by=signed_in_user(request), minutes=d["minutes"], reason=d["reason"]
         )
 
     return finish(request, pk, "snooze", form, action, anchor="cadence-h")

@@ -41,7 +41,7 @@ from console.incident_forms import (
     UpdateForm,
 )
 from console.pages.access import require_reader
-from console.pages.composer import composer_audiences
+from console.pages.composer_preview import composer_audiences
 from incidents import permissions, rights
 from incidents.choices import Audience, DecisionType, EntryKind, Phase, Role
 from incidents.decision_log.models import DecisionLogEntry
@@ -81,13 +81,14 @@ def load_incident(pk: int) -> Incident:
 
 
 def label_of(choices: type[Role] | type[DecisionType], value: str) -> str:
-    return choices(value).label if value in choices.values else value
+    return str(choices(value).label) if value in choices.values else value
 
 
 def annotate_entries(entries: list[DecisionLogEntry]) -> list[DecisionLogEntry]:
     """Attach what the timeline shows: labels, the corrected entry, the corrections seen here."""
-    by_pk = {e.pk: e for e in entries}
-    for e in entries:
+    shown: list[Any] = list(entries)  # the attributes below are for the template, not model fields
+    by_pk = {e.pk: e for e in shown}
+    for e in shown:
         e.correction_list = []
         e.role_label = label_of(Role, e.actor_role)
         data = e.data if isinstance(e.data, dict) else {}
@@ -96,7 +97,7 @@ def annotate_entries(entries: list[DecisionLogEntry]) -> list[DecisionLogEntry]:
             if data.get("decision_type")
             else ""
         )
-    for e in entries:
+    for e in shown:
         if e.corrects_id in by_pk:
             by_pk[e.corrects_id].correction_list.append(e)
     return entries
@@ -274,15 +275,14 @@ def load_updates(incident: Incident) -> list[StatusUpdate]:
         .order_by("-number")
     )
     for update in updates:
-        update.rendition_list = sorted(
+        shown: Any = update  # rendition_list is for the template, not a model field
+        shown.rendition_list = sorted(
             update.renditions.all(), key=lambda r: AUDIENCE_ORDER.get(r.audience, 99)
         )
     return updates
 
 
-def prepare_draft(
-    update: StatusUpdate, viewer: Viewer, *, bound: dict[str, forms.Form]
-) -> StatusUpdate:
+def prepare_draft(update: Any, viewer: Viewer, *, bound: dict[str, forms.Form]) -> StatusUpdate:
     """Attach to a draft what its row shows: jargon found, the next step, the publish form."""
     audiences = {r.audience: r for r in update.rendition_list}
     regulator = audiences.get(Audience.REGULATOR)
@@ -291,8 +291,9 @@ def prepare_draft(
     update.can_submit = update.awaiting_signoff and update.status == StatusUpdate.Status.DRAFT
     update.can_sign_off = update.awaiting_signoff and Role.REGULATOR in viewer.held
     update.needs_approval = Audience.CUSTOMER in audiences and bool(viewer.customer_approval_role())
+    approval_role = viewer.customer_approval_role()
     update.approval_label = (
-        Role(viewer.customer_approval_role()).label if update.needs_approval else ""
+        Role(approval_role).label if update.needs_approval and approval_role else ""
     )
     update.can_publish = viewer.can_publish
     # Said before the button is pressed, not only after (the service refuses either way).
@@ -317,8 +318,8 @@ def detail_context(
 ) -> dict[str, Any]:
     bound = bound or {}
     now = timezone.now()
-    entries = annotate_entries(list(incident.log_entries.order_by("sequence")))
-    by_pk = {e.pk: e for e in entries}
+    entries: list[Any] = annotate_entries(list(incident.log_entries.order_by("sequence")))
+    by_pk: dict[int | None, Any] = {e.pk: e for e in entries}
     for e in entries:
         e.corrected = by_pk.get(e.corrects_id)
     open_requests = open_requests_of(entries)
@@ -396,8 +397,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The live timeline -------------------------------------------------------------------------------
 
 
-def _with_head(pk: int) -> Incident:
-    """Return the incident with its log head (sequence and hash) in one query."""
+def _with_head(pk: int) -> Any:
+    """Return the incident with its log head (sequence and hash, annotated) in one query."""
     last = DecisionLogEntry.objects.filter(incident=OuterRef("pk")).order_by("-sequence")
     return get_object_or_404(
         Incident.objects.annotate(
@@ -408,7 +409,7 @@ def _with_head(pk: int) -> Incident:
     )
 
 
-def log_etag(incident: Incident) -> str:
+def log_etag(incident: Any) -> str:
     """The timeline's version: a new entry changes the head's sequence and hash."""
     return quote_etag(f"log-{incident.head_seq or 0}-{(incident.head_hash or '')[:16]}")
 
@@ -438,7 +439,7 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
         not_modified = get_conditional_response(request, etag=etag)
         if not_modified is not None:
             return _cacheable(not_modified, etag)
-    entries = annotate_entries(
+    entries: list[Any] = annotate_entries(
         list(
             incident.log_entries.filter(sequence__gt=after)
             .select_related("corrects")

@@ -16,10 +16,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from comms import workflows
 from console.incident_forms import DeclareIncidentForm, IncidentFilterForm
-from console.pages.access import require_reader, run_action
+from console.pages.access import require_reader
 from incidents import permissions
 from incidents.choices import Phase, Role, Severity
 from incidents.models import AffectedModel, Incident, RoleAssignment
+from kit.pages import is_htmx, run_action
 
 PAGE_SIZE = 50
 
@@ -51,7 +52,7 @@ def _counts(incidents: QuerySet[Incident]) -> dict[str, list[dict[str, Any]]]:
 def incident_list(request: HttpRequest) -> HttpResponse:
     require_reader(request)
     form = IncidentFilterForm(request.GET or None, auto_id="filter_%s")
-    incidents = Incident.objects.all()
+    incidents: QuerySet[Incident] = Incident.objects.all()
     status = 200
     if form.is_bound and not form.is_valid():
         incidents, status = Incident.objects.none(), 400
@@ -80,7 +81,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         "counts": _counts(incidents) if status == 200 else None,
     }
     # The filter form asks for the results fragment only; a normal visit gets the page.
-    template = "incidents/list.html#results" if request.htmx else "incidents/list.html"
+    template = "incidents/list.html#results" if is_htmx(request) else "incidents/list.html"
     response = render(request, template, ctx, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -104,10 +105,12 @@ def declare(request: HttpRequest) -> HttpResponse:
 
         incident, status = run_action(form, action)
         if incident is not None:
-            if request.htmx:
+            if is_htmx(request):
                 return HttpResponseClientRedirect(incident.get_absolute_url())
             return redirect(incident)
-    template = "incidents/declare.html#declare-form" if request.htmx else "incidents/declare.html"
+    template = (
+        "incidents/declare.html#declare-form" if is_htmx(request) else "incidents/declare.html"
+    )
     response = render(request, template, {"form": form}, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -8,27 +8,37 @@ refreshes itself with a small htmx poll while the drill runs.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
-from console.pages.access import require_reader, run_action
 from incidents import permissions
 from incidents.choices import GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_RESPONDER
 from kit.errors import Conflict, NotPermitted
+from kit.pages import is_htmx, require, run_action
+from kit.users import signed_in_user
 from learning import drills
 from learning.models import ActionItem, Drill
 
 POLL_SECONDS = 2
+
+
+def require_reader(request: HttpRequest) -> None:
+    """Drills are read by whoever reads incidents (a drill is an incident), with the same answer."""
+    require(
+        request,
+        permissions.can_read_incidents,
+        "Incident pages are for responders, commanders and executives.",
+    )
 
 
 class StartDrillForm(forms.Form):
@@ -50,7 +60,9 @@ class StartDrillForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scenario"].choices = [(s.slug, s.title) for s in drills.scenarios().values()]
+        cast(forms.ChoiceField, self.fields["scenario"]).choices = [
+            (s.slug, s.title) for s in drills.scenarios().values()
+        ]
 
 
 class ImprovementForm(forms.Form):
@@ -66,7 +78,7 @@ class ImprovementForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         groups = [GROUP_RESPONDER, GROUP_COMMANDER, GROUP_EXECUTIVE]
-        self.fields["owner"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = (
             User.objects.filter(is_active=True)
             .filter(Q(groups__name__in=groups) | Q(is_superuser=True))
             .distinct()
@@ -74,7 +86,7 @@ class ImprovementForm(forms.Form):
         )
 
 
-def _drills_with_counts():  # type: ignore[no-untyped-def]
+def _drills_with_counts() -> QuerySet[Drill]:
     return Drill.objects.select_related("incident", "started_by").annotate(
         steps_total=Count("steps"),
         steps_applied=Count("steps", filter=Q(steps__applied_at__isnull=False)),
@@ -104,7 +116,9 @@ def drill_list(request: HttpRequest) -> HttpResponse:
 def start(request: HttpRequest) -> HttpResponse:
     _require_runner(request)
     form = StartDrillForm(request.POST)
-    drill, status = run_action(form, lambda data: drills.start_drill(by=request.user, **data))
+    drill, status = run_action(
+        form, lambda data: drills.start_drill(by=signed_in_user(request), **data)
+    )
     if drill is not None:
         return redirect("drills:detail", drill.pk)
     ctx = {
@@ -135,7 +149,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     drill = get_object_or_404(Drill.objects.select_related("incident", "started_by"), pk=pk)
     ctx = _progress(drill) | {"can_run": permissions.is_commander_eligible(request.user)}
     template = (
-        "learning/drill_detail.html#progress" if request.htmx else "learning/drill_detail.html"
+        "learning/drill_detail.html#progress" if is_htmx(request) else "learning/drill_detail.html"
     )
     response = render(request, template, ctx)
     patch_vary_headers(response, ["HX-Request"])
@@ -148,7 +162,7 @@ def end(request: HttpRequest, pk: int, abort: bool = False) -> HttpResponse:
     _require_runner(request)
     drill = get_object_or_404(Drill, pk=pk)
     try:
-        (drills.abort_drill if abort else drills.end_drill)(drill=drill, by=request.user)
+        (drills.abort_drill if abort else drills.end_drill)(drill=drill, by=signed_in_user(request))
     except NotPermitted as exc:
         raise PermissionDenied(exc.message) from exc
     except Conflict:
@@ -168,7 +182,8 @@ def debrief(request: HttpRequest, pk: int) -> HttpResponse:
         _require_runner(request)
         form = ImprovementForm(request.POST)
         item, status = run_action(
-            form, lambda data: drills.add_improvement(drill=drill, by=request.user, **data)
+            form,
+            lambda data: drills.add_improvement(drill=drill, by=signed_in_user(request), **data),
         )
         if item is not None:
             return redirect("drills:debrief", drill.pk)

@@ -11,9 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,21 +21,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from audit.middleware import mark_regulator_read
-from console.pages.access import run_action
 from incidents import permissions, rights
-from incidents.choices import (
-    GROUP_ADMIN,
-    GROUP_COMMANDER,
-    GROUP_EXECUTIVE,
-    GROUP_REGULATOR,
-    GROUP_RESPONDER,
-    Role,
-)
+from incidents.choices import GROUP_REGULATOR, Role
 from incidents.models import Incident
 from kit.errors import DomainError, NotPermitted
-from learning import actions, taxonomies
+from kit.pages import run_action
+from kit.users import signed_in_user
+from learning import actions
 from learning.markdown import filename, to_markdown
-from learning.models import ActionItem, Review, RootCause
+from learning.models import ActionItem, Review
+from learning.pages.review_forms import ActionItemForm, ActionStatusForm, AddendumForm, ReviewForm
 from learning.reviews import renditions as review_renditions
 from learning.reviews import rights as review_rights
 from learning.reviews import services as review_services
@@ -64,141 +57,6 @@ def require_writer(request: HttpRequest) -> None:
         raise PermissionDenied("Only responders and commanders change reviews and action items.")
 
 
-def owners() -> Any:
-    """People who may own an action item: anyone who reads incidents."""
-    return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(groups__name__in=[GROUP_RESPONDER, GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_ADMIN])
-            | Q(is_superuser=True)
-        )
-        .distinct()
-        .order_by("username")
-    )
-
-
-def _cls_name(slug: str, key: str) -> str:
-    return f"cls__{slug}__{key}"
-
-
-class ReviewForm(forms.Form):
-    executive_summary = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="In business terms: executives read this.",
-    )
-    root_causes = forms.MultipleChoiceField(
-        required=False,
-        choices=RootCause.choices,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Several allowed.",
-    )
-    root_cause_detail = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    failed_gates = forms.CharField(
-        required=False,
-        label="Quality gates that failed, and why",
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    containment_effectiveness = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    counterfactuals = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    went_well = forms.CharField(
-        required=False, label="What went well", widget=forms.Textarea(attrs={"rows": 3})
-    )
-    went_badly = forms.CharField(
-        required=False, label="What went badly", widget=forms.Textarea(attrs={"rows": 3})
-    )
-    lessons = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    regulator_disclosure = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Shown to regulator viewers once the regulator liaison signs it off. Editing it voids a sign-off.",
-    )
-    taxonomy = forms.ChoiceField(
-        required=False, help_text="The classification below is read for this taxonomy."
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["taxonomy"].choices = [("", "— none —")] + [
-            (t.slug, f"{t.name} (version {t.version})")
-            for t in taxonomies.all_taxonomies().values()
-        ]
-        for t in taxonomies.all_taxonomies().values():
-            for d in t.dimensions:
-                choices = [(v, v) for v in d.values]
-                label = f"{d.label}{' (required to publish)' if d.required else ''}"
-                self.fields[_cls_name(t.slug, d.key)] = (
-                    forms.MultipleChoiceField(
-                        required=False,
-                        choices=choices,
-                        widget=forms.CheckboxSelectMultiple,
-                        label=label,
-                        help_text=d.help,
-                    )
-                    if d.multiple
-                    else forms.ChoiceField(
-                        required=False, choices=[("", "—")] + choices, label=label, help_text=d.help
-                    )
-                )
-
-    @classmethod
-    def for_review(cls, review: Review, data: Any = None) -> ReviewForm:
-        initial = {name: getattr(review, name) for name in review_vocabulary.TEXT_FIELDS}
-        initial |= {"root_causes": review.root_causes, "taxonomy": review.taxonomy}
-        initial |= {_cls_name(review.taxonomy, k): v for k, v in review.classification.items()}
-        return cls(data, initial=initial)
-
-    def taxonomy_groups(self) -> list[tuple[taxonomies.Taxonomy, list[forms.BoundField]]]:
-        return [
-            (t, [self[_cls_name(t.slug, d.key)] for d in t.dimensions])
-            for t in taxonomies.all_taxonomies().values()
-        ]
-
-    def field_for_domain_error(self, field: str | None) -> str | None:
-        """Put a refused classification value beside its dimension ("classification.harm_type")."""
-        if field and field.startswith("classification.") and self.cleaned_data.get("taxonomy"):
-            return _cls_name(self.cleaned_data["taxonomy"], field.split(".", 1)[1])
-        return (field or "").split(".")[0] or None
-
-    def changes(self) -> dict[str, Any]:
-        d = self.cleaned_data
-        out = {name: d[name] for name in review_vocabulary.TEXT_FIELDS}
-        out["root_causes"] = d["root_causes"]
-        out["taxonomy"] = d["taxonomy"]
-        taxonomy = taxonomies.get(d["taxonomy"])
-        out["classification"] = (
-            {k.key: d[_cls_name(taxonomy.slug, k.key)] for k in taxonomy.dimensions}
-            if taxonomy
-            else {}
-        )
-        return out
-
-
-class AddendumForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Later finding")
-
-
-class ActionItemForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    owner = forms.ModelChoiceField(queryset=User.objects.none())
-    due_at = forms.DateTimeField(
-        label="Due (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    expected_outcome = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-    category = forms.ChoiceField(choices=ActionItem.Category.choices)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners()
-
-
-class ActionStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=ActionItem.Status.choices)
-    note = forms.CharField(required=False, max_length=300)
-
-
 # --- Reading ---------------------------------------------------------------------------------
 
 
@@ -212,7 +70,7 @@ def _review_or_404(incident_id: int) -> Review | None:
 
 def _audience(request: HttpRequest, review: Review) -> str:
     """Return the rendition asked for; 404 if the review is hidden from the user, 403 for a rendition they lack."""
-    allowed = review_rights.audiences_for(request.user, review)
+    allowed = review_rights.audiences_for(signed_in_user(request), review)
     if not allowed:
         raise Http404("No such review.")
     audience = request.GET.get("audience") or allowed[0]
@@ -230,7 +88,7 @@ def _audience(request: HttpRequest, review: Review) -> str:
 def review_list(request: HttpRequest) -> HttpResponse:
     require_review_reader(request)
     listed = (
-        review_rights.visible_reviews(request.user)
+        review_rights.visible_reviews(signed_in_user(request))
         .select_related("incident")
         .defer("generated")
         .annotate(
@@ -257,7 +115,7 @@ def render_review(
     request: HttpRequest,
     incident_id: int,
     *,
-    bound: dict[str, forms.Form] | None = None,
+    bound: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     require_review_reader(request)
@@ -271,13 +129,13 @@ def render_review(
             "learning/review_start.html",
             {
                 "incident": incident,
-                "may_start": review_rights.may_lead(request.user, incident),
+                "may_start": review_rights.may_lead(signed_in_user(request), incident),
                 "reviewable": incident.phase in review_vocabulary.REVIEWABLE_PHASES,
             },
             status=status,
         )
     audience = _audience(request, review)
-    user, bound = request.user, bound or {}
+    user, bound = signed_in_user(request), bound or {}
     is_draft, editor = not review.is_published, review_rights.may_edit(user)
     context = {
         "review": review,
@@ -374,7 +232,7 @@ def start(request: HttpRequest, incident_id: int) -> HttpResponse:
     require_writer(request)
     incident = get_object_or_404(Incident, pk=incident_id)
     try:
-        review_services.start_review(incident=incident, by=request.user)
+        review_services.start_review(incident=incident, by=signed_in_user(request))
     except NotPermitted as exc:
         raise PermissionDenied(exc.message) from exc
     except DomainError as exc:
@@ -383,7 +241,7 @@ def start(request: HttpRequest, incident_id: int) -> HttpResponse:
             "learning/review_start.html",
             {
                 "incident": incident,
-                "may_start": review_rights.may_lead(request.user, incident),
+                "may_start": review_rights.may_lead(signed_in_user(request), incident),
                 "reviewable": incident.phase in review_vocabulary.REVIEWABLE_PHASES,
                 "errors": [exc.message],
             },
@@ -399,7 +257,9 @@ def edit(request: HttpRequest, incident_id: int) -> HttpResponse:
     form = ReviewForm.for_review(review, request.POST)
     _, status = run_action(
         form,
-        lambda d: review_services.edit_review(review=review, by=request.user, **form.changes()),
+        lambda d: review_services.edit_review(
+            review=review, by=signed_in_user(request), **form.changes()
+        ),
     )
     if status == 200:
         return _back(incident_id, "edit")
@@ -412,7 +272,7 @@ def regenerate(request: HttpRequest, incident_id: int) -> HttpResponse:
     return _simple(
         request,
         incident_id,
-        lambda r: review_services.regenerate_review(review=r, by=request.user),
+        lambda r: review_services.regenerate_review(review=r, by=signed_in_user(request)),
         "record",
     )
 
@@ -423,7 +283,7 @@ def sign_off(request: HttpRequest, incident_id: int) -> HttpResponse:
     return _simple(
         request,
         incident_id,
-        lambda r: review_services.sign_off_regulator(review=r, by=request.user),
+        lambda r: review_services.sign_off_regulator(review=r, by=signed_in_user(request)),
         "publish",
     )
 
@@ -434,7 +294,7 @@ def publish(request: HttpRequest, incident_id: int) -> HttpResponse:
     return _simple(
         request,
         incident_id,
-        lambda r: review_services.publish_review(review=r, by=request.user),
+        lambda r: review_services.publish_review(review=r, by=signed_in_user(request)),
         "",
     )
 
@@ -445,7 +305,10 @@ def add_addendum(request: HttpRequest, incident_id: int) -> HttpResponse:
     review = _draft_or_404(request, incident_id)
     form = AddendumForm(request.POST)
     _, status = run_action(
-        form, lambda d: review_services.add_addendum(review=review, by=request.user, body=d["body"])
+        form,
+        lambda d: review_services.add_addendum(
+            review=review, by=signed_in_user(request), body=d["body"]
+        ),
     )
     if status == 200:
         return _back(incident_id, "addenda")
@@ -463,7 +326,7 @@ def create_item(request: HttpRequest, incident_id: int) -> HttpResponse:
         return actions.create_action_item(
             incident=review.incident,
             review=review,
-            by=request.user,
+            by=signed_in_user(request),
             title=d["title"],
             owner=d["owner"],
             due_at=due,
@@ -492,7 +355,7 @@ def render_items(
     elif show == "open":
         items = actions.open_items()
     else:
-        show, items = "mine", ActionItem.objects.filter(owner=request.user)
+        show, items = "mine", ActionItem.objects.filter(owner=signed_in_user(request))
     items = items.select_related("incident", "owner").order_by("due_at", "pk")[:LIST_LIMIT]
     rows = [
         {
@@ -531,7 +394,7 @@ def item_status(request: HttpRequest, item_id: int) -> HttpResponse:
     _, status = run_action(
         form,
         lambda d: actions.update_action_item(
-            item=item, by=request.user, status=d["status"], note=d["note"]
+            item=item, by=signed_in_user(request), status=d["status"], note=d["note"]
         ),
     )
     show = request.GET.get("show", "mine")

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from incidents.metrics import MAX_POINTS_PER_REQUEST
+from incidents.health_metrics import MAX_POINTS_PER_REQUEST
 from incidents.models import MetricPoint
 from tests.api.conftest import census, error_fields
 

@@ -16,8 +16,8 @@ from django.core.cache import cache
 from django.core.cache.backends.redis import RedisSerializer
 from django.utils import timezone
 
-from console import status_views
 from console.cache_serializer import JSONSerializer
+from console.pages import status as status_page
 from incidents.choices import Audience
 from tests.console.test_it_status_support import own_cache_prefix  # noqa: F401 - fixture
 
@@ -57,7 +57,7 @@ def test_a_planted_pickle_is_not_run_and_the_page_still_renders(client, tmp_path
     assert marker.exists()
     marker.unlink()
 
-    version = status_views.data_version(Audience.CUSTOMER)
+    version = status_page.data_version(Audience.CUSTOMER)
     for audience in ("public-page", Audience.CUSTOMER):
         plant(f"status:{audience}:{version}", payload)
 

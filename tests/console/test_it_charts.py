@@ -10,7 +10,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from comms import workflows
-from console.charts import ERROR_BUDGET_MINUTES, customers_trend_chart, incident_charts
+from console.charts import ERROR_BUDGET_MINUTES, incident_charts
+from console.executive_trend import customers_trend_chart
 from incidents.choices import Phase
 from incidents.models import ImpactRule
 from tests.console.test_it_status_support import add_points, declare

@@ -12,7 +12,7 @@ from comms import workflows
 from comms.models import StatusUpdate
 from comms.services import create_draft, publish_update, sign_off, submit_for_signoff
 from incidents.choices import Phase, Role
-from incidents.metrics import PointIn, ingest_metric_points
+from incidents.health_metrics import PointIn, ingest_metric_points
 from incidents.models import Incident, MonitoredModel
 from incidents.services import assign_role
 

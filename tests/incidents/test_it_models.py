@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from incidents.metrics import MAX_POINTS_PER_REQUEST, PointIn, ingest_metric_points
+from incidents.health_metrics import MAX_POINTS_PER_REQUEST, PointIn, ingest_metric_points
 from incidents.models import ImpactRule, MetricPoint, Playbook, cadence_minutes_for
 from kit.errors import DomainError
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from incidents.models import Incident, MonitoredModel
-from learning import metrics
+from learning import communication_metrics as metrics
 from tests.learning.metrics_support import build_april, build_drill, build_march
 
 M = lambda n: timedelta(minutes=n)  # noqa: E731

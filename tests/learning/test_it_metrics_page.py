@@ -277,7 +277,7 @@ def test_page_and_csv_queries_do_not_grow(
 def test_the_page_lists_at_most_the_table_limit_of_incidents(
     client, executive, clock, commander, fraud_model, credit_model, monkeypatch
 ):
-    from learning.metrics import present
+    from learning.communication_metrics import present
 
     march = build_march(clock, commander, fraud_model)
     april = build_april(clock, commander, [fraud_model, credit_model])

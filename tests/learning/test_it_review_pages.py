@@ -246,9 +246,9 @@ def test_the_regulator_liaison_signs_off_on_the_page(resolved, commander, comman
 
 
 def test_a_service_refusal_lands_beside_the_field_it_names(resolved, commander):
-    from console.incident_forms import add_domain_error
     from kit.errors import DomainError
-    from learning.pages.reviews import ReviewForm
+    from kit.pages import add_domain_error
+    from learning.pages.review_forms import ReviewForm
 
     form = ReviewForm(form_post(complete()))
     assert form.is_valid(), form.errors

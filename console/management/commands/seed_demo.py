@@ -29,7 +29,7 @@ from console.demo.scenarios import SCENARIOS
 from glossary.models import Term
 from glossary.services import create_term
 from glossary.starter import STARTER_TERMS
-from incidents.metrics import PointIn, ingest_metric_points
+from incidents.health_metrics import PointIn, ingest_metric_points
 from incidents.models import ImpactRule, Incident, MonitoredModel, Playbook
 from learning import demo_metrics
 from learning.demo_drill import seed_drill

@@ -38,7 +38,7 @@ class Use:
     """One place a term appears: which update, which audience and field, with a little context."""
 
     number: int
-    published_at: datetime
+    published_at: datetime | None  # always set: only published updates are read
     where: str
     before: str
     matched: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -14,9 +15,10 @@ from django.views.decorators.http import require_safe
 from incidents import permissions
 from incidents.choices import Severity
 from incidents.models import MonitoredModel
-from learning import metrics
-from learning.metrics import charts, present
+from learning import communication_metrics as metrics
+from learning.communication_metrics import charts, present
 
+ANY: list[tuple[Any, str]] = [("", "Any")]
 DRILL_CHOICES = [
     ("separate", "Shown apart"),
     ("exclude", "Hidden"),
@@ -40,14 +42,14 @@ class MetricsFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     severity = forms.TypedChoiceField(
-        choices=[("", "Any")] + Severity.choices, coerce=int, empty_value=None, required=False
+        choices=[*ANY, *Severity.choices], coerce=int, empty_value=None, required=False
     )
     model = forms.ChoiceField(required=False)
     drills = forms.ChoiceField(choices=DRILL_CHOICES, required=False, label="Drills")
 
-    def __init__(self, *args, models: list[tuple[str, str]], **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, models: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [("", "Any")] + models
+        cast(forms.ChoiceField, self.fields["model"]).choices = [("", "Any")] + models
 
     def reversed_range(self) -> bool:
         """An end before the start matches nothing, as in the API (which cannot refuse it: see docs/metrics.md)."""
@@ -133,7 +135,9 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
     form, _ = _form(request)
     if form.is_bound and not form.is_valid():
-        errors = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in form.errors.items())
+        errors = "; ".join(
+            f"{field}: {' '.join(str(m) for m in msgs)}" for field, msgs in form.errors.items()
+        )
         return HttpResponse(
             f"Invalid filters. {errors}\n", status=400, content_type="text/plain; charset=utf-8"
         )

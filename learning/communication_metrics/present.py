@@ -11,11 +11,12 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypedDict
 
 from django.urls import reverse
 
 from incidents.choices import Audience
-from learning.metrics import AUDIENCES, GroupMetrics, IncidentMetrics, Report, Section
+from learning.communication_metrics import AUDIENCES, GroupMetrics, IncidentMetrics, Report, Section
 
 AUDIENCE_LABELS: dict[str, str] = dict(Audience.choices)
 TABLE_LIMIT = 200  # incident rows on the page; rendering, not queries, grows with them
@@ -83,7 +84,16 @@ def _decisions(settled: int, open_: int) -> str:
     return f"{settled} settled" + (f", {open_} open" if open_ else "")
 
 
-def _all(slots: dict, ratings: dict) -> dict[str, str]:
+class AllAudiences(TypedDict):
+    """The all-audience cells of a Row, spread into it by name."""
+
+    schedule_all: str
+    satisfaction_all: str
+    ratings_short: str
+    ratings_n: int
+
+
+def _all(slots: dict, ratings: dict) -> AllAudiences:
     """The all-audience summaries: Σ met / Σ slots, and the pooled mean ratings."""
     met, total = sum(v[0] for v in slots.values()), sum(v[1] for v in slots.values())
     n = sum(v[2] for v in ratings.values())

@@ -1,4 +1,9 @@
-"""Bulk ingestion of model health metrics."""
+"""Health metrics: bulk ingestion of the metric points of monitored models.
+
+Not the communication metrics (learning/communication_metrics/, how well the
+team communicated): these are the numbers the models report about themselves,
+which the console's charts draw and impact rules turn into customers affected.
+"""
 
 from __future__ import annotations
 

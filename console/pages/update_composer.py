@@ -18,13 +18,15 @@ from django.views.decorators.http import require_POST
 from comms import services as comms
 from comms.models import StatusUpdate
 from console.incident_forms import PublishForm, UpdateForm
-from console.pages.access import require_writer, run_action
-from console.pages.composer import composer_audiences, jargon_report
+from console.pages.access import require_writer
+from console.pages.composer_preview import composer_audiences, jargon_report
 from console.pages.incident_actions import _viewer, finish
 from console.pages.incident_detail import render_detail, role_holders
 from incidents.choices import Audience
 from incidents.models import Incident
 from kit.errors import DomainError
+from kit.pages import run_action
+from kit.users import signed_in_user
 
 # --- The inline jargon check -------------------------------------------------------------------
 
@@ -66,7 +68,7 @@ def _save_action(
         if update is not None:
             return comms.edit_draft(
                 update=update,
-                by=request.user,
+                by=signed_in_user(request),
                 renditions=form.renditions(),
                 **form.fields_for_service(),
             )
@@ -79,7 +81,7 @@ def _save_action(
                 )
         return comms.create_draft(
             incident=incident,
-            by=request.user,
+            by=signed_in_user(request),
             renditions=form.renditions(),
             corrects=corrects,
             **form.fields_for_service(),
@@ -158,13 +160,20 @@ def _step(request: HttpRequest, pk: int, number: int, step: Any) -> HttpResponse
 @login_required
 @require_POST
 def submit_update(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    return _step(request, pk, number, lambda u: comms.submit_for_signoff(update=u, by=request.user))
+    return _step(
+        request,
+        pk,
+        number,
+        lambda u: comms.submit_for_signoff(update=u, by=signed_in_user(request)),
+    )
 
 
 @login_required
 @require_POST
 def sign_off_update(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    return _step(request, pk, number, lambda u: comms.sign_off(update=u, by=request.user))
+    return _step(
+        request, pk, number, lambda u: comms.sign_off(update=u, by=signed_in_user(request))
+    )
 
 
 @login_required
@@ -182,7 +191,7 @@ def publish_update(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         form,
         lambda d: comms.publish_update(
             update=update,
-            by=request.user,
+            by=signed_in_user(request),
             acknowledge_jargon=d["acknowledge_jargon"],
             approved_by=d["approved_by"],
         ),

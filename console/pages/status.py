@@ -6,22 +6,21 @@ Django cache, and served with an ETag; a matching If-None-Match gets a 304
 with no body. The version is one cheap query (see `data_version`). Nothing
 per-user is inside the cached part: the executive page wraps it in the
 usual chrome (name, sign-out) per request. No page here writes anything, and
-none carries an inline script (a 304 brings a fresh CSP nonce; see NOTES.md).
+none carries an inline script: on a 304 the browser keeps the cached body but
+takes the new CSP header, whose nonce no longer matches the body's inline
+scripts (docs/dashboards.md, "Refresh"). The cache and the version query are
+kit.cache's; docs/benchmarks.md measures cold, cached and 304 answers.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
@@ -32,17 +31,16 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from comms.models import Deadline, Rendition, StatusUpdate
-from console.charts import customers_trend_chart, incident_charts
+from console.charts import incident_charts
+from console.executive_trend import customers_trend_chart
 from glossary.models import Term
 from incidents import permissions
 from incidents.choices import OPEN_PHASES, Audience
 from incidents.models import AffectedModel, Incident, MetricPoint
+from kit import cache as kit_cache
 from kit.conditional import is_fresh, make_etag
 
-logger = logging.getLogger(__name__)
-
 RECENT = timedelta(days=7)
-CACHE_SECONDS = 60 * 60
 # Bump when the cached templates change shape, so old entries are not served.
 CACHE_SCHEMA = "1"
 FRAGMENT_HEADER = "X-Status-Fragment"
@@ -72,7 +70,6 @@ def data_version(audience: str, *, now: datetime | None = None) -> str:
     the "last 7 days" and "last 24 hours" windows move on even when nothing
     is written.
     """
-    now = now or timezone.now()
     incidents, updates = Incident._meta.db_table, StatusUpdate._meta.db_table
     parts = [
         f"(SELECT MAX(updated_at) FROM {incidents} WHERE is_drill = %s)",  # noqa: S608  table names from model _meta; values are parameters
@@ -96,28 +93,13 @@ def data_version(audience: str, *, now: datetime | None = None) -> str:
             f"(SELECT SUM(version) FROM {terms})",  # noqa: S608  table names from model _meta; values are parameters
         ]
         params.append(False)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = cursor.fetchone()
-    raw = "|".join([CACHE_SCHEMA, audience, now.strftime("%Y%m%d%H"), *map(str, row)])
-    return hashlib.sha256(raw.encode()).hexdigest()[:20]
+    version, _ = kit_cache.data_version(parts, params, scope=[CACHE_SCHEMA, audience], now=now)
+    return version
 
 
 def _cached_content(audience: str, version: str, build: Callable[[], str]) -> str:
     """Return the rendered content for this audience and data version, from the cache when there."""
-    key = f"status:{audience}:{version}"
-    try:
-        content = cache.get(key)
-    except Exception:  # a cache outage slows the page down; it must not break it
-        logger.warning("status cache unavailable; rendering %s uncached", audience, exc_info=True)
-        return build()
-    if content is None:
-        content = build()
-        try:
-            cache.set(key, content, CACHE_SECONDS)
-        except Exception:
-            logger.warning("status cache unavailable; not storing %s", audience, exc_info=True)
-    return content
+    return kit_cache.cached_or_build(f"status:{audience}:{version}", build)
 
 
 def _finish(response: HttpResponse, etag: str, *, private: bool) -> HttpResponse:
@@ -386,7 +368,8 @@ def technical(request: HttpRequest, incident_id: int) -> HttpResponse:
     )
     order = {a: i for i, a in enumerate(Audience.values)}
     for update in updates:
-        update.rendition_list = sorted(
+        shown: Any = update  # rendition_list is for the template, not a model field
+        shown.rendition_list = sorted(
             update.renditions.all(), key=lambda r: order.get(r.audience, 99)
         )
     return render(

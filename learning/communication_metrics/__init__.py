@@ -41,11 +41,11 @@ draws the monthly trends; the API's shape is in api/serializers_metrics.py.
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Count, Min, QuerySet, Sum
 
@@ -107,10 +107,12 @@ def _scaled(delta: timedelta, factor: int) -> timedelta:
 
 
 def median(values: Iterable[timedelta]) -> timedelta | None:
-    values = sorted(values)
-    if not values:
+    """Return the middle value, or the mean of the two middle ones (as statistics.median)."""
+    ordered = sorted(values)
+    if not ordered:
         return None
-    return statistics.median(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def _mean(total: int, n: int) -> float | None:
@@ -133,7 +135,7 @@ def for_incidents(incidents: QuerySet[Incident] | Iterable[Incident]) -> list[In
     if not rows:
         return []
     # The incidents' own query as a subquery: no list of ids to outgrow SQLite's parameter limit.
-    ids: QuerySet[Incident] | list[int] = (
+    ids: QuerySet[Any, Any] | list[int] = (
         incidents.order_by().values("pk")
         if isinstance(incidents, QuerySet) and not incidents.query.is_sliced
         else [i.pk for i in rows]

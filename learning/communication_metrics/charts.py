@@ -1,71 +1,35 @@
 """Monthly trend charts of the communication metrics, with their tables.
 
-Same contract as the console's charts (templates/charts/chart.html): a
-plotly figure as JSON-ready data drawn by static/js/charts.js, and the same
-data as a table, shown without JavaScript and kept for screen readers.
+The same chart base as the console's health charts (kit/charts.py,
+templates/charts/chart.html): a plotly figure as JSON-ready data drawn by
+static/js/charts.js, and the same data as a table, shown without JavaScript
+and kept for screen readers. The x axis holds month labels, never datetimes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import plotly.graph_objects as go
 
-from learning.metrics import AUDIENCES, GroupMetrics, Section
-from learning.metrics.present import AUDIENCE_LABELS, fmt_duration, fmt_share, month_label
-
-PALETTE = ["#0b5cad", "#bc4c00", "#3a5a40", "#7d3c98", "#a40e26", "#00707a", "#57606a"]
-FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
-
-
-@dataclass
-class Chart:
-    id: str  # DOM id, unique on the page
-    title: str
-    description: str
-    figure: dict[str, Any]
-    columns: list[str] = field(default_factory=list)
-    rows: list[list[str]] = field(default_factory=list)
+from kit.charts import PALETTE, Chart, figure_json, layout
+from learning.communication_metrics import AUDIENCES, GroupMetrics, Section
+from learning.communication_metrics.present import (
+    AUDIENCE_LABELS,
+    fmt_duration,
+    fmt_share,
+    month_label,
+)
 
 
 def _layout(*, yaxis_title: str, yrange: list[float] | None = None) -> go.Layout:
-    yaxis: dict[str, Any] = {
-        "title": {"text": yaxis_title},
-        "gridcolor": "#eaeef2",
-        "zeroline": False,
-        "rangemode": "tozero",
-    }
+    """Months as categories: one month of data is one labelled point, not a zoomed-in day axis."""
+    yaxis: dict[str, Any] = {"title": {"text": yaxis_title}, "rangemode": "tozero"}
     if yrange:
         yaxis["range"] = yrange
-    return go.Layout(
-        height=300,
-        margin={"l": 60, "r": 30, "t": 20, "b": 40},
-        font={"family": FONT, "size": 12, "color": "#1b1f24"},
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        legend={"orientation": "h", "y": -0.25},
-        hovermode="x unified",
-        # Months as categories: one month of data is one labelled point, not a zoomed-in day axis.
-        xaxis={"type": "category", "gridcolor": "#eaeef2"},
-        yaxis=yaxis,
+    return layout(
+        xaxis={"type": "category"}, yaxis=yaxis, height=300, margin_right=30, legend_y=-0.25
     )
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if hasattr(value, "tolist"):  # numpy arrays and scalars
-        return _json_safe(value.tolist())
-    return value
 
 
 def _minutes(value: Any) -> float | None:
@@ -164,7 +128,7 @@ def month_charts(section: Section, *, prefix: str) -> list[Chart]:
                 f"Median minutes{clock} from detection to the first published update and to containment, "
                 "and from a decision request to the decision that settled it, per month of declaration."
             ),
-            figure=_json_safe(durations.to_plotly_json()),
+            figure=figure_json(durations),
             columns=[
                 "Month",
                 "Incidents",
@@ -187,7 +151,7 @@ def month_charts(section: Section, *, prefix: str) -> list[Chart]:
             id=f"{prefix}-schedule",
             title=f"Updates on schedule by month and audience ({kind} incidents)",
             description="Share of decided update slots (cadence deadlines) met on time, per audience and month.",
-            figure=_json_safe(schedule.to_plotly_json()),
+            figure=figure_json(schedule),
             columns=["Month", *(AUDIENCE_LABELS[a] for a in AUDIENCES), "All audiences"],
             rows=[
                 [
@@ -207,7 +171,7 @@ def month_charts(section: Section, *, prefix: str) -> list[Chart]:
                 "Mean clarity and usefulness (1 to 5) of the readers' ratings of updates, "
                 "all audiences, per month."
             ),
-            figure=_json_safe(satisfaction.to_plotly_json()),
+            figure=figure_json(satisfaction),
             columns=["Month", "Mean clarity", "Mean usefulness", "Ratings"],
             rows=[
                 [
@@ -226,7 +190,7 @@ def month_charts(section: Section, *, prefix: str) -> list[Chart]:
                 "Cadence reminders (an update slot passed its due time) and escalations "
                 "(still missing after the grace period)."
             ),
-            figure=_json_safe(nudges.to_plotly_json()),
+            figure=figure_json(nudges),
             columns=["Month", "Reminders", "Escalations"],
             rows=[[x[i], str(g.reminders), str(g.escalations)] for i, g in enumerate(months)],
         ),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from comms import inbox
 from comms.models import Channel, Delivery
+from kit.users import signed_in_user
 
 PAGE_SIZE = 30
 
@@ -23,7 +24,7 @@ PAGE_SIZE = 30
 @require_safe
 @login_required
 def inbox_page(request: HttpRequest) -> HttpResponse:
-    messages = inbox.inbox_of(request.user).select_related("incident", "update")
+    messages = inbox.inbox_of(signed_in_user(request)).select_related("incident", "update")
     if request.GET.get("show") == "unread":
         messages = messages.filter(read_at__isnull=True)
     page = Paginator(messages, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -38,14 +39,14 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def mark_read(request: HttpRequest, delivery_id: str) -> HttpResponse:
     delivery = get_object_or_404(Delivery, pk=delivery_id, user=request.user, channel=Channel.INAPP)
-    inbox.mark_read(delivery=delivery, by=request.user)
+    inbox.mark_read(delivery=delivery, by=signed_in_user(request))
     return redirect("inbox")
 
 
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    inbox.mark_all_read(by=request.user)
+    inbox.mark_all_read(by=signed_in_user(request))
     return redirect("inbox")
 
 

@@ -16,7 +16,8 @@ from incidents.choices import Audience
 def _highlight(text: str, audience: str) -> tuple[SafeString, list[Any]]:
     """Return `text` as HTML, technical terms in <mark> (plain audiences), glossary terms linked."""
     matches = find_jargon(text) if audience in PLAIN_AUDIENCES else []
-    out, position = [], 0
+    out: list[str] = []
+    position = 0
     for m in matches:
         out.append(glossify(text[position : m.start]))
         out.append(f"<mark>{glossify(text[m.start : m.end])}</mark>")
