@@ -11,7 +11,7 @@ from incidents.decision_log.models import DecisionLogEntry
 from incidents.decisions import record_decision
 from incidents.models import MetricPoint
 from incidents.services import assign_role, reach_milestone
-from learning import drills, metrics
+from learning import communication_metrics, drills
 
 
 def publish(incident, by, *audiences, summary: str = "Card payments are back to normal"):
@@ -58,18 +58,18 @@ def test_a_finished_drill_leaves_the_real_metrics_unchanged(
     clock.advance(minutes=12)
     publish(real, commander, "technical")
     reach_milestone(incident=real, phase=Phase.CONTAINED, indicator="FP < 3 %", by=commander)
-    before = metrics.report(metrics.Filters())
+    before = communication_metrics.report(communication_metrics.Filters())
 
     drill = run_a_whole_drill(clock, commander, responder)
 
-    after = metrics.report(metrics.Filters())
+    after = communication_metrics.report(communication_metrics.Filters())
     assert after.real == before.real
     assert [m.incident_id for m in after.real.incidents] == [real.pk]
     assert [m.incident_id for m in after.drills.incidents] == [drill.incident_id]
     assert (
         after.drills.aggregates.overall.time_to_decision is not None
     )  # the drill's own section has it
-    excluded = metrics.report(metrics.Filters(drills="exclude"))
+    excluded = communication_metrics.report(communication_metrics.Filters(drills="exclude"))
     assert excluded.drills is None and excluded.real == before.real
 
 

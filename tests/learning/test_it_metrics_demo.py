@@ -9,7 +9,7 @@ from django.core.management import call_command
 from comms.models import Delivery
 from incidents.decision_log.verify import verify_chain
 from incidents.models import Incident
-from learning import demo_metrics, metrics
+from learning import communication_metrics, demo_metrics
 
 
 @pytest.fixture
@@ -37,15 +37,15 @@ def test_history_fills_every_metric_and_is_seeded_once(demo, clock):
     assert not Delivery.objects.filter(incident__in=new).exclude(status="delivered").exists()
     assert not Delivery.objects.filter(incident__in=new, read_at__isnull=True).exists()
 
-    by_title = {m.title: m for m in metrics.for_incidents(new)}
+    by_title = {m.title: m for m in communication_metrics.for_incidents(new)}
     for m in by_title.values():
         assert m.time_to_first_update is not None and m.time_to_containment is not None, m.title
         assert m.decision_times and m.satisfaction and sum(t for _, t in m.slots.values()), m.title
     outage = by_title["Checkout recommendations outage"]
     assert (outage.time_to_first_update, outage.time_to_containment, outage.decision_times) == (
-        metrics.timedelta(minutes=12),
-        metrics.timedelta(minutes=35),
-        [metrics.timedelta(minutes=6)],
+        communication_metrics.timedelta(minutes=12),
+        communication_metrics.timedelta(minutes=35),
+        [communication_metrics.timedelta(minutes=6)],
     )
     # SEV1 cadence 15/30/60/60 min: reminded at +45 technical and executive, at +70 technical and
     # regulator (both escalated then, 5 min grace), at +76 customer.
@@ -60,10 +60,10 @@ def test_history_fills_every_metric_and_is_seeded_once(demo, clock):
     # 30 wall seconds detection → declaration; contained 150 s after detection: 150 drill minutes.
     assert (drill.clock_factor, drill.time_to_containment, drill.decision_times) == (
         60,
-        metrics.timedelta(minutes=150),
-        [metrics.timedelta(minutes=45)],
+        communication_metrics.timedelta(minutes=150),
+        [communication_metrics.timedelta(minutes=45)],
     )
-    rep = metrics.report(metrics.Filters())
+    rep = communication_metrics.report(communication_metrics.Filters())
     assert len(rep.real.aggregates.by_month) >= 3  # a trend, not a point
 
     assert demo_metrics.seed_history(demo) == 0
