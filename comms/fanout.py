@@ -3,15 +3,20 @@
 Rows are written inside the caller's transaction; `enqueue_after_commit`
 hands their ids to the workers once that transaction commits. If the broker
 is down at that moment nothing is lost: the sweeper re-drives pending rows.
+
+The ids go to the broker by the task's registered name (`DELIVER_TASK`), so
+writing the outbox needs nothing above it: `comms.tasks` registers the task
+under that name and imports this module, never the other way round.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
@@ -24,6 +29,8 @@ from incidents.models import Incident
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
+# The Celery name of the delivery task (comms.tasks.deliver_task); queued tasks refer to it.
+DELIVER_TASK = "comms.tasks.deliver_task"
 FEEDBACK_SALT = "icc.feedback"
 FEEDBACK_LINK_DAYS = 90  # a rating link in an old e-mail stops working after this
 
@@ -103,19 +110,10 @@ def cadence_payload(kind: str, deadline: Deadline, message: str) -> dict[str, An
 # --- Who receives what -------------------------------------------------------------------
 
 
-def _never(incident: Incident) -> bool:
-    return False
-
-
-# Whether a drill keeps its messages off external channels (e-mail, Slack, webhooks,
-# Apprise): the drill's own choice at start. The learning app installs its answer at
-# start-up (learning.apps), since comms imports nothing from learning.
-external_suppressed: Callable[[Incident], bool] = _never
-
-
 def _allowed(incident: Incident, channel: str) -> bool:
-    """In-app always; external channels unless the incident is a drill that suppresses them."""
-    return channel == Channel.INAPP or not (incident.is_drill and external_suppressed(incident))
+    """In-app always; external channels (e-mail, Slack, webhooks, Apprise) unless the incident
+    keeps its messages off them (`suppress_external`: a drill started that way)."""
+    return channel == Channel.INAPP or not incident.suppress_external
 
 
 def matching_subscriptions(
@@ -246,12 +244,10 @@ def write_notices(
 
 def enqueue(delivery_ids: Sequence[Any]) -> None:
     """Send delivery ids to the workers in batches; a broker outage only delays them."""
-    from comms.tasks import deliver_task
-
     ids = [str(i) for i in delivery_ids]
     for start in range(0, len(ids), BATCH_SIZE):
         try:
-            deliver_task.delay(ids[start : start + BATCH_SIZE])
+            current_app.send_task(DELIVER_TASK, args=[ids[start : start + BATCH_SIZE]])
         except Exception:  # noqa: BLE001 - any broker error: the sweeper re-drives the rows
             log.warning(
                 "Broker unavailable; %d deliveries left for the sweeper",

@@ -20,7 +20,7 @@ from unittest import mock
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from comms import cadence
+from comms import cadence_tick
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase
 from incidents.models import DecisionLogEntry
@@ -143,7 +143,7 @@ def _replay(commander: AbstractBaseUser, clock: list[datetime]) -> Drill:
     minute = 0
     while drill.status == Drill.Status.RUNNING:
         now = clock[0]
-        cadence.run_due(now=now)  # what the cadence tick does
+        cadence_tick.run_due(now=now)  # what the cadence tick does
         drills.run_due(now=now)  # what the learning tick does; the END step finishes the drill
         drill.refresh_from_db()
         while (

@@ -25,7 +25,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from comms import cadence, fanout, workflows
+from comms import fanout, workflows
 from comms.models import Channel, Delivery
 from incidents import permissions
 from incidents import services as incident_services
@@ -39,7 +39,7 @@ from incidents.choices import (
     Severity,
 )
 from incidents.log import append_entry
-from incidents.models import Incident, MetricPoint, MonitoredModel, RoleAssignment
+from incidents.models import MetricPoint, MonitoredModel, RoleAssignment
 from kit.errors import Conflict, DomainError, NotPermitted
 from learning.models import Drill, DrillStep
 
@@ -297,9 +297,10 @@ def start_drill(
     """Declare the drill incident, with its clock factor, and schedule the replay.
 
     1. Only commander-eligible users start drills; the starter commands it.
-    2. In one transaction: the incident (is_drill, "[DRILL]" title, the
-       factor set before the first deadlines open, so the cadence runs on the
-       drill clock), a log note naming the scenario, its version and digest,
+    2. In one transaction: the incident, declared through comms.workflows
+       (is_drill, "[DRILL]" title, the factor set before the first deadlines
+       open, so the cadence runs on the drill clock, and `suppress_external`,
+       which keeps comms off external channels), a log note naming the scenario, its version and digest,
        the Drill row and one DrillStep per metric point, event and the end.
     """
     if not permissions.is_commander_eligible(by):
@@ -310,7 +311,7 @@ def start_drill(
     spec = data["incident"]
     with transaction.atomic():
         model = _model_for(data["model"])
-        incident = incident_services.declare_incident(
+        incident = workflows.declare_incident(
             by=by,
             title=(DRILL_PREFIX + found.title)[:200],
             severity=data["severity"],
@@ -322,10 +323,9 @@ def start_drill(
             revenue_at_risk_per_hour=spec.get("revenue_at_risk_per_hour", 0),
             regulatory_exposure=spec.get("regulatory_exposure", ExposureLevel.NONE),
             detection_indicator=f"Drill scenario {found.slug} v{found.version}",
+            clock_factor=factor,
+            suppress_external=bool(suppress_external),
         )
-        incident.clock_factor = factor
-        incident.save(update_fields=["clock_factor", "updated_at"])
-        cadence.open_initial_deadlines(incident, now=incident.declared_at)
         started = incident.declared_at
         drill = Drill.objects.create(
             incident=incident,
@@ -366,15 +366,6 @@ def start_drill(
             },
         )
     return drill
-
-
-def suppresses_external(incident: Incident) -> bool:
-    """Return whether this drill incident's notifications stay off external channels (cached on it)."""
-    cached = getattr(incident, "_drill_suppresses_external", None)
-    if cached is None:
-        cached = Drill.objects.filter(incident_id=incident.pk, suppress_external=True).exists()
-        incident._drill_suppresses_external = cached
-    return cached
 
 
 # --- The replay ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from comms import cadence
+from comms import cadence_tick
 from comms.models import Deadline, Delivery
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase
@@ -239,11 +239,11 @@ def test_a_replayed_drill_is_scored_from_what_happened(clock, commander, fraud_m
     clock.advance(seconds=3)  # minute 28: contained
     reach_milestone(incident=incident, phase=Phase.CONTAINED, indicator="FP < 3 %", by=commander)
     clock.advance(seconds=3)  # minute 31: the customer update (due 30) is reminded: missed
-    assert cadence.run_due(now=clock.now) == {"reminded": 1, "escalated": 0}
+    assert cadence_tick.run_due(now=clock.now) == {"reminded": 1, "escalated": 0}
     clock.advance(
         seconds=29
     )  # minute 60: technical and executive (due 55) missed too; the END step
-    cadence.run_due(now=clock.now)
+    cadence_tick.run_due(now=clock.now)
     drills.run_due(now=clock.now)
 
     drill.refresh_from_db()
@@ -278,7 +278,7 @@ def test_a_replayed_drill_is_scored_from_what_happened(clock, commander, fraud_m
 def test_a_late_update_is_listed_with_how_late_it_was(clock, commander, fraud_model):
     drill = start(commander, 60)
     clock.advance(seconds=37)  # minute 37: every slot (due 30) is 7 drill minutes late
-    cadence.run_due(now=clock.now)
+    cadence_tick.run_due(now=clock.now)
     drills.run_due(now=clock.now)  # a late tick: the decision request (minute 15) is asked now
     publish(drill.incident, commander, "technical")
     drills.end_drill(drill=drill, by=commander)
