@@ -25,7 +25,7 @@ from console.pages.access import require_reader, run_action
 from incidents import permissions
 from incidents.choices import GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_RESPONDER
 from kit.errors import Conflict, NotPermitted
-from learning import drills
+from learning.drills import library, runs
 from learning.models import ActionItem, Drill
 
 POLL_SECONDS = 2
@@ -34,11 +34,11 @@ POLL_SECONDS = 2
 class StartDrillForm(forms.Form):
     scenario = forms.ChoiceField(choices=())
     clock_factor = forms.IntegerField(
-        min_value=drills.MIN_FACTOR,
-        max_value=drills.MAX_FACTOR,
+        min_value=runs.MIN_FACTOR,
+        max_value=runs.MAX_FACTOR,
         initial=60,
         label="Clock factor",
-        help_text=f"Drill minutes per wall minute ({drills.MIN_FACTOR}–{drills.MAX_FACTOR}); "
+        help_text=f"Drill minutes per wall minute ({runs.MIN_FACTOR}–{runs.MAX_FACTOR}); "
         "at 60 a 30-minute scenario runs in 30 seconds.",
     )
     suppress_external = forms.BooleanField(
@@ -50,7 +50,7 @@ class StartDrillForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scenario"].choices = [(s.slug, s.title) for s in drills.scenarios().values()]
+        self.fields["scenario"].choices = [(s.slug, s.title) for s in library.scenarios().values()]
 
 
 class ImprovementForm(forms.Form):
@@ -92,7 +92,7 @@ def _require_runner(request: HttpRequest) -> None:
 def drill_list(request: HttpRequest) -> HttpResponse:
     require_reader(request)
     ctx = {
-        "scenarios": list(drills.scenarios().values()),
+        "scenarios": list(library.scenarios().values()),
         "drills": _drills_with_counts().order_by("-started_at", "-pk")[:100],
         "form": StartDrillForm() if permissions.is_commander_eligible(request.user) else None,
     }
@@ -104,11 +104,11 @@ def drill_list(request: HttpRequest) -> HttpResponse:
 def start(request: HttpRequest) -> HttpResponse:
     _require_runner(request)
     form = StartDrillForm(request.POST)
-    drill, status = run_action(form, lambda data: drills.start_drill(by=request.user, **data))
+    drill, status = run_action(form, lambda data: runs.start_drill(by=request.user, **data))
     if drill is not None:
         return redirect("drills:detail", drill.pk)
     ctx = {
-        "scenarios": list(drills.scenarios().values()),
+        "scenarios": list(library.scenarios().values()),
         "drills": _drills_with_counts().order_by("-started_at", "-pk")[:100],
         "form": form,
     }
@@ -123,7 +123,7 @@ def _progress(drill: Drill) -> dict[str, Any]:
         "steps": steps,
         "applied": sum(1 for s in steps if s.applied_at),
         "upcoming": [s for s in steps if not s.applied_at and s.kind != "metric"][:5],
-        "drill_minutes": drills.drill_now(drill, now).total_seconds() / 60,
+        "drill_minutes": runs.drill_now(drill, now).total_seconds() / 60,
         "poll_seconds": POLL_SECONDS,
     }
 
@@ -148,7 +148,7 @@ def end(request: HttpRequest, pk: int, abort: bool = False) -> HttpResponse:
     _require_runner(request)
     drill = get_object_or_404(Drill, pk=pk)
     try:
-        (drills.abort_drill if abort else drills.end_drill)(drill=drill, by=request.user)
+        (runs.abort_drill if abort else runs.end_drill)(drill=drill, by=request.user)
     except NotPermitted as exc:
         raise PermissionDenied(exc.message) from exc
     except Conflict:
@@ -168,7 +168,7 @@ def debrief(request: HttpRequest, pk: int) -> HttpResponse:
         _require_runner(request)
         form = ImprovementForm(request.POST)
         item, status = run_action(
-            form, lambda data: drills.add_improvement(drill=drill, by=request.user, **data)
+            form, lambda data: runs.add_improvement(drill=drill, by=request.user, **data)
         )
         if item is not None:
             return redirect("drills:debrief", drill.pk)

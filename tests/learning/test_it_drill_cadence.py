@@ -13,7 +13,7 @@ from comms.transports import message_for
 from incidents.choices import Role
 from incidents.models import Incident
 from incidents.services import assign_role
-from learning import drills
+from learning.drills import runs
 
 FRAUD = "fraud-fp-surge"
 
@@ -51,7 +51,7 @@ def test_a_real_incident_keeps_wall_clock_cadence(clock, commander, fraud_model)
 
 
 def test_a_drill_owes_updates_on_its_own_clock(clock, commander, fraud_model):
-    drill = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     incident = drill.incident
     assert due_in(incident) == {
         a: timedelta(seconds=30) for a in ("technical", "executive", "customer")
@@ -65,7 +65,7 @@ def test_a_drill_owes_updates_on_its_own_clock(clock, commander, fraud_model):
 def test_reminder_escalation_and_snooze_scale_with_the_drill_clock(
     clock, commander, commander2, fraud_model
 ):
-    drill = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     incident = drill.incident
     assign_role(incident=incident, role=Role.EXECUTIVE, user=commander2, by=commander)
     clock.advance(seconds=30)
@@ -90,7 +90,7 @@ def test_a_real_incident_is_not_escalated_early_beside_a_fast_drill(clock, comma
     real = workflows.declare_incident(
         by=commander, title="FP surge", severity=2, models=[(fraud_model, "")]
     )
-    drill = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=600)
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=600)
     clock.advance(minutes=30)
     # Real: three slots due now, reminded. Drill: due after 3 s, grace 1 s: reminded and escalated.
     assert cadence_tick.run_due(now=clock.now) == {"reminded": 6, "escalated": 3}
@@ -135,7 +135,7 @@ def hooks(commander, executive):
 def test_drill_updates_reach_only_drill_subscribers_marked_as_drills(
     clock, commander, fraud_model, hooks
 ):
-    drill = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     update = publish(drill.incident, commander, "technical")
     rows = Delivery.objects.filter(update=update)
     assert sorted((d.subscription.name, d.channel, d.is_drill) for d in rows) == [
@@ -152,9 +152,7 @@ def test_drill_updates_reach_only_drill_subscribers_marked_as_drills(
 def test_a_drill_that_suppresses_external_channels_stays_in_app(
     clock, commander, fraud_model, hooks
 ):
-    drill = drills.start_drill(
-        by=commander, scenario=FRAUD, clock_factor=60, suppress_external=True
-    )
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60, suppress_external=True)
     update = publish(drill.incident, commander, "technical")
     assert sorted(
         (d.subscription.name, d.channel) for d in Delivery.objects.filter(update=update)
@@ -172,10 +170,8 @@ def test_a_drill_declares_its_incident_with_the_starters_choice_on_external_chan
     clock, commander, fraud_model
 ):
     """The choice is the incident's own field, which comms reads (tests/comms/test_it_suppress_external.py)."""
-    quiet = drills.start_drill(
-        by=commander, scenario=FRAUD, clock_factor=60, suppress_external=True
-    )
-    loud = drills.start_drill(by=commander, scenario="recommender-latency-peak", clock_factor=60)
+    quiet = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60, suppress_external=True)
+    loud = runs.start_drill(by=commander, scenario="recommender-latency-peak", clock_factor=60)
     stored = dict(
         Incident.objects.filter(pk__in=[quiet.incident_id, loud.incident_id]).values_list(
             "pk", "suppress_external"
@@ -186,7 +182,7 @@ def test_a_drill_declares_its_incident_with_the_starters_choice_on_external_chan
 
 
 def test_real_incidents_still_reach_external_channels(clock, commander, fraud_model, hooks):
-    drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60, suppress_external=True)
+    runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60, suppress_external=True)
     real = workflows.declare_incident(
         by=commander, title="FP surge", severity=2, models=[(fraud_model, "")]
     )
