@@ -10,8 +10,9 @@ are the periodic tick's (comms.cadence_tick), which builds on this module.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -178,7 +179,11 @@ def snooze(*, deadline: Deadline, by: AbstractBaseUser, minutes: int, reason: st
         now = timezone.now()
         previous = deadline.due_at
         deadline.due_at = max(deadline.due_at, now) + on_clock(deadline.incident, minutes)
-        deadline.snoozed_at, deadline.snoozed_by, deadline.snooze_reason = now, by, reason
+        deadline.snoozed_at, deadline.snoozed_by, deadline.snooze_reason = (
+            now,
+            cast(User, by),
+            reason,
+        )
         deadline.save(update_fields=["due_at", "snoozed_at", "snoozed_by", "snooze_reason"])
         append_entry(
             incident=deadline.incident,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -30,7 +30,7 @@ def grace_minutes(playbook: Playbook | None) -> int:
     return playbook.escalation_grace_minutes if playbook else DEFAULT_GRACE_MINUTES
 
 
-def _holders(incident: Incident, roles: list[str]) -> list[AbstractBaseUser]:
+def _holders(incident: Incident, roles: list[str]) -> list[User]:
     return [
         a.user
         for a in RoleAssignment.objects.active()

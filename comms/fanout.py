@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from celery import current_app
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
@@ -73,7 +73,7 @@ def update_payload(update: StatusUpdate, rendition: Rendition, delivery_id: Any)
             "number": update.number,
             "published_at": update.published_at.isoformat() if update.published_at else None,
             "next_update_at": update.next_update_at.isoformat() if update.next_update_at else None,
-            "corrects": update.corrects.number if update.corrects_id else None,
+            "corrects": update.corrects.number if update.corrects is not None else None,
         },
         "rendition": {
             "audience": rendition.audience,
@@ -142,15 +142,15 @@ def matching_subscriptions(
             continue
         if sub.teams and not set(sub.teams) & teams:
             continue
-        if sub.user_id and not sub.user.is_active:
+        if sub.user is not None and not sub.user.is_active:
             continue
         wanted.append(sub)
     return wanted
 
 
 def _user_channels(sub: Subscription) -> list[tuple[str, str]]:
-    channels = [(Channel.INAPP, "")]
-    if sub.email and sub.user.email:
+    channels: list[tuple[str, str]] = [(Channel.INAPP, "")]
+    if sub.email and sub.user is not None and sub.user.email:
         channels.append((Channel.EMAIL, sub.user.email))
     return channels
 
@@ -216,7 +216,8 @@ def write_notices(
     """
     rows = []
     for user in {u.pk: u for u in users}.values():
-        channels = [(Channel.INAPP, "")] + ([(Channel.EMAIL, user.email)] if user.email else [])
+        email = getattr(user, user.get_email_field_name(), "")
+        channels = [(Channel.INAPP, "")] + ([(Channel.EMAIL, email)] if email else [])
         for channel, target in channels:
             if not _allowed(incident, channel):
                 continue
@@ -225,7 +226,7 @@ def write_notices(
                     kind=kind,
                     incident=incident,
                     deadline=deadline,
-                    user=user,
+                    user=cast(User, user),  # AUTH_USER_MODEL
                     channel=channel,
                     target=target,
                     audience=audience,

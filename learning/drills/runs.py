@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -135,7 +135,7 @@ def start_drill(
             clock_factor=factor,
             suppress_external=bool(suppress_external),
             started_at=started,
-            started_by=by,
+            started_by=cast(User, by),  # AUTH_USER_MODEL
         )
         DrillStep.objects.bulk_create(
             DrillStep(
