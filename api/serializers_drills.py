@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from api.serializers import AwareDateTimeField, UsernameField
-from learning import drills
+from learning.drills import library, runs
 from learning.models import ActionItem, Drill, DrillStep
 
 # --- Scenarios --------------------------------------------------------------------------------
@@ -83,8 +83,8 @@ class DrillStartSerializer(serializers.Serializer):
         choices=(), help_text="Slug of a scenario (GET drills/scenarios/)."
     )
     clock_factor = serializers.IntegerField(
-        min_value=drills.MIN_FACTOR,
-        max_value=drills.MAX_FACTOR,
+        min_value=runs.MIN_FACTOR,
+        max_value=runs.MAX_FACTOR,
         help_text="Drill minutes per wall minute (60: a 30-minute scenario runs in 30 s).",
     )
     suppress_external = serializers.BooleanField(
@@ -96,7 +96,7 @@ class DrillStartSerializer(serializers.Serializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The library as it is now, so the schema's enum lists the scenario files present.
-        self.fields["scenario"].choices = list(drills.scenarios())
+        self.fields["scenario"].choices = list(library.scenarios())
 
 
 class DrillStepSerializer(serializers.ModelSerializer):
@@ -147,7 +147,7 @@ class DrillSerializer(serializers.ModelSerializer):
         ]
 
     def get_drill_minutes(self, drill: Drill) -> float:
-        return round(drills.drill_now(drill, timezone.now()).total_seconds() / 60, 2)
+        return round(runs.drill_now(drill, timezone.now()).total_seconds() / 60, 2)
 
 
 class DrillDetailSerializer(DrillSerializer):

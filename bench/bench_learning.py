@@ -36,7 +36,7 @@ from comms.services import create_draft, publish_update  # noqa: E402
 from incidents.choices import Phase  # noqa: E402
 from incidents.decisions import record_decision, request_decision  # noqa: E402
 from incidents.models import MonitoredModel  # noqa: E402
-from learning import drills  # noqa: E402
+from learning.drills import library, runs  # noqa: E402
 from learning.models import DrillStep  # noqa: E402
 
 INCIDENTS = int(os.environ.get("BENCH_LEARNING_INCIDENTS", "200"))
@@ -112,9 +112,9 @@ def measure(client: Client, url: str) -> dict[str, float | int]:
 
 def replay(commander: User) -> tuple[int, float]:
     """Start DRILLS drills and apply all their steps in one tick; return (steps, seconds)."""
-    scenarios = sorted(drills.scenarios())
+    scenarios = sorted(library.scenarios())
     for i in range(DRILLS):
-        drills.start_drill(by=commander, scenario=scenarios[i % len(scenarios)], clock_factor=600)
+        runs.start_drill(by=commander, scenario=scenarios[i % len(scenarios)], clock_factor=600)
     # Everything but the end steps, so every drill stays running while its steps apply.
     DrillStep.objects.filter(kind=DrillStep.Kind.END).update(
         due_at=timezone.now() + timedelta(days=1)
@@ -123,7 +123,7 @@ def replay(commander: User) -> tuple[int, float]:
         DrillStep.objects.filter(applied_at__isnull=True).exclude(kind=DrillStep.Kind.END).count()
     )
     start = time.perf_counter()
-    applied = drills.run_due(now=timezone.now() + timedelta(hours=1))
+    applied = runs.run_due(now=timezone.now() + timedelta(hours=1))
     seconds = time.perf_counter() - start
     assert applied == steps, (applied, steps)
     return applied, seconds

@@ -44,7 +44,7 @@ class ReadOnlyAdminMixin:
 def _frozen(update: StatusUpdate | None) -> bool:
     """Published, or carrying a sign-off: the admin shows it read-only.
 
-    The model voids a sign-off on any change anyway (comms.signoff); read-only
+    The model voids a sign-off on any change anyway (Rendition.save); read-only
     here means the admin cannot even start one.
     """
     if update is None:
@@ -126,7 +126,8 @@ class SubscriptionAdminForm(forms.ModelForm):
         fields = "__all__"
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         channel, target = cleaned.get("channel"), cleaned.get("target", "")
         if channel and channel != "inapp":
             try:
@@ -155,11 +156,14 @@ class SubscriptionAdmin(admin.ModelAdmin):
     filter_horizontal = ["monitored_models"]
 
 
+ATTEMPT_FIELDS = ("number", "at", "ok", "status_code", "duration_ms", "error")
+
+
 class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
-    fields = ["number", "at", "ok", "status_code", "duration_ms", "error"]
-    readonly_fields = fields
+    fields = ATTEMPT_FIELDS
+    readonly_fields = ATTEMPT_FIELDS
 
 
 @admin.register(Delivery)

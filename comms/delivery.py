@@ -11,7 +11,7 @@ Three short steps per row, and never a network call inside a transaction:
    failed, or pending again with an exponential backoff.
 
 A worker killed between 1 and 3 leaves the row claimed; once the lease runs
-out, `sweep` re-drives it. Delivery is therefore at least once, and a repeat
+out, the sweeper (`comms.sweeper`) re-drives it. Delivery is therefore at least once, and a repeat
 carries the same `webhook-id` (the row id) so receivers can deduplicate.
 """
 
@@ -31,7 +31,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from comms.fanout import enqueue
 from comms.models import Delivery, DeliveryAttempt
 from comms.transports import PermanentError, TransientError, new_http_client, transport_for
 
@@ -45,10 +44,6 @@ LEASE_BASE = timedelta(seconds=30)
 LEASE_PER_ROW = timedelta(seconds=15)
 BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(minutes=15)
-# Fresh rows are enqueued at commit; the sweeper leaves them this long first
-# so that a busy queue is not filled with duplicates of work already queued.
-SWEEP_GRACE = timedelta(seconds=30)
-SWEEP_LIMIT = 5000
 
 OUTCOME_DELIVERED = "delivered"
 OUTCOME_RETRY = "retry"
@@ -207,31 +202,6 @@ def backoff(attempt: int, *, retry_after: float | None = None) -> timedelta:
     if retry_after is not None:
         wait = max(wait, min(timedelta(seconds=retry_after), BACKOFF_CAP))
     return wait
-
-
-def sweep(*, now: datetime | None = None) -> int:
-    """Enqueue every due row nobody holds; return how many ids were handed to the broker.
-
-    Catches rows whose enqueue was lost (broker down at commit), rows whose
-    worker died (lease expired) and rows waiting for a retry. Enqueuing a row
-    twice is harmless: the claim lets only one worker send it.
-    """
-    now = now or timezone.now()
-    due = (
-        Delivery.objects.filter(claimable(now))
-        .filter(
-            Q(attempts__gt=0)
-            | Q(claimed_until__isnull=False)
-            | Q(next_attempt_at__lte=now - SWEEP_GRACE)
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:SWEEP_LIMIT]
-    )
-    ids = list(due)
-    if ids:
-        enqueue(ids)
-        log.info("sweeper re-drove %d deliveries", len(ids))
-    return len(ids)
 
 
 def _uuids(ids: Iterable[str | uuid.UUID]) -> list[uuid.UUID]:

@@ -3,17 +3,22 @@
 Rows are written inside the caller's transaction; `enqueue_after_commit`
 hands their ids to the workers once that transaction commits. If the broker
 is down at that moment nothing is lost: the sweeper re-drives pending rows.
+
+The ids go to the broker by the task's registered name (`DELIVER_TASK`), so
+writing the outbox needs nothing above it: `comms.tasks` registers the task
+under that name and imports this module, never the other way round.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+from celery import current_app
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
@@ -24,6 +29,8 @@ from incidents.models import Incident
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
+# The Celery name of the delivery task (comms.tasks.deliver_task); queued tasks refer to it.
+DELIVER_TASK = "comms.tasks.deliver_task"
 FEEDBACK_SALT = "icc.feedback"
 FEEDBACK_LINK_DAYS = 90  # a rating link in an old e-mail stops working after this
 
@@ -66,7 +73,7 @@ def update_payload(update: StatusUpdate, rendition: Rendition, delivery_id: Any)
             "number": update.number,
             "published_at": update.published_at.isoformat() if update.published_at else None,
             "next_update_at": update.next_update_at.isoformat() if update.next_update_at else None,
-            "corrects": update.corrects.number if update.corrects_id else None,
+            "corrects": update.corrects.number if update.corrects is not None else None,
         },
         "rendition": {
             "audience": rendition.audience,
@@ -103,19 +110,10 @@ def cadence_payload(kind: str, deadline: Deadline, message: str) -> dict[str, An
 # --- Who receives what -------------------------------------------------------------------
 
 
-def _never(incident: Incident) -> bool:
-    return False
-
-
-# Whether a drill keeps its messages off external channels (e-mail, Slack, webhooks,
-# Apprise): the drill's own choice at start. The learning app installs its answer at
-# start-up (learning.apps), since comms imports nothing from learning.
-external_suppressed: Callable[[Incident], bool] = _never
-
-
 def _allowed(incident: Incident, channel: str) -> bool:
-    """In-app always; external channels unless the incident is a drill that suppresses them."""
-    return channel == Channel.INAPP or not (incident.is_drill and external_suppressed(incident))
+    """In-app always; external channels (e-mail, Slack, webhooks, Apprise) unless the incident
+    keeps its messages off them (`suppress_external`: a drill started that way)."""
+    return channel == Channel.INAPP or not incident.suppress_external
 
 
 def matching_subscriptions(
@@ -144,15 +142,15 @@ def matching_subscriptions(
             continue
         if sub.teams and not set(sub.teams) & teams:
             continue
-        if sub.user_id and not sub.user.is_active:
+        if sub.user is not None and not sub.user.is_active:
             continue
         wanted.append(sub)
     return wanted
 
 
 def _user_channels(sub: Subscription) -> list[tuple[str, str]]:
-    channels = [(Channel.INAPP, "")]
-    if sub.email and sub.user.email:
+    channels: list[tuple[str, str]] = [(Channel.INAPP, "")]
+    if sub.email and sub.user is not None and sub.user.email:
         channels.append((Channel.EMAIL, sub.user.email))
     return channels
 
@@ -218,7 +216,8 @@ def write_notices(
     """
     rows = []
     for user in {u.pk: u for u in users}.values():
-        channels = [(Channel.INAPP, "")] + ([(Channel.EMAIL, user.email)] if user.email else [])
+        email = getattr(user, user.get_email_field_name(), "")
+        channels = [(Channel.INAPP, "")] + ([(Channel.EMAIL, email)] if email else [])
         for channel, target in channels:
             if not _allowed(incident, channel):
                 continue
@@ -227,7 +226,7 @@ def write_notices(
                     kind=kind,
                     incident=incident,
                     deadline=deadline,
-                    user=user,
+                    user=cast(User, user),  # AUTH_USER_MODEL
                     channel=channel,
                     target=target,
                     audience=audience,
@@ -246,12 +245,10 @@ def write_notices(
 
 def enqueue(delivery_ids: Sequence[Any]) -> None:
     """Send delivery ids to the workers in batches; a broker outage only delays them."""
-    from comms.tasks import deliver_task
-
     ids = [str(i) for i in delivery_ids]
     for start in range(0, len(ids), BATCH_SIZE):
         try:
-            deliver_task.delay(ids[start : start + BATCH_SIZE])
+            current_app.send_task(DELIVER_TASK, args=[ids[start : start + BATCH_SIZE]])
         except Exception:  # noqa: BLE001 - any broker error: the sweeper re-drives the rows
             log.warning(
                 "Broker unavailable; %d deliveries left for the sweeper",

@@ -24,12 +24,12 @@ def delivery_for_feedback(token: str) -> Delivery | None:
     except signing.BadSignature:
         return None
     try:
-        delivery_id = uuid.UUID(str(delivery_id))
+        pk = uuid.UUID(str(delivery_id))
     except ValueError:  # signed by us, but not a delivery id
         return None
     return (
         Delivery.objects.select_related("update__incident")
-        .filter(pk=delivery_id, kind=Delivery.Kind.UPDATE, update__isnull=False)
+        .filter(pk=pk, kind=Delivery.Kind.UPDATE, update__isnull=False)
         .first()
     )
 
@@ -83,5 +83,8 @@ def summarise(incident: Incident) -> dict[str, Any]:
         "incident": incident.pk,
         "overall": overall,
         "by_audience": list(by_audience),
-        "by_update": [{"update": r.pop("update__number"), **r} for r in by_update],
+        "by_update": [
+            {"update": r["update__number"], **{k: v for k, v in r.items() if k != "update__number"}}
+            for r in by_update
+        ],
     }

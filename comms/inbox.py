@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from typing import cast
+
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -15,7 +17,9 @@ def inbox_of(user: AbstractBaseUser) -> QuerySet[Delivery]:
     Every in-app row is listed from the moment it is written: the inbox is
     the row itself, so it needs no worker to "deliver" it.
     """
-    return Delivery.objects.filter(user=user, channel=Channel.INAPP).order_by("-created_at", "-pk")
+    return Delivery.objects.filter(user=cast(User, user), channel=Channel.INAPP).order_by(
+        "-created_at", "-pk"
+    )
 
 
 def unread_count(user: AbstractBaseUser) -> int:

@@ -12,8 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 
-from comms import signoff
-from incidents.choices import Audience, Severity
+from incidents.choices import Audience, EntryKind, Severity
+from incidents.decision_log.chain import append_entry
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import Incident, MonitoredModel
 
@@ -98,6 +98,10 @@ class StatusUpdate(models.Model):
         return super().delete(*args, **kwargs)
 
 
+# The fields a sign-off vouches for: change one and the sign-off is void.
+SIGNED_FIELDS = ("audience", "summary", "body")
+
+
 class Rendition(models.Model):
     """The update as one audience reads it: a short summary first, then detail."""
 
@@ -134,13 +138,40 @@ class Rendition(models.Model):
                 if self._state.adding
                 else Rendition.objects.select_for_update().filter(pk=self.pk).first()
             )
-            if signoff.void_if_changed(self, stored) and kwargs.get("update_fields") is not None:
+            if self.void_sign_off_if_changed(stored) and kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {
                     *kwargs["update_fields"],
                     "signed_off_by",
                     "signed_off_at",
                 }
             super().save(*args, **kwargs)
+
+    def void_sign_off_if_changed(self, stored: Rendition | None) -> bool:
+        """Clear the sign-off if the signed text differs from `stored`; log the voiding.
+
+        Return whether a sign-off was voided. Called from `save` inside its
+        transaction, so the log entry commits with the change.
+        """
+        if stored is None or stored.signed_off_at is None:
+            return False
+        if all(getattr(self, f) == getattr(stored, f) for f in SIGNED_FIELDS):
+            return False
+        self.signed_off_by, self.signed_off_at = None, None
+        update = self.update
+        append_entry(
+            incident=update.incident,
+            kind=EntryKind.SIGN_OFF,
+            summary=f"Sign-off of the {stored.audience} rendition of update {update.number} voided: its wording changed",
+            actor_label="system",
+            data={
+                "update": update.number,
+                "voided": True,
+                "signed_off_by": stored.signed_off_by_id,
+                "signed_off_at": stored.signed_off_at.isoformat(),
+                "summary_signed": stored.summary,
+            },
+        )
+        return True
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if StatusUpdate.objects.filter(pk=self.update_id, status="published").exists():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -65,7 +65,9 @@ def _clean_fields(fields: Mapping[str, Any], *, partial: bool) -> dict[str, Any]
     if unknown:
         name = sorted(unknown)[0]
         raise DomainError(f"{name} is not a field of an update.", field=name)
-    cleaned = {k: str(v or "").strip() for k, v in fields.items() if k in TEXT_FIELDS}
+    cleaned: dict[str, Any] = {
+        k: str(v or "").strip() for k, v in fields.items() if k in TEXT_FIELDS
+    }
     if not partial or "what_changed" in fields:
         required_text(
             cleaned.get("what_changed"),
@@ -112,7 +114,7 @@ def create_draft(
             StatusUpdate.objects.filter(incident=incident).aggregate(n=Max("number"))["n"] or 0
         ) + 1
         update = StatusUpdate.objects.create(
-            incident=incident, number=number, author=by, corrects=corrects, **cleaned
+            incident=incident, number=number, author=cast(User, by), corrects=corrects, **cleaned
         )
         Rendition.objects.bulk_create(
             Rendition(update=update, audience=a, **t) for a, t in texts.items()
@@ -198,7 +200,7 @@ def sign_off(*, update: StatusUpdate, by: AbstractBaseUser) -> StatusUpdate:
             )
         if rendition.signed_off_at is not None:
             raise Conflict("The regulator rendition is already signed off.")
-        rendition.signed_off_by, rendition.signed_off_at = by, timezone.now()
+        rendition.signed_off_by, rendition.signed_off_at = cast(User, by), timezone.now()
         rendition.save(update_fields=["signed_off_by", "signed_off_at"])
         update.status = StatusUpdate.Status.AWAITING_SIGNOFF
         update.save(update_fields=["status", "updated_at"])
@@ -294,7 +296,7 @@ def publish_update(
                 "next_update_at": update.next_update_at.isoformat()
                 if update.next_update_at
                 else None,
-                "corrects": update.corrects.number if update.corrects_id else None,
+                "corrects": update.corrects.number if update.corrects is not None else None,
                 "jargon_acknowledged": [
                     {"audience": j["audience"], "term": j["term"], "matched": j["matched"]}
                     for j in jargon
@@ -303,9 +305,9 @@ def publish_update(
             },
         )
         update.status = StatusUpdate.Status.PUBLISHED
-        update.published_at, update.published_by, update.log_entry = now, by, entry
+        update.published_at, update.published_by, update.log_entry = now, cast(User, by), entry
         if jargon:
-            update.jargon_acknowledged_by = by
+            update.jargon_acknowledged_by = cast(User, by)
         update.save()
         deliveries = fanout.write_update_deliveries(update, now=now)
         fanout.enqueue_after_commit(deliveries)

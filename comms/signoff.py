@@ -1,25 +1,19 @@
 """Sign-off as an independent check: four eyes, and no sign-off survives a change.
 
-The publishing service asks `check_four_eyes`; `Rendition.save` asks
-`void_if_changed`, so every path (pages, API, commands, admin, ORM) obeys.
+The publishing service asks `check_four_eyes`. The other half lives on the
+model: `Rendition.save` voids a sign-off whose wording changed
+(`Rendition.void_sign_off_if_changed`), so every path (pages, API, commands,
+admin, ORM) obeys.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.contrib.auth.models import AbstractBaseUser
 
-from incidents.choices import Audience, EntryKind
-from incidents.decision_log.chain import append_entry
+from comms.models import Rendition
+from incidents.choices import Audience
 from incidents.models import Incident, Playbook
 from kit.errors import Conflict
-
-if TYPE_CHECKING:
-    from comms.models import Rendition
-
-# The fields a sign-off vouches for: change one and the sign-off is void.
-SIGNED_FIELDS = ("audience", "summary", "body")
 
 
 class FourEyesRequired(Conflict):
@@ -55,31 +49,3 @@ def check_four_eyes(
         "or the comms lead) must publish this update.",
         field="renditions.regulator",
     )
-
-
-def void_if_changed(rendition: Rendition, stored: Rendition | None) -> bool:
-    """Clear the sign-off of `rendition` if its signed text differs from `stored`; log the voiding.
-
-    Return whether a sign-off was voided. Called from `Rendition.save` inside
-    its transaction, so the log entry commits with the change.
-    """
-    if stored is None or stored.signed_off_at is None:
-        return False
-    if all(getattr(rendition, f) == getattr(stored, f) for f in SIGNED_FIELDS):
-        return False
-    rendition.signed_off_by, rendition.signed_off_at = None, None
-    update = rendition.update
-    append_entry(
-        incident=update.incident,
-        kind=EntryKind.SIGN_OFF,
-        summary=f"Sign-off of the {stored.audience} rendition of update {update.number} voided: its wording changed",
-        actor_label="system",
-        data={
-            "update": update.number,
-            "voided": True,
-            "signed_off_by": stored.signed_off_by_id,
-            "signed_off_at": stored.signed_off_at.isoformat(),
-            "summary_signed": stored.summary,
-        },
-    )
-    return True

@@ -10,9 +10,9 @@ organisation, so only commander-eligible users and admins manage those.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
@@ -52,7 +52,7 @@ def visible_to(user: AbstractBaseUser) -> QuerySet[Subscription]:
         return subscriptions
     if permissions.is_commander_eligible(user):
         return subscriptions.filter(Q(user=user) | Q(user__isnull=True))
-    return subscriptions.filter(user=user)
+    return subscriptions.filter(user=cast(User, user))
 
 
 def _check_manager(by: AbstractBaseUser, *, endpoint: bool) -> None:
@@ -173,7 +173,7 @@ def create_subscription(
             )
         cleaned.update(channel="", target="", user=by)
     with transaction.atomic():
-        subscription = Subscription.objects.create(created_by=by, **cleaned)
+        subscription = Subscription.objects.create(created_by=cast(User, by), **cleaned)
         subscription.monitored_models.set(list(models))
     return subscription
 
@@ -242,13 +242,14 @@ def send_test(*, subscription: Subscription, by: AbstractBaseUser) -> Sequence[D
     """Write a test delivery per channel of the subscription; workers send it after commit."""
     _check_owner(subscription, by)
     now = timezone.now()
-    if subscription.user_id is not None:
-        user = subscription.user
+    user = subscription.user
+    channels: list[tuple[str, str]]
+    if user is not None:
         channels = [(Channel.INAPP, "")]
         if subscription.email and user.email:
             channels.append((Channel.EMAIL, user.email))
     else:
-        user, channels = None, [(subscription.channel, subscription.target)]
+        channels = [(subscription.channel, subscription.target)]
     payload = _test_payload(subscription, by, now)
     with transaction.atomic():
         rows = Delivery.objects.bulk_create(

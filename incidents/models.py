@@ -179,6 +179,9 @@ class Incident(models.Model):
     # Drill clock: simulated minutes per wall minute (1 for real incidents). Stored
     # times are wall times; cadence and drill scores scale durations by this factor.
     clock_factor = models.PositiveIntegerField(default=1)
+    # Keep notifications in-app: nothing goes to e-mail, Slack, webhooks or Apprise. A drill
+    # started with "suppress external notifications" sets it when it declares the incident.
+    suppress_external = models.BooleanField(default=False)
     source = models.CharField(max_length=8, choices=Source, default=Source.MANUAL)
     dedup_key = models.CharField(max_length=255, blank=True)
 

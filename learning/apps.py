@@ -9,10 +9,3 @@ class LearningConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "learning"
-
-    def ready(self) -> None:
-        from comms import fanout
-        from learning import drills
-
-        # A drill started with "suppress external" keeps its notifications in-app.
-        fanout.external_suppressed = drills.suppresses_external

@@ -41,7 +41,7 @@ def compute(drill: Drill, *, now: datetime) -> dict[str, Any]:
     m = metrics.for_incident(incident)
 
     def drill_minute(at: datetime) -> float:
-        return _minutes((at - drill.started_at) * factor)
+        return round(((at - drill.started_at) * factor).total_seconds() / 60, 2)
 
     met = sum(v[0] for v in m.slots.values())
     decided = sum(v[1] for v in m.slots.values())

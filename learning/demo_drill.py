@@ -20,13 +20,13 @@ from unittest import mock
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from comms import cadence
+from comms import cadence_tick
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.decisions import record_decision
 from incidents.services import reach_milestone
-from learning import drills
+from learning.drills import runs
 from learning.models import ActionItem, Drill
 
 SCENARIO = "recommender-latency-peak"
@@ -68,7 +68,7 @@ def seed_drill(
             ActionItem.Category.GOVERNANCE,
         ),
     ):
-        drills.add_improvement(
+        runs.add_improvement(
             drill=drill,
             by=commander,
             title=title,
@@ -85,7 +85,7 @@ def seed_drill(
 
 def _replay(commander: AbstractBaseUser, clock: list[datetime]) -> Drill:
     """Start the drill and run it to its END step, one drill minute per clock move."""
-    drill = drills.start_drill(by=commander, scenario=SCENARIO, clock_factor=FACTOR)
+    drill = runs.start_drill(by=commander, scenario=SCENARIO, clock_factor=FACTOR)
     incident = drill.incident
 
     def publish(*audiences: str, text: str) -> None:
@@ -144,8 +144,8 @@ def _replay(commander: AbstractBaseUser, clock: list[datetime]) -> Drill:
     minute = 0
     while drill.status == Drill.Status.RUNNING:
         now = clock[0]
-        cadence.run_due(now=now)  # what the cadence tick does
-        drills.run_due(now=now)  # what the learning tick does; the END step finishes the drill
+        cadence_tick.run_due(now=now)  # what the cadence tick does
+        runs.run_due(now=now)  # what the learning tick does; the END step finishes the drill
         drill.refresh_from_db()
         while (
             drill.status == Drill.Status.RUNNING
@@ -156,9 +156,7 @@ def _replay(commander: AbstractBaseUser, clock: list[datetime]) -> Drill:
             script.pop(0)
         minute += 1
         if minute > drill.scenario_data["duration_minutes"] + 1:
-            drills.abort_drill(
-                drill=drill, by=commander
-            )  # cannot happen: the END step is due by now
+            runs.abort_drill(drill=drill, by=commander)  # cannot happen: the END step is due by now
             drill.refresh_from_db()
         clock[0] = drill.started_at + timedelta(minutes=minute) / FACTOR
     return drill

@@ -25,7 +25,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from comms import cadence, workflows
+from comms import cadence, cadence_tick, workflows
 from comms.feedback import record_feedback
 from comms.models import Channel, Delivery, StatusUpdate
 from comms.services import create_draft, publish_update
@@ -193,7 +193,7 @@ class _History:
             notice = self.request(
                 incident, "colin", DecisionType.CUSTOMER_NOTICE, "Tell affected customers?"
             )
-            cadence.run_due(
+            cadence_tick.run_due(
                 now=t.at(minutes=90)
             )  # the customer, technical and executive slots are overdue
             t.at(minutes=95)
@@ -318,7 +318,7 @@ class _History:
             )
             t.at(minutes=35)
             self.milestone(incident, Phase.CONTAINED, "Checkout error rate 0 % for 10 min")
-            cadence.run_due(now=t.at(minutes=45))  # technical and executive overdue
+            cadence_tick.run_due(now=t.at(minutes=45))  # technical and executive overdue
             t.at(minutes=50)
             self.publish(
                 incident,
@@ -329,8 +329,8 @@ class _History:
                     "executive": "Suggestions will return after a fix this afternoon.",
                 },
             )
-            cadence.run_due(now=t.at(minutes=70))  # nobody wrote to the regulator: reminded
-            cadence.run_due(now=t.at(minutes=76))  # … and escalated after the 5-minute grace
+            cadence_tick.run_due(now=t.at(minutes=70))  # nobody wrote to the regulator: reminded
+            cadence_tick.run_due(now=t.at(minutes=76))  # … and escalated after the 5-minute grace
             t.at(minutes=120)
             self.milestone(incident, Phase.RESOLVED, "Recommender back; errors 0 % for 1 h")
             self.rate(

@@ -9,7 +9,8 @@ from django.utils import timezone
 @shared_task(name="learning.tasks.learning_tick_task", ignore_result=True)
 def learning_tick_task() -> dict:
     """Claim and run what is due: overdue action items and drill replay steps."""
-    from learning import actions, drills
+    from learning import actions
+    from learning.drills import runs
 
     now = timezone.now()
-    return {"action_items": actions.run_due(now=now), "drills": drills.run_due(now=now)}
+    return {"action_items": actions.run_due(now=now), "drills": runs.run_due(now=now)}

@@ -21,7 +21,7 @@ from api.schema import ErrorSerializer, document
 from api.views.base import ApiView
 from incidents import permissions
 from kit.errors import Conflict
-from learning import drills
+from learning.drills import library, runs
 from learning.models import ActionItem, Drill, DrillStep
 
 TAG = ["drills"]
@@ -64,7 +64,7 @@ class ScenarioListView(ApiView):
     @document(tags=TAG, responses=s.ScenarioSerializer(many=True))
     def get(self, request: Request) -> Response:
         """List the scenario library: traces, injected events, expected milestones and targets."""
-        return Response(s.ScenarioSerializer(list(drills.scenarios().values()), many=True).data)
+        return Response(s.ScenarioSerializer(list(library.scenarios().values()), many=True).data)
 
 
 class DrillListView(ApiView):
@@ -80,7 +80,7 @@ class DrillListView(ApiView):
         """Start a drill: declare its drill incident and replay the scenario at `clock_factor`×."""
         body = s.DrillStartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        drill = drills.start_drill(by=request.user, **body.validated_data)
+        drill = runs.start_drill(by=request.user, **body.validated_data)
         return drill_response(drill.pk, status.HTTP_201_CREATED)
 
 
@@ -101,7 +101,7 @@ class DrillEndView(ApiView):
     def post(self, request: Request, drill_id: int) -> Response:
         """End the drill now (remaining steps are skipped), resolve its incident and compute the debrief."""
         drill = get_object_or_404(Drill, pk=drill_id)
-        (drills.abort_drill if self.abort else drills.end_drill)(drill=drill, by=request.user)
+        (runs.abort_drill if self.abort else runs.end_drill)(drill=drill, by=request.user)
         return drill_response(drill_id)
 
 
@@ -146,6 +146,6 @@ class ImprovementListView(ApiView):
         drill = get_object_or_404(Drill.objects.select_related("incident"), pk=drill_id)
         body = s.ImprovementInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        item = drills.add_improvement(drill=drill, by=request.user, **body.validated_data)
+        item = runs.add_improvement(drill=drill, by=request.user, **body.validated_data)
         fresh = ActionItem.objects.select_related("owner").get(pk=item.pk)
         return Response(s.ImprovementSerializer(fresh).data, status=status.HTTP_201_CREATED)

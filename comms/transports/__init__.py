@@ -64,7 +64,7 @@ REGISTRY: dict[str, str] = {
 def transport_for(channel: str) -> Transport:
     """Return the transport module of *channel*; PermanentError for an unknown one."""
     try:
-        return import_module(REGISTRY[channel])  # type: ignore[return-value]
+        return import_module(REGISTRY[channel])
     except KeyError:
         raise PermanentError(f"unknown channel {channel!r}") from None
 

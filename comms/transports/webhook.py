@@ -36,7 +36,7 @@ def signed_headers(
     delivery: Delivery, content: str, *, at: datetime | None = None
 ) -> dict[str, str]:
     """Return the Standard Webhooks headers of *content*; PermanentError without a usable secret."""
-    secret = delivery.subscription.secret if delivery.subscription_id else ""
+    secret = delivery.subscription.secret if delivery.subscription is not None else ""
     if not secret:
         raise PermanentError("no signing secret: the subscription is gone")
     try:

@@ -26,7 +26,7 @@ from incidents.choices import GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_RESPONDER
 from kit.errors import Conflict, NotPermitted
 from kit.pages import is_htmx, require, run_action
 from kit.users import signed_in_user
-from learning import drills
+from learning.drills import library, runs
 from learning.models import ActionItem, Drill
 
 POLL_SECONDS = 2
@@ -44,11 +44,11 @@ def require_reader(request: HttpRequest) -> None:
 class StartDrillForm(forms.Form):
     scenario = forms.ChoiceField(choices=())
     clock_factor = forms.IntegerField(
-        min_value=drills.MIN_FACTOR,
-        max_value=drills.MAX_FACTOR,
+        min_value=runs.MIN_FACTOR,
+        max_value=runs.MAX_FACTOR,
         initial=60,
         label="Clock factor",
-        help_text=f"Drill minutes per wall minute ({drills.MIN_FACTOR}–{drills.MAX_FACTOR}); "
+        help_text=f"Drill minutes per wall minute ({runs.MIN_FACTOR}–{runs.MAX_FACTOR}); "
         "at 60 a 30-minute scenario runs in 30 seconds.",
     )
     suppress_external = forms.BooleanField(
@@ -61,7 +61,7 @@ class StartDrillForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["scenario"]).choices = [
-            (s.slug, s.title) for s in drills.scenarios().values()
+            (s.slug, s.title) for s in library.scenarios().values()
         ]
 
 
@@ -104,7 +104,7 @@ def _require_runner(request: HttpRequest) -> None:
 def drill_list(request: HttpRequest) -> HttpResponse:
     require_reader(request)
     ctx = {
-        "scenarios": list(drills.scenarios().values()),
+        "scenarios": list(library.scenarios().values()),
         "drills": _drills_with_counts().order_by("-started_at", "-pk")[:100],
         "form": StartDrillForm() if permissions.is_commander_eligible(request.user) else None,
     }
@@ -117,12 +117,12 @@ def start(request: HttpRequest) -> HttpResponse:
     _require_runner(request)
     form = StartDrillForm(request.POST)
     drill, status = run_action(
-        form, lambda data: drills.start_drill(by=signed_in_user(request), **data)
+        form, lambda data: runs.start_drill(by=signed_in_user(request), **data)
     )
     if drill is not None:
         return redirect("drills:detail", drill.pk)
     ctx = {
-        "scenarios": list(drills.scenarios().values()),
+        "scenarios": list(library.scenarios().values()),
         "drills": _drills_with_counts().order_by("-started_at", "-pk")[:100],
         "form": form,
     }
@@ -137,7 +137,7 @@ def _progress(drill: Drill) -> dict[str, Any]:
         "steps": steps,
         "applied": sum(1 for s in steps if s.applied_at),
         "upcoming": [s for s in steps if not s.applied_at and s.kind != "metric"][:5],
-        "drill_minutes": drills.drill_now(drill, now).total_seconds() / 60,
+        "drill_minutes": runs.drill_now(drill, now).total_seconds() / 60,
         "poll_seconds": POLL_SECONDS,
     }
 
@@ -162,7 +162,7 @@ def end(request: HttpRequest, pk: int, abort: bool = False) -> HttpResponse:
     _require_runner(request)
     drill = get_object_or_404(Drill, pk=pk)
     try:
-        (drills.abort_drill if abort else drills.end_drill)(drill=drill, by=signed_in_user(request))
+        (runs.abort_drill if abort else runs.end_drill)(drill=drill, by=signed_in_user(request))
     except NotPermitted as exc:
         raise PermissionDenied(exc.message) from exc
     except Conflict:
@@ -183,7 +183,7 @@ def debrief(request: HttpRequest, pk: int) -> HttpResponse:
         form = ImprovementForm(request.POST)
         item, status = run_action(
             form,
-            lambda data: drills.add_improvement(drill=drill, by=signed_in_user(request), **data),
+            lambda data: runs.add_improvement(drill=drill, by=signed_in_user(request), **data),
         )
         if item is not None:
             return redirect("drills:debrief", drill.pk)

@@ -44,8 +44,8 @@ from comms import cadence, workflows
 from comms import services as comms_services
 from incidents.choices import Phase
 from integrations.models import IntegrationKey
-from learning import drills
 from learning.actions import create_action_item
+from learning.drills import runs
 from learning.reviews import services as review_services
 from tests.api.conftest import census
 from tests.api.test_it_permissions import world  # noqa: F401  (the fixture)
@@ -129,11 +129,9 @@ def learning_world(commander, fraud_model) -> dict[str, int]:  # type: ignore[no
         expected_outcome="Paged within 5 min",
         category="monitoring",
     )
-    running = drills.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=60)
-    finished = drills.start_drill(
-        by=commander, scenario="recommender-latency-peak", clock_factor=60
-    )
-    drills.finish_drill(drill_id=finished.pk, by=commander, status="completed")
+    running = runs.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=60)
+    finished = runs.start_drill(by=commander, scenario="recommender-latency-peak", clock_factor=60)
+    runs.finish_drill(drill_id=finished.pk, by=commander, status="completed")
     return {
         "reviewed": resolved.pk,
         "item": item.pk,

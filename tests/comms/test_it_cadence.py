@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 
 from comms import workflows
-from comms.cadence import run_due, snooze
+from comms.cadence import snooze
+from comms.cadence_tick import run_due
 from comms.models import Deadline, Delivery
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase, Role

@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from comms import workflows
-from comms.cadence import escalation_steps, run_due, snooze
+from comms.cadence import snooze
+from comms.cadence_tick import escalation_steps, run_due
 from comms.models import Deadline, Delivery
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Role

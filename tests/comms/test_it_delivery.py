@@ -8,9 +8,10 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from comms import delivery
-from comms.delivery import LEASE_BASE, LEASE_PER_ROW, SWEEP_GRACE, backoff, claim, deliver, sweep
+from comms import delivery, fanout, sweeper
+from comms.delivery import LEASE_BASE, LEASE_PER_ROW, backoff, claim, deliver
 from comms.models import Delivery, DeliveryAttempt
+from comms.sweeper import SWEEP_GRACE, sweep
 from comms.tasks import cadence_tick_task, deliver_task, sweep_deliveries_task
 from tests.comms.conftest import Reply, valid_secret
 from tests.conftest import race
@@ -207,7 +208,7 @@ def test_two_concurrent_deliver_calls_send_each_delivery_exactly_once(
 def test_sweep_redrives_what_nobody_holds_and_ignores_the_rest(make_deliveries, monkeypatch):
     enqueued: list[list] = []
     monkeypatch.setattr(
-        delivery, "enqueue", lambda ids: enqueued.append(sorted(str(i) for i in ids))
+        sweeper, "enqueue", lambda ids: enqueued.append(sorted(str(i) for i in ids))
     )
     now = timezone.now()
     old = now - SWEEP_GRACE - timedelta(seconds=1)
@@ -243,8 +244,8 @@ def test_sweep_redrives_what_nobody_holds_and_ignores_the_rest(make_deliveries, 
 def test_the_tasks_wrap_the_services(make_deliveries, webhook_sink, monkeypatch):
     rows = make_deliveries(2, target=webhook_sink.url("/hook"))
     ticks: list = []
-    monkeypatch.setattr("comms.cadence.run_due", lambda: ticks.append(1) or {})
-    monkeypatch.setattr(delivery, "enqueue", lambda ids: None)
+    monkeypatch.setattr("comms.cadence_tick.run_due", lambda: ticks.append(1) or {})
+    monkeypatch.setattr(sweeper, "enqueue", lambda ids: None)
 
     assert deliver_task.apply(args=[[str(r.id) for r in rows]]).get() == {"delivered": 2}
     assert deliver_task.apply(args=[[str(r.id) for r in rows]]).get() == {}
@@ -252,6 +253,15 @@ def test_the_tasks_wrap_the_services(make_deliveries, webhook_sink, monkeypatch)
     cadence_tick_task.apply().get()
     assert ticks == [1]
     assert deliver_task.acks_late is True
+
+
+def test_the_tasks_keep_the_names_queued_tasks_and_beat_refer_to(settings):
+    """Moving a task must not rename it: the broker holds names, and so does the beat schedule."""
+    assert deliver_task.name == fanout.DELIVER_TASK == "comms.tasks.deliver_task"
+    assert sweep_deliveries_task.name == "comms.tasks.sweep_deliveries_task"
+    assert cadence_tick_task.name == "comms.tasks.cadence_tick_task"
+    beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {sweep_deliveries_task.name, cadence_tick_task.name} <= beat
 
 
 # --- Admin ------------------------------------------------------------------------------------------

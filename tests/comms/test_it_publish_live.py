@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from comms import workflows
-from comms.delivery import SWEEP_GRACE, sweep
 from comms.models import Delivery, Subscription
 from comms.services import create_draft, publish_update
+from comms.sweeper import SWEEP_GRACE, sweep
 from tests.comms.conftest import valid_secret, wait_until
 
 

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from comms import fanout
-from comms.delivery import SWEEP_GRACE, sweep
 from comms.models import Delivery, DeliveryAttempt
+from comms.sweeper import SWEEP_GRACE, sweep
 from tests.comms.conftest import Reply, valid_secret, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from comms import workflows
-from comms.cadence import run_due
+from comms.cadence_tick import run_due
 from comms.feedback import record_feedback
 from comms.models import Channel, Delivery, StatusUpdate
 from comms.services import create_draft, publish_update

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from comms import cadence, workflows
+from comms import cadence_tick, workflows
 from comms.services import create_draft, publish_update
 from incidents.choices import Phase, Role
 from incidents.decisions import record_decision
@@ -63,7 +63,7 @@ def resolved_incident(clock, commander, responder, fraud_model):
     )
     publish_update(update=update, by=commander)
     clock.advance(minutes=20)
-    cadence.run_due(now=clock.now)
+    cadence_tick.run_due(now=clock.now)
     clock.advance(minutes=5)
     workflows.reach_milestone(
         incident=incident, phase=Phase.CONTAINED, indicator="FP < 2 % for 5 min", by=commander

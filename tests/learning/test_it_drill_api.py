@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from comms.models import Deadline, Delivery
-from learning import drills
+from learning.drills import runs
 from learning.models import ActionItem, Drill, DrillStep
 from tests.api.conftest import PERSONAS, census, client_for, error_fields, token_client  # noqa: F401
 from tests.api.test_it_permissions import Endpoint
@@ -65,11 +65,9 @@ def drill_census() -> dict[str, int]:
 def world(
     commander, commander2, responder, executive, regulator, admin_user, outsider, fraud_model
 ):
-    done = drills.start_drill(by=commander2, scenario=FRAUD, clock_factor=60)
-    drills.end_drill(drill=done, by=commander2)
-    running = drills.start_drill(
-        by=commander, scenario="recommender-latency-peak", clock_factor=120
-    )
+    done = runs.start_drill(by=commander2, scenario=FRAUD, clock_factor=60)
+    runs.end_drill(drill=done, by=commander2)
+    running = runs.start_drill(by=commander, scenario="recommender-latency-peak", clock_factor=120)
     return {
         "running": running.pk,
         "done": done.pk,
@@ -176,7 +174,7 @@ def test_scenarios_are_listed_with_their_targets(api):
 
 
 def test_the_debrief_waits_for_the_end(api, commander, fraud_model):
-    drill = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     response = api.get(f"{D}/{drill.pk}/debrief/")
     assert response.status_code == 409
     error_fields(response)
@@ -193,7 +191,7 @@ def test_the_debrief_waits_for_the_end(api, commander, fraud_model):
 
 
 def test_improvements_become_action_items_of_the_drill(api, commander, responder, fraud_model):
-    drill = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     due = timezone.now() + timedelta(days=7)
     body = {
         "title": "Page on FP rate",
@@ -224,13 +222,13 @@ def test_improvements_become_action_items_of_the_drill(api, commander, responder
 def test_the_drill_list_runs_a_constant_number_of_queries(
     api, commander, fraud_model, django_assert_num_queries
 ):
-    drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+    runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     api.get(D + "/")  # the token's first use is written once
     # token with its user, groups, count, page; (#10) +1: the token-guessing lockout check of the client address, on every token request
     with django_assert_num_queries(5) as one:
         api.get(D + "/")
     for _ in range(3):
-        drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+        runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     with django_assert_num_queries(len(one.captured_queries)):
         body = api.get(D + "/").json()
     assert body["count"] == 4

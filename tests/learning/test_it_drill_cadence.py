@@ -6,13 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from comms import cadence, subscriptions, workflows
+from comms import cadence, cadence_tick, subscriptions, workflows
 from comms.models import Deadline, Delivery
 from comms.services import create_draft, publish_update
 from comms.transports import message_for
 from incidents.choices import Role
+from incidents.models import Incident
 from incidents.services import assign_role
-from learning import drills
+from learning.drills import runs
 
 FRAUD = "fraud-fp-surge"
 
@@ -50,7 +51,7 @@ def test_a_real_incident_keeps_wall_clock_cadence(clock, commander, fraud_model)
 
 
 def test_a_drill_owes_updates_on_its_own_clock(clock, commander, fraud_model):
-    drill = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     incident = drill.incident
     assert due_in(incident) == {
         a: timedelta(seconds=30) for a in ("technical", "executive", "customer")
@@ -64,15 +65,15 @@ def test_a_drill_owes_updates_on_its_own_clock(clock, commander, fraud_model):
 def test_reminder_escalation_and_snooze_scale_with_the_drill_clock(
     clock, commander, commander2, fraud_model
 ):
-    drill = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     incident = drill.incident
     assign_role(incident=incident, role=Role.EXECUTIVE, user=commander2, by=commander)
     clock.advance(seconds=30)
-    assert cadence.run_due(now=clock.now) == {"reminded": 3, "escalated": 0}
+    assert cadence_tick.run_due(now=clock.now) == {"reminded": 3, "escalated": 0}
     clock.advance(seconds=9)  # drill minute 39: 9 of the 10 minutes' grace
-    assert cadence.run_due(now=clock.now) == {"reminded": 0, "escalated": 0}
+    assert cadence_tick.run_due(now=clock.now) == {"reminded": 0, "escalated": 0}
     clock.advance(seconds=1)  # minute 40: grace over
-    assert cadence.run_due(now=clock.now) == {"reminded": 0, "escalated": 3}
+    assert cadence_tick.run_due(now=clock.now) == {"reminded": 0, "escalated": 3}
 
     technical = Deadline.objects.open().get(incident=incident, audience="technical")
     publish(incident, commander, "technical")
@@ -89,18 +90,18 @@ def test_a_real_incident_is_not_escalated_early_beside_a_fast_drill(clock, comma
     real = workflows.declare_incident(
         by=commander, title="FP surge", severity=2, models=[(fraud_model, "")]
     )
-    drill = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=600)
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=600)
     clock.advance(minutes=30)
     # Real: three slots due now, reminded. Drill: due after 3 s, grace 1 s: reminded and escalated.
-    assert cadence.run_due(now=clock.now) == {"reminded": 6, "escalated": 3}
+    assert cadence_tick.run_due(now=clock.now) == {"reminded": 6, "escalated": 3}
     assert Deadline.objects.filter(incident=drill.incident, escalated_at=clock.now).count() == 3
     clock.advance(minutes=9, seconds=59)
-    assert cadence.run_due(now=clock.now) == {
+    assert cadence_tick.run_due(now=clock.now) == {
         "reminded": 0,
         "escalated": 0,
     }  # real grace: 10 wall minutes
     clock.advance(seconds=1)
-    assert cadence.run_due(now=clock.now) == {"reminded": 0, "escalated": 3}
+    assert cadence_tick.run_due(now=clock.now) == {"reminded": 0, "escalated": 3}
     assert Deadline.objects.filter(incident=real, escalated_at=clock.now).count() == 3
 
 
@@ -134,7 +135,7 @@ def hooks(commander, executive):
 def test_drill_updates_reach_only_drill_subscribers_marked_as_drills(
     clock, commander, fraud_model, hooks
 ):
-    drill = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     update = publish(drill.incident, commander, "technical")
     rows = Delivery.objects.filter(update=update)
     assert sorted((d.subscription.name, d.channel, d.is_drill) for d in rows) == [
@@ -151,9 +152,7 @@ def test_drill_updates_reach_only_drill_subscribers_marked_as_drills(
 def test_a_drill_that_suppresses_external_channels_stays_in_app(
     clock, commander, fraud_model, hooks
 ):
-    drill = drills.start_drill(
-        by=commander, scenario=FRAUD, clock_factor=60, suppress_external=True
-    )
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60, suppress_external=True)
     update = publish(drill.incident, commander, "technical")
     assert sorted(
         (d.subscription.name, d.channel) for d in Delivery.objects.filter(update=update)
@@ -161,14 +160,29 @@ def test_a_drill_that_suppresses_external_channels_stays_in_app(
     clock.advance(
         seconds=40
     )  # every slot is due (technical's next one since 30 s): reminders in-app only
-    cadence.run_due(now=clock.now)
+    cadence_tick.run_due(now=clock.now)
     reminders = Delivery.objects.filter(incident=drill.incident, kind="reminder")
     assert sorted(set(reminders.values_list("channel", flat=True))) == ["inapp"]
     assert reminders.count() == 3  # the commander, one per audience
 
 
+def test_a_drill_declares_its_incident_with_the_starters_choice_on_external_channels(
+    clock, commander, fraud_model
+):
+    """The choice is the incident's own field, which comms reads (tests/comms/test_it_suppress_external.py)."""
+    quiet = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60, suppress_external=True)
+    loud = runs.start_drill(by=commander, scenario="recommender-latency-peak", clock_factor=60)
+    stored = dict(
+        Incident.objects.filter(pk__in=[quiet.incident_id, loud.incident_id]).values_list(
+            "pk", "suppress_external"
+        )
+    )
+    assert stored == {quiet.incident_id: True, loud.incident_id: False}
+    assert (quiet.suppress_external, loud.suppress_external) == (True, False)
+
+
 def test_real_incidents_still_reach_external_channels(clock, commander, fraud_model, hooks):
-    drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60, suppress_external=True)
+    runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60, suppress_external=True)
     real = workflows.declare_incident(
         by=commander, title="FP surge", severity=2, models=[(fraud_model, "")]
     )

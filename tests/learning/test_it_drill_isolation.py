@@ -11,7 +11,8 @@ from incidents.decision_log.models import DecisionLogEntry
 from incidents.decisions import record_decision
 from incidents.models import MetricPoint
 from incidents.services import assign_role, reach_milestone
-from learning import communication_metrics, drills
+from learning import communication_metrics
+from learning.drills import runs
 
 
 def publish(incident, by, *audiences, summary: str = "Card payments are back to normal"):
@@ -25,11 +26,11 @@ def publish(incident, by, *audiences, summary: str = "Card payments are back to 
 
 
 def run_a_whole_drill(clock, commander, responder):
-    drill = drills.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=60)
+    drill = runs.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=60)
     incident = drill.incident
     assign_role(incident=incident, role=Role.COMMS_LEAD, user=responder, by=commander)
     clock.advance(seconds=15)
-    drills.run_due(now=clock.now)
+    runs.run_due(now=clock.now)
     request = DecisionLogEntry.objects.get(incident=incident, kind=EntryKind.DECISION_REQUEST)
     record_decision(
         incident=incident,
@@ -43,7 +44,7 @@ def run_a_whole_drill(clock, commander, responder):
     publish(incident, responder, "customer")
     reach_milestone(incident=incident, phase=Phase.CONTAINED, indicator="FP < 3 %", by=commander)
     clock.advance(seconds=50)
-    drills.run_due(now=clock.now)
+    runs.run_due(now=clock.now)
     drill.refresh_from_db()
     assert drill.status == "completed"
     return drill
@@ -84,7 +85,7 @@ def test_drill_points_are_flagged_and_stay_out_of_real_series(
 def test_status_pages_and_statuspage_api_never_show_a_drill(
     client, clock, commander, responder, executive, fraud_model
 ):
-    drill = drills.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=60)
+    drill = runs.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=60)
     assign_role(incident=drill.incident, role=Role.COMMS_LEAD, user=responder, by=commander)
     # Even a published customer notice stays inside the drill.
     publish(

@@ -22,7 +22,7 @@ from incidents.decision_log.models import DecisionLogEntry
 from incidents.decisions import record_decision
 from incidents.models import MetricPoint
 from incidents.services import reach_milestone
-from learning import drills
+from learning.drills import runs
 from learning.models import Drill
 from tests.comms.conftest import CELERY, CeleryProcess, subprocess_env, wait_until
 
@@ -85,7 +85,7 @@ def expected_outcome(d: Deadline) -> str | None:
 def test_a_drill_runs_to_its_debrief_on_a_real_worker_and_beat(
     transactional_db, commander, fraud_model, celery_worker_process, fast_beat
 ):
-    drill = drills.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=FACTOR)
+    drill = runs.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=FACTOR)
     incident = drill.incident
     # The cadence runs on the drill clock: 30 drill minutes are 6 wall seconds.
     assert {d.due_at - d.opened_at for d in Deadline.objects.filter(incident=incident)} == {

@@ -17,7 +17,7 @@ from comms.services import create_draft, publish_update, sign_off
 from incidents.choices import Role
 from incidents.models import Incident, MonitoredModel
 from incidents.services import assign_role
-from learning import drills
+from learning.drills import runs
 from learning.reviews.services import start_review
 from tests.conftest import make_user
 from tests.console.test_it_status_support import own_cache_prefix  # noqa: F401 - fixture
@@ -55,7 +55,7 @@ def liaison(db):
 @pytest.fixture
 def both(clock, commander, liaison, fraud_model):
     """A drill and a real incident, each with a published, signed-off regulator rendition."""
-    drill = drills.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=60).incident
+    drill = runs.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=60).incident
     real = workflows.declare_incident(
         by=commander, title="Card payments declined", severity=2, models=[(fraud_model, "")]
     )
@@ -90,7 +90,7 @@ class TestRegulatorApi:
 class TestDrillModels:
     def test_a_model_a_drill_creates_is_not_a_public_component(self, clock, commander, client):
         assert not MonitoredModel.objects.filter(slug="recommendations").exists()
-        drills.start_drill(by=commander, scenario="recommender-latency-peak", clock_factor=60)
+        runs.start_drill(by=commander, scenario="recommender-latency-peak", clock_factor=60)
         created = MonitoredModel.objects.get(slug="recommendations")
         assert created.is_drill
         components = client.get(reverse("statuspage-components")).json()["components"]
@@ -99,7 +99,7 @@ class TestDrillModels:
     def test_a_drill_reusing_a_real_model_leaves_it_public(
         self, clock, commander, fraud_model, client
     ):
-        drills.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=60)
+        runs.start_drill(by=commander, scenario="fraud-fp-surge", clock_factor=60)
         fraud_model.refresh_from_db()
         assert not fraud_model.is_drill
         components = client.get(reverse("statuspage-components")).json()["components"]

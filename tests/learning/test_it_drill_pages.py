@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from learning import drills
+from learning.drills import runs
 from learning.models import ActionItem, Drill, DrillStep
 
 FRAUD = "fraud-fp-surge"
@@ -29,9 +29,9 @@ def client_for(request, persona: str) -> Client:
 def world(
     commander, commander2, responder, executive, regulator, admin_user, outsider, fraud_model
 ):
-    done = drills.start_drill(by=commander2, scenario=FRAUD, clock_factor=60)
-    drills.end_drill(drill=done, by=commander2)
-    running = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+    done = runs.start_drill(by=commander2, scenario=FRAUD, clock_factor=60)
+    runs.end_drill(drill=done, by=commander2)
+    running = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     return {"running": running, "done": done}
 
 
@@ -133,7 +133,7 @@ def test_executives_see_no_start_form(client, executive, fraud_model):
 
 def test_ending_leads_to_the_debrief(client, commander, fraud_model):
     client.force_login(commander)
-    drill = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     response = client.post(reverse("drills:end", args=[drill.pk]))
     assert response["Location"] == reverse("drills:debrief", args=[drill.pk])
     page = client.get(response["Location"]).content.decode()
@@ -145,7 +145,7 @@ def test_ending_leads_to_the_debrief(client, commander, fraud_model):
 
 def test_the_htmx_poll_gets_the_progress_fragment_only(client, commander, fraud_model):
     client.force_login(commander)
-    drill = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     response = client.get(reverse("drills:detail", args=[drill.pk]), headers={"HX-Request": "true"})
     body = response.content.decode()
     assert body.lstrip().startswith('<section id="progress"') and "<html" not in body
@@ -155,13 +155,13 @@ def test_the_list_page_runs_a_constant_number_of_queries(
     client, commander, fraud_model, django_assert_num_queries
 ):
     client.force_login(commander)
-    drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+    runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     client.get(reverse("drills:list"))
     with django_assert_num_queries(5) as first:  # session, user, groups, unread inbox count, drills
         client.get(reverse("drills:list"))
     for _ in range(3):
-        drills.end_drill(
-            drill=drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60), by=commander
+        runs.end_drill(
+            drill=runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60), by=commander
         )
     with django_assert_num_queries(len(first.captured_queries)):
         response = client.get(reverse("drills:list"))
@@ -169,7 +169,7 @@ def test_the_list_page_runs_a_constant_number_of_queries(
 
 
 def test_the_admin_shows_drills_read_only(client, admin_user, commander, fraud_model):
-    drill = drills.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
+    drill = runs.start_drill(by=commander, scenario=FRAUD, clock_factor=60)
     client.force_login(admin_user)
     assert client.get("/admin/learning/drill/").status_code == 200
     page = client.get(f"/admin/learning/drill/{drill.pk}/change/")

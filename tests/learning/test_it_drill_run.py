@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from comms import cadence
+from comms import cadence_tick
 from comms.models import Deadline, Delivery
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase
@@ -17,7 +17,7 @@ from incidents.decisions import record_decision
 from incidents.models import Incident, MetricPoint
 from incidents.services import reach_milestone
 from kit.errors import Conflict, DomainError, NotPermitted
-from learning import drills
+from learning.drills import library, runs
 from learning.models import Drill, DrillStep
 from tests.conftest import race
 
@@ -25,7 +25,7 @@ FRAUD = "fraud-fp-surge"
 
 
 def start(commander, factor: int = 60, **kwargs) -> Drill:
-    return drills.start_drill(by=commander, scenario=FRAUD, clock_factor=factor, **kwargs)
+    return runs.start_drill(by=commander, scenario=FRAUD, clock_factor=factor, **kwargs)
 
 
 def test_starting_declares_a_drill_incident_on_the_drill_clock(clock, commander, fraud_model):
@@ -38,7 +38,7 @@ def test_starting_declares_a_drill_incident_on_the_drill_clock(clock, commander,
     )
     assert list(incident.affected_models.all()) == [fraud_model]  # the demo's model, reused by slug
     assert drill.started_at == incident.declared_at == clock.now
-    assert drill.scenario_digest == drills.get_scenario(FRAUD).digest
+    assert drill.scenario_digest == library.get_scenario(FRAUD).digest
     # SEV2 without a playbook: 30-minute cadence for three audiences, due after 30 wall seconds at 60x.
     assert sorted(Deadline.objects.filter(incident=incident).values_list("audience", "due_at")) == [
         ("customer", clock.now + timedelta(seconds=30)),
@@ -79,7 +79,7 @@ def test_the_clock_factor_is_bounded(clock, commander, fraud_model, factor):
 
 def test_an_unknown_scenario_is_refused_by_name(clock, commander):
     with pytest.raises(DomainError) as caught:
-        drills.start_drill(by=commander, scenario="nope", clock_factor=60)
+        runs.start_drill(by=commander, scenario="nope", clock_factor=60)
     assert caught.value.field == "scenario"
     assert not Incident.objects.exists()
 
@@ -93,11 +93,11 @@ def test_only_commander_eligible_users_start_drills(clock, responder, executive,
 
 def test_run_due_applies_each_step_once_when_due(clock, commander, fraud_model):
     drill = start(commander, 60)
-    assert drills.run_due(now=clock.now) == 1  # the first metric point, at T+0
+    assert runs.run_due(now=clock.now) == 1  # the first metric point, at T+0
 
     clock.advance(seconds=10)  # drill minute 10
-    assert drills.run_due(now=clock.now) == 3  # points at 5 and 10, the executive's question at 10
-    assert drills.run_due(now=clock.now) == 0
+    assert runs.run_due(now=clock.now) == 3  # points at 5 and 10, the executive's question at 10
+    assert runs.run_due(now=clock.now) == 0
 
     points = list(
         MetricPoint.objects.filter(model=fraud_model).values_list("timestamp", "value", "is_drill")
@@ -125,7 +125,7 @@ def test_run_due_applies_each_step_once_when_due(clock, commander, fraud_model):
     assert notice.payload["message"].startswith("[DRILL] Executive: The COO asks for an ETA")
 
     clock.advance(seconds=5)  # minute 15: the decision request
-    assert drills.run_due(now=clock.now) == 2
+    assert runs.run_due(now=clock.now) == 2
     request = DecisionLogEntry.objects.get(incident=drill.incident, kind=EntryKind.DECISION_REQUEST)
     assert request.actor_label == "drill: head of payments"
     assert request.data["decision_type"] == "rollback_model"
@@ -137,7 +137,7 @@ def test_a_late_tick_applies_everything_due_and_timestamps_points_on_the_drill_c
 ):
     drill = start(commander, 600)  # 60 drill minutes in 6 s
     clock.advance(seconds=3)
-    assert drills.run_due(now=clock.now) == 6 + 3  # minutes 0..30: six points, three events
+    assert runs.run_due(now=clock.now) == 6 + 3  # minutes 0..30: six points, three events
     assert sorted(MetricPoint.objects.values_list("timestamp", flat=True))[
         -1
     ] == drill.started_at + timedelta(seconds=3)
@@ -146,7 +146,7 @@ def test_a_late_tick_applies_everything_due_and_timestamps_points_on_the_drill_c
 def test_two_run_due_calls_never_apply_a_step_twice(clock, commander, fraud_model):
     drill = start(commander, 60)
     clock.advance(seconds=30)  # minutes 0..30: six points and three events
-    assert drills.run_due(now=clock.now) + drills.run_due(now=clock.now) == 9
+    assert runs.run_due(now=clock.now) + runs.run_due(now=clock.now) == 9
     assert (
         DecisionLogEntry.objects.filter(
             incident=drill.incident, actor_label__startswith="drill:"
@@ -161,7 +161,7 @@ def test_two_workers_racing_never_double_apply(
     """Two threads (two PostgreSQL connections) claim the same due steps at once."""
     drill = start(commander, 600)
     now = drill.started_at + timedelta(seconds=3)
-    results = race(lambda: drills.run_due(now=now))
+    results = race(lambda: runs.run_due(now=now))
     assert sum(results) == 9
     assert DrillStep.objects.filter(drill=drill, applied_at__isnull=False).count() == 9
     assert (
@@ -184,7 +184,7 @@ def test_the_end_step_and_the_commander_never_both_finish(
     def finish(by) -> None:  # type: ignore[no-untyped-def]
         try:
             barrier.wait()
-            drills.finish_drill(drill_id=drill.pk, by=by, status="completed")
+            runs.finish_drill(drill_id=drill.pk, by=by, status="completed")
             outcomes.append("finished")
         except Conflict:
             outcomes.append("conflict")
@@ -224,7 +224,7 @@ def test_a_replayed_drill_is_scored_from_what_happened(clock, commander, fraud_m
     drill = start(commander, 60)
     incident = drill.incident
     clock.advance(seconds=15)
-    drills.run_due(now=clock.now)
+    runs.run_due(now=clock.now)
     request = DecisionLogEntry.objects.get(incident=incident, kind=EntryKind.DECISION_REQUEST)
 
     clock.advance(seconds=5)  # minute 20: decide, 5 drill minutes after the request
@@ -241,12 +241,12 @@ def test_a_replayed_drill_is_scored_from_what_happened(clock, commander, fraud_m
     clock.advance(seconds=3)  # minute 28: contained
     reach_milestone(incident=incident, phase=Phase.CONTAINED, indicator="FP < 3 %", by=commander)
     clock.advance(seconds=3)  # minute 31: the customer update (due 30) is reminded: missed
-    assert cadence.run_due(now=clock.now) == {"reminded": 1, "escalated": 0}
+    assert cadence_tick.run_due(now=clock.now) == {"reminded": 1, "escalated": 0}
     clock.advance(
         seconds=29
     )  # minute 60: technical and executive (due 55) missed too; the END step
-    cadence.run_due(now=clock.now)
-    drills.run_due(now=clock.now)
+    cadence_tick.run_due(now=clock.now)
+    runs.run_due(now=clock.now)
 
     drill.refresh_from_db()
     incident.refresh_from_db()
@@ -280,10 +280,10 @@ def test_a_replayed_drill_is_scored_from_what_happened(clock, commander, fraud_m
 def test_a_late_update_is_listed_with_how_late_it_was(clock, commander, fraud_model):
     drill = start(commander, 60)
     clock.advance(seconds=37)  # minute 37: every slot (due 30) is 7 drill minutes late
-    cadence.run_due(now=clock.now)
-    drills.run_due(now=clock.now)  # a late tick: the decision request (minute 15) is asked now
+    cadence_tick.run_due(now=clock.now)
+    runs.run_due(now=clock.now)  # a late tick: the decision request (minute 15) is asked now
     publish(drill.incident, commander, "technical")
-    drills.end_drill(drill=drill, by=commander)
+    runs.end_drill(drill=drill, by=commander)
     drill.refresh_from_db()
     missed = {
         m["audience"]: (m["late_minutes"], m["published"])
@@ -305,25 +305,25 @@ def test_a_late_update_is_listed_with_how_late_it_was(clock, commander, fraud_mo
 def test_the_commander_ends_a_drill_early_and_the_rest_is_skipped(clock, commander, fraud_model):
     drill = start(commander, 60)
     clock.advance(seconds=12)
-    drills.run_due(now=clock.now)
-    drills.end_drill(drill=drill, by=commander)
+    runs.run_due(now=clock.now)
+    runs.end_drill(drill=drill, by=commander)
 
     drill.refresh_from_db()
     assert drill.status == "completed" and drill.debriefed_at == clock.now
     assert drill.incident.phase == Phase.RESOLVED
     assert not Deadline.objects.open().filter(incident=drill.incident).exists()
     clock.advance(seconds=60)
-    assert drills.run_due(now=clock.now) == 0  # nothing more is replayed
+    assert runs.run_due(now=clock.now) == 0  # nothing more is replayed
     assert drill.debrief["replayed"]["applied"] == 4  # points at 0, 5, 10 and the question at 10
     with pytest.raises(Conflict):
-        drills.abort_drill(drill=drill, by=commander)
+        runs.abort_drill(drill=drill, by=commander)
 
 
 def test_aborting_marks_the_drill_and_needs_a_commander(clock, commander, responder, fraud_model):
     drill = start(commander)
     with pytest.raises(NotPermitted):
-        drills.abort_drill(drill=drill, by=responder)
-    drills.abort_drill(drill=drill, by=commander)
+        runs.abort_drill(drill=drill, by=responder)
+    runs.abort_drill(drill=drill, by=commander)
     drill.refresh_from_db()
     assert drill.status == "aborted" and drill.debrief["status"] == "aborted"
 
@@ -333,13 +333,13 @@ def test_resolving_the_drill_incident_ends_the_drill_at_the_next_tick(
 ):
     drill = start(commander, 60)
     clock.advance(seconds=12)
-    drills.run_due(now=clock.now)
+    runs.run_due(now=clock.now)
     reach_milestone(
         incident=drill.incident, phase=Phase.RESOLVED, indicator="Done early", by=commander
     )
     clock.advance(seconds=18)
     assert (
-        drills.run_due(now=clock.now) == 0
+        runs.run_due(now=clock.now) == 0
     )  # nothing more is replayed (the request at 15 is not asked)
     drill.refresh_from_db()
     assert (drill.status, drill.finished_at, drill.debriefed_at) == (
@@ -363,7 +363,7 @@ def test_an_event_racing_the_resolution_is_skipped(clock, commander, fraud_model
         incident=drill.incident, phase=Phase.RESOLVED, indicator="Done early", by=commander
     )
     clock.advance(seconds=10)
-    assert drills.apply_step(step.pk, now=clock.now) is True
+    assert runs.apply_step(step.pk, now=clock.now) is True
     assert not DecisionLogEntry.objects.filter(
         incident=drill.incident, actor_label__startswith="drill:"
     ).exists()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from learning import drills
+from learning.drills import library
 
 REQUIRED = {
     "fraud-fp-surge": ("fraud-scoring", "false_positive_rate"),
@@ -18,12 +18,12 @@ REQUIRED = {
 
 
 def test_every_scenario_file_loads_and_the_three_required_ones_are_there():
-    files = sorted(p.stem for p in drills.SCENARIO_DIR.glob("*.json"))
-    library = drills.scenarios()
-    assert sorted(library) == files
-    assert set(REQUIRED) <= set(library)
+    files = sorted(p.stem for p in library.SCENARIO_DIR.glob("*.json"))
+    loaded = library.scenarios()
+    assert sorted(loaded) == files
+    assert set(REQUIRED) <= set(loaded)
     for slug, (model, metric) in REQUIRED.items():
-        scenario = library[slug]
+        scenario = loaded[slug]
         assert scenario.data["model"]["slug"] == model
         assert [t["metric"] for t in scenario.data["traces"]] == [metric]
         kinds = {e["kind"] for e in scenario.data["events"]}
@@ -38,15 +38,15 @@ def test_every_scenario_file_loads_and_the_three_required_ones_are_there():
 
 
 def test_the_issue_s_stakeholder_events_are_injected():
-    fraud = drills.scenarios()["fraud-fp-surge"].data["events"]
+    fraud = library.scenarios()["fraud-fp-surge"].data["events"]
     assert (fraud[0]["at_minutes"], fraud[0]["from"]) == (10, "executive")
     assert "ETA" in fraud[0]["text"]
     assert any(e["from"] == "regulator liaison" and "disclosure draft" in e["text"] for e in fraud)
 
 
 @pytest.fixture
-def library(tmp_path: Path) -> Path:
-    shutil.copy(drills.SCENARIO_DIR / "fraud-fp-surge.json", tmp_path / "fraud-fp-surge.json")
+def scenario_dir(tmp_path: Path) -> Path:
+    shutil.copy(library.SCENARIO_DIR / "fraud-fp-surge.json", tmp_path / "fraud-fp-surge.json")
     return tmp_path
 
 
@@ -77,16 +77,16 @@ def rewrite(path: Path, change) -> None:  # type: ignore[no-untyped-def]
         ),
     ],
 )
-def test_a_bad_file_is_refused_naming_the_file_and_the_field(library, change, field):
-    path = library / "fraud-fp-surge.json"
+def test_a_bad_file_is_refused_naming_the_file_and_the_field(scenario_dir, change, field):
+    path = scenario_dir / "fraud-fp-surge.json"
     rewrite(path, change)
-    with pytest.raises(drills.ScenarioError) as caught:
-        drills.scenarios(library)
+    with pytest.raises(library.ScenarioError) as caught:
+        library.scenarios(scenario_dir)
     assert (caught.value.filename, caught.value.field) == ("fraud-fp-surge.json", field)
     assert str(caught.value).startswith(f"fraud-fp-surge.json: {field}: ")
 
 
-def test_a_file_that_is_not_json_is_named(library):
-    (library / "broken.json").write_text("{not json")
-    with pytest.raises(drills.ScenarioError, match=r"^broken\.json: \(file\): not valid JSON"):
-        drills.scenarios(library)
+def test_a_file_that_is_not_json_is_named(scenario_dir):
+    (scenario_dir / "broken.json").write_text("{not json")
+    with pytest.raises(library.ScenarioError, match=r"^broken\.json: \(file\): not valid JSON"):
+        library.scenarios(scenario_dir)
