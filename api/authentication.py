@@ -13,7 +13,7 @@ from kit import throttling
 class HashedTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Token"
 
-    def authenticate(self, request: Request):  # type: ignore[override]
+    def authenticate(self, request: Request):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None

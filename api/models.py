@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 
 TOKEN_PREFIX = "icc_"  # noqa: S105  a public prefix that marks tokens, not a secret
@@ -35,7 +36,7 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user})"
 
     @classmethod
-    def issue(cls, *, user: settings.AUTH_USER_MODEL, name: str = "") -> tuple[ApiToken, str]:
+    def issue(cls, *, user: User, name: str = "") -> tuple[ApiToken, str]:
         """Create a token and return it with its raw key (never stored)."""
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, prefix=raw[:10], digest=digest(raw))

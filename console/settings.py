@@ -343,7 +343,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "api.schema.require_bodies",
+        "kit.openapi.require_bodies",
     ],
     # Enums whose field names other choice sets share (input subsets, integration payloads).
     "ENUM_NAME_OVERRIDES": {
@@ -351,7 +351,7 @@ SPECTACULAR_SETTINGS = {
         "KindEnum": "incidents.choices.EntryKind",
         "SeverityEnum": "incidents.choices.Severity",
         "ChannelEnum": "comms.models.Channel",
-        "EndpointChannelEnum": "api.serializers_comms.ENDPOINT_CHANNEL_CHOICES",
+        "EndpointChannelEnum": "api.subscriptions.serializers.ENDPOINT_CHANNEL_CHOICES",
         "AlertStatusEnum": "integrations.schema.ALERT_STATUS_CHOICES",
         "PagerDutySeverityEnum": "integrations.schema.PD_SEVERITY_CHOICES",
         "AudienceEnum": "incidents.choices.Audience",
@@ -359,7 +359,7 @@ SPECTACULAR_SETTINGS = {
         "ActionItemStatusEnum": "learning.models.ActionItem.Status",
         "ActionItemCategoryEnum": "learning.models.ActionItem.Category",
         "RootCauseEnum": "learning.models.RootCause",
-        "ReviewAudienceEnum": "api.serializers_reviews.AUDIENCE_CHOICES",
+        "ReviewAudienceEnum": "api.reviews.serializers.AUDIENCE_CHOICES",
     },
 }
 # Largest request body Django reads into memory (bulk metric points fit).

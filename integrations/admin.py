@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from integrations.models import AlertEvidence, IntegrationKey, key_digest
+from kit.users import signed_in_user
 
 
 class IntegrationKeyForm(forms.ModelForm):
@@ -31,7 +32,8 @@ class IntegrationKeyForm(forms.ModelForm):
         exclude = ["digest", "signing_secret"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("new_signing_secret") and data.get("clear_signing_secret"):
             raise forms.ValidationError("Set a new signing secret or remove it, not both.")
         if data.get("new_signing_secret"):
@@ -82,7 +84,11 @@ class IntegrationKeyAdmin(admin.ModelAdmin):
         if not change:
             # Issue like IntegrationKey.issue, then show the raw key once.
             raw = f"icc_{obj.kind[:2]}_" + secrets.token_urlsafe(32)
-            obj.prefix, obj.digest, obj.created_by = raw[:10], key_digest(raw), request.user
+            obj.prefix, obj.digest, obj.created_by = (
+                raw[:10],
+                key_digest(raw),
+                signed_in_user(request),
+            )
             super().save_model(request, obj, form, change)
             messages.warning(
                 request, f"Key for {obj.name}: {raw} — copy it now, it is not shown again."

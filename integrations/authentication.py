@@ -22,7 +22,7 @@ class IntegrationKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
     kind = ""
 
-    def authenticate(self, request: Request) -> tuple[Any, IntegrationKey] | None:  # type: ignore[override]
+    def authenticate(self, request: Request) -> tuple[Any, IntegrationKey] | None:
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None

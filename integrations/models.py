@@ -115,7 +115,7 @@ class IntegrationKey(models.Model):
     @classmethod
     def issue(
         cls, *, name: str, kind: str, created_by=None, **fields
-    ) -> tuple[IntegrationKey, str]:  # type: ignore[no-untyped-def]
+    ) -> tuple[IntegrationKey, str]:
         """Create a key and return it with its raw value (shown once)."""
         raw = f"icc_{kind[:2]}_" + secrets.token_urlsafe(32)
         key = cls.objects.create(

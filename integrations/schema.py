@@ -45,7 +45,7 @@ class MetricsKeyScheme(_KeyScheme):
 from drf_spectacular.utils import PolymorphicProxySerializer  # noqa: E402
 from rest_framework import serializers  # noqa: E402
 
-from api.schema import NON_BLANK  # noqa: E402
+from kit.openapi import NON_BLANK  # noqa: E402
 
 # Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]: other enums share these field names.
 ALERT_STATUS_CHOICES = [("firing", "firing"), ("resolved", "resolved")]
@@ -112,7 +112,7 @@ class AlertGroupAcceptedSerializer(serializers.Serializer):
 
 class PagerDutyPayloadSerializer(serializers.Serializer):
     summary = serializers.RegexField(NON_BLANK, max_length=1024)
-    source = serializers.RegexField(NON_BLANK)
+    source = serializers.RegexField(NON_BLANK)  # type: ignore[assignment]  # the field shadows a Serializer attribute
     severity = serializers.ChoiceField(choices=PD_SEVERITY_CHOICES)
     timestamp = serializers.DateTimeField(required=False, allow_null=True)
     component = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
@@ -175,4 +175,4 @@ class PagerDutyErrorSerializer(serializers.Serializer):
 
     status = serializers.CharField(help_text='"invalid event" or "throttle event".')
     message = serializers.CharField()
-    errors = serializers.ListField(child=serializers.CharField())
+    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]  # the field shadows a Serializer attribute

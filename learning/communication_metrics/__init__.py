@@ -36,7 +36,7 @@ are pooled (Σ met / Σ decided; Σ ratings / n), reminders and escalations are
 summed. Drill incidents are never in the real aggregates: `aggregate()`
 refuses a mix, and `report(filters)` returns real incidents and drills as
 two sections. `present.py` formats the page tables and the CSV, `charts.py`
-draws the monthly trends; the API's shape is in api/serializers_metrics.py.
+draws the monthly trends; the API's shape is in api/communication_metrics/serializers.py.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api import serializers_comms
+from api.deadlines import serializers as deadline_serializers
 from api.models import ApiToken
 from comms import cadence, workflows
 from comms import services as comms_services
@@ -340,7 +340,9 @@ def test_a_body_the_schema_does_not_describe_fails_the_checks(
     fuzz_world, in_process_requests, monkeypatch
 ):
     monkeypatch.setattr(
-        serializers_comms.DeadlineSerializer, "to_representation", lambda self, row: {"id": "one"}
+        deadline_serializers.DeadlineSerializer,
+        "to_representation",
+        lambda self, row: {"id": "one"},
     )
     assert failures(snooze_case(fuzz_world), fuzz_world) == {"JsonSchemaError"}
 

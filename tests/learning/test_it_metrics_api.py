@@ -69,8 +69,8 @@ def test_permission_matrix(world, client_for, endpoint: Endpoint, persona: str):
 
 
 def test_the_matrix_covers_every_metrics_route():
-    """A new route in api/urls_metrics.py must join the matrix above."""
-    from api.urls_metrics import urlpatterns
+    """A new route in api/communication_metrics/urls.py must join the matrix above."""
+    from api.communication_metrics.urls import urlpatterns
 
     routes = {"/api/v1/" + str(p.pattern) for p in urlpatterns}
     covered = {e.path.split("?")[0] for e in ENDPOINTS}
