@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Subquery
@@ -30,7 +30,7 @@ SCHEMA = "1"
 PAGE_ID = "icc"
 INCIDENTS_LIMIT = 50
 
-PHASE_STATUS = {
+PHASE_STATUS: dict[str, str] = {
     Phase.DETECTED: "investigating",
     Phase.DECLARED: "investigating",
     Phase.ROOT_CAUSE_IDENTIFIED: "identified",
@@ -223,20 +223,20 @@ def incidents(*, unresolved: bool, comps: list[dict[str, Any]]) -> list[dict[str
     ):
         renditions[r.update.incident_id].append(r)
     milestones: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
-    for iid, phase, at in Milestone.objects.filter(incident_id__in=ids).values_list(
+    for pk, phase, at in Milestone.objects.filter(incident_id__in=ids).values_list(
         "incident_id", "phase", "reached_at"
     ):
-        milestones[iid].append((phase, at))
+        milestones[pk].append((phase, at))
     by_slug = {c["id"]: c for c in comps}
     linked: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for iid, slug, name in (
+    for pk, slug, name in (
         AffectedModel.objects.filter(incident_id__in=ids)
         .order_by("model__name", "model_id")
         .values_list("incident_id", "model__slug", "model__name")
     ):
         entry = by_slug.get(component_id(slug)) or {"id": component_id(slug), "name": name}
-        if entry not in linked[iid]:
-            linked[iid].append(entry)
+        if entry not in linked[pk]:
+            linked[pk].append(entry)
 
     result = []
     for incident in rows:
@@ -246,7 +246,7 @@ def incidents(*, unresolved: bool, comps: list[dict[str, Any]]) -> list[dict[str
         updates, previous = [], "operational"
         monitoring_at = None
         for r in published:
-            at = r.update.published_at
+            at = cast(datetime, r.update.published_at)  # renditions of published updates only
             update_status = PHASE_STATUS[_phase_at(milestones[incident.pk], at, incident.phase)]
             if update_status == "monitoring" and monitoring_at is None:
                 monitoring_at = at

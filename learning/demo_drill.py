@@ -20,12 +20,11 @@ from unittest import mock
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from comms import cadence_tick
+from comms import cadence_tick, workflows
 from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.decisions import record_decision
-from incidents.services import reach_milestone
 from learning.drills import runs
 from learning.models import ActionItem, Drill
 
@@ -126,11 +125,13 @@ def _replay(commander: AbstractBaseUser, clock: list[datetime]) -> Drill:
         ),
         (
             12,
-            lambda: reach_milestone(
-                incident=incident,
-                phase=Phase.CONTAINED,
-                by=commander,
-                indicator="Checkout p95 under 400 ms on best-sellers",
+            lambda: bool(
+                workflows.reach_milestone(
+                    incident=incident,
+                    phase=Phase.CONTAINED,
+                    by=commander,
+                    indicator="Checkout p95 under 400 ms on best-sellers",
+                )
             ),
         ),
         (

@@ -118,6 +118,7 @@ class _History:
             )
 
     def rate(self, update: StatusUpdate, ratings: Ratings) -> None:
+        published_at = update.published_at or timezone.now()  # rated updates are published
         for i, (audience, clarity, usefulness) in enumerate(ratings):
             delivery = Delivery.objects.create(
                 kind=Delivery.Kind.UPDATE,
@@ -128,8 +129,8 @@ class _History:
                 audience=audience,
                 is_drill=update.incident.is_drill,
                 status=Delivery.Status.DELIVERED,
-                next_attempt_at=update.published_at,
-                created_at=update.published_at,
+                next_attempt_at=published_at,
+                created_at=published_at,
                 delivered_at=update.published_at,
             )
             record_feedback(delivery=delivery, clarity=clarity, usefulness=usefulness)

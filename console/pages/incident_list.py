@@ -21,6 +21,7 @@ from incidents import permissions
 from incidents.choices import Phase, Role, Severity
 from incidents.models import AffectedModel, Incident, RoleAssignment
 from kit.pages import is_htmx, run_action
+from kit.users import signed_in_user
 
 PAGE_SIZE = 50
 
@@ -100,7 +101,7 @@ def declare(request: HttpRequest) -> HttpResponse:
         def action(data: dict[str, Any]) -> Incident:
             data = dict(data)
             return workflows.declare_incident(
-                by=request.user, models=[(m, "") for m in data.pop("models")], **data
+                by=signed_in_user(request), models=[(m, "") for m in data.pop("models")], **data
             )
 
         incident, status = run_action(form, action)
