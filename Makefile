@@ -76,7 +76,7 @@ run: $(STAMP)
 # make lint first (import contracts, ruff, mypy: under a minute), so a finding stops the run before
 # the suite's minutes. Browser tests need Chromium; without it they are deselected (and said so).
 # A SECRET_KEY is provided because the suite runs production settings (no DEMO).
-test: $(STAMP)
+test: $(STAMP) node_modules/axe-core/axe.min.js
 	@if [ -x "$(CHROMIUM)" ]; then set --; \
 	elif [ -n "$$CI" ]; then echo "error: CI needs $(CHROMIUM) for the browser tests" >&2; exit 1; \
 	else \
@@ -104,6 +104,14 @@ bench: $(STAMP)
 	  echo "== $$script"; \
 	  $(VENV_PY) -m console.embedded_redis -- $(VENV_PY) "$$script" || exit 1; \
 	done
+
+# axe-core for the browser tests' accessibility checks (tests/browser/axe.py), the exact version
+# package-lock.json pins. touch: npm keeps the package's own date, older than the lock file.
+AXE_JS := node_modules/axe-core/axe.min.js
+
+$(AXE_JS): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
 
 # Remove the demo database, static files and Redis socket (not the virtualenv).
 clean-var:

@@ -24,6 +24,9 @@ from incidents.choices import (
 from incidents.decision_log import triggers as log_triggers
 from learning import dbtriggers as learning_triggers
 
+# axe-core over the browser tests' pages (active in tests marked browser only).
+pytest_plugins = ["tests.browser.axe"]
+
 # Chromium and other tools write under $HOME: keep them out of the real one.
 _home = tempfile.mkdtemp(prefix="icc-test-home-")
 for _var in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):

@@ -28,7 +28,9 @@
       displaylogo: false
     }).then(function () {
       if (table) {
+        // Hidden from sight, the table no longer scrolls: no tab stop on something unseen.
         table.classList.add("visually-hidden");
+        table.removeAttribute("tabindex");
       }
     }, function () {
       figure.classList.remove("is-drawn"); // drawing failed: keep the table
