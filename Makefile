@@ -107,11 +107,11 @@ bench: $(STAMP)
 
 # axe-core for the browser tests' accessibility checks (tests/browser/axe.py), the exact version
 # package-lock.json pins. touch: npm keeps the package's own date, older than the lock file.
-AXE_JS := node_modules/axe-core/axe.min.js
-
-$(AXE_JS): package.json package-lock.json
-	npm ci --no-audit --no-fund
-	@touch $@
+# Without npm the browser tests say they skip (CI installs npm and fails instead).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $@; \
+	elif [ -n "$$CI" ]; then echo "error: CI needs npm for axe-core" >&2; exit 1; \
+	else echo "note: npm not found, browser tests will skip their accessibility checks (apt-get install npm)"; fi
 
 # Remove the demo database, static files and Redis socket (not the virtualenv).
 clean-var:
