@@ -111,7 +111,7 @@ bench: $(STAMP)
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $@; \
 	elif [ -n "$$CI" ]; then echo "error: CI needs npm for axe-core" >&2; exit 1; \
-	else echo "note: npm not found, browser tests will skip their accessibility checks (apt-get install npm)"; fi
+	else echo "note: npm not found, the browser tests will skip (they need axe-core: apt-get install npm)"; fi
 
 # Remove the demo database, static files and Redis socket (not the virtualenv).
 clean-var:
