@@ -6,7 +6,7 @@ from django.db import DatabaseError, connection, transaction
 from incidents import logdb
 from incidents.models import DecisionLogEntry
 from incidents.services import assign_role, request_decision
-from tests.api.conftest import census, error_fields, token_client
+from tests.helpers import census, error_fields, token_client
 
 
 def log_url(incident, tail: str = "") -> str:

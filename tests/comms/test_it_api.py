@@ -10,27 +10,21 @@ from django.utils import timezone
 from comms.models import Deadline, Delivery, Rendition, StatusUpdate
 from comms.subscriptions import create_subscription
 from incidents.models import DecisionLogEntry
-from tests.comms.api_support import (
-    as_user,
-    declare,
-    draft_body,
-    error_fields,
-    jargon_terms,
-    snapshot,
-)
+from tests.builders import declare_via_api, draft_body, jargon_terms
+from tests.helpers import error_fields, snapshot, token_client
 
 P95 = "Checkout p95 latency is above 300 ms, so some customers abandon their basket."
 
 
 @pytest.fixture
 def ic(commander):
-    return as_user(commander)
+    return token_client(commander)
 
 
 @pytest.fixture
 def declared(ic, fraud_model):
     jargon_terms()
-    return declare(ic, models=[{"slug": "fraud-scoring"}])
+    return declare_via_api(ic, models=[{"slug": "fraud-scoring"}])
 
 
 def updates_url(incident: dict, suffix: str = "") -> str:
@@ -198,7 +192,7 @@ def test_only_the_commander_or_comms_lead_publishes(declared, ic, responder, adm
     ic.post(updates_url(declared), draft_body(), format="json")
     before = snapshot()
     for user in (responder, admin_user):
-        response = as_user(user).post(updates_url(declared, "1/publish/"), {}, format="json")
+        response = token_client(user).post(updates_url(declared, "1/publish/"), {}, format="json")
         assert response.status_code == 403
         error_fields(response)
     assert snapshot() == before
@@ -215,7 +209,7 @@ def liaison(ic, declared, commander2):
         format="json",
     )
     assert response.status_code == 201
-    return as_user(commander2)
+    return token_client(commander2)
 
 
 REGULATOR = {
@@ -227,7 +221,7 @@ REGULATOR = {
 def test_a_regulator_rendition_is_published_only_after_the_liaisons_sign_off(
     ic, declared, liaison, responder, regulator
 ):
-    viewer = as_user(regulator)
+    viewer = token_client(regulator)
     body = draft_body(technical={"summary": "v41 live"}, regulator=REGULATOR)
     assert ic.post(updates_url(declared), body, format="json").status_code == 201
 
@@ -240,7 +234,7 @@ def test_a_regulator_rendition_is_published_only_after_the_liaisons_sign_off(
     assert submitted.status_code == 200 and submitted.json()["status"] == "awaiting_signoff"
 
     before = snapshot()
-    for who in (as_user(responder), ic):  # a responder; the IC, who is not the liaison
+    for who in (token_client(responder), ic):  # a responder; the IC, who is not the liaison
         refused = who.post(updates_url(declared, "1/sign-off/"))
         assert refused.status_code == 403 and "liaison" in refused.json()["error"]["message"]
     assert snapshot() == before
@@ -300,7 +294,7 @@ def test_executives_read_published_updates_only_and_never_write(ic, declared, ex
     ic.post(
         updates_url(declared), draft_body(executive={"summary": "Still a draft"}), format="json"
     )
-    eve = as_user(executive)
+    eve = token_client(executive)
     assert [u["number"] for u in eve.get(updates_url(declared)).json()["results"]] == [1]
     assert [u["number"] for u in ic.get(updates_url(declared)).json()["results"]] == [2, 1]
     assert eve.get(updates_url(declared, "2/")).status_code == 404

@@ -9,17 +9,18 @@ from django.utils import timezone
 
 from comms.models import Deadline
 from incidents.models import DecisionLogEntry
-from tests.comms.api_support import as_user, declare, draft_body, error_fields, snapshot
+from tests.builders import declare_via_api, publish_via_api
+from tests.helpers import error_fields, snapshot, token_client
 
 
 @pytest.fixture
 def ic(commander):
-    return as_user(commander)
+    return token_client(commander)
 
 
 @pytest.fixture
 def declared(ic):
-    return declare(ic)
+    return declare_via_api(ic)
 
 
 def deadlines_url(incident: dict, suffix: str = "") -> str:
@@ -30,19 +31,13 @@ def open_deadline(incident: dict, audience: str) -> Deadline:
     return Deadline.objects.open().get(incident_id=incident["id"], audience=audience)
 
 
-def publish(ic, incident: dict) -> None:
-    base = f"/api/v1/incidents/{incident['id']}/updates/"
-    number = ic.post(base, draft_body(), format="json").json()["number"]
-    assert ic.post(f"{base}{number}/publish/", {}, format="json").status_code == 200
-
-
 def test_the_list_shows_open_and_past_deadlines_with_their_outcome(ic, declared, executive):
     late = open_deadline(declared, "technical")
     Deadline.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(minutes=5))
-    publish(ic, declared)  # the technical slot is fulfilled, late
-    publish(ic, declared)  # and the next one, on time
+    publish_via_api(ic, declared)  # the technical slot is fulfilled, late
+    publish_via_api(ic, declared)  # and the next one, on time
 
-    listed = as_user(executive).get(deadlines_url(declared)).json()["results"]
+    listed = token_client(executive).get(deadlines_url(declared)).json()["results"]
     technical = [d for d in listed if d["audience"] == "technical"]
     assert [(d["is_open"], d["outcome"], d["opened_by"], d["fulfilled_by"]) for d in technical] == [
         (True, "", 2, None),
@@ -109,15 +104,15 @@ def test_only_the_incident_commander_snoozes(
     url = deadlines_url(declared, f"{deadline.pk}/snooze/")
     before = snapshot()
     for user in (commander2, admin_user, responder, executive):
-        response = as_user(user).post(url, {"minutes": 10, "reason": "Vendor"}, format="json")
+        response = token_client(user).post(url, {"minutes": 10, "reason": "Vendor"}, format="json")
         assert response.status_code == 403, (user.username, response.content)
     assert snapshot() == before
 
 
 def test_closed_and_foreign_deadlines_cannot_be_snoozed(ic, declared):
     fulfilled = open_deadline(declared, "technical")
-    publish(ic, declared)
-    other = declare(ic, title="Recommender latency spike")
+    publish_via_api(ic, declared)
+    other = declare_via_api(ic, title="Recommender latency spike")
     foreign = open_deadline(other, "technical")
     before = snapshot()
     closed = ic.post(

@@ -6,7 +6,7 @@ import pytest
 
 from comms import fanout
 from comms.models import Delivery, Subscription
-from tests.comms.api_support import as_user, error_fields, snapshot
+from tests.helpers import error_fields, snapshot, token_client
 
 URL = "/api/v1/subscriptions/"
 HOOK = {
@@ -19,12 +19,12 @@ HOOK = {
 
 @pytest.fixture
 def ic(commander):
-    return as_user(commander)
+    return token_client(commander)
 
 
 def test_anyone_reading_incidents_subscribes_themselves(responder, executive, fraud_model):
     for user in (responder, executive):
-        response = as_user(user).post(
+        response = token_client(user).post(
             URL,
             {
                 "name": "Mine",
@@ -48,7 +48,7 @@ def test_anyone_reading_incidents_subscribes_themselves(responder, executive, fr
 def test_only_commanders_and_admins_subscribe_endpoints(responder, executive, ic, admin_user):
     before = snapshot()
     for user in (responder, executive):
-        refused = as_user(user).post(URL, HOOK, format="json")
+        refused = token_client(user).post(URL, HOOK, format="json")
         assert (
             refused.status_code == 403
             and "commander-eligible" in refused.json()["error"]["message"]
@@ -56,7 +56,7 @@ def test_only_commanders_and_admins_subscribe_endpoints(responder, executive, ic
     assert snapshot() == before
     assert ic.post(URL, HOOK, format="json").status_code == 201
     assert (
-        as_user(admin_user).post(URL, {**HOOK, "channel": "slack"}, format="json").status_code
+        token_client(admin_user).post(URL, {**HOOK, "channel": "slack"}, format="json").status_code
         == 201
     )
 
@@ -166,7 +166,7 @@ def test_editing_changes_only_what_is_given_and_never_the_channel(ic, fraud_mode
 
 
 def test_a_user_subscription_has_no_target(responder):
-    client = as_user(responder)
+    client = token_client(responder)
     created = client.post(URL, {"name": "Mine", "audience": "technical"}, format="json").json()
     before = snapshot()
     response = client.patch(f"{URL}{created['id']}/", {"target": "https://x.test/"}, format="json")
@@ -176,19 +176,19 @@ def test_a_user_subscription_has_no_target(responder):
 
 def test_people_see_and_manage_only_their_own(responder, executive, ic, admin_user):
     mine = (
-        as_user(responder)
+        token_client(responder)
         .post(URL, {"name": "Remy's", "audience": "technical"}, format="json")
         .json()
     )
     eves = (
-        as_user(executive)
+        token_client(executive)
         .post(URL, {"name": "Eve's", "audience": "executive"}, format="json")
         .json()
     )
     hook = ic.post(URL, HOOK, format="json").json()
 
     def names(user) -> list[str]:
-        return [s["name"] for s in as_user(user).get(URL).json()["results"]]
+        return [s["name"] for s in token_client(user).get(URL).json()["results"]]
 
     assert names(responder) == ["Remy's"]
     assert names(executive) == ["Eve's"]
@@ -197,7 +197,7 @@ def test_people_see_and_manage_only_their_own(responder, executive, ic, admin_us
     assert [s["name"] for s in ic.get(URL).json()["results"]] == ["Ops webhook"]
 
     before = snapshot()
-    remy = as_user(responder)
+    remy = token_client(responder)
     for url in (f"{URL}{eves['id']}/", f"{URL}{hook['id']}/"):
         assert remy.get(url).status_code == 404
         assert remy.patch(url, {"name": "Mine now"}, format="json").status_code == 404
@@ -205,15 +205,15 @@ def test_people_see_and_manage_only_their_own(responder, executive, ic, admin_us
         assert remy.post(url + "test/").status_code == 404
     assert snapshot() == before
 
-    assert as_user(executive).delete(f"{URL}{eves['id']}/").status_code == 204
-    assert as_user(admin_user).delete(f"{URL}{mine['id']}/").status_code == 204
+    assert token_client(executive).delete(f"{URL}{eves['id']}/").status_code == 204
+    assert token_client(admin_user).delete(f"{URL}{mine['id']}/").status_code == 204
     assert list(Subscription.objects.values_list("name", flat=True)) == ["Ops webhook"]
 
 
 def test_regulator_viewers_and_outsiders_have_no_subscriptions(regulator, outsider):
     before = snapshot()
     for user in (regulator, outsider):
-        client = as_user(user)
+        client = token_client(user)
         assert client.get(URL).status_code == 403
         assert (
             client.post(URL, {"name": "Mine", "audience": "regulator"}, format="json").status_code
@@ -247,7 +247,7 @@ def test_a_test_send_writes_a_delivery_and_enqueues_it_after_commit(
 
 
 def test_a_test_send_to_oneself_lands_in_the_inbox_and_mailbox(executive):
-    eve = as_user(executive)
+    eve = token_client(executive)
     mine = eve.post(URL, {"name": "Mine", "audience": "executive"}, format="json").json()
     response = eve.post(f"{URL}{mine['id']}/test/")
     assert response.status_code == 202

@@ -7,12 +7,11 @@ import pytest
 from comms import workflows
 from comms.cadence import run_due, snooze
 from comms.models import Deadline, Delivery
-from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase, Role
 from incidents.models import DecisionLogEntry, Playbook
 from incidents.services import assign_role
 from kit.errors import Conflict, DomainError, NotPermitted
-from tests.comms.clock import clock  # noqa: F401 - fixture
+from tests.builders import publish
 
 
 @pytest.fixture
@@ -27,17 +26,6 @@ def sev2(clock, commander, fraud_model, responder, commander2):
 
 def open_deadlines(incident):
     return {d.audience: d for d in Deadline.objects.open().filter(incident=incident)}
-
-
-def publish(incident, by, *audiences, **fields):
-    update = create_draft(
-        incident=incident,
-        by=by,
-        what_changed="Rolled back",
-        renditions={a: {"summary": f"{a} summary"} for a in audiences},
-        **fields,
-    )
-    return publish_update(update=update, by=by)
 
 
 def log_kinds(incident):

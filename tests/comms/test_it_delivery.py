@@ -12,8 +12,8 @@ from comms import delivery
 from comms.delivery import LEASE_BASE, LEASE_PER_ROW, SWEEP_GRACE, backoff, claim, deliver, sweep
 from comms.models import Delivery, DeliveryAttempt
 from comms.tasks import cadence_tick_task, deliver_task, sweep_deliveries_task
-from tests.comms.conftest import Reply, valid_secret
-from tests.conftest import race
+from tests.fixtures.delivery import Reply, valid_secret
+from tests.helpers import race
 
 
 def attempts(row: Delivery) -> list[tuple[int, bool, int | None]]:

@@ -17,7 +17,6 @@ from comms.signoff import FourEyesRequired
 from incidents.choices import EntryKind, Role
 from incidents.models import DecisionLogEntry, Playbook
 from incidents.services import assign_role
-from tests.comms.clock import clock  # noqa: F401 - fixture
 
 WORDING = "No customer data was exposed."
 

@@ -23,9 +23,8 @@ from comms.models import Delivery, Subscription
 from comms.transports import PermanentError, new_http_client, webhook
 from comms.transports import apprise as apprise_transport
 from console.env import env_networks
-from tests.api.conftest import error_fields
-from tests.comms.api_support import as_user, snapshot
-from tests.comms.conftest import Reply, wait_until
+from tests.fixtures.delivery import Reply
+from tests.helpers import error_fields, snapshot, token_client, wait_until
 
 URL = "/api/v1/subscriptions/"
 
@@ -75,7 +74,7 @@ def listener() -> Iterator[Listener]:
 
 @pytest.fixture
 def ic(commander):
-    return as_user(commander)
+    return token_client(commander)
 
 
 @pytest.fixture
@@ -450,7 +449,7 @@ def test_a_failure_records_our_words_never_the_receivers_body(
     row.refresh_from_db()
     assert row.last_error == "HTTP 500 from the receiver"
     assert "hunter2" not in row.attempt_log.get().error
-    shown = as_user(commander).get(f"/api/v1/deliveries/{row.id}/")
+    shown = token_client(commander).get(f"/api/v1/deliveries/{row.id}/")
     assert shown.status_code == 200, shown.content
     assert (
         shown.json()["last_error"] == "HTTP 500 from the receiver"

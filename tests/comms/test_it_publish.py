@@ -12,8 +12,7 @@ from incidents.log import verify_chain
 from incidents.models import DecisionLogEntry, MonitoredModel, Playbook
 from incidents.services import assign_role
 from kit.errors import Conflict, DecisionRightDenied, DomainError, NotPermitted
-from tests.comms.clock import clock  # noqa: F401 - fixture
-from tests.conftest import make_user
+from tests.builders import make_user
 from tests.replace_attack import replace_row
 
 

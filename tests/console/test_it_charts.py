@@ -13,7 +13,7 @@ from comms import workflows
 from console.charts import ERROR_BUDGET_MINUTES, customers_trend_chart, incident_charts
 from incidents.choices import Phase
 from incidents.models import ImpactRule
-from tests.console.test_it_status_support import add_points, declare
+from tests.builders import add_points, declare
 
 pytestmark = pytest.mark.django_db
 

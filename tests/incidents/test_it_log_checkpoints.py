@@ -33,8 +33,7 @@ from incidents.signing import (
     public_key_text,
 )
 from incidents.tasks import checkpoint_logs_task
-from tests.comms.clock import clock  # noqa: F401 - fixture
-from tests.conftest import race
+from tests.helpers import race
 from tests.incidents.log_support import recompute_chain_from, tamper
 
 

@@ -16,7 +16,7 @@ from glossary.services import create_term
 from incidents import services
 from incidents.choices import GROUP_RESPONDER, Audience, EntryKind, Role
 from incidents.models import DecisionLogEntry, Incident, Playbook
-from tests.conftest import make_user
+from tests.builders import make_user
 
 pytestmark = pytest.mark.django_db
 

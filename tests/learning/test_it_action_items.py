@@ -12,7 +12,8 @@ from kit.errors import DomainError, NotPermitted
 from learning import actions
 from learning.actions import create_action_item, update_action_item
 from learning.models import ActionItem
-from tests.conftest import make_user, race
+from tests.builders import make_user
+from tests.helpers import race
 
 
 @pytest.fixture

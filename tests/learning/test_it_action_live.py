@@ -16,8 +16,8 @@ from django.utils import timezone
 from comms.models import Delivery
 from learning.actions import create_action_item
 from learning.models import ActionItem
-from tests.comms.conftest import wait_until
-from tests.comms.test_it_cadence_live import start_beat
+from tests.fixtures.delivery import start_beat
+from tests.helpers import wait_until
 
 REMINDER_SLA = timedelta(seconds=10)
 

@@ -5,21 +5,11 @@ from __future__ import annotations
 from django.urls import reverse
 
 from comms import workflows
-from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase, Role
 from incidents.models import DecisionLogEntry, MetricPoint
 from incidents.services import assign_role, reach_milestone, record_decision
 from learning import drills, metrics
-
-
-def publish(incident, by, *audiences, summary: str = "Card payments are back to normal"):
-    update = create_draft(
-        incident=incident,
-        by=by,
-        what_changed="Rolled back",
-        renditions={a: {"summary": summary} for a in audiences},
-    )
-    return publish_update(update=update, by=by)
+from tests.builders import publish
 
 
 def run_a_whole_drill(clock, commander, responder):

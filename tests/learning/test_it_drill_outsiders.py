@@ -19,8 +19,7 @@ from incidents.models import Incident, MonitoredModel
 from incidents.services import assign_role
 from learning import drills
 from learning.reviews import start_review
-from tests.conftest import make_user
-from tests.console.test_it_status_support import own_cache_prefix  # noqa: F401 - fixture
+from tests.builders import make_user
 from tests.learning.review_support import resolved_incident
 
 # The Statuspage documents are cached per data version: each test gets its own cache prefix.

@@ -10,14 +10,14 @@ from django.db import connection
 
 from comms import cadence
 from comms.models import Deadline, Delivery
-from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase
 from incidents.models import DecisionLogEntry, Incident, MetricPoint
 from incidents.services import reach_milestone, record_decision
 from kit.errors import Conflict, DomainError, NotPermitted
 from learning import drills
 from learning.models import Drill, DrillStep
-from tests.conftest import race
+from tests.builders import publish
+from tests.helpers import race
 
 FRAUD = "fraud-fp-surge"
 
@@ -202,16 +202,6 @@ def test_the_end_step_and_the_commander_never_both_finish(
         == 1
     )
     assert drill.incident.milestones.filter(phase=Phase.RESOLVED).count() == 1
-
-
-def publish(incident, by, *audiences):
-    update = create_draft(
-        incident=incident,
-        by=by,
-        what_changed="Rolled the pipeline back",
-        renditions={a: {"summary": "Card declines are falling back to normal"} for a in audiences},
-    )
-    return publish_update(update=update, by=by)
 
 
 def test_a_replayed_drill_is_scored_from_what_happened(clock, commander, fraud_model):

@@ -17,13 +17,8 @@ from learning import reviews
 from learning.actions import create_action_item
 from learning.markdown import to_markdown
 from learning.models import Review, ReviewAddendum, ReviewImmutable
-from tests.learning.review_support import complete, resolved_incident
+from tests.learning.review_support import complete
 from tests.replace_attack import replace_row
-
-
-@pytest.fixture
-def resolved(clock, commander, responder, fraud_model):
-    return resolved_incident(clock, commander, responder, fraud_model)
 
 
 @pytest.fixture

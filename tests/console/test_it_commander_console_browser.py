@@ -17,7 +17,7 @@ from glossary.services import create_term
 from incidents import services
 from incidents.choices import GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_RESPONDER, Role
 from incidents.models import DecisionLogEntry, Incident, MonitoredModel, RoleAssignment
-from tests.conftest import make_user
+from tests.builders import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
