@@ -16,7 +16,6 @@ from comms import workflows
 from comms.models import Deadline, Delivery
 from incidents.choices import Role
 from incidents.services import assign_role
-from tests.fixtures.delivery import start_beat
 from tests.helpers import wait_until
 
 REMINDER_SLA = timedelta(seconds=10)
@@ -60,13 +59,6 @@ def assert_one_reminder_each(deadline: Deadline) -> None:
     ]
     deadline.refresh_from_db()
     assert deadline.outcome == "missed"
-
-
-@pytest.fixture
-def beat(celery_redis, tmp_path):
-    process = start_beat(celery_redis, tmp_path)
-    yield process
-    process.stop()
 
 
 def test_a_reminder_reaches_the_commander_within_ten_seconds(deadline, celery_worker_process, beat):

@@ -11,16 +11,11 @@ from comms.services import create_draft, submit_for_signoff
 from glossary.jargon import current_glossary
 from incidents.choices import Role
 from incidents.services import assign_role
-from tests.builders import add_points, declare, make_user, publish_renditions
+from tests.builders import add_points, declare, publish_renditions
 
 pytestmark = pytest.mark.django_db
 
 REGULATOR_URL = "/status/regulator/"
-
-
-@pytest.fixture
-def liaison(db):
-    return make_user("ruth", "responder")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from comms.services import create_draft
 from incidents.models import Incident
-from tests.builders import declare, make_user, publish_renditions, resolve
+from tests.builders import declare, publish_renditions, resolve
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache_prefix")]
 
@@ -28,12 +28,6 @@ SECRETS = [
     "DRILL-7Q",
     "v41-model-7Q",
 ]
-
-
-@pytest.fixture
-def liaison(db):
-
-    return make_user("ruth", "responder")
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from incidents.models import Incident, MonitoredModel
 from incidents.services import assign_role
 from learning import drills
 from learning.reviews import start_review
-from tests.builders import make_user
 from tests.learning.review_support import resolved_incident
 
 # The Statuspage documents are cached per data version: each test gets its own cache prefix.
@@ -44,11 +43,6 @@ def publish_regulator(incident, commander, liaison, summary):
     )
     sign_off(update=update, by=liaison)
     return publish_update(update=update, by=commander).renditions.get()
-
-
-@pytest.fixture
-def liaison(db):
-    return make_user("ruth", "responder")
 
 
 @pytest.fixture

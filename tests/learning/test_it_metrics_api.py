@@ -26,19 +26,6 @@ ENDPOINTS = [
 
 
 @pytest.fixture
-def credit_model(db):
-    from incidents.models import MonitoredModel
-
-    return MonitoredModel.objects.create(
-        name="Credit limits",
-        slug="credit-limits",
-        team="Lending",
-        business_function="Set credit limits",
-        risk_tier=2,
-    )
-
-
-@pytest.fixture
 def world(clock, commander, executive, responder, regulator, admin_user, outsider, fraud_model):
     return {
         "march": build_march(clock, commander, fraud_model),
