@@ -146,14 +146,14 @@ def test_a_commander_snoozes_once_with_a_logged_reason(sev2, clock, commander, r
     deadline = open_deadlines(sev2)["executive"]
     before = deadline.due_at
 
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted, match=r"Only the incident commander may snooze a deadline\."):
         snooze(deadline=deadline, by=responder, minutes=10, reason="x")
-    with pytest.raises(DomainError) as no_reason:
+    with pytest.raises(DomainError, match=r"reason is required\.") as no_reason:
         snooze(deadline=deadline, by=commander, minutes=10, reason=" ")
     snoozed = snooze(
         deadline=deadline, by=commander, minutes=10, reason="Waiting for the rollback to finish"
     )
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=r"A deadline can be snoozed once\."):
         snooze(deadline=deadline, by=commander, minutes=10, reason="again")
 
     assert no_reason.value.field == "reason"

@@ -308,7 +308,7 @@ def test_once_escalation_has_started_a_snooze_is_refused_and_the_steps_go_on(
     at(clock, incident, 30)
     at(clock, incident, 35)
 
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=r"This deadline has already been escalated\."):
         snooze(
             deadline=Deadline.objects.get(incident=incident),
             by=commander,

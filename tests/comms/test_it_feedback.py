@@ -244,4 +244,5 @@ def test_the_service_checks_ratings_too(deliveries, values, field):
     with pytest.raises(DomainError) as refused:
         record_feedback(delivery=deliveries["executive"], **values)
     assert refused.value.field == field
+    assert type(refused.value) is DomainError  # invalid input, not a refusal of rights or state
     assert Feedback.objects.count() == 0

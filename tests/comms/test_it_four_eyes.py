@@ -52,7 +52,9 @@ def _published_entries(incident):
 
 class TestFourEyes:
     def test_the_signer_cannot_publish_through_the_service(self, signed, commander):
-        with pytest.raises(FourEyesRequired) as excinfo:
+        with pytest.raises(
+            FourEyesRequired, match=r"Four eyes: you signed off the regulator rendition, so"
+        ) as excinfo:
             publish_update(update=signed, by=commander)
         assert excinfo.value.field == "renditions.regulator"
         signed.refresh_from_db()

@@ -69,14 +69,16 @@ def test_a_missing_model_is_created_from_the_scenario(clock, commander):
 
 @pytest.mark.parametrize("factor", [0, 601, -5, True, "60", 2.5, None])
 def test_the_clock_factor_is_bounded(clock, commander, fraud_model, factor):
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(
+        DomainError, match=r"clock_factor must be a whole number from \d+ to \d+ \(drill"
+    ) as caught:
         start(commander, factor)
     assert caught.value.field == "clock_factor"
     assert not Incident.objects.exists() and not Drill.objects.exists()
 
 
 def test_an_unknown_scenario_is_refused_by_name(clock, commander):
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(DomainError, match=r"Unknown scenario 'nope'; choose one of") as caught:
         drills.start_drill(by=commander, scenario="nope", clock_factor=60)
     assert caught.value.field == "scenario"
     assert not Incident.objects.exists()
@@ -84,7 +86,7 @@ def test_an_unknown_scenario_is_refused_by_name(clock, commander):
 
 def test_only_commander_eligible_users_start_drills(clock, responder, executive, fraud_model):
     for user in (responder, executive):
-        with pytest.raises(NotPermitted):
+        with pytest.raises(NotPermitted, match=r"Only commander-eligible users may start drills\."):
             start(user)
     assert not Incident.objects.exists() and not Drill.objects.exists()
 
@@ -303,13 +305,15 @@ def test_the_commander_ends_a_drill_early_and_the_rest_is_skipped(clock, command
     clock.advance(seconds=60)
     assert drills.run_due(now=clock.now) == 0  # nothing more is replayed
     assert drill.debrief["replayed"]["applied"] == 4  # points at 0, 5, 10 and the question at 10
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=r"This drill has already ended\."):
         drills.abort_drill(drill=drill, by=commander)
 
 
 def test_aborting_marks_the_drill_and_needs_a_commander(clock, commander, responder, fraud_model):
     drill = start(commander)
-    with pytest.raises(NotPermitted):
+    with pytest.raises(
+        NotPermitted, match=r"Only the drill's commander or a commander-eligible user may"
+    ):
         drills.abort_drill(drill=drill, by=responder)
     drills.abort_drill(drill=drill, by=commander)
     drill.refresh_from_db()
