@@ -105,7 +105,7 @@ bench: $(STAMP)
 	  $(VENV_PY) -m console.embedded_redis -- $(VENV_PY) "$$script" || exit 1; \
 	done
 
-# axe-core for the browser tests' accessibility checks (tests/browser/axe.py), the exact version
+# axe-core for the browser tests' accessibility checks (tests/fixtures/axe.py), the exact version
 # package-lock.json pins. touch: npm keeps the package's own date, older than the lock file.
 # Without npm the browser tests say they skip (CI installs npm and fails instead).
 node_modules/axe-core/axe.min.js: package.json package-lock.json

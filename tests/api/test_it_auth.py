@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from api.models import ApiToken, digest
 from incidents.models import Incident
-from tests.api.conftest import error_fields
+from tests.helpers import error_fields
 
 LIST = "/api/v1/incidents/"
 

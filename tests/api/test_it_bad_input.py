@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import census, error_fields
+from tests.helpers import census, error_fields
 
 INC = "/api/v1/incidents/{i}"
 METRICS = "/api/v1/models/fraud-scoring/metrics/"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import census, token_client
+from tests.helpers import census, token_client
 
 
 def test_declare_assign_decide_refuse_milestone_verify(

@@ -8,7 +8,7 @@ from django.utils import timezone
 from incidents.choices import Phase, Source
 from incidents.models import Incident
 from incidents.services import declare_incident
-from tests.api.conftest import census, error_fields
+from tests.helpers import census, error_fields
 
 LIST = "/api/v1/incidents/"
 

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from integrations.models import IntegrationKey
 from kit.parsers import max_depth_exceeded
-from tests.api.conftest import census, error_fields, token_client
+from tests.helpers import census, error_fields, token_client
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from incidents.decision_log import triggers as log_triggers
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.decisions import request_decision
 from incidents.services import assign_role
-from tests.api.conftest import census, error_fields, token_client
+from tests.helpers import census, error_fields, token_client
 
 
 def log_url(incident, tail: str = "") -> str:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
-from comms import cadence, subscriptions
-from comms import services as comms_services
 from comms.models import (
-    Channel,
     Deadline,
     Delivery,
     DeliveryAttempt,
@@ -20,19 +15,9 @@ from comms.models import (
     StatusUpdate,
     Subscription,
 )
-from glossary.services import create_term
-from incidents.models import MetricPoint, Playbook
-from incidents.services import assign_role
-from tests.api.conftest import PERSONAS, census, error_fields
-from tests.conftest import make_user
+from tests.helpers import PERSONAS, Endpoint, census, error_fields, policy
 
-ANON = {"anonymous": 401}
 REFUSED_OUTSIDE = {"outsider": 403, "regulator": 403}
-
-
-def policy(ok: int, **overrides: int) -> dict[str, int]:
-    table = {persona: ok for persona in PERSONAS} | ANON
-    return table | overrides
 
 
 READ = lambda: policy(200, **REFUSED_OUTSIDE)  # noqa: E731
@@ -52,19 +37,6 @@ ENDPOINT_SUB = lambda ok: policy(ok, **REFUSED_OUTSIDE, executive=404, responder
 EVES = lambda ok, **more: policy(404, **REFUSED_OUTSIDE, executive=ok, **more)  # noqa: E731
 OPERATORS = lambda: policy(200, **REFUSED_OUTSIDE, executive=403)  # noqa: E731
 REGULATOR_CHANNEL = lambda: policy(200, outsider=403)  # noqa: E731
-
-
-@dataclass
-class Endpoint:
-    name: str
-    method: str
-    path: str
-    expected: dict[str, int]
-    body: dict[str, Any] | None = None
-    # Integration endpoints authenticate by key, not user: they name "Bearer" in a 401,
-    # and the PagerDuty one answers in PagerDuty's own error shape.
-    challenge: str = "Token"
-    our_error_shape: bool = True
 
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC).isoformat()
@@ -292,88 +264,6 @@ def comms_census() -> dict[str, int]:
     """The census plus every comms table a request could write."""
     tables = (StatusUpdate, Rendition, Deadline, Subscription, Delivery, DeliveryAttempt, Feedback)
     return census() | {model.__name__: model.objects.count() for model in tables}
-
-
-def comms_world(incident, commander, executive) -> dict[str, int | str]:
-    """Updates in every state, open deadlines, subscriptions, an inbox message and a rating.
-
-    1 published (technical), 2 published with a signed-off regulator rendition,
-    3 awaiting sign-off, 4 a draft. The commander also holds the regulator
-    liaison role; the executive subscribes to technical updates.
-    """
-    assign_role(incident=incident, role="liaison_regulator", user=commander, by=commander)
-    own = subscriptions.create_subscription(by=executive, name="My updates", audience="technical")
-    hook = subscriptions.create_subscription(
-        by=commander,
-        name="Ops",
-        audience="technical",
-        channel="webhook",
-        target="https://hooks.example.test/a",
-    )
-    cadence.open_initial_deadlines(incident, now=incident.declared_at)
-
-    def draft(**renditions: dict[str, str]) -> StatusUpdate:
-        return comms_services.create_draft(
-            incident=incident, by=commander, what_changed="Rolled back", renditions=renditions
-        )
-
-    published = comms_services.publish_update(
-        update=draft(technical={"summary": "v41 live"}), by=commander
-    )
-    regulator = draft(
-        technical={"summary": "v41"}, regulator={"summary": "No customer data exposed"}
-    )
-    comms_services.submit_for_signoff(update=regulator, by=commander)
-    comms_services.sign_off(update=regulator, by=commander)
-    # Four eyes (#10): the signer may not publish, so a comms lead outside the
-    # personas publishes it; the personas' rights stay as they were.
-    comms_lead = make_user("colm", "responder")
-    assign_role(incident=incident, role="comms_lead", user=comms_lead, by=commander)
-    comms_services.publish_update(update=regulator, by=comms_lead)
-    awaiting = draft(regulator={"summary": "We are assessing the exposure"})
-    comms_services.submit_for_signoff(update=awaiting, by=commander)
-    drafted = draft(technical={"summary": "FP back under 2 %"})
-    inbox_message = Delivery.objects.get(update=published, user=executive, channel=Channel.INAPP)
-    Feedback.objects.create(
-        delivery=inbox_message, update=published, audience="technical", clarity=4, usefulness=5
-    )
-    return {
-        "published": published.number,
-        "regulator": regulator.number,
-        "awaiting": awaiting.number,
-        "draft": drafted.number,
-        "rendition": Rendition.objects.get(update=regulator, audience="regulator").pk,
-        "deadline": Deadline.objects.open().filter(incident=incident).first().pk,
-        "sub": hook.pk,
-        "own_sub": own.pk,
-        "delivery": str(inbox_message.pk),
-    }
-
-
-@pytest.fixture
-def world(
-    incident,
-    commander,
-    commander2,
-    responder,
-    executive,
-    regulator,
-    admin_user,
-    outsider,
-    fraud_model,
-):
-    """Every persona, an incident led by the commander, a term, a playbook and a metric point."""
-    assign_role(incident=incident, role="scribe", user=responder, by=commander)
-    create_term(
-        by=None, name="Drift", technical_definition="Input shift", plain_definition="The data moved"
-    )
-    playbook = Playbook.objects.create(name="SEV1", severity=1)
-    MetricPoint.objects.create(
-        model=fraud_model, metric="false_positive_rate", timestamp=NOW, value=2.5
-    )
-    return {"incident": incident.pk, "playbook": playbook.pk} | comms_world(
-        incident, commander, executive
-    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -47,8 +47,7 @@ from integrations.models import IntegrationKey
 from learning.actions import create_action_item
 from learning.drills import runs
 from learning.reviews import services as review_services
-from tests.api.conftest import census
-from tests.api.test_it_permissions import world  # noqa: F401  (the fixture)
+from tests.helpers import census
 
 MAX_EXAMPLES = 10
 
@@ -90,7 +89,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler(
 
 
 @pytest.fixture
-def fuzz_world(world, commander, fraud_model, incident) -> dict[str, Any]:  # noqa: F811
+def fuzz_world(world, commander, fraud_model, incident) -> dict[str, Any]:
     """The permission matrix's world, a draft ready for sign-off, a token and integration keys."""
     ready = comms_services.create_draft(
         incident=incident,

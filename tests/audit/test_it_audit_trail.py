@@ -18,7 +18,7 @@ from audit.models import Action, AuditEvent, AuditImmutable
 from audit.receivers import safe_target
 from comms.models import Subscription
 from integrations.models import IntegrationKey
-from tests.api.conftest import token_client
+from tests.helpers import token_client
 
 LIMIT = 10
 

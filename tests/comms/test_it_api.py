@@ -10,27 +10,16 @@ from django.utils import timezone
 from comms.models import Deadline, Delivery, Rendition, StatusUpdate
 from comms.subscriptions import create_subscription
 from incidents.decision_log.models import DecisionLogEntry
-from tests.comms.api_support import (
-    as_user,
-    declare,
-    draft_body,
-    error_fields,
-    jargon_terms,
-    snapshot,
-)
+from tests.builders import declare_via_api, draft_body, jargon_terms
+from tests.helpers import error_fields, snapshot, token_client
 
 P95 = "Checkout p95 latency is above 300 ms, so some customers abandon their basket."
 
 
 @pytest.fixture
-def ic(commander):
-    return as_user(commander)
-
-
-@pytest.fixture
-def declared(ic, fraud_model):
+def declared(api, fraud_model):
     jargon_terms()
-    return declare(ic, models=[{"slug": "fraud-scoring"}])
+    return declare_via_api(api, models=[{"slug": "fraud-scoring"}])
 
 
 def updates_url(incident: dict, suffix: str = "") -> str:
@@ -41,7 +30,7 @@ def open_deadlines(incident: dict) -> dict[str, Deadline]:
     return {d.audience: d for d in Deadline.objects.open().filter(incident_id=incident["id"])}
 
 
-def test_declaring_through_the_api_opens_one_deadline_per_audience_of_the_severity(ic, declared):
+def test_declaring_through_the_api_opens_one_deadline_per_audience_of_the_severity(api, declared):
     deadlines = open_deadlines(declared)
     # SEV2 by default: technical, executive and customer; the regulator only at SEV1.
     assert set(deadlines) == {"technical", "executive", "customer"}
@@ -51,19 +40,21 @@ def test_declaring_through_the_api_opens_one_deadline_per_audience_of_the_severi
     )
 
 
-def test_a_draft_with_jargon_needs_an_acknowledgement_that_the_log_records(ic, declared, executive):
+def test_a_draft_with_jargon_needs_an_acknowledgement_that_the_log_records(
+    api, declared, executive
+):
     create_subscription(by=executive, name="Exec", audience="executive")
     body = draft_body(
         technical={"summary": "p95 at 900 ms"}, executive={"summary": "Checkouts slow", "body": P95}
     )
-    created = ic.post(updates_url(declared), body, format="json")
+    created = api.post(updates_url(declared), body, format="json")
     assert created.status_code == 201, created.content
     update = created.json()
     assert update["status"] == "draft" and update["number"] == 1 and update["author"] == "cara"
     assert created["Location"] == updates_url(declared, "1/")
     assert [r["audience"] for r in update["renditions"]] == ["executive", "technical"]
 
-    jargon = ic.get(updates_url(declared, "1/jargon/")).json()
+    jargon = api.get(updates_url(declared, "1/jargon/")).json()
     assert jargon["flagged"] is True
     # The technical rendition's "p95" is its own business; only the executive one is flagged.
     assert [(m["audience"], m["field"], m["matched"]) for m in jargon["matches"]] == [
@@ -74,12 +65,12 @@ def test_a_draft_with_jargon_needs_an_acknowledgement_that_the_log_records(ic, d
     assert match["slug"] == "p95" and "slowest" in match["plain_definition"]
 
     before = snapshot()
-    refused = ic.post(updates_url(declared, "1/publish/"), {}, format="json")
+    refused = api.post(updates_url(declared, "1/publish/"), {}, format="json")
     assert refused.status_code == 400
     assert "p95 latency (executive)" in error_fields(refused)["acknowledge_jargon"][0]
     assert snapshot() == before
 
-    published = ic.post(
+    published = api.post(
         updates_url(declared, "1/publish/"), {"acknowledge_jargon": True}, format="json"
     )
     assert published.status_code == 200, published.content
@@ -97,10 +88,10 @@ def test_a_draft_with_jargon_needs_an_acknowledgement_that_the_log_records(ic, d
     assert Delivery.objects.filter(update__number=1, user=executive).count() == 2
 
 
-def test_publishing_fulfils_the_deadlines_and_opens_the_next(ic, declared):
+def test_publishing_fulfils_the_deadlines_and_opens_the_next(api, declared):
     before = open_deadlines(declared)
-    ic.post(updates_url(declared), draft_body(), format="json")
-    assert ic.post(updates_url(declared, "1/publish/"), {}, format="json").status_code == 200
+    api.post(updates_url(declared), draft_body(), format="json")
+    assert api.post(updates_url(declared, "1/publish/"), {}, format="json").status_code == 200
     technical = Deadline.objects.get(pk=before["technical"].pk)
     assert technical.outcome == "met" and technical.fulfilled_by.number == 1
     after = open_deadlines(declared)
@@ -109,47 +100,49 @@ def test_publishing_fulfils_the_deadlines_and_opens_the_next(ic, declared):
     assert after["executive"].pk == before["executive"].pk
 
 
-def test_a_published_update_cannot_be_edited_published_again_or_deleted(ic, declared):
-    ic.post(updates_url(declared), draft_body(), format="json")
-    assert ic.post(updates_url(declared, "1/publish/"), {}, format="json").status_code == 200
+def test_a_published_update_cannot_be_edited_published_again_or_deleted(api, declared):
+    api.post(updates_url(declared), draft_body(), format="json")
+    assert api.post(updates_url(declared, "1/publish/"), {}, format="json").status_code == 200
     before = snapshot()
 
-    edit = ic.patch(
+    edit = api.patch(
         updates_url(declared, "1/"), {"what_changed": "Rewritten history"}, format="json"
     )
     assert edit.status_code == 409 and edit.json()["error"]["code"] == "conflict"
     renditions = {"technical": {"summary": "Rewritten"}}
     assert (
-        ic.patch(updates_url(declared, "1/"), {"renditions": renditions}, format="json").status_code
+        api.patch(
+            updates_url(declared, "1/"), {"renditions": renditions}, format="json"
+        ).status_code
         == 409
     )
-    again = ic.post(
+    again = api.post(
         updates_url(declared, "1/publish/"), {"acknowledge_jargon": True}, format="json"
     )
     assert again.status_code == 409 and "published" in again.json()["error"]["message"]
-    assert ic.post(updates_url(declared, "1/submit/")).status_code == 409
-    assert ic.delete(updates_url(declared, "1/")).status_code == 405
-    assert ic.put(updates_url(declared, "1/"), draft_body(), format="json").status_code == 405
+    assert api.post(updates_url(declared, "1/submit/")).status_code == 409
+    assert api.delete(updates_url(declared, "1/")).status_code == 405
+    assert api.put(updates_url(declared, "1/"), draft_body(), format="json").status_code == 405
     assert snapshot() == before
 
 
-def test_a_correction_names_the_update_it_corrects(ic, declared):
-    ic.post(updates_url(declared), draft_body(), format="json")
+def test_a_correction_names_the_update_it_corrects(api, declared):
+    api.post(updates_url(declared), draft_body(), format="json")
     before = snapshot()
     # A draft cannot be corrected: it can still be edited.
-    draft_correction = ic.post(
+    draft_correction = api.post(
         updates_url(declared), {**draft_body(), "corrects": 1}, format="json"
     )
     assert draft_correction.status_code == 400 and "corrects" in error_fields(draft_correction)
     assert snapshot() == before
-    ic.post(updates_url(declared, "1/publish/"), {}, format="json")
-    correction = ic.post(updates_url(declared), {**draft_body(), "corrects": 1}, format="json")
+    api.post(updates_url(declared, "1/publish/"), {}, format="json")
+    correction = api.post(updates_url(declared), {**draft_body(), "corrects": 1}, format="json")
     assert correction.status_code == 201 and correction.json()["corrects"] == 1
 
 
-def test_editing_a_draft_changes_only_what_is_given(ic, declared):
-    ic.post(updates_url(declared), draft_body(), format="json")
-    edited = ic.patch(
+def test_editing_a_draft_changes_only_what_is_given(api, declared):
+    api.post(updates_url(declared), draft_body(), format="json")
+    edited = api.patch(
         updates_url(declared, "1/"), {"current_impact": "2,400 customers"}, format="json"
     )
     assert edited.status_code == 200
@@ -159,7 +152,9 @@ def test_editing_a_draft_changes_only_what_is_given(ic, declared):
     assert [r["summary"] for r in update["renditions"]] == ["v41 live; FP rate 1.8 %"]
     # Renditions, when given, replace the whole set.
     renditions = {"executive": {"summary": "Payments work again"}}
-    update = ic.patch(updates_url(declared, "1/"), {"renditions": renditions}, format="json").json()
+    update = api.patch(
+        updates_url(declared, "1/"), {"renditions": renditions}, format="json"
+    ).json()
     assert [r["audience"] for r in update["renditions"]] == ["executive"]
 
 
@@ -178,27 +173,27 @@ def test_editing_a_draft_changes_only_what_is_given(ic, declared):
         ({"corrects": "one"}, "corrects"),
     ],
 )
-def test_a_bad_draft_is_refused_naming_the_field(ic, declared, change, field):
+def test_a_bad_draft_is_refused_naming_the_field(api, declared, change, field):
     before = snapshot()
-    response = ic.post(updates_url(declared), {**draft_body(), **change}, format="json")
+    response = api.post(updates_url(declared), {**draft_body(), **change}, format="json")
     assert response.status_code == 400, response.content
     assert field in error_fields(response), error_fields(response)
     assert snapshot() == before
 
 
-def test_an_empty_edit_is_refused(ic, declared):
-    ic.post(updates_url(declared), draft_body(), format="json")
+def test_an_empty_edit_is_refused(api, declared):
+    api.post(updates_url(declared), draft_body(), format="json")
     before = snapshot()
-    response = ic.patch(updates_url(declared, "1/"), {}, format="json")
+    response = api.patch(updates_url(declared, "1/"), {}, format="json")
     assert response.status_code == 400 and "non_field_errors" in error_fields(response)
     assert snapshot() == before
 
 
-def test_only_the_commander_or_comms_lead_publishes(declared, ic, responder, admin_user):
-    ic.post(updates_url(declared), draft_body(), format="json")
+def test_only_the_commander_or_comms_lead_publishes(declared, api, responder, admin_user):
+    api.post(updates_url(declared), draft_body(), format="json")
     before = snapshot()
     for user in (responder, admin_user):
-        response = as_user(user).post(updates_url(declared, "1/publish/"), {}, format="json")
+        response = token_client(user).post(updates_url(declared, "1/publish/"), {}, format="json")
         assert response.status_code == 403
         error_fields(response)
     assert snapshot() == before
@@ -208,14 +203,14 @@ def test_only_the_commander_or_comms_lead_publishes(declared, ic, responder, adm
 
 
 @pytest.fixture
-def liaison(ic, declared, commander2):
-    response = ic.post(
+def liaison(api, declared, commander2):
+    response = api.post(
         f"/api/v1/incidents/{declared['id']}/roles/",
         {"role": "liaison_regulator", "user": "conor"},
         format="json",
     )
     assert response.status_code == 201
-    return as_user(commander2)
+    return token_client(commander2)
 
 
 REGULATOR = {
@@ -225,22 +220,22 @@ REGULATOR = {
 
 
 def test_a_regulator_rendition_is_published_only_after_the_liaisons_sign_off(
-    ic, declared, liaison, responder, regulator
+    api, declared, liaison, responder, regulator
 ):
-    viewer = as_user(regulator)
+    viewer = token_client(regulator)
     body = draft_body(technical={"summary": "v41 live"}, regulator=REGULATOR)
-    assert ic.post(updates_url(declared), body, format="json").status_code == 201
+    assert api.post(updates_url(declared), body, format="json").status_code == 201
 
     before = snapshot()
-    early = ic.post(updates_url(declared, "1/publish/"), {}, format="json")
+    early = api.post(updates_url(declared, "1/publish/"), {}, format="json")
     assert early.status_code == 409 and "renditions.regulator" in error_fields(early)
     assert snapshot() == before
 
-    submitted = ic.post(updates_url(declared, "1/submit/"))
+    submitted = api.post(updates_url(declared, "1/submit/"))
     assert submitted.status_code == 200 and submitted.json()["status"] == "awaiting_signoff"
 
     before = snapshot()
-    for who in (as_user(responder), ic):  # a responder; the IC, who is not the liaison
+    for who in (token_client(responder), api):  # a responder; the IC, who is not the liaison
         refused = who.post(updates_url(declared, "1/sign-off/"))
         assert refused.status_code == 403 and "liaison" in refused.json()["error"]["message"]
     assert snapshot() == before
@@ -254,7 +249,7 @@ def test_a_regulator_rendition_is_published_only_after_the_liaisons_sign_off(
 
     # Signed off but not yet published: the regulator channel is still empty.
     assert viewer.get("/api/v1/regulator/updates/").json()["results"] == []
-    assert ic.post(updates_url(declared, "1/publish/"), {}, format="json").status_code == 200
+    assert api.post(updates_url(declared, "1/publish/"), {}, format="json").status_code == 200
 
     listed = viewer.get("/api/v1/regulator/updates/").json()["results"]
     assert [(r["incident_reference"], r["update"], r["summary"], r["body"]) for r in listed] == [
@@ -270,23 +265,23 @@ def test_a_regulator_rendition_is_published_only_after_the_liaisons_sign_off(
     assert viewer.get(f"/api/v1/regulator/updates/{technical.pk}/").status_code == 404
 
 
-def test_changing_the_regulator_rendition_voids_its_sign_off(ic, declared, liaison):
-    ic.post(updates_url(declared), draft_body(regulator=REGULATOR), format="json")
+def test_changing_the_regulator_rendition_voids_its_sign_off(api, declared, liaison):
+    api.post(updates_url(declared), draft_body(regulator=REGULATOR), format="json")
     liaison.post(updates_url(declared, "1/sign-off/"))
-    edited = ic.patch(
+    edited = api.patch(
         updates_url(declared, "1/"),
         {"renditions": {"regulator": {"summary": "Changed"}}},
         format="json",
     )
     assert edited.status_code == 200
     assert edited.json()["renditions"][0]["signed_off_by"] is None
-    assert ic.post(updates_url(declared, "1/publish/"), {}, format="json").status_code == 409
+    assert api.post(updates_url(declared, "1/publish/"), {}, format="json").status_code == 409
 
 
-def test_submitting_without_a_regulator_rendition_is_refused(ic, declared):
-    ic.post(updates_url(declared), draft_body(), format="json")
+def test_submitting_without_a_regulator_rendition_is_refused(api, declared):
+    api.post(updates_url(declared), draft_body(), format="json")
     before = snapshot()
-    response = ic.post(updates_url(declared, "1/submit/"))
+    response = api.post(updates_url(declared, "1/submit/"))
     assert response.status_code == 400 and "renditions" in error_fields(response)
     assert snapshot() == before
 
@@ -294,15 +289,15 @@ def test_submitting_without_a_regulator_rendition_is_refused(ic, declared):
 # --- Who reads what --------------------------------------------------------------------------
 
 
-def test_executives_read_published_updates_only_and_never_write(ic, declared, executive):
-    ic.post(updates_url(declared), draft_body(), format="json")
-    ic.post(updates_url(declared, "1/publish/"), {}, format="json")
-    ic.post(
+def test_executives_read_published_updates_only_and_never_write(api, declared, executive):
+    api.post(updates_url(declared), draft_body(), format="json")
+    api.post(updates_url(declared, "1/publish/"), {}, format="json")
+    api.post(
         updates_url(declared), draft_body(executive={"summary": "Still a draft"}), format="json"
     )
-    eve = as_user(executive)
+    eve = token_client(executive)
     assert [u["number"] for u in eve.get(updates_url(declared)).json()["results"]] == [1]
-    assert [u["number"] for u in ic.get(updates_url(declared)).json()["results"]] == [2, 1]
+    assert [u["number"] for u in api.get(updates_url(declared)).json()["results"]] == [2, 1]
     assert eve.get(updates_url(declared, "2/")).status_code == 404
     assert eve.get(updates_url(declared, "2/jargon/")).status_code == 404
     before = snapshot()
@@ -315,25 +310,25 @@ def test_executives_read_published_updates_only_and_never_write(ic, declared, ex
     assert snapshot() == before
 
 
-def test_the_list_filters_by_status(ic, declared):
-    ic.post(updates_url(declared), draft_body(), format="json")
-    ic.post(updates_url(declared, "1/publish/"), {}, format="json")
-    ic.post(updates_url(declared), draft_body(), format="json")
+def test_the_list_filters_by_status(api, declared):
+    api.post(updates_url(declared), draft_body(), format="json")
+    api.post(updates_url(declared, "1/publish/"), {}, format="json")
+    api.post(updates_url(declared), draft_body(), format="json")
     assert [
-        u["number"] for u in ic.get(updates_url(declared) + "?status=draft").json()["results"]
+        u["number"] for u in api.get(updates_url(declared) + "?status=draft").json()["results"]
     ] == [2]
-    bad = ic.get(updates_url(declared) + "?status=lost")
+    bad = api.get(updates_url(declared) + "?status=lost")
     assert bad.status_code == 400 and "status" in error_fields(bad)
 
 
-def test_unknown_incidents_and_updates_are_404(ic, declared):
-    assert ic.get("/api/v1/incidents/999999/updates/").status_code == 404
-    assert ic.get(updates_url(declared, "7/")).status_code == 404
-    assert ic.post(updates_url(declared, "7/publish/"), {}, format="json").status_code == 404
+def test_unknown_incidents_and_updates_are_404(api, declared):
+    assert api.get("/api/v1/incidents/999999/updates/").status_code == 404
+    assert api.get(updates_url(declared, "7/")).status_code == 404
+    assert api.post(updates_url(declared, "7/publish/"), {}, format="json").status_code == 404
 
 
-def test_severity_changes_replan_and_resolving_closes_deadlines(ic, declared):
-    severity = ic.post(
+def test_severity_changes_replan_and_resolving_closes_deadlines(api, declared):
+    severity = api.post(
         f"/api/v1/incidents/{declared['id']}/severity/",
         {"severity": 3, "reason": "Contained to one region"},
         format="json",
@@ -347,7 +342,7 @@ def test_severity_changes_replan_and_resolving_closes_deadlines(ic, declared):
         incident_id=declared["id"], audience="customer", cancelled_at__isnull=False
     ).exists()
 
-    resolved = ic.post(
+    resolved = api.post(
         f"/api/v1/incidents/{declared['id']}/milestones/",
         {
             "phase": "resolved",

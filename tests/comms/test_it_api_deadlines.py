@@ -9,17 +9,13 @@ from django.utils import timezone
 
 from comms.models import Deadline
 from incidents.decision_log.models import DecisionLogEntry
-from tests.comms.api_support import as_user, declare, draft_body, error_fields, snapshot
+from tests.builders import declare_via_api, publish_via_api
+from tests.helpers import error_fields, snapshot, token_client
 
 
 @pytest.fixture
-def ic(commander):
-    return as_user(commander)
-
-
-@pytest.fixture
-def declared(ic):
-    return declare(ic)
+def declared(api):
+    return declare_via_api(api)
 
 
 def deadlines_url(incident: dict, suffix: str = "") -> str:
@@ -30,19 +26,13 @@ def open_deadline(incident: dict, audience: str) -> Deadline:
     return Deadline.objects.open().get(incident_id=incident["id"], audience=audience)
 
 
-def publish(ic, incident: dict) -> None:
-    base = f"/api/v1/incidents/{incident['id']}/updates/"
-    number = ic.post(base, draft_body(), format="json").json()["number"]
-    assert ic.post(f"{base}{number}/publish/", {}, format="json").status_code == 200
-
-
-def test_the_list_shows_open_and_past_deadlines_with_their_outcome(ic, declared, executive):
+def test_the_list_shows_open_and_past_deadlines_with_their_outcome(api, declared, executive):
     late = open_deadline(declared, "technical")
     Deadline.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(minutes=5))
-    publish(ic, declared)  # the technical slot is fulfilled, late
-    publish(ic, declared)  # and the next one, on time
+    publish_via_api(api, declared)  # the technical slot is fulfilled, late
+    publish_via_api(api, declared)  # and the next one, on time
 
-    listed = as_user(executive).get(deadlines_url(declared)).json()["results"]
+    listed = token_client(executive).get(deadlines_url(declared)).json()["results"]
     technical = [d for d in listed if d["audience"] == "technical"]
     assert [(d["is_open"], d["outcome"], d["opened_by"], d["fulfilled_by"]) for d in technical] == [
         (True, "", 2, None),
@@ -51,16 +41,16 @@ def test_the_list_shows_open_and_past_deadlines_with_their_outcome(ic, declared,
     ]
     assert {d["audience"] for d in listed if d["is_open"]} == {"technical", "executive", "customer"}
     assert [
-        d["audience"] for d in ic.get(deadlines_url(declared) + "?is_open=false").json()["results"]
+        d["audience"] for d in api.get(deadlines_url(declared) + "?is_open=false").json()["results"]
     ] == ["technical", "technical"]
-    assert len(ic.get(deadlines_url(declared) + "?is_open=true").json()["results"]) == 3
-    bad = ic.get(deadlines_url(declared) + "?is_open=perhaps")
+    assert len(api.get(deadlines_url(declared) + "?is_open=true").json()["results"]) == 3
+    bad = api.get(deadlines_url(declared) + "?is_open=perhaps")
     assert bad.status_code == 400 and "is_open" in error_fields(bad)
 
 
-def test_the_commander_snoozes_a_deadline_once_with_a_reason(ic, declared):
+def test_the_commander_snoozes_a_deadline_once_with_a_reason(api, declared):
     deadline = open_deadline(declared, "executive")
-    response = ic.post(
+    response = api.post(
         deadlines_url(declared, f"{deadline.pk}/snooze/"),
         {"minutes": 15, "reason": "Waiting on the vendor"},
         format="json",
@@ -74,7 +64,7 @@ def test_the_commander_snoozes_a_deadline_once_with_a_reason(ic, declared):
     assert entry.kind == "snooze" and entry.data["reason"] == "Waiting on the vendor"
 
     before = snapshot()
-    again = ic.post(
+    again = api.post(
         deadlines_url(declared, f"{deadline.pk}/snooze/"),
         {"minutes": 5, "reason": "More"},
         format="json",
@@ -94,39 +84,39 @@ def test_the_commander_snoozes_a_deadline_once_with_a_reason(ic, declared):
         ({"reason": "Vendor"}, "minutes"),
     ],
 )
-def test_a_bad_snooze_is_refused_naming_the_field(ic, declared, body, field):
+def test_a_bad_snooze_is_refused_naming_the_field(api, declared, body, field):
     deadline = open_deadline(declared, "technical")
     before = snapshot()
-    response = ic.post(deadlines_url(declared, f"{deadline.pk}/snooze/"), body, format="json")
+    response = api.post(deadlines_url(declared, f"{deadline.pk}/snooze/"), body, format="json")
     assert response.status_code == 400 and field in error_fields(response), response.content
     assert snapshot() == before
 
 
 def test_only_the_incident_commander_snoozes(
-    ic, declared, commander2, admin_user, responder, executive
+    api, declared, commander2, admin_user, responder, executive
 ):
     deadline = open_deadline(declared, "technical")
     url = deadlines_url(declared, f"{deadline.pk}/snooze/")
     before = snapshot()
     for user in (commander2, admin_user, responder, executive):
-        response = as_user(user).post(url, {"minutes": 10, "reason": "Vendor"}, format="json")
+        response = token_client(user).post(url, {"minutes": 10, "reason": "Vendor"}, format="json")
         assert response.status_code == 403, (user.username, response.content)
     assert snapshot() == before
 
 
-def test_closed_and_foreign_deadlines_cannot_be_snoozed(ic, declared):
+def test_closed_and_foreign_deadlines_cannot_be_snoozed(api, declared):
     fulfilled = open_deadline(declared, "technical")
-    publish(ic, declared)
-    other = declare(ic, title="Recommender latency spike")
+    publish_via_api(api, declared)
+    other = declare_via_api(api, title="Recommender latency spike")
     foreign = open_deadline(other, "technical")
     before = snapshot()
-    closed = ic.post(
+    closed = api.post(
         deadlines_url(declared, f"{fulfilled.pk}/snooze/"),
         {"minutes": 5, "reason": "x"},
         format="json",
     )
     assert closed.status_code == 409
-    wrong = ic.post(
+    wrong = api.post(
         deadlines_url(declared, f"{foreign.pk}/snooze/"),
         {"minutes": 5, "reason": "x"},
         format="json",

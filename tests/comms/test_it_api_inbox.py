@@ -10,7 +10,7 @@ from django.utils import timezone
 from comms.models import Delivery, DeliveryAttempt
 from comms.services import create_draft, publish_update
 from comms.subscriptions import create_subscription
-from tests.comms.api_support import as_user, error_fields, snapshot
+from tests.helpers import error_fields, snapshot, token_client
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def published(incident, commander, executive, responder):
 def test_the_inbox_lists_ones_own_messages_newest_first_with_the_unread_count(
     published, executive, responder
 ):
-    eve = as_user(executive)
+    eve = token_client(executive)
     inbox = eve.get("/api/v1/inbox/").json()
     assert inbox["unread"] == 2 and inbox["count"] == 2
     assert [m["payload"]["rendition"]["summary"] for m in inbox["results"]] == [
@@ -50,7 +50,7 @@ def test_the_inbox_lists_ones_own_messages_newest_first_with_the_unread_count(
     assert first["kind"] == "update" and first["is_read"] is False and first["read_at"] is None
     assert first["incident"] == published[0].incident_id
     # E-mail copies are not inbox messages; and nobody else sees Eve's.
-    assert as_user(responder).get("/api/v1/inbox/").json() == {
+    assert token_client(responder).get("/api/v1/inbox/").json() == {
         "unread": 0,
         "count": 0,
         "next": None,
@@ -60,7 +60,7 @@ def test_the_inbox_lists_ones_own_messages_newest_first_with_the_unread_count(
 
 
 def test_reading_a_message_lowers_the_unread_count_once(published, executive):
-    eve = as_user(executive)
+    eve = token_client(executive)
     newest = eve.get("/api/v1/inbox/").json()["results"][0]
     read = eve.post(f"/api/v1/inbox/{newest['id']}/read/")
     assert read.status_code == 200 and read.json()["is_read"] is True
@@ -79,17 +79,17 @@ def test_nobody_reads_anothers_messages(published, executive, commander):
     message = Delivery.objects.filter(user=executive, channel="inapp").first()
     email = Delivery.objects.filter(user=executive, channel="email").first()
     before = snapshot()
-    assert as_user(commander).post(f"/api/v1/inbox/{message.pk}/read/").status_code == 404
+    assert token_client(commander).post(f"/api/v1/inbox/{message.pk}/read/").status_code == 404
     assert (
-        as_user(executive).post(f"/api/v1/inbox/{email.pk}/read/").status_code == 404
+        token_client(executive).post(f"/api/v1/inbox/{email.pk}/read/").status_code == 404
     )  # not an inbox row
-    assert as_user(commander).post("/api/v1/inbox/read-all/").json()["marked"] == 0
+    assert token_client(commander).post("/api/v1/inbox/read-all/").json()["marked"] == 0
     assert snapshot() == before
     assert Delivery.objects.get(pk=message.pk).read_at is None
 
 
 def test_operators_list_and_filter_deliveries(published, responder, incident):
-    remy = as_user(responder)
+    remy = token_client(responder)
     listed = remy.get("/api/v1/deliveries/").json()
     assert listed["count"] == 6  # 2 updates × (inbox, e-mail, Slack)
     slack = remy.get("/api/v1/deliveries/?channel=slack").json()["results"]
@@ -128,7 +128,7 @@ def test_a_delivery_shows_every_attempt(published, responder):
         status_code=200,
         duration_ms=85,
     )
-    body = as_user(responder).get(f"/api/v1/deliveries/{delivery.pk}/").json()
+    body = token_client(responder).get(f"/api/v1/deliveries/{delivery.pk}/").json()
     assert [(a["number"], a["ok"], a["status_code"]) for a in body["attempts"]] == [
         (1, False, 500),
         (2, True, 200),
@@ -137,7 +137,7 @@ def test_a_delivery_shows_every_attempt(published, responder):
     # The feedback link is the reader's, not the operator's.
     assert "feedback_url" not in body["payload"] and "feedback_url" in delivery.payload
     assert (
-        as_user(responder)
+        token_client(responder)
         .get("/api/v1/deliveries/00000000-0000-0000-0000-000000000000/")
         .status_code
         == 404
@@ -147,5 +147,5 @@ def test_a_delivery_shows_every_attempt(published, responder):
 def test_executives_and_viewers_do_not_read_the_outbox(published, executive, regulator):
     delivery = Delivery.objects.first()
     for user in (executive, regulator):
-        assert as_user(user).get("/api/v1/deliveries/").status_code == 403
-        assert as_user(user).get(f"/api/v1/deliveries/{delivery.pk}/").status_code == 403
+        assert token_client(user).get("/api/v1/deliveries/").status_code == 403
+        assert token_client(user).get(f"/api/v1/deliveries/{delivery.pk}/").status_code == 403

@@ -6,7 +6,7 @@ import pytest
 
 from comms import fanout
 from comms.models import Delivery, Subscription
-from tests.comms.api_support import as_user, error_fields, snapshot
+from tests.helpers import error_fields, snapshot, token_client
 
 URL = "/api/v1/subscriptions/"
 HOOK = {
@@ -17,14 +17,9 @@ HOOK = {
 }
 
 
-@pytest.fixture
-def ic(commander):
-    return as_user(commander)
-
-
 def test_anyone_reading_incidents_subscribes_themselves(responder, executive, fraud_model):
     for user in (responder, executive):
-        response = as_user(user).post(
+        response = token_client(user).post(
             URL,
             {
                 "name": "Mine",
@@ -45,43 +40,43 @@ def test_anyone_reading_incidents_subscribes_themselves(responder, executive, fr
     assert Subscription.objects.filter(user=executive).count() == 1
 
 
-def test_only_commanders_and_admins_subscribe_endpoints(responder, executive, ic, admin_user):
+def test_only_commanders_and_admins_subscribe_endpoints(responder, executive, api, admin_user):
     before = snapshot()
     for user in (responder, executive):
-        refused = as_user(user).post(URL, HOOK, format="json")
+        refused = token_client(user).post(URL, HOOK, format="json")
         assert (
             refused.status_code == 403
             and "commander-eligible" in refused.json()["error"]["message"]
         )
     assert snapshot() == before
-    assert ic.post(URL, HOOK, format="json").status_code == 201
+    assert api.post(URL, HOOK, format="json").status_code == 201
     assert (
-        as_user(admin_user).post(URL, {**HOOK, "channel": "slack"}, format="json").status_code
+        token_client(admin_user).post(URL, {**HOOK, "channel": "slack"}, format="json").status_code
         == 201
     )
 
 
-def test_the_webhook_secret_is_shown_on_create_and_rotation_only(ic):
-    created = ic.post(URL, HOOK, format="json").json()
+def test_the_webhook_secret_is_shown_on_create_and_rotation_only(api):
+    created = api.post(URL, HOOK, format="json").json()
     secret = created["secret"]
     assert (
         secret.startswith("whsec_") and Subscription.objects.get(pk=created["id"]).secret == secret
     )
-    shown = ic.get(f"{URL}{created['id']}/").json()
-    assert "secret" not in shown and secret not in str(ic.get(URL).json())
+    shown = api.get(f"{URL}{created['id']}/").json()
+    assert "secret" not in shown and secret not in str(api.get(URL).json())
 
-    rotated = ic.post(f"{URL}{created['id']}/rotate-secret/")
+    rotated = api.post(f"{URL}{created['id']}/rotate-secret/")
     assert rotated.status_code == 200
     new = rotated.json()["secret"]
     assert new.startswith("whsec_") and new != secret
     assert Subscription.objects.get(pk=created["id"]).secret == new
 
 
-def test_only_webhooks_have_a_secret_to_rotate(ic):
-    slack = ic.post(URL, {**HOOK, "channel": "slack"}, format="json").json()
+def test_only_webhooks_have_a_secret_to_rotate(api):
+    slack = api.post(URL, {**HOOK, "channel": "slack"}, format="json").json()
     assert slack["secret"] is None
     before = snapshot()
-    response = ic.post(f"{URL}{slack['id']}/rotate-secret/")
+    response = api.post(f"{URL}{slack['id']}/rotate-secret/")
     assert response.status_code == 409 and "channel" in error_fields(response)
     assert snapshot() == before
 
@@ -107,9 +102,9 @@ def test_only_webhooks_have_a_secret_to_rotate(ic):
         ({**HOOK, "include_drills": "perhaps"}, "include_drills"),
     ],
 )
-def test_bad_subscriptions_are_refused_naming_the_field(ic, fraud_model, body, field):
+def test_bad_subscriptions_are_refused_naming_the_field(api, fraud_model, body, field):
     before = snapshot()
-    response = ic.post(URL, body, format="json")
+    response = api.post(URL, body, format="json")
     assert response.status_code == 400, response.content
     assert field in error_fields(response), error_fields(response)
     assert snapshot() == before
@@ -127,16 +122,16 @@ def test_bad_subscriptions_are_refused_naming_the_field(ic, fraud_model, body, f
         ("apprise", "mmosts://mattermost.example.test/abcdefghijklmnopqrstuvwxyz"),
     ],
 )
-def test_good_targets_are_accepted(ic, channel, target):
-    response = ic.post(URL, {**HOOK, "channel": channel, "target": target}, format="json")
+def test_good_targets_are_accepted(api, channel, target):
+    response = api.post(URL, {**HOOK, "channel": channel, "target": target}, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["target"] == target
 
 
-def test_editing_changes_only_what_is_given_and_never_the_channel(ic, fraud_model):
-    created = ic.post(URL, HOOK, format="json").json()
+def test_editing_changes_only_what_is_given_and_never_the_channel(api, fraud_model):
+    created = api.post(URL, HOOK, format="json").json()
     url = f"{URL}{created['id']}/"
-    edited = ic.patch(
+    edited = api.patch(
         url, {"min_severity": 1, "models": ["fraud-scoring"], "is_active": False}, format="json"
     )
     assert edited.status_code == 200
@@ -147,7 +142,7 @@ def test_editing_changes_only_what_is_given_and_never_the_channel(ic, fraud_mode
         False,
         "Ops webhook",
     )
-    moved = ic.patch(url, {"target": "https://hooks.example.test/new"}, format="json")
+    moved = api.patch(url, {"target": "https://hooks.example.test/new"}, format="json")
     assert moved.json()["target"] == "https://hooks.example.test/new"
 
     before = snapshot()
@@ -157,7 +152,7 @@ def test_editing_changes_only_what_is_given_and_never_the_channel(ic, fraud_mode
         ({}, "non_field_errors"),
         ({"audience": "board"}, "audience"),
     ]:
-        response = ic.patch(url, change, format="json")
+        response = api.patch(url, change, format="json")
         assert response.status_code == 400 and field in error_fields(response), (
             change,
             response.content,
@@ -166,7 +161,7 @@ def test_editing_changes_only_what_is_given_and_never_the_channel(ic, fraud_mode
 
 
 def test_a_user_subscription_has_no_target(responder):
-    client = as_user(responder)
+    client = token_client(responder)
     created = client.post(URL, {"name": "Mine", "audience": "technical"}, format="json").json()
     before = snapshot()
     response = client.patch(f"{URL}{created['id']}/", {"target": "https://x.test/"}, format="json")
@@ -174,30 +169,30 @@ def test_a_user_subscription_has_no_target(responder):
     assert snapshot() == before
 
 
-def test_people_see_and_manage_only_their_own(responder, executive, ic, admin_user):
+def test_people_see_and_manage_only_their_own(responder, executive, api, admin_user):
     mine = (
-        as_user(responder)
+        token_client(responder)
         .post(URL, {"name": "Remy's", "audience": "technical"}, format="json")
         .json()
     )
     eves = (
-        as_user(executive)
+        token_client(executive)
         .post(URL, {"name": "Eve's", "audience": "executive"}, format="json")
         .json()
     )
-    hook = ic.post(URL, HOOK, format="json").json()
+    hook = api.post(URL, HOOK, format="json").json()
 
     def names(user) -> list[str]:
-        return [s["name"] for s in as_user(user).get(URL).json()["results"]]
+        return [s["name"] for s in token_client(user).get(URL).json()["results"]]
 
     assert names(responder) == ["Remy's"]
     assert names(executive) == ["Eve's"]
     assert sorted(names(admin_user)) == ["Eve's", "Ops webhook", "Remy's"]
     # A commander sees their own and every endpoint subscription, not other people's.
-    assert [s["name"] for s in ic.get(URL).json()["results"]] == ["Ops webhook"]
+    assert [s["name"] for s in api.get(URL).json()["results"]] == ["Ops webhook"]
 
     before = snapshot()
-    remy = as_user(responder)
+    remy = token_client(responder)
     for url in (f"{URL}{eves['id']}/", f"{URL}{hook['id']}/"):
         assert remy.get(url).status_code == 404
         assert remy.patch(url, {"name": "Mine now"}, format="json").status_code == 404
@@ -205,15 +200,15 @@ def test_people_see_and_manage_only_their_own(responder, executive, ic, admin_us
         assert remy.post(url + "test/").status_code == 404
     assert snapshot() == before
 
-    assert as_user(executive).delete(f"{URL}{eves['id']}/").status_code == 204
-    assert as_user(admin_user).delete(f"{URL}{mine['id']}/").status_code == 204
+    assert token_client(executive).delete(f"{URL}{eves['id']}/").status_code == 204
+    assert token_client(admin_user).delete(f"{URL}{mine['id']}/").status_code == 204
     assert list(Subscription.objects.values_list("name", flat=True)) == ["Ops webhook"]
 
 
 def test_regulator_viewers_and_outsiders_have_no_subscriptions(regulator, outsider):
     before = snapshot()
     for user in (regulator, outsider):
-        client = as_user(user)
+        client = token_client(user)
         assert client.get(URL).status_code == 403
         assert (
             client.post(URL, {"name": "Mine", "audience": "regulator"}, format="json").status_code
@@ -223,13 +218,13 @@ def test_regulator_viewers_and_outsiders_have_no_subscriptions(regulator, outsid
 
 
 def test_a_test_send_writes_a_delivery_and_enqueues_it_after_commit(
-    ic, monkeypatch, django_capture_on_commit_callbacks
+    api, monkeypatch, django_capture_on_commit_callbacks
 ):
     enqueued: list[list[str]] = []
     monkeypatch.setattr(fanout, "enqueue", lambda ids: enqueued.append([str(i) for i in ids]))
-    hook = ic.post(URL, HOOK, format="json").json()
+    hook = api.post(URL, HOOK, format="json").json()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = ic.post(f"{URL}{hook['id']}/test/")
+        response = api.post(f"{URL}{hook['id']}/test/")
     assert response.status_code == 202
     [row] = response.json()["deliveries"]
     delivery = Delivery.objects.get(pk=row["id"])
@@ -247,7 +242,7 @@ def test_a_test_send_writes_a_delivery_and_enqueues_it_after_commit(
 
 
 def test_a_test_send_to_oneself_lands_in_the_inbox_and_mailbox(executive):
-    eve = as_user(executive)
+    eve = token_client(executive)
     mine = eve.post(URL, {"name": "Mine", "audience": "executive"}, format="json").json()
     response = eve.post(f"{URL}{mine['id']}/test/")
     assert response.status_code == 202

@@ -8,13 +8,12 @@ from comms import workflows
 from comms.cadence import snooze
 from comms.cadence_tick import run_due
 from comms.models import Deadline, Delivery
-from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase, Role
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import Playbook
 from incidents.services import assign_role
 from kit.errors import Conflict, DomainError, NotPermitted
-from tests.comms.clock import clock  # noqa: F401 - fixture
+from tests.builders import publish
 
 
 @pytest.fixture
@@ -29,17 +28,6 @@ def sev2(clock, commander, fraud_model, responder, commander2):
 
 def open_deadlines(incident):
     return {d.audience: d for d in Deadline.objects.open().filter(incident=incident)}
-
-
-def publish(incident, by, *audiences, **fields):
-    update = create_draft(
-        incident=incident,
-        by=by,
-        what_changed="Rolled back",
-        renditions={a: {"summary": f"{a} summary"} for a in audiences},
-        **fields,
-    )
-    return publish_update(update=update, by=by)
 
 
 def log_kinds(incident):
@@ -160,14 +148,14 @@ def test_a_commander_snoozes_once_with_a_logged_reason(sev2, clock, commander, r
     deadline = open_deadlines(sev2)["executive"]
     before = deadline.due_at
 
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted, match=r"Only the incident commander may snooze a deadline\."):
         snooze(deadline=deadline, by=responder, minutes=10, reason="x")
-    with pytest.raises(DomainError) as no_reason:
+    with pytest.raises(DomainError, match=r"reason is required\.") as no_reason:
         snooze(deadline=deadline, by=commander, minutes=10, reason=" ")
     snoozed = snooze(
         deadline=deadline, by=commander, minutes=10, reason="Waiting for the rollback to finish"
     )
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=r"A deadline can be snoozed once\."):
         snooze(deadline=deadline, by=commander, minutes=10, reason="again")
 
     assert no_reason.value.field == "reason"

@@ -11,14 +11,13 @@ from comms import workflows
 from comms.cadence import snooze
 from comms.cadence_tick import escalation_steps, run_due
 from comms.models import Deadline, Delivery
-from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Role
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import Incident, Playbook
 from incidents.services import assign_role
 from kit.errors import Conflict
-from tests.comms.clock import clock  # noqa: F401 - fixture
-from tests.conftest import make_user, race
+from tests.builders import make_user, publish
+from tests.helpers import race, token_client
 
 # The seeded SEV1 shape: grace 5; then IC and comms lead, +5 the executive liaison, +30 the regulator liaison.
 PATH = [
@@ -74,16 +73,6 @@ def escalation_log(incident) -> list[tuple[str, list[int], list[str]]]:
             incident=incident, kind=EntryKind.ESCALATION
         ).order_by("id")
     ]
-
-
-def publish(incident, by, *audiences):
-    update = create_draft(
-        incident=incident,
-        by=by,
-        what_changed="Rolled back",
-        renditions={a: {"summary": f"{a} summary"} for a in audiences},
-    )
-    return publish_update(update=update, by=by)
 
 
 def at(clock, incident, minutes: float) -> dict[str, int]:
@@ -321,7 +310,7 @@ def test_once_escalation_has_started_a_snooze_is_refused_and_the_steps_go_on(
     at(clock, incident, 30)
     at(clock, incident, 35)
 
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=r"This deadline has already been escalated\."):
         snooze(
             deadline=Deadline.objects.get(incident=incident),
             by=commander,
@@ -408,7 +397,6 @@ def test_two_concurrent_ticks_send_each_step_once(postgres_only, staged, people,
 def test_the_deadline_api_shows_the_first_escalation_and_the_steps_sent(
     staged, people, clock, commander, executive
 ):
-    from tests.comms.api_support import as_user
 
     incident = declare(commander, people)
     at(clock, incident, 30)
@@ -416,7 +404,7 @@ def test_the_deadline_api_shows_the_first_escalation_and_the_steps_sent(
     at(clock, incident, 40)
 
     (listed,) = (
-        as_user(executive).get(f"/api/v1/incidents/{incident.pk}/deadlines/").json()["results"]
+        token_client(executive).get(f"/api/v1/incidents/{incident.pk}/deadlines/").json()["results"]
     )
     first = incident.declared_at + timedelta(minutes=35)
     assert (listed["escalated_at"], listed["escalation_step"]) == (

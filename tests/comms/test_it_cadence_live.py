@@ -8,7 +8,6 @@ and whichever tick runs after the recovery claims them.
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -17,7 +16,7 @@ from comms import workflows
 from comms.models import Deadline, Delivery
 from incidents.choices import Role
 from incidents.services import assign_role
-from tests.comms.conftest import CELERY, CeleryProcess, subprocess_env, wait_until
+from tests.helpers import wait_until
 
 REMINDER_SLA = timedelta(seconds=10)
 
@@ -42,29 +41,6 @@ def fall_due_in(deadline: Deadline, seconds: float) -> Deadline:
     return deadline
 
 
-def start_beat(redis, tmp_path: Path) -> CeleryProcess:
-    """Beat as deployed: the cadence tick at its default period, the sweeper every second."""
-    argv = [
-        CELERY,
-        "-A",
-        "console",
-        "beat",
-        "--loglevel",
-        "INFO",
-        "-s",
-        str(tmp_path / "beat-schedule"),
-        "--pidfile",
-        str(tmp_path / "beat.pid"),
-    ]
-    env = subprocess_env(
-        redis,
-        DELIVERY_SWEEP_SECONDS="1",
-        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
-    )
-    env.pop("CADENCE_TICK_SECONDS", None)
-    return CeleryProcess(argv, env, tmp_path / "beat.log").start()
-
-
 def delivered_reminders(deadline: Deadline) -> list[Delivery]:
     return list(
         Delivery.objects.filter(
@@ -83,13 +59,6 @@ def assert_one_reminder_each(deadline: Deadline) -> None:
     ]
     deadline.refresh_from_db()
     assert deadline.outcome == "missed"
-
-
-@pytest.fixture
-def beat(celery_redis, tmp_path):
-    process = start_beat(celery_redis, tmp_path)
-    yield process
-    process.stop()
 
 
 def test_a_reminder_reaches_the_commander_within_ten_seconds(deadline, celery_worker_process, beat):

@@ -13,8 +13,8 @@ from comms.delivery import LEASE_BASE, LEASE_PER_ROW, backoff, claim, deliver
 from comms.models import Delivery, DeliveryAttempt
 from comms.sweeper import SWEEP_GRACE, sweep
 from comms.tasks import cadence_tick_task, deliver_task, sweep_deliveries_task
-from tests.comms.conftest import Reply, valid_secret
-from tests.conftest import race
+from tests.fixtures.delivery import Reply, valid_secret
+from tests.helpers import race
 
 
 def attempts(row: Delivery) -> list[tuple[int, bool, int | None]]:

@@ -13,7 +13,7 @@ from comms import fanout
 from comms.models import Delivery, Feedback
 from comms.services import create_draft, publish_update
 from comms.subscriptions import create_subscription
-from tests.comms.api_support import as_user
+from tests.helpers import token_client
 
 SUMMARY = "Genuine card payments are no longer being declined."
 
@@ -204,7 +204,7 @@ def test_the_api_summarises_ratings_per_audience_and_update(
             clarity=clarity,
             usefulness=usefulness,
         )
-    response = as_user(executive).get(f"/api/v1/incidents/{incident.pk}/feedback/")
+    response = token_client(executive).get(f"/api/v1/incidents/{incident.pk}/feedback/")
     assert response.status_code == 200
     body = response.json()
     assert body["overall"] == {"avg_clarity": 3.0, "avg_usefulness": 4.0, "count": 2}
@@ -216,11 +216,13 @@ def test_the_api_summarises_ratings_per_audience_and_update(
         (1, "executive", 1),
         (1, "technical", 1),
     ]
-    assert as_user(regulator).get(f"/api/v1/incidents/{incident.pk}/feedback/").status_code == 403
+    assert (
+        token_client(regulator).get(f"/api/v1/incidents/{incident.pk}/feedback/").status_code == 403
+    )
 
 
 def test_an_incident_without_ratings_summarises_to_nothing(incident, commander):
-    body = as_user(commander).get(f"/api/v1/incidents/{incident.pk}/feedback/").json()
+    body = token_client(commander).get(f"/api/v1/incidents/{incident.pk}/feedback/").json()
     assert body["overall"] == {"avg_clarity": None, "avg_usefulness": None, "count": 0}
     assert body["by_audience"] == [] and body["by_update"] == []
 
@@ -242,4 +244,5 @@ def test_the_service_checks_ratings_too(deliveries, values, field):
     with pytest.raises(DomainError) as refused:
         record_feedback(delivery=deliveries["executive"], **values)
     assert refused.value.field == field
+    assert type(refused.value) is DomainError  # invalid input, not a refusal of rights or state
     assert Feedback.objects.count() == 0

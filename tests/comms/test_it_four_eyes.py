@@ -18,7 +18,6 @@ from incidents.choices import EntryKind, Role
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import Playbook
 from incidents.services import assign_role
-from tests.comms.clock import clock  # noqa: F401 - fixture
 
 WORDING = "No customer data was exposed."
 
@@ -54,7 +53,9 @@ def _published_entries(incident):
 
 class TestFourEyes:
     def test_the_signer_cannot_publish_through_the_service(self, signed, commander):
-        with pytest.raises(FourEyesRequired) as excinfo:
+        with pytest.raises(
+            FourEyesRequired, match=r"Four eyes: you signed off the regulator rendition, so"
+        ) as excinfo:
             publish_update(update=signed, by=commander)
         assert excinfo.value.field == "renditions.regulator"
         signed.refresh_from_db()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from glossary.services import create_term
-from tests.comms.api_support import as_user, error_fields, jargon_terms
+from tests.builders import jargon_terms
+from tests.helpers import error_fields, token_client
 
 URL = "/api/v1/jargon-check/"
 
@@ -23,7 +24,7 @@ def terms(db):
 
 
 def check(user, text: str, audience: str = "executive") -> dict:
-    response = as_user(user).post(URL, {"text": text, "audience": audience}, format="json")
+    response = token_client(user).post(URL, {"text": text, "audience": audience}, format="json")
     assert response.status_code == 200, response.content
     return response.json()
 
@@ -78,7 +79,7 @@ def test_plain_text_passes(terms, responder, text):
     ],
 )
 def test_bad_input_is_refused_naming_the_field(terms, responder, body, field):
-    response = as_user(responder).post(URL, body, format="json")
+    response = token_client(responder).post(URL, body, format="json")
     assert response.status_code == 400 and field in error_fields(response)
 
 
@@ -88,5 +89,5 @@ def test_anyone_signed_in_may_check(terms, request, persona):
 
 
 def test_anonymous_callers_are_refused(terms):
-    response = as_user(None).post(URL, {"text": "p95", "audience": "executive"}, format="json")
+    response = token_client(None).post(URL, {"text": "p95", "audience": "executive"}, format="json")
     assert response.status_code == 401

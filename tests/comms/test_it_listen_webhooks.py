@@ -8,7 +8,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from comms.management.commands.listen_webhooks import make_server
-from tests.comms.conftest import valid_secret
+from tests.fixtures.delivery import valid_secret
 
 
 @pytest.fixture

@@ -23,9 +23,8 @@ from comms.models import Delivery, Subscription
 from comms.transports import PermanentError, new_http_client, webhook
 from comms.transports import apprise as apprise_transport
 from console.env import env_networks
-from tests.api.conftest import error_fields
-from tests.comms.api_support import as_user, snapshot
-from tests.comms.conftest import Reply, wait_until
+from tests.fixtures.delivery import Reply
+from tests.helpers import error_fields, snapshot, token_client, wait_until
 
 URL = "/api/v1/subscriptions/"
 
@@ -74,11 +73,6 @@ def listener() -> Iterator[Listener]:
 
 
 @pytest.fixture
-def ic(commander):
-    return as_user(commander)
-
-
-@pytest.fixture
 def resolver() -> Iterator[dict[str, list[str]]]:
     """DNS answers we control: host -> the addresses returned, one list per lookup in turn."""
     answers: dict[str, list[str]] = {}
@@ -95,17 +89,17 @@ def resolver() -> Iterator[dict[str, list[str]]]:
     outbound.set_resolver(None)
 
 
-def endpoint(ic, channel: str, target: str):  # type: ignore[no-untyped-def]
-    return ic.post(
+def endpoint(api, channel: str, target: str):  # type: ignore[no-untyped-def]
+    return api.post(
         URL,
         {"name": "Hook", "audience": "technical", "channel": channel, "target": target},
         format="json",
     )
 
 
-def refused_at_creation(ic, channel: str, target: str) -> str:  # type: ignore[no-untyped-def]
+def refused_at_creation(api, channel: str, target: str) -> str:  # type: ignore[no-untyped-def]
     before = snapshot()
-    response = endpoint(ic, channel, target)
+    response = endpoint(api, channel, target)
     assert response.status_code == 400, response.content
     assert snapshot() == before
     (message,) = error_fields(response)["target"]
@@ -187,12 +181,12 @@ def test_each_control_stops_the_irc_attack_alone(make_deliveries, loopback_redis
     assert redis_cli(loopback_redis, "EXISTS", "pwned") == "0"
 
 
-def test_the_irc_attack_is_refused_at_creation(ic, listener):
-    message = refused_at_creation(ic, "apprise", IRC_ATTACK.format(port=listener.port))
+def test_the_irc_attack_is_refused_at_creation(api, listener):
+    message = refused_at_creation(api, "apprise", IRC_ATTACK.format(port=listener.port))
     assert "control character" in message
     # Without the CR/LF the scheme itself is refused.
     assert "irc:// is not allowed" in refused_at_creation(
-        ic, "apprise", f"irc://x@127.0.0.1:{listener.port}/%23ops?name=a"
+        api, "apprise", f"irc://x@127.0.0.1:{listener.port}/%23ops?name=a"
     )
     assert listener.received == []
 
@@ -206,9 +200,9 @@ def test_the_irc_attack_is_refused_at_send_time(make_deliveries, listener):
 
 
 @pytest.mark.parametrize("scheme", ["irc", "json", "xml", "form", "mailto", "gopher"])
-def test_apprise_schemes_outside_the_allow_list_are_refused(ic, scheme):
+def test_apprise_schemes_outside_the_allow_list_are_refused(api, scheme):
     assert f"{scheme}:// is not allowed" in refused_at_creation(
-        ic, "apprise", f"{scheme}://hooks.example.com/x"
+        api, "apprise", f"{scheme}://hooks.example.com/x"
     )
 
 
@@ -241,15 +235,15 @@ def test_the_allow_list_is_read_at_send_time(
     ],
 )
 @pytest.mark.parametrize("channel", ["webhook", "slack"])
-def test_a_control_character_anywhere_is_refused(ic, channel, target):
+def test_a_control_character_anywhere_is_refused(api, channel, target):
     # DRF's own "Null characters are not allowed." answers a raw NUL first.
-    assert "character" in refused_at_creation(ic, channel, target)
+    assert "character" in refused_at_creation(api, channel, target)
 
 
-def test_a_control_character_is_refused_in_apprise_and_email_targets_too(ic):
-    assert "control character" in refused_at_creation(ic, "apprise", "discord://id/tok%0Aen")
+def test_a_control_character_is_refused_in_apprise_and_email_targets_too(api):
+    assert "control character" in refused_at_creation(api, "apprise", "discord://id/tok%0Aen")
     assert "control character" in refused_at_creation(
-        ic, "email", "ops@example.com\r\nBcc: x@evil.test"
+        api, "email", "ops@example.com\r\nBcc: x@evil.test"
     )
 
 
@@ -285,8 +279,8 @@ BLOCKED = [
 
 
 @pytest.mark.parametrize("target", BLOCKED)
-def test_internal_addresses_are_refused_at_creation(ic, target):
-    message = refused_at_creation(ic, "webhook", target)
+def test_internal_addresses_are_refused_at_creation(api, target):
+    message = refused_at_creation(api, "webhook", target)
     # Odd spellings (2130706433, 0177.0.0.1) already fail URL validation.
     assert ("refused" in message and "address" in message) or "must be an http(s) URL" in message
 
@@ -306,18 +300,18 @@ def test_odd_spellings_of_loopback_are_refused_at_send_time(make_deliveries, lis
     assert listener.received == []
 
 
-def test_internal_addresses_are_refused_for_slack_and_apprise(ic):
+def test_internal_addresses_are_refused_for_slack_and_apprise(api):
     assert "169.254.169.254 is a" in refused_at_creation(
-        ic, "slack", "https://169.254.169.254/services/x"
+        api, "slack", "https://169.254.169.254/services/x"
     )
-    assert "loopback" in refused_at_creation(ic, "apprise", "jsons://127.0.0.1:8443/hook")
+    assert "loopback" in refused_at_creation(api, "apprise", "jsons://127.0.0.1:8443/hook")
 
 
-def test_changing_a_target_is_checked_too(ic):
-    created = endpoint(ic, "webhook", "https://hooks.example.com/icc")
+def test_changing_a_target_is_checked_too(api):
+    created = endpoint(api, "webhook", "https://hooks.example.com/icc")
     assert created.status_code == 201, created.content
     before = snapshot()
-    response = ic.patch(
+    response = api.patch(
         f"{URL}{created.json()['id']}/", {"target": "http://10.1.2.3/"}, format="json"
     )
     assert response.status_code == 400 and "private" in error_fields(response)["target"][0]
@@ -340,10 +334,10 @@ def test_loopback_is_refused_at_send_time_and_nothing_connects(
     assert listener.received == []
 
 
-def test_a_dns_answer_that_changes_after_the_check_does_not_get_through(ic, resolver, listener):
+def test_a_dns_answer_that_changes_after_the_check_does_not_get_through(api, resolver, listener):
     # Public when the target is checked, loopback when the worker resolves it (DNS rebinding).
     resolver["rebind.example.com"] = ["93.184.215.14", "127.0.0.1"]
-    created = endpoint(ic, "webhook", f"http://rebind.example.com:{listener.port}/hook")
+    created = endpoint(api, "webhook", f"http://rebind.example.com:{listener.port}/hook")
     assert created.status_code == 201, created.content
     subscription = Subscription.objects.get()
     row = Delivery.objects.create(
@@ -450,7 +444,7 @@ def test_a_failure_records_our_words_never_the_receivers_body(
     row.refresh_from_db()
     assert row.last_error == "HTTP 500 from the receiver"
     assert "hunter2" not in row.attempt_log.get().error
-    shown = as_user(commander).get(f"/api/v1/deliveries/{row.id}/")
+    shown = token_client(commander).get(f"/api/v1/deliveries/{row.id}/")
     assert shown.status_code == 200, shown.content
     assert (
         shown.json()["last_error"] == "HTTP 500 from the receiver"

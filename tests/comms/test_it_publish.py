@@ -13,8 +13,7 @@ from incidents.decision_log.verify import verify_chain
 from incidents.models import MonitoredModel, Playbook
 from incidents.services import assign_role
 from kit.errors import Conflict, DecisionRightDenied, DomainError, NotPermitted
-from tests.comms.clock import clock  # noqa: F401 - fixture
-from tests.conftest import make_user
+from tests.builders import make_user
 from tests.replace_attack import replace_row
 
 
@@ -80,9 +79,9 @@ def test_a_published_update_refuses_every_change(live, commander):
     rendition.summary = "Rewritten"
     with pytest.raises(UpdateImmutable):
         rendition.save()
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=r"Update \d+ is published and cannot change; publish a"):
         edit_draft(update=update, by=commander, what_changed="Rewritten")
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=r"Update \d+ is published and cannot change; publish a"):
         publish_update(update=update, by=commander)
     update.refresh_from_db()
     assert update.what_changed == "Rolled back"
@@ -118,7 +117,9 @@ def test_drafts_stay_editable_in_the_database(live, commander):
 def test_only_the_commander_or_comms_lead_publishes(live, commander, request, persona):
     user = request.getfixturevalue(persona)
     update = draft(live, commander)
-    with pytest.raises(NotPermitted):
+    with pytest.raises(
+        NotPermitted, match=r"Only the incident commander or the comms lead may publish"
+    ):
         publish_update(update=update, by=user)
     assert StatusUpdate.objects.get().status == "draft"
     assert not Delivery.objects.exists()
@@ -139,7 +140,9 @@ class TestJargon:
         )
         before = count(DecisionLogEntry, Delivery)
 
-        with pytest.raises(DomainError) as excinfo:
+        with pytest.raises(
+            DomainError, match=r"Plain-language renditions use technical terms: p95"
+        ) as excinfo:
             publish_update(update=update, by=commander)
 
         assert excinfo.value.field == "acknowledge_jargon"
@@ -171,10 +174,14 @@ class TestRegulatorSignOff:
         self, live, commander, liaison
     ):
         update = draft(live, commander, regulator={"summary": "No customer data was exposed."})
-        with pytest.raises(Conflict) as excinfo:
+        with pytest.raises(
+            Conflict, match=r"The regulator rendition needs sign-off by the regulator"
+        ) as excinfo:
             publish_update(update=update, by=commander)
         assert excinfo.value.field == "renditions.regulator"
-        with pytest.raises(NotPermitted):
+        with pytest.raises(
+            NotPermitted, match=r"Only the incident's regulator / partner liaison may sign"
+        ):
             sign_off(update=update, by=commander)
 
         submit_for_signoff(update=update, by=commander)
@@ -195,7 +202,9 @@ class TestRegulatorSignOff:
             renditions={"regulator": {"summary": "Some data was exposed."}},
         )
         assert update.renditions.get().signed_off_at is None
-        with pytest.raises(Conflict):
+        with pytest.raises(
+            Conflict, match=r"The regulator rendition needs sign-off by the regulator"
+        ):
             publish_update(update=update, by=commander)
 
 
@@ -204,7 +213,9 @@ class TestCustomerNotice:
         update = draft(
             live, commander, customer={"summary": "Some card payments were declined in error."}
         )
-        with pytest.raises(DecisionRightDenied):
+        with pytest.raises(
+            DecisionRightDenied, match=r"You may not publish a customer notice on INC-\d+: it needs"
+        ):
             publish_update(update=update, by=commander)  # the commander is not the comms lead
         assert publish_update(update=update, by=responder).is_published
 
@@ -217,7 +228,9 @@ class TestCustomerNotice:
         update = draft(
             live, commander, customer={"summary": "Some card payments were declined in error."}
         )
-        with pytest.raises(DomainError) as excinfo:
+        with pytest.raises(
+            DomainError, match=r"A customer notice needs approval by the Executive liaison\."
+        ) as excinfo:
             publish_update(update=update, by=responder, approved_by=commander2)
         assert excinfo.value.field == "approved_by"
         assign_role(incident=live, role=Role.EXECUTIVE, user=commander2, by=commander)
@@ -227,21 +240,25 @@ class TestCustomerNotice:
 
 class TestDrafts:
     def test_a_draft_needs_what_changed_and_a_summary_per_rendition(self, live, commander):
-        with pytest.raises(DomainError) as no_change:
+        with pytest.raises(
+            DomainError, match=r"what_changed is required: say what changed since the last"
+        ) as no_change:
             create_draft(
                 incident=live,
                 by=commander,
                 what_changed=" ",
                 renditions={"technical": {"summary": "x"}},
             )
-        with pytest.raises(DomainError) as no_summary:
+        with pytest.raises(
+            DomainError, match=r"Every rendition starts with a short summary\."
+        ) as no_summary:
             create_draft(
                 incident=live,
                 by=commander,
                 what_changed="x",
                 renditions={"executive": {"body": "x"}},
             )
-        with pytest.raises(DomainError) as bad_audience:
+        with pytest.raises(DomainError, match=r"Unknown audience 'board'\.") as bad_audience:
             create_draft(
                 incident=live,
                 by=commander,
@@ -256,12 +273,16 @@ class TestDrafts:
         assert not StatusUpdate.objects.exists()
 
     def test_executives_write_no_updates(self, live, executive):
-        with pytest.raises(NotPermitted):
+        with pytest.raises(
+            NotPermitted, match=r"Only responders and commanders may write updates\."
+        ):
             draft(live, executive)
 
     def test_a_correction_names_a_published_update(self, live, commander):
         first = draft(live, commander)
-        with pytest.raises(DomainError):
+        with pytest.raises(
+            DomainError, match=r"corrects must name a published update of this incident\."
+        ):
             create_draft(
                 incident=live,
                 by=commander,
@@ -378,7 +399,9 @@ class TestFanOut:
 
     def test_a_refused_publish_writes_no_delivery(self, live, commander, subscribers, p95):
         update = draft(live, commander, executive={"summary": "p95 is up"})
-        with pytest.raises(DomainError):
+        with pytest.raises(
+            DomainError, match=r"Plain-language renditions use technical terms: p95"
+        ):
             publish_update(update=update, by=commander)
         assert not Delivery.objects.exists()
 

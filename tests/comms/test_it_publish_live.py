@@ -9,7 +9,8 @@ from comms import workflows
 from comms.models import Delivery, Subscription
 from comms.services import create_draft, publish_update
 from comms.sweeper import SWEEP_GRACE, sweep
-from tests.comms.conftest import valid_secret, wait_until
+from tests.fixtures.delivery import valid_secret
+from tests.helpers import wait_until
 
 
 @pytest.fixture

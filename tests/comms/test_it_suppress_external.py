@@ -14,7 +14,6 @@ from comms import cadence_tick, fanout, subscriptions, workflows
 from comms.models import Delivery
 from comms.services import create_draft, publish_update
 from incidents.models import Incident
-from tests.comms.clock import clock  # noqa: F401 - fixture
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from comms.transports import (
     webhook,
 )
 from comms.transports import apprise as apprise_transport
-from tests.comms.conftest import Reply, valid_secret
+from tests.fixtures.delivery import Reply, valid_secret
 
 
 @pytest.fixture

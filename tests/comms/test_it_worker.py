@@ -18,7 +18,8 @@ from django.utils import timezone
 from comms import fanout
 from comms.models import Delivery, DeliveryAttempt
 from comms.sweeper import SWEEP_GRACE, sweep
-from tests.comms.conftest import Reply, valid_secret, wait_until
+from tests.fixtures.delivery import Reply, valid_secret
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,7 +19,6 @@ from django.utils import timezone
 from console.cache_serializer import JSONSerializer
 from console.pages import status as status_page
 from incidents.choices import Audience
-from tests.console.test_it_status_support import own_cache_prefix  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache_prefix")]
 

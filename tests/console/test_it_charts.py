@@ -14,7 +14,7 @@ from console.charts import ERROR_BUDGET_MINUTES, incident_charts
 from console.executive_trend import customers_trend_chart
 from incidents.choices import Phase
 from incidents.models import ImpactRule
-from tests.console.test_it_status_support import add_points, declare
+from tests.builders import add_points, declare
 
 pytestmark = pytest.mark.django_db
 

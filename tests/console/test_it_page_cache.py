@@ -16,7 +16,6 @@ from console.pages import status as status_page
 from incidents.choices import Audience
 from integrations import statuspage
 from kit import cache as kit_cache
-from tests.console.test_it_status_support import own_cache_prefix  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache_prefix")]
 

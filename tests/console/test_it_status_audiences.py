@@ -11,8 +11,7 @@ from comms.services import create_draft, submit_for_signoff
 from glossary.jargon import current_glossary
 from incidents.choices import Role
 from incidents.services import assign_role
-from tests.conftest import make_user
-from tests.console.test_it_status_support import add_points, declare, publish
+from tests.builders import add_points, declare, publish_renditions
 
 pytestmark = pytest.mark.django_db
 
@@ -20,14 +19,9 @@ REGULATOR_URL = "/status/regulator/"
 
 
 @pytest.fixture
-def liaison(db):
-    return make_user("ruth", "responder")
-
-
-@pytest.fixture
 def disclosed(commander, responder, liaison, fraud_model):
     incident = declare(commander, fraud_model, title="INTERNAL-TITLE-9K", severity=1)
-    publish(
+    publish_renditions(
         incident,
         commander,
         responder,
@@ -49,7 +43,7 @@ def disclosed(commander, responder, liaison, fraud_model):
     )
     submit_for_signoff(update=pending, by=commander)
     drill = declare(commander, fraud_model, title="Drill", is_drill=True)
-    publish(
+    publish_renditions(
         drill, commander, responder, regulator_liaison=liaison, regulator={"summary": "DRILL-9K"}
     )
     return incident
@@ -93,7 +87,7 @@ def test_the_regulator_view_runs_two_queries_after_the_chrome(
     django_assert_num_queries,
 ):
     for i in range(5):
-        publish(
+        publish_renditions(
             declare(commander, fraud_model, title=f"More {i}"),
             commander,
             responder,
@@ -162,7 +156,7 @@ def test_technical_view_queries_do_not_grow(
 ):
     incident = declare(commander, fraud_model, hours_ago=points / 60 / 2)
     assign_role(incident=incident, role=Role.SCRIBE, user=responder, by=commander)
-    publish(incident, commander, responder, technical={"summary": "One"})
+    publish_renditions(incident, commander, responder, technical={"summary": "One"})
     add_points(
         fraud_model,
         "false_positive_rate",

@@ -12,13 +12,7 @@ from django.utils import timezone
 from comms.models import Deadline
 from glossary.services import create_term
 from incidents.models import Incident
-from tests.console.test_it_status_support import (
-    add_points,
-    declare,
-    own_cache_prefix,  # noqa: F401 - fixture
-    publish,
-    resolve,
-)
+from tests.builders import add_points, declare, publish_renditions, resolve
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache_prefix")]
 
@@ -67,7 +61,7 @@ def test_it_shows_impact_summary_and_next_update(
         revenue_at_risk_per_hour="37400",
         regulatory_exposure="medium",
     )
-    update = publish(
+    update = publish_renditions(
         incident,
         commander,
         responder,
@@ -119,7 +113,9 @@ def test_it_has_no_write_control_and_no_inline_script(
     add_points(
         fraud_model, "false_positive_rate", [4.0] * 20, start=timezone.now() - timedelta(hours=3)
     )
-    publish(incident, commander, responder, executive={"summary": "Declines are back to normal."})
+    publish_renditions(
+        incident, commander, responder, executive={"summary": "Declines are back to normal."}
+    )
     client.force_login(executive)
 
     response = client.get(URL)
@@ -155,7 +151,7 @@ def test_a_304_answers_a_matching_etag_and_a_publication_changes_it(
     again = client.get(URL, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
 
-    publish(incident, commander, responder, executive={"summary": "Now contained."})
+    publish_renditions(incident, commander, responder, executive={"summary": "Now contained."})
     changed = client.get(URL, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
     assert "Now contained." in changed.content.decode()
@@ -224,7 +220,9 @@ def test_queries_are_constant(
     for i in range(incidents):
         incident = declare(commander, fraud_model, title=f"Incident {i}", severity=1 + i % 4)
         if i % 2:
-            publish(incident, commander, responder, executive={"summary": f"Summary {i}"})
+            publish_renditions(
+                incident, commander, responder, executive={"summary": f"Summary {i}"}
+            )
     client.force_login(executive)
     # Chrome: session, user, groups, inbox badge; the version; content: incidents, renditions,
     # deadlines, models, rules, metric buckets, and the glossary version (glossify; the terms

@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from comms.models import Delivery, Subscription
 from glossary.services import create_term
-from tests.console.test_it_status_support import declare, publish
+from tests.builders import declare, publish_renditions
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def site(executive, commander, responder, fraud_model):
     """Real objects behind every URL parameter, so refusals are not 404s by accident."""
     Subscription.objects.create(name="eve: executive", user=executive, audience="executive")
     incident = declare(commander, fraud_model)
-    update = publish(
+    update = publish_renditions(
         incident, commander, responder, executive={"summary": "Declines are back to normal."}
     )
     term = create_term(

@@ -10,12 +10,7 @@ from django.utils import timezone
 
 from comms.services import create_draft
 from incidents.models import Incident
-from tests.console.test_it_status_support import (
-    declare,
-    own_cache_prefix,  # noqa: F401 - fixture
-    publish,
-    resolve,
-)
+from tests.builders import declare, publish_renditions, resolve
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache_prefix")]
 
@@ -36,13 +31,6 @@ SECRETS = [
 
 
 @pytest.fixture
-def liaison(db):
-    from tests.conftest import make_user
-
-    return make_user("ruth", "responder")
-
-
-@pytest.fixture
 def planted(commander, responder, liaison, fraud_model):
     """An incident whose every internal field and non-customer rendition carries a marker."""
     incident = declare(
@@ -57,7 +45,7 @@ def planted(commander, responder, liaison, fraud_model):
         hours_ago=5,
     )
     Incident.objects.filter(pk=incident.pk).update(regulatory_notes="REGNOTE-7Q")
-    publish(
+    publish_renditions(
         incident,
         commander,
         responder,
@@ -74,7 +62,9 @@ def planted(commander, responder, liaison, fraud_model):
         renditions={"customer": {"summary": "DRAFT-7Q customer draft"}},
     )
     drill = declare(commander, fraud_model, title="DRILL-7Q", is_drill=True)
-    publish(drill, commander, responder, customer={"summary": "DRILL-7Q customer notice"})
+    publish_renditions(
+        drill, commander, responder, customer={"summary": "DRILL-7Q customer notice"}
+    )
     return incident
 
 
@@ -101,7 +91,7 @@ def test_banner_follows_the_worst_severity_with_a_customer_notice(client, comman
         commander, None, title="No notice", severity=1
     )  # no customer rendition: not public
     assert "All systems operational" in client.get(URL).content.decode()
-    publish(
+    publish_renditions(
         declare(commander, None, title="Minor", severity=3),
         commander,
         responder,
@@ -109,7 +99,7 @@ def test_banner_follows_the_worst_severity_with_a_customer_notice(client, comman
     )
     html = client.get(URL).content.decode()
     assert "Degraded service" in html and "Degraded performance" in html
-    publish(quiet, commander, responder, customer={"summary": "Payments are failing."})
+    publish_renditions(quiet, commander, responder, customer={"summary": "Payments are failing."})
     assert re.search(
         r'class="banner banner-major".*Major outage', client.get(URL).content.decode(), re.S
     )
@@ -117,8 +107,10 @@ def test_banner_follows_the_worst_severity_with_a_customer_notice(client, comman
 
 def test_it_shows_start_latest_update_and_recently_resolved(client, commander, responder):
     incident = declare(commander, None, hours_ago=4)
-    publish(incident, commander, responder, customer={"summary": "First notice."})
-    latest = publish(incident, commander, responder, customer={"summary": "Second notice."})
+    publish_renditions(incident, commander, responder, customer={"summary": "First notice."})
+    latest = publish_renditions(
+        incident, commander, responder, customer={"summary": "Second notice."}
+    )
     html = client.get(URL).content.decode()
     assert "Second notice." in html and "First notice." not in html
     assert incident.detected_at.strftime("%Y-%m-%dT%H:%M:%S") in html
@@ -139,7 +131,7 @@ def test_it_is_public_cacheable_and_answers_304(client, commander, responder):
     assert first["Cache-Control"] == "public, no-cache"
     assert "Cookie" not in first.get("Vary", "") and "sessionid" not in first.cookies
     assert client.get(URL, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
-    publish(incident, commander, responder, customer={"summary": "New notice."})
+    publish_renditions(incident, commander, responder, customer={"summary": "New notice."})
     assert client.get(URL, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
 
 
@@ -157,7 +149,7 @@ def test_queries_are_constant(client, commander, responder, incidents, django_as
     for i in range(incidents):
         incident = declare(commander, None, title=f"Incident {i}", severity=1 + i % 4)
         if i % 2:
-            publish(incident, commander, responder, customer={"summary": f"Notice {i}"})
+            publish_renditions(incident, commander, responder, customer={"summary": f"Notice {i}"})
     with django_assert_num_queries(3):  # version, incidents, renditions
         cold = client.get(URL)
     assert cold.content.decode().count('class="status-incident') == incidents // 2

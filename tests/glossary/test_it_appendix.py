@@ -7,29 +7,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comms.models import Rendition, StatusUpdate
 from comms.services import create_draft, publish_update
 from glossary.models import Term
 from glossary.services import create_term, revise_term
-from tests.comms.clock import clock  # noqa: F401 - fixture
+from tests.builders import store_published
 
 
 def url(incident) -> str:
     return reverse("incident-glossary", args=[incident.pk])
-
-
-def publish(incident, number, at, *, what_changed="Status", **renditions) -> StatusUpdate:
-    """Store a published update as it stands after publish_update (the fast way, for many of them)."""
-    update = StatusUpdate.objects.create(
-        incident=incident,
-        number=number,
-        status="published",
-        what_changed=what_changed,
-        published_at=at,
-    )
-    for audience, (summary, body) in renditions.items():
-        Rendition.objects.create(update=update, audience=audience, summary=summary, body=body)
-    return update
 
 
 @pytest.fixture
@@ -76,7 +61,7 @@ def test_anonymous_visitors_go_to_login_and_unknown_incidents_404(client, execut
 def test_it_lists_each_term_with_its_definitions_and_where_it_was_used(
     client, executive, incident, psi, rollback, clock
 ):
-    publish(
+    store_published(
         incident,
         1,
         clock.advance(minutes=5),
@@ -111,7 +96,7 @@ def test_it_ignores_drafts_and_other_incidents(
         renditions={"technical": {"summary": "PSI", "body": ""}},
     )
     other = declare_incident(by=commander, title="Other", severity=3, scope="x")
-    publish(other, 1, clock.advance(minutes=1), what_changed="We rolled back.")
+    store_published(other, 1, clock.advance(minutes=1), what_changed="We rolled back.")
     client.force_login(executive)
     page = client.get(url(incident)).text
     assert 'id="term-psi"' not in page and 'id="term-rollback"' not in page
@@ -121,7 +106,7 @@ def test_it_ignores_drafts_and_other_incidents(
 def test_it_shows_the_version_in_force_at_each_update_and_says_when_a_term_changed_since(
     client, executive, incident, commander, psi, rollback, clock
 ):
-    publish(incident, 1, clock.advance(hours=1), technical=("PSI is 0.3", ""))
+    store_published(incident, 1, clock.advance(hours=1), technical=("PSI is 0.3", ""))
     clock.advance(hours=1)
     revise_term(
         term=psi,
@@ -129,7 +114,7 @@ def test_it_shows_the_version_in_force_at_each_update_and_says_when_a_term_chang
         note="Simpler",
         plain_definition="How much the incoming data has shifted.",
     )
-    publish(incident, 2, clock.advance(hours=1), technical=("PSI is 0.1", ""))
+    store_published(incident, 2, clock.advance(hours=1), technical=("PSI is 0.1", ""))
     clock.advance(hours=1)
     revise_term(term=psi, by=commander, plain_definition="How far the incoming data has moved.")
     client.force_login(executive)
@@ -143,7 +128,9 @@ def test_it_shows_the_version_in_force_at_each_update_and_says_when_a_term_chang
 
 
 def test_a_term_added_after_an_update_says_so(client, executive, incident, commander, clock):
-    publish(incident, 1, clock.advance(minutes=1), technical=("Error budget burn is 4x", ""))
+    store_published(
+        incident, 1, clock.advance(minutes=1), technical=("Error budget burn is 4x", "")
+    )
     clock.advance(minutes=1)
     create_term(
         by=commander,
@@ -181,7 +168,7 @@ def test_html_in_updates_and_definitions_is_escaped(client, executive, incident,
         technical_definition="<b>t</b>",
         plain_definition="<script>p</script>",
     )
-    publish(
+    store_published(
         incident,
         1,
         clock.advance(minutes=1),
@@ -237,7 +224,7 @@ def test_queries_stay_constant_whatever_the_number_of_updates(
     client.force_login(executive)
     counts = []
     for n in range(1, 11):
-        publish(
+        store_published(
             incident,
             n,
             clock.advance(minutes=1),
@@ -264,7 +251,7 @@ def test_queries_stay_constant_whatever_the_number_of_terms(
         words = _terms(commander, terms)
         for term in Term.objects.all()[:3]:
             revise_term(term=term, by=commander, plain_definition="revised")
-        publish(incident, n, clock.advance(minutes=1), technical=(words[:500], words))
+        store_published(incident, n, clock.advance(minutes=1), technical=(words[:500], words))
         page, queries = _page_and_queries(client, incident)
         assert page.count('class="g-entry"') == terms
         assert len(own_queries(queries)) == OWN_QUERIES, own_queries(queries)

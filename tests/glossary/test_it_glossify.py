@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from glossary.jargon import find_jargon, pinned_glossary
 from glossary.models import Term
 from glossary.services import create_term, revise_term
-from tests.comms.clock import clock  # noqa: F401 - fixture
 
 
 @pytest.fixture

@@ -61,13 +61,14 @@ def test_bad_revisions_name_the_field_and_change_nothing(psi, responder, changes
     with pytest.raises(DomainError) as excinfo:
         revise_term(term=psi, by=responder, **changes)
     assert excinfo.value.field == field
+    assert type(excinfo.value) is DomainError  # invalid input, not a refusal of rights or state
     psi.refresh_from_db()
     assert psi.version == 1
 
 
 def test_names_stay_unique(psi, commander):
     drift = create_term(by=commander, name="Drift", technical_definition="t", plain_definition="p")
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=r"A term named 'psi' exists; revise it instead\."):
         create_term(by=commander, name="psi", technical_definition="t", plain_definition="p")
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=r"Another term is named 'PSI'\."):
         revise_term(term=drift, by=commander, name="PSI")

@@ -34,8 +34,7 @@ from incidents.decision_log.verify import verify_chain
 from incidents.decisions import add_note
 from incidents.services import declare_incident, reach_milestone
 from incidents.tasks import checkpoint_logs_task
-from tests.comms.clock import clock  # noqa: F401 - fixture
-from tests.conftest import race
+from tests.helpers import race
 from tests.incidents.log_support import recompute_chain_from, tamper
 
 

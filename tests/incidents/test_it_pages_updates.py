@@ -17,7 +17,7 @@ from incidents import services
 from incidents.choices import GROUP_RESPONDER, Audience, EntryKind, Role
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import Incident, Playbook
-from tests.conftest import make_user
+from tests.builders import make_user
 
 pytestmark = pytest.mark.django_db
 

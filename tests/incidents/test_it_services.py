@@ -65,21 +65,25 @@ class TestDeclare:
     @pytest.mark.parametrize("persona", ["responder", "executive", "regulator", "outsider"])
     def test_it_refuses_users_not_commander_eligible(self, request, persona):
         user = request.getfixturevalue(persona)
-        with pytest.raises(NotPermitted):
+        with pytest.raises(
+            NotPermitted, match=r"Only commander-eligible users may declare incidents\."
+        ):
             declare_incident(by=user, title="x", severity=2)
         assert Incident.objects.count() == 0
 
     @pytest.mark.parametrize("severity", [0, 5, "2", None, True])
     def test_it_refuses_unknown_severity(self, commander, severity):
-        with pytest.raises(DomainError) as excinfo:
+        with pytest.raises(
+            DomainError, match=r"severity must be \d+, \d+, \d+ or \d+ \(SEV1–SEV4\)\."
+        ) as excinfo:
             declare_incident(by=commander, title="x", severity=severity)
         assert excinfo.value.field == "severity"
         assert Incident.objects.count() == 0 and count_entries() == 0
 
     def test_it_refuses_a_blank_title_and_a_future_detection(self, commander):
-        with pytest.raises(DomainError) as blank:
+        with pytest.raises(DomainError, match=r"title is required\.") as blank:
             declare_incident(by=commander, title="  ", severity=2)
-        with pytest.raises(DomainError) as future:
+        with pytest.raises(DomainError, match=r"detected_at cannot be in the future\.") as future:
             declare_incident(
                 by=commander, title="x", severity=2, detected_at=timezone.now() + timedelta(hours=1)
             )
@@ -100,7 +104,9 @@ class TestDeclare:
 
     def test_one_open_incident_per_dedup_key(self, db):
         declare_incident(by=None, title="Alert", severity=3, source="alert", dedup_key="g1")
-        with pytest.raises(Conflict) as excinfo:
+        with pytest.raises(
+            Conflict, match=r"An open incident already has dedup key 'g1'\."
+        ) as excinfo:
             declare_incident(
                 by=None, title="Alert again", severity=3, source="alert", dedup_key="g1"
             )
@@ -138,7 +144,7 @@ class TestRoles:
         }
 
     def test_only_commander_eligible_users_command(self, incident, commander, responder):
-        with pytest.raises(DomainError) as excinfo:
+        with pytest.raises(DomainError, match=r"remy is not commander-eligible\.") as excinfo:
             assign_role(incident=incident, role=Role.COMMANDER, user=responder, by=commander)
         assert excinfo.value.field == "user"
         assert (
@@ -147,17 +153,21 @@ class TestRoles:
         )
 
     def test_executives_hold_no_incident_roles(self, incident, commander, executive):
-        with pytest.raises(DomainError):
+        with pytest.raises(
+            DomainError, match=r"eve is not a responder and cannot hold incident roles\."
+        ):
             assign_role(incident=incident, role=Role.EXECUTIVE, user=executive, by=commander)
 
     def test_a_responder_cannot_assign_roles(self, incident, responder, commander2):
         before = count_entries()
-        with pytest.raises(NotPermitted):
+        with pytest.raises(
+            NotPermitted, match=r"Only the incident commander or a commander-eligible user"
+        ):
             assign_role(incident=incident, role=Role.SCRIBE, user=commander2, by=responder)
         assert count_entries() == before
 
     def test_the_same_holder_twice_is_a_conflict(self, incident, commander):
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict, match=r"cara already holds this role\."):
             assign_role(incident=incident, role=Role.COMMANDER, user=commander, by=commander)
 
     def test_release_ends_without_successor(self, incident, commander, responder):
@@ -189,7 +199,10 @@ class TestDecisionRights:
         self, incident, responder
     ):
         before = count_entries()
-        with pytest.raises(DecisionRightDenied) as excinfo:
+        with pytest.raises(
+            DecisionRightDenied,
+            match=r"You may not roll back a model on INC-\d+: it needs Incident",
+        ) as excinfo:
             record_decision(
                 incident=incident,
                 by=responder,
@@ -211,7 +224,9 @@ class TestDecisionRights:
             decision="Roll back",
             rationale="Canary red",
         )
-        with pytest.raises(DecisionRightDenied):
+        with pytest.raises(
+            DecisionRightDenied, match=r"You may not publish a customer notice on INC-\d+: it needs"
+        ):
             record_decision(
                 incident=incident,
                 by=responder,
@@ -224,7 +239,9 @@ class TestDecisionRights:
         Playbook.objects.create(
             name="SEV2", severity=2, decision_rights={"rollback_model": ["liaison_engineering"]}
         )
-        with pytest.raises(DecisionRightDenied):
+        with pytest.raises(
+            DecisionRightDenied, match=r"You may not roll back a model on INC-\d+: it needs"
+        ):
             record_decision(
                 incident=incident,
                 by=commander,
@@ -247,9 +264,11 @@ class TestDecisionRights:
             decision="Publish notice",
             rationale="Customers see declines",
         )
-        with pytest.raises(DomainError) as missing:
+        with pytest.raises(
+            DomainError, match=r"This decision needs approval by the Executive liaison\."
+        ) as missing:
             record_decision(**kwargs)
-        with pytest.raises(DomainError) as wrong:
+        with pytest.raises(DomainError, match=r"conor does not hold Executive liaison\.") as wrong:
             record_decision(**kwargs, approved_by=commander2)
         assert (missing.value.field, wrong.value.field) == ("approved_by", "approved_by")
         assign_role(incident=incident, role=Role.EXECUTIVE, user=commander2, by=commander)
@@ -274,7 +293,9 @@ class TestDecisionRights:
         assert entry.data["settles"] == ask.sequence
 
     def test_unknown_decision_type_names_the_field(self, incident, commander):
-        with pytest.raises(DomainError) as excinfo:
+        with pytest.raises(
+            DomainError, match=r"Unknown decision type 'launch_rockets'\."
+        ) as excinfo:
             record_decision(
                 incident=incident,
                 by=commander,
@@ -297,15 +318,17 @@ class TestSeverityAndMilestones:
         }
 
     def test_a_responder_may_not_change_severity(self, incident, responder):
-        with pytest.raises(DecisionRightDenied):
+        with pytest.raises(
+            DecisionRightDenied, match=r"You may not change severity on INC-\d+: it needs Incident"
+        ):
             change_severity(incident=incident, severity=1, by=responder, reason="x")
         incident.refresh_from_db()
         assert incident.severity == 2
 
     def test_same_severity_is_a_conflict_and_reason_is_required(self, incident, commander):
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict, match=r"INC-\d+ is already SEV2\."):
             change_severity(incident=incident, severity=2, by=commander, reason="x")
-        with pytest.raises(DomainError) as excinfo:
+        with pytest.raises(DomainError, match=r"reason is required\.") as excinfo:
             change_severity(incident=incident, severity=1, by=commander, reason="")
         assert excinfo.value.field == "reason"
 
@@ -321,27 +344,29 @@ class TestSeverityAndMilestones:
         )
         incident.refresh_from_db()
         assert (incident.phase, incident.resolved_at is not None) == (Phase.RESOLVED, True)
-        with pytest.raises(Conflict):
+        with pytest.raises(
+            Conflict, match=r"INC-\d+ is already resolved; phases only move forward\."
+        ):
             reach_milestone(
                 incident=incident, phase=Phase.RECOVERED, indicator="late", by=commander
             )
         assert verify_chain(incident.pk).valid
 
     def test_a_milestone_needs_an_indicator(self, incident, commander):
-        with pytest.raises(DomainError) as excinfo:
+        with pytest.raises(DomainError, match=r"indicator is required\.") as excinfo:
             reach_milestone(incident=incident, phase=Phase.CONTAINED, indicator=" ", by=commander)
         assert excinfo.value.field == "indicator"
         assert not Milestone.objects.filter(incident=incident, phase=Phase.CONTAINED).exists()
 
     def test_reviewed_only_after_resolved(self, incident, commander):
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict, match=r"An incident is reviewed only after it is resolved\."):
             reach_milestone(
                 incident=incident, phase=Phase.REVIEWED, indicator="Review done", by=commander
             )
 
     def test_a_closed_incident_takes_no_decisions(self, incident, commander):
         reach_milestone(incident=incident, phase=Phase.RESOLVED, indicator="Fixed", by=commander)
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict, match=r"INC-\d+ is closed; record a note instead\."):
             record_decision(
                 incident=incident, by=commander, decision_type="other", decision="x", rationale="y"
             )
@@ -349,7 +374,9 @@ class TestSeverityAndMilestones:
 
 class TestNotesAndImpact:
     def test_a_reference_needs_a_known_kind(self, incident, commander):
-        with pytest.raises(DomainError) as excinfo:
+        with pytest.raises(
+            DomainError, match=r"ref_kind must be one of commit, ticket, url, dashboard\."
+        ) as excinfo:
             add_reference(incident=incident, by=commander, ref_kind="tweet", ref="x")
         assert excinfo.value.field == "ref_kind"
         entry = add_reference(incident=incident, by=commander, ref_kind="commit", ref="9f1c2ab")
@@ -358,7 +385,9 @@ class TestNotesAndImpact:
     def test_executives_cannot_write_notes(self, incident, executive):
         from incidents.decisions import add_note
 
-        with pytest.raises(NotPermitted):
+        with pytest.raises(
+            NotPermitted, match=r"Only responders and commanders may write to the log\."
+        ):
             add_note(incident=incident, by=executive, text="hello")
 
     def test_impact_revisions_log_before_and_after(self, incident, responder):
@@ -381,6 +410,8 @@ class TestNotesAndImpact:
         }
 
     def test_impact_refuses_negative_figures(self, incident, responder):
-        with pytest.raises(DomainError) as excinfo:
+        with pytest.raises(
+            DomainError, match=r"customers_affected cannot be negative\."
+        ) as excinfo:
             update_impact(incident=incident, by=responder, customers_affected=-1)
         assert excinfo.value.field == "customers_affected"

@@ -11,7 +11,7 @@ from incidents.models import Incident
 from integrations import services
 from integrations.models import AlertEvidence, IntegrationKey
 from integrations.views import parse_alert_group
-from tests.conftest import race
+from tests.helpers import race
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

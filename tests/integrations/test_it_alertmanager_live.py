@@ -24,7 +24,7 @@ import pytest
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import Incident
 from integrations.models import AlertEvidence, IntegrationKey
-from tests.comms.conftest import wait_until
+from tests.helpers import wait_until
 
 ALERTMANAGER = Path("/usr/bin/prometheus-alertmanager")
 READY_TIMEOUT = 20.0

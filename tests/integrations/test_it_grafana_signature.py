@@ -26,7 +26,6 @@ from rest_framework.test import APIClient
 
 from incidents.models import Incident
 from integrations.models import AlertEvidence, IntegrationKey
-from tests.comms.clock import clock  # noqa: F401  (fixture)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 URL = "/api/v1/integrations/grafana/"
@@ -67,7 +66,7 @@ def grafana_key(db) -> tuple[IntegrationKey, str]:
 
 
 @pytest.fixture
-def at_resolved_timestamp(clock):  # noqa: F811
+def at_resolved_timestamp(clock):
     clock.now = datetime.fromtimestamp(int(signed("resolved")["headers"][TIMESTAMP]), UTC)
     return clock
 
@@ -303,7 +302,7 @@ def test_a_replay_with_an_uppercase_signature_is_the_same_replay(grafana_key):
     assert response.status_code == 401
 
 
-def test_the_same_body_signed_again_later_is_a_new_delivery(grafana_key, clock):  # noqa: F811
+def test_the_same_body_signed_again_later_is_a_new_delivery(grafana_key, clock):
     _, raw = grafana_key
     firing = signed("firing")
     assert deliver(raw, firing["body"], stamped(firing)).status_code == 202

@@ -11,12 +11,7 @@ from comms.services import create_draft
 from incidents.choices import Phase
 from incidents.models import Incident, MonitoredModel
 from integrations import statuspage
-from tests.console.test_it_status_support import (
-    declare,
-    own_cache_prefix,  # noqa: F401 - fixture
-    publish,
-    resolve,
-)
+from tests.builders import declare, make_user, publish_renditions, resolve
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache_prefix")]
 
@@ -112,7 +107,6 @@ def get(client, path, **extra):
 
 @pytest.fixture
 def sp_liaison(db):
-    from tests.conftest import make_user
 
     return make_user("sp-ruth", "responder")
 
@@ -135,7 +129,7 @@ def sp_planted(commander, responder, sp_liaison, fraud_model):
         hours_ago=5,
     )
     Incident.objects.filter(pk=incident.pk).update(regulatory_notes="REGNOTE-8Z")
-    publish(
+    publish_renditions(
         incident,
         commander,
         responder,
@@ -155,7 +149,9 @@ def sp_planted(commander, responder, sp_liaison, fraud_model):
         name="Drill model", slug="drill-model", team="t", business_function="f", risk_tier=3
     )
     drill = declare(commander, drill_model, title="DRILL-8Z", severity=1, is_drill=True)
-    publish(drill, commander, responder, customer={"summary": "DRILL-8Z customer notice"})
+    publish_renditions(
+        drill, commander, responder, customer={"summary": "DRILL-8Z customer notice"}
+    )
     return incident
 
 
@@ -236,7 +232,7 @@ def test_nothing_internal_or_drill_leaks(client, sp_planted):
 
 def test_incident_without_customer_rendition_is_absent(client, commander, responder, fraud_model):
     incident = declare(commander, fraud_model, title="Quiet", severity=1)
-    publish(incident, commander, responder, technical={"summary": "tech only"})
+    publish_renditions(incident, commander, responder, technical={"summary": "tech only"})
     doc = get(client, "summary.json")
     assert doc["incidents"] == [] and doc["status"]["indicator"] == "none"
     assert doc["components"][0]["status"] == "operational"
@@ -255,7 +251,7 @@ def test_incident_without_customer_rendition_is_absent(client, commander, respon
 def test_severity_mapping(
     client, commander, responder, fraud_model, severity, impact, component, indicator, description
 ):
-    publish(
+    publish_renditions(
         declare(commander, fraud_model, severity=severity),
         commander,
         responder,
@@ -272,13 +268,13 @@ def test_severity_mapping(
 
 
 def test_worst_incident_wins(client, commander, responder, fraud_model):
-    publish(
+    publish_renditions(
         declare(commander, fraud_model, severity=3),
         commander,
         responder,
         customer={"summary": "Slow."},
     )
-    publish(
+    publish_renditions(
         declare(commander, fraud_model, severity=2),
         commander,
         responder,
@@ -303,7 +299,7 @@ def test_worst_incident_wins(client, commander, responder, fraud_model):
 )
 def test_phase_mapping(client, commander, responder, fraud_model, phases, status):
     incident = declare(commander, fraud_model, severity=2)
-    publish(incident, commander, responder, customer={"summary": "First notice."})
+    publish_renditions(incident, commander, responder, customer={"summary": "First notice."})
     for phase in phases:
         workflows.reach_milestone(incident=incident, phase=phase, indicator="ok", by=commander)
     incident.refresh_from_db()
@@ -320,15 +316,17 @@ def test_phase_mapping(client, commander, responder, fraud_model, phases, status
 
 def test_updates_record_the_status_at_their_time(client, commander, responder, fraud_model):
     incident = declare(commander, fraud_model, severity=1, hours_ago=4)
-    publish(incident, commander, responder, customer={"summary": "First notice.", "body": ""})
+    publish_renditions(
+        incident, commander, responder, customer={"summary": "First notice.", "body": ""}
+    )
     workflows.reach_milestone(
         incident=incident, phase=Phase.CONTAINED, indicator="ok", by=commander
     )
-    publish(
+    publish_renditions(
         incident, commander, responder, customer={"summary": "Second notice.", "body": "Details."}
     )
     resolve(incident, commander)
-    publish(incident, commander, responder, customer={"summary": "Fixed."})
+    publish_renditions(incident, commander, responder, customer={"summary": "Fixed."})
     [doc] = get(client, "incidents.json")["incidents"]
     assert doc["name"] == "First notice."  # the first customer summary names it
     assert [u["status"] for u in doc["incident_updates"]] == [
@@ -357,7 +355,7 @@ def test_updates_record_the_status_at_their_time(client, commander, responder, f
 
 def test_incidents_lists_last_fifty_newest_first(client, commander, responder):
     for i in range(52):
-        publish(
+        publish_renditions(
             declare(commander, None, title=f"I{i}", hours_ago=100 - i),
             commander,
             responder,
@@ -374,7 +372,7 @@ def test_no_auth_cors_etag_304_and_changes(client, commander, responder, fraud_m
     again = client.get(BASE + "summary.json", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304 and again["Access-Control-Allow-Origin"] == "*"
     incident = declare(commander, fraud_model)
-    publish(incident, commander, responder, customer={"summary": "New notice."})
+    publish_renditions(incident, commander, responder, customer={"summary": "New notice."})
     changed = client.get(BASE + "summary.json", HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200 and "New notice." in changed.content.decode()
     assert client.head(BASE + "status.json").status_code == 200
@@ -408,7 +406,7 @@ def test_queries_are_constant(
     for i in range(incidents):
         incident = declare(commander, fraud_model, title=f"Incident {i}", severity=1 + i % 4)
         if i % 2:
-            publish(incident, commander, responder, customer={"summary": f"Notice {i}"})
+            publish_renditions(incident, commander, responder, customer={"summary": f"Notice {i}"})
     with django_assert_num_queries(queries):  # version + the document's queries
         cold = client.get(BASE + path)
     assert cold.status_code == 200

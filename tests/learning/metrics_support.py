@@ -8,10 +8,10 @@ from comms import workflows
 from comms.cadence_tick import run_due
 from comms.feedback import record_feedback
 from comms.models import Channel, Delivery, StatusUpdate
-from comms.services import create_draft, publish_update
 from incidents.choices import DecisionType, Phase
 from incidents.decisions import record_decision, request_decision
 from incidents.models import Incident, MonitoredModel
+from tests.builders import publish
 
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
@@ -19,16 +19,6 @@ T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 def at(clock, hh: int, mm: int, day: datetime = T0) -> datetime:
     clock.now = day.replace(hour=hh, minute=mm)
     return clock.now
-
-
-def publish(incident: Incident, by, *audiences: str) -> StatusUpdate:
-    update = create_draft(
-        incident=incident,
-        by=by,
-        what_changed="Scores rolled back",
-        renditions={a: {"summary": f"Update for {a}"} for a in audiences},
-    )
-    return publish_update(update=update, by=by, acknowledge_jargon=True)
 
 
 def rate(update: StatusUpdate, audience: str, clarity: int, usefulness: int) -> None:

@@ -12,7 +12,8 @@ from kit.errors import DomainError, NotPermitted
 from learning import actions
 from learning.actions import create_action_item, update_action_item
 from learning.models import ActionItem
-from tests.conftest import make_user, race
+from tests.builders import make_user
+from tests.helpers import race
 
 
 @pytest.fixture
@@ -83,6 +84,7 @@ def test_bad_input_names_the_field_and_writes_nothing(
     with pytest.raises(DomainError) as exc:
         create_action_item(**(args | change))
     assert exc.value.field == field
+    assert type(exc.value) is DomainError  # invalid input, not a refusal of rights or state
     assert (ActionItem.objects.count(), DecisionLogEntry.objects.count()) == (0, entries)
 
 
@@ -96,10 +98,14 @@ def test_owners_must_read_incidents_and_writers_must_respond(
         "expected_outcome": "Paged",
         "category": "governance",
     }
-    with pytest.raises(DomainError) as exc:
+    with pytest.raises(
+        DomainError, match=r"owner must be able to read incidents \(responder, commander"
+    ) as exc:
         create_action_item(by=commander, owner=regulator, **args)
     assert exc.value.field == "owner"
-    with pytest.raises(NotPermitted):
+    with pytest.raises(
+        NotPermitted, match=r"Only responders and commanders may manage action items"
+    ):
         create_action_item(by=executive, owner=commander, **args)
     # Executives may own governance changes; the system (by=None) may create items.
     owned = create_action_item(by=None, owner=executive, **args)
@@ -115,9 +121,13 @@ def test_status_changes_are_logged_and_done_is_timed(item, responder, executive,
         "Action item Alert on FP rate: status in_progress → done (Alert live)",
         {"status": ["in_progress", "done"]},
     )
-    with pytest.raises(NotPermitted):
+    with pytest.raises(
+        NotPermitted, match=r"Only responders and commanders may manage action items"
+    ):
         update_action_item(item=item, by=executive, status="open")
-    with pytest.raises(DomainError) as exc:
+    with pytest.raises(
+        DomainError, match=r"status must be one of open, in_progress, done, cancelled\."
+    ) as exc:
         update_action_item(item=item, by=responder, status="finished")
     assert exc.value.field == "status"
 
@@ -126,7 +136,9 @@ def test_reassigning_needs_a_commander_and_rearms_the_reminder(
     item, commander, commander2, responder, clock
 ):
     ActionItem.objects.filter(pk=item.pk).update(reminded_at=clock.now, escalated_at=clock.now)
-    with pytest.raises(NotPermitted):
+    with pytest.raises(
+        NotPermitted, match=r"Only commander-eligible users or the incident commander"
+    ):
         update_action_item(item=item, by=responder, owner=commander2)
     moved = update_action_item(
         item=item, by=commander, owner=commander2, due_at=clock.now + timedelta(days=9)

@@ -16,8 +16,7 @@ from django.utils import timezone
 from comms.models import Delivery
 from learning.actions import create_action_item
 from learning.models import ActionItem
-from tests.comms.conftest import wait_until
-from tests.comms.test_it_cadence_live import start_beat
+from tests.helpers import wait_until
 
 REMINDER_SLA = timedelta(seconds=10)
 
@@ -26,13 +25,6 @@ REMINDER_SLA = timedelta(seconds=10)
 def console_mail(monkeypatch):
     """Workers (started after this) send e-mail through the console backend: it lands in their log."""
     monkeypatch.setenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-
-
-@pytest.fixture
-def beat(celery_redis, tmp_path):
-    process = start_beat(celery_redis, tmp_path)
-    yield process
-    process.stop()
 
 
 @pytest.fixture

@@ -11,16 +11,10 @@ from django.utils import timezone
 from comms.models import Deadline, Delivery
 from learning.drills import runs
 from learning.models import ActionItem, Drill, DrillStep
-from tests.api.conftest import PERSONAS, census, client_for, error_fields, token_client  # noqa: F401
-from tests.api.test_it_permissions import Endpoint
+from tests.helpers import PERSONAS, Endpoint, census, error_fields, policy, token_client
 
 FRAUD = "fraud-fp-surge"
-ANON = {"anonymous": 401}
 OUTSIDE = {"outsider": 403, "regulator": 403}
-
-
-def policy(ok: int, **overrides: int) -> dict[str, int]:
-    return {persona: ok for persona in PERSONAS} | ANON | overrides
 
 
 READ = policy(200, **OUTSIDE)

@@ -5,14 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import (  # noqa: F401 - fixtures
-    _organisation_groups,
-    browser_type_launch_args,
-    console_errors,
-    screenshots,
-    sign_in,
-)
-from tests.conftest import make_user
+from tests.builders import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,24 +8,14 @@ import pytest
 
 from comms import cadence, cadence_tick, subscriptions, workflows
 from comms.models import Deadline, Delivery
-from comms.services import create_draft, publish_update
 from comms.transports import message_for
 from incidents.choices import Role
 from incidents.models import Incident
 from incidents.services import assign_role
 from learning.drills import runs
+from tests.builders import publish
 
 FRAUD = "fraud-fp-surge"
-
-
-def publish(incident, by, *audiences):
-    update = create_draft(
-        incident=incident,
-        by=by,
-        what_changed="Rolled back",
-        renditions={a: {"summary": "Card declines are back to normal"} for a in audiences},
-    )
-    return publish_update(update=update, by=by)
 
 
 def due_in(incident) -> dict[str, timedelta]:

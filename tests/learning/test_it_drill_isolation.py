@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.urls import reverse
 
 from comms import workflows
-from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase, Role
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.decisions import record_decision
@@ -13,16 +12,7 @@ from incidents.models import MetricPoint
 from incidents.services import assign_role, reach_milestone
 from learning import communication_metrics
 from learning.drills import runs
-
-
-def publish(incident, by, *audiences, summary: str = "Card payments are back to normal"):
-    update = create_draft(
-        incident=incident,
-        by=by,
-        what_changed="Rolled back",
-        renditions={a: {"summary": summary} for a in audiences},
-    )
-    return publish_update(update=update, by=by)
+from tests.builders import publish
 
 
 def run_a_whole_drill(clock, commander, responder):

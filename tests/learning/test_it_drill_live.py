@@ -24,7 +24,8 @@ from incidents.models import MetricPoint
 from incidents.services import reach_milestone
 from learning.drills import runs
 from learning.models import Drill
-from tests.comms.conftest import CELERY, CeleryProcess, subprocess_env, wait_until
+from tests.fixtures.delivery import CELERY, CeleryProcess, subprocess_env
+from tests.helpers import wait_until
 
 FACTOR = 300
 TICK = timedelta(seconds=1)

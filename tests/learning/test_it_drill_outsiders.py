@@ -19,8 +19,6 @@ from incidents.models import Incident, MonitoredModel
 from incidents.services import assign_role
 from learning.drills import runs
 from learning.reviews.services import start_review
-from tests.conftest import make_user
-from tests.console.test_it_status_support import own_cache_prefix  # noqa: F401 - fixture
 from tests.learning.review_support import resolved_incident
 
 # The Statuspage documents are cached per data version: each test gets its own cache prefix.
@@ -45,11 +43,6 @@ def publish_regulator(incident, commander, liaison, summary):
     )
     sign_off(update=update, by=liaison)
     return publish_update(update=update, by=commander).renditions.get()
-
-
-@pytest.fixture
-def liaison(db):
-    return make_user("ruth", "responder")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from django.db import connection
 
 from comms import cadence_tick
 from comms.models import Deadline, Delivery
-from comms.services import create_draft, publish_update
 from incidents.choices import EntryKind, Phase
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.decisions import record_decision
@@ -19,7 +18,8 @@ from incidents.services import reach_milestone
 from kit.errors import Conflict, DomainError, NotPermitted
 from learning.drills import library, runs
 from learning.models import Drill, DrillStep
-from tests.conftest import race
+from tests.builders import publish
+from tests.helpers import race
 
 FRAUD = "fraud-fp-surge"
 
@@ -71,14 +71,16 @@ def test_a_missing_model_is_created_from_the_scenario(clock, commander):
 
 @pytest.mark.parametrize("factor", [0, 601, -5, True, "60", 2.5, None])
 def test_the_clock_factor_is_bounded(clock, commander, fraud_model, factor):
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(
+        DomainError, match=r"clock_factor must be a whole number from \d+ to \d+ \(drill"
+    ) as caught:
         start(commander, factor)
     assert caught.value.field == "clock_factor"
     assert not Incident.objects.exists() and not Drill.objects.exists()
 
 
 def test_an_unknown_scenario_is_refused_by_name(clock, commander):
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(DomainError, match=r"Unknown scenario 'nope'; choose one of") as caught:
         runs.start_drill(by=commander, scenario="nope", clock_factor=60)
     assert caught.value.field == "scenario"
     assert not Incident.objects.exists()
@@ -86,7 +88,7 @@ def test_an_unknown_scenario_is_refused_by_name(clock, commander):
 
 def test_only_commander_eligible_users_start_drills(clock, responder, executive, fraud_model):
     for user in (responder, executive):
-        with pytest.raises(NotPermitted):
+        with pytest.raises(NotPermitted, match=r"Only commander-eligible users may start drills\."):
             start(user)
     assert not Incident.objects.exists() and not Drill.objects.exists()
 
@@ -206,16 +208,6 @@ def test_the_end_step_and_the_commander_never_both_finish(
     assert drill.incident.milestones.filter(phase=Phase.RESOLVED).count() == 1
 
 
-def publish(incident, by, *audiences):
-    update = create_draft(
-        incident=incident,
-        by=by,
-        what_changed="Rolled the pipeline back",
-        renditions={a: {"summary": "Card declines are falling back to normal"} for a in audiences},
-    )
-    return publish_update(update=update, by=by)
-
-
 def test_a_replayed_drill_is_scored_from_what_happened(clock, commander, fraud_model):
     """Commander actions at chosen drill minutes; the debrief matches them exactly.
 
@@ -315,13 +307,15 @@ def test_the_commander_ends_a_drill_early_and_the_rest_is_skipped(clock, command
     clock.advance(seconds=60)
     assert runs.run_due(now=clock.now) == 0  # nothing more is replayed
     assert drill.debrief["replayed"]["applied"] == 4  # points at 0, 5, 10 and the question at 10
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=r"This drill has already ended\."):
         runs.abort_drill(drill=drill, by=commander)
 
 
 def test_aborting_marks_the_drill_and_needs_a_commander(clock, commander, responder, fraud_model):
     drill = start(commander)
-    with pytest.raises(NotPermitted):
+    with pytest.raises(
+        NotPermitted, match=r"Only the drill's commander or a commander-eligible user may"
+    ):
         runs.abort_drill(drill=drill, by=responder)
     runs.abort_drill(drill=drill, by=commander)
     drill.refresh_from_db()

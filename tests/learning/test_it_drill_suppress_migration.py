@@ -8,7 +8,6 @@ from django.apps import apps
 
 from incidents.models import Incident
 from learning.drills import runs
-from tests.comms.clock import clock  # noqa: F401 - fixture
 
 migration = import_module("learning.migrations.0004_incident_suppress_external_from_drills")
 

@@ -4,22 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from incidents.models import Incident, MonitoredModel
+from incidents.models import Incident
 from learning import communication_metrics as metrics
 from tests.learning.metrics_support import build_april, build_drill, build_march
 
 M = lambda n: timedelta(minutes=n)  # noqa: E731
-
-
-@pytest.fixture
-def credit_model(db):
-    return MonitoredModel.objects.create(
-        name="Credit limits",
-        slug="credit-limits",
-        team="Lending",
-        business_function="Set credit limits",
-        risk_tier=2,
-    )
 
 
 @pytest.fixture

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import PERSONAS, census, client_for, error_fields, token_client  # noqa: F401
-from tests.api.test_it_permissions import Endpoint
+from tests.helpers import PERSONAS, Endpoint, census, error_fields, policy, token_client
 from tests.learning.metrics_support import build_april, build_drill, build_march
 
 URL = "/api/v1/metrics/communication/"
-
-
-def policy(ok: int, **overrides: int) -> dict[str, int]:
-    return {persona: ok for persona in PERSONAS} | {"anonymous": 401} | overrides
 
 
 READ = policy(200, outsider=403, regulator=403)
@@ -31,19 +26,6 @@ ENDPOINTS = [
 
 
 @pytest.fixture
-def credit_model(db):
-    from incidents.models import MonitoredModel
-
-    return MonitoredModel.objects.create(
-        name="Credit limits",
-        slug="credit-limits",
-        team="Lending",
-        business_function="Set credit limits",
-        risk_tier=2,
-    )
-
-
-@pytest.fixture
 def world(clock, commander, executive, responder, regulator, admin_user, outsider, fraud_model):
     return {
         "march": build_march(clock, commander, fraud_model),
@@ -53,7 +35,7 @@ def world(clock, commander, executive, responder, regulator, admin_user, outside
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
-def test_permission_matrix(world, client_for, endpoint: Endpoint, persona: str):  # noqa: F811
+def test_permission_matrix(world, client_for, endpoint: Endpoint, persona: str):
     client = client_for(persona)
     before = census()
     response = getattr(client, endpoint.method)(endpoint.path, format="json")

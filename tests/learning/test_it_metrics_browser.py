@@ -7,14 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import (  # noqa: F401 - fixtures
-    _organisation_groups,
-    browser_type_launch_args,
-    console_errors,
-    screenshots,
-    sign_in,
-)
-from tests.conftest import make_user
+from tests.builders import make_user
 from tests.learning.metrics_support import build_drill, build_march
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

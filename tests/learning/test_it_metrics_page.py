@@ -15,19 +15,6 @@ CSV = "/metrics/communication.csv"
 
 
 @pytest.fixture
-def credit_model(db):
-    from incidents.models import MonitoredModel
-
-    return MonitoredModel.objects.create(
-        name="Credit limits",
-        slug="credit-limits",
-        team="Lending",
-        business_function="Set credit limits",
-        risk_tier=2,
-    )
-
-
-@pytest.fixture
 def timeline(clock, commander, fraud_model):
     march = build_march(clock, commander, fraud_model)
     drill = build_drill(clock, commander, fraud_model)

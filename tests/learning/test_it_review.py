@@ -19,13 +19,8 @@ from learning.models import Review, ReviewAddendum, ReviewImmutable
 from learning.reviews import renditions as review_renditions
 from learning.reviews import rights as review_rights
 from learning.reviews import services as review_services
-from tests.learning.review_support import complete, resolved_incident
+from tests.learning.review_support import complete
 from tests.replace_attack import replace_row
-
-
-@pytest.fixture
-def resolved(clock, commander, responder, fraud_model):
-    return resolved_incident(clock, commander, responder, fraud_model)
 
 
 @pytest.fixture
@@ -83,7 +78,9 @@ def test_a_started_review_holds_the_timeline_decisions_and_cadence_record(draft,
 
 
 def test_only_a_resolved_incident_is_reviewed_once(incident, resolved, draft, commander):
-    with pytest.raises(Conflict) as exc:
+    with pytest.raises(
+        Conflict, match=r"INC-\d+ is declared; only a resolved incident can be reviewed\."
+    ) as exc:
         review_services.start_review(incident=incident, by=commander)
     assert exc.value.field == "incident"
     with pytest.raises(Conflict, match="already has a review"):
@@ -91,13 +88,17 @@ def test_only_a_resolved_incident_is_reviewed_once(incident, resolved, draft, co
 
 
 def test_who_may_start_edit_and_publish(resolved, commander, responder, executive):
-    with pytest.raises(NotPermitted):
+    with pytest.raises(
+        NotPermitted, match=r"Only commander-eligible users or the incident commander"
+    ):
         review_services.start_review(incident=resolved, by=responder)
     review = review_services.start_review(incident=resolved, by=commander)
     review_services.edit_review(review=review, by=responder, **complete())  # the team fills it in
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted, match=r"Only responders and commanders edit reviews\."):
         review_services.edit_review(review=review, by=executive, lessons="x")
-    with pytest.raises(NotPermitted):
+    with pytest.raises(
+        NotPermitted, match=r"Only commander-eligible users or the incident commander"
+    ):
         review_services.publish_review(review=review, by=responder)
     assert Review.objects.get().status == "draft"
 
@@ -127,6 +128,7 @@ def test_bad_edits_name_the_field_and_change_nothing(draft, commander, fields, f
     with pytest.raises(DomainError) as exc:
         review_services.edit_review(review=draft, by=commander, **fields)
     assert exc.value.field == field
+    assert type(exc.value) is DomainError  # invalid input, not a refusal of rights or state
     assert Review.objects.values().get(pk=draft.pk) == before
 
 
@@ -164,7 +166,7 @@ def test_classification_records_the_taxonomy_name_and_version(draft, commander):
 )
 def test_publishing_needs_a_complete_review(draft, commander, missing, field):
     review_services.edit_review(review=draft, by=commander, **complete(missing))
-    with pytest.raises(DomainError) as exc:
+    with pytest.raises(Conflict) as exc:
         review_services.publish_review(review=draft, by=commander)
     assert exc.value.field == field
     assert Review.objects.get().status == "draft"
@@ -186,9 +188,13 @@ def test_publishing_freezes_logs_and_reaches_reviewed(draft, resolved, commander
     ) == ("review", "published", ["model_versioning", "process"], "2024-05")
     assert resolved.milestones.get(phase="reviewed").indicator == "Post-incident review published"
     assert verify_chain(resolved.pk).valid
-    with pytest.raises(Conflict):
+    with pytest.raises(
+        Conflict, match=r"This review is published and cannot change; add an addendum"
+    ):
         review_services.edit_review(review=review, by=commander, lessons="Rewritten")
-    with pytest.raises(Conflict):
+    with pytest.raises(
+        Conflict, match=r"This review is published and cannot change; add an addendum"
+    ):
         review_services.publish_review(review=review, by=commander)
 
 
@@ -236,7 +242,9 @@ def test_the_database_lets_a_draft_change(draft):
 
 
 def test_addenda_are_numbered_logged_and_immutable(draft, commander, responder, executive):
-    with pytest.raises(Conflict):
+    with pytest.raises(
+        Conflict, match=r"The review is still a draft: edit it instead of adding an"
+    ):
         review_services.add_addendum(review=draft, by=responder, body="Too early")
     review = published_review(draft, commander)
     first = review_services.add_addendum(
@@ -249,10 +257,10 @@ def test_addenda_are_numbered_logged_and_immutable(draft, commander, responder, 
         (1, "remy"),
         (2, "cara"),
     ]
-    with pytest.raises(DomainError) as exc:
+    with pytest.raises(DomainError, match=r"body is required\.") as exc:
         review_services.add_addendum(review=review, by=responder, body="  ")
     assert exc.value.field == "body"
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted, match=r"Only responders and commanders add addenda\."):
         review_services.add_addendum(review=review, by=executive, body="Exec thoughts")
     entry = DecisionLogEntry.objects.filter(incident=review.incident).order_by("-sequence").first()
     assert (entry.summary, entry.data["number"], entry.actor) == (
@@ -273,10 +281,14 @@ def test_the_regulator_disclosure_needs_the_liaisons_sign_off(draft, commander, 
     review_services.edit_review(
         review=draft, by=commander, **complete({"regulator_disclosure": "No data was exposed."})
     )
-    with pytest.raises(Conflict) as exc:
+    with pytest.raises(
+        Conflict, match=r"The regulator disclosure needs sign-off by the regulator"
+    ) as exc:
         review_services.publish_review(review=draft, by=commander)
     assert exc.value.field == "regulator_disclosure"
-    with pytest.raises(NotPermitted):
+    with pytest.raises(
+        NotPermitted, match=r"Only the incident's regulator / partner liaison may sign"
+    ):
         review_services.sign_off_regulator(
             review=draft, by=commander2
         )  # commander-eligible, but not the liaison

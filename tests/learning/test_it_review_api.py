@@ -8,31 +8,15 @@ import pytest
 from django.urls import URLPattern
 from django.utils import timezone
 
-from comms import workflows
 from comms.models import Delivery
-from incidents.choices import Phase, Role
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import Milestone
-from incidents.services import assign_role
 from learning.actions import create_action_item
 from learning.models import ActionItem, Review, ReviewAddendum
 from learning.reviews import services as review_services
-from tests.api.conftest import PERSONAS, client_for, error_fields, token_client  # noqa: F401 - fixture
-from tests.api.test_it_permissions import Endpoint
-from tests.learning.review_support import complete, resolved_incident
-
-
-def quick_resolved(commander, fraud_model, title, *, liaison=None):
-    incident = workflows.declare_incident(
-        by=commander, title=title, severity=3, models=[(fraud_model, "v42")]
-    )
-    if liaison:
-        assign_role(incident=incident, role=Role.REGULATOR, user=liaison, by=commander)
-    workflows.reach_milestone(
-        incident=incident, phase=Phase.RESOLVED, indicator="FP normal", by=commander
-    )
-    incident.refresh_from_db()
-    return incident
+from tests.builders import declare_resolved
+from tests.helpers import PERSONAS, Endpoint, error_fields, policy, token_client
+from tests.learning.review_support import complete
 
 
 def census() -> dict[str, int]:
@@ -43,11 +27,6 @@ def census() -> dict[str, int]:
 
 
 # --- Flows --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def resolved(clock, commander, responder, fraud_model):
-    return resolved_incident(clock, commander, responder, fraud_model)
 
 
 def test_a_commander_runs_a_review_through_the_api(resolved, commander, responder, clock):
@@ -247,7 +226,7 @@ def test_list_endpoints_run_a_constant_number_of_queries(
 
     def add(n):
         for i in range(n):
-            incident = quick_resolved(commander, fraud_model, f"Incident {i}")
+            incident = declare_resolved(commander, fraud_model, f"Incident {i}")
             review_services.start_review(incident=incident, by=commander)
             create_action_item(
                 incident=incident,
@@ -274,12 +253,7 @@ def test_list_endpoints_run_a_constant_number_of_queries(
 
 # --- Every route × every persona ----------------------------------------------------------------
 
-ANON = {"anonymous": 401}
 OUT = {"outsider": 403, "regulator": 403}
-
-
-def policy(ok: int, **overrides: int) -> dict[str, int]:
-    return {p: ok for p in PERSONAS} | ANON | overrides
 
 
 READ = policy(200, **OUT)
@@ -349,26 +323,26 @@ ENDPOINTS = [
 def world(
     commander, commander2, responder, executive, regulator, admin_user, outsider, fraud_model
 ):
-    published = quick_resolved(commander, fraud_model, "Published", liaison=commander)
+    published = declare_resolved(commander, fraud_model, "Published", liaison=commander)
     review = review_services.start_review(incident=published, by=commander)
     review_services.edit_review(
         review=review, by=commander, **complete({"regulator_disclosure": "No data exposed."})
     )
     review_services.sign_off_regulator(review=review, by=commander)
     review_services.publish_review(review=review, by=commander)
-    draft = quick_resolved(commander, fraud_model, "Draft")
+    draft = declare_resolved(commander, fraud_model, "Draft")
     review_services.edit_review(
         review=review_services.start_review(incident=draft, by=commander),
         by=commander,
         **complete(),
     )
-    disclosing = quick_resolved(commander, fraud_model, "Disclosing", liaison=commander)
+    disclosing = declare_resolved(commander, fraud_model, "Disclosing", liaison=commander)
     review_services.edit_review(
         review=review_services.start_review(incident=disclosing, by=commander),
         by=commander,
         regulator_disclosure="We are assessing.",
     )
-    unreviewed = quick_resolved(commander, fraud_model, "Unreviewed")
+    unreviewed = declare_resolved(commander, fraud_model, "Unreviewed")
     item = create_action_item(
         incident=published,
         by=commander,

@@ -7,7 +7,7 @@ from django.test import Client
 
 from audit.models import Action, AuditEvent
 from learning.reviews import services as review_services
-from tests.api.conftest import token_client
+from tests.helpers import token_client
 from tests.learning.review_support import complete, resolved_incident
 
 

@@ -5,14 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import (  # noqa: F401 - fixtures
-    _organisation_groups,
-    browser_type_launch_args,
-    console_errors,
-    screenshots,
-    sign_in,
-)
-from tests.conftest import make_user
+from tests.builders import declare_resolved, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,11 +13,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def resolved(fraud_model):
     from incidents.choices import GROUP_COMMANDER, GROUP_RESPONDER
-    from tests.learning.test_it_review_api import quick_resolved
 
     cara = make_user("cara", GROUP_COMMANDER, GROUP_RESPONDER, first_name="Cara")
     make_user("remy", GROUP_RESPONDER)
-    return quick_resolved(cara, fraud_model, "Fraud model false-positive surge")
+    return declare_resolved(cara, fraud_model, "Fraud model false-positive surge")
 
 
 def test_a_commander_publishes_a_review_with_an_action_item(

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 
 from learning.actions import create_action_item
 from learning.models import ActionItem, Review
 from learning.reviews import services as review_services
-from tests.learning.review_support import complete, resolved_incident
-from tests.learning.test_it_review_api import quick_resolved
-
-
-@pytest.fixture
-def resolved(clock, commander, responder, fraud_model):
-    return resolved_incident(clock, commander, responder, fraud_model)
+from tests.builders import declare_resolved
+from tests.learning.review_support import complete
 
 
 def as_user(user) -> Client:
@@ -196,9 +190,9 @@ def test_list_pages_run_a_constant_number_of_queries(
 
     def add(n):
         for i in range(n):
-            incident = quick_resolved(commander, fraud_model, f"Incident {i}")
+            incident = declare_resolved(commander, fraud_model, f"Incident {i}")
             review_services.start_review(incident=incident, by=commander)
-            quick_resolved(commander, fraud_model, f"Unreviewed {i}")
+            declare_resolved(commander, fraud_model, f"Unreviewed {i}")
             create_action_item(
                 incident=incident,
                 by=commander,

@@ -14,7 +14,7 @@ from django.test import Client
 
 from incidents.choices import GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_RESPONDER
 from sso.models import SsoIdentity
-from tests.sso.fixtures import OidcProvider, callback_path
+from tests.fixtures.oidc import OidcProvider, callback_path
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.test import Client, RequestFactory
 
-from tests.conftest import make_user
+from tests.builders import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from incidents.health_metrics import MAX_POINTS_PER_REQUEST
 from incidents.models import MetricPoint
-from tests.api.conftest import census, error_fields
+from tests.helpers import census, error_fields
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 METRICS = "/api/v1/models/fraud-scoring/metrics/"

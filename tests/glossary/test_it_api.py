@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from glossary.services import create_term, revise_term
-from tests.api.conftest import census, error_fields
+from tests.helpers import census, error_fields
 
 TERMS = "/api/v1/glossary/terms/"
 

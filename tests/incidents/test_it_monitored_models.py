@@ -90,14 +90,14 @@ def test_ingestion_is_idempotent(fraud_model):
     ],
 )
 def test_ingestion_refuses_bad_points_and_writes_nothing(fraud_model, point, field):
-    with pytest.raises(DomainError) as excinfo:
+    with pytest.raises(DomainError, match=r"points\[\d+\]\.") as excinfo:
         ingest_metric_points(model=fraud_model, points=[_points(1)[0], point])
     assert excinfo.value.field == field
     assert MetricPoint.objects.count() == 0
 
 
 def test_ingestion_refuses_oversized_batches(fraud_model):
-    with pytest.raises(DomainError) as excinfo:
+    with pytest.raises(DomainError, match=r"At most \d+ points per request\.") as excinfo:
         ingest_metric_points(model=fraud_model, points=_points(MAX_POINTS_PER_REQUEST + 1))
     assert excinfo.value.field == "points"
     assert MetricPoint.objects.count() == 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser import axe
-from tests.browser.axe import assert_accessible, report, scan
+from tests.fixtures import axe
+from tests.fixtures.axe import assert_accessible, report, scan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

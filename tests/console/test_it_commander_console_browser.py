@@ -18,7 +18,7 @@ from incidents import decisions
 from incidents.choices import GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_RESPONDER, Role
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import Incident, MonitoredModel, RoleAssignment
-from tests.conftest import make_user
+from tests.builders import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,8 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from tests.conftest import make_user
-from tests.console.test_it_status_support import add_points, declare, publish
+from tests.builders import add_points, declare, make_user, publish_renditions
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +47,7 @@ def surge(people, fraud_model):
     )
     start = timezone.now() - timedelta(hours=12)
     add_points(fraud_model, "false_positive_rate", [1.6] * 42 + [5.5] * 30, start=start)
-    publish(
+    publish_renditions(
         incident,
         people["commander"],
         people["comms"],
@@ -104,7 +103,7 @@ def test_the_executive_page_refreshes_itself(
         page.clock.fast_forward(31_000)
     assert unchanged.value.status == 304
 
-    publish(
+    publish_renditions(
         surge,
         people["commander"],
         people["comms"],

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from incidents.choices import GROUP_COMMANDER
-from tests.sso.fixtures import OidcProvider, oidc_provider, sso_settings  # noqa: F401 (fixtures)
+from tests.fixtures.oidc import OidcProvider
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,1 +1,0 @@
-from tests.sso.fixtures import oidc_provider, sso_settings  # noqa: F401 (fixtures)
