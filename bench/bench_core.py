@@ -36,9 +36,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from api.models import ApiToken  # noqa: E402
+from comms.workflows import declare_incident  # noqa: E402
 from incidents.decision_log.verify import verify_chain  # noqa: E402
 from incidents.decisions import add_note  # noqa: E402
-from incidents.services import declare_incident  # noqa: E402
 
 APPENDS = int(os.environ.get("BENCH_APPENDS", "2000"))
 INCIDENTS = int(os.environ.get("BENCH_INCIDENTS", "200"))

@@ -25,7 +25,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from comms import cadence, cadence_tick, workflows
+from comms import cadence_tick, workflows
 from comms.feedback import record_feedback
 from comms.models import Channel, Delivery, StatusUpdate
 from comms.services import create_draft, publish_update
@@ -349,14 +349,12 @@ class _History:
                 title=title,
                 severity=2,
                 is_drill=True,
+                clock_factor=60,  # the cadence runs on the drill clock from the start
                 models=[(self.m["fraud-scoring"], "")],
                 scope="Drill: synthetic trace; no customer is affected.",
                 detected_at=t.start,
                 detection_indicator="Drill trace: FP rate 5 %",
             )
-            Incident.objects.filter(pk=incident.pk).update(clock_factor=60)
-            incident.refresh_from_db()
-            cadence.replan(incident, now=t.now)  # the cadence on the drill clock
             services.assign_role(
                 incident=incident, role=Role.COMMS_LEAD, user=self.u["colin"], by=self.u["conor"]
             )
