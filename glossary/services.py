@@ -10,12 +10,13 @@ from django.utils.text import slugify
 
 from glossary.models import VERSIONED_FIELDS, Term, TermVersion
 from kit.errors import Conflict, DomainError
+from kit.text import required_text
 
 
 def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     for name in ("name", "technical_definition", "plain_definition"):
-        if name in fields and not str(fields[name]).strip():
-            raise DomainError(f"{name} is required.", field=name)
+        if name in fields:
+            required_text(str(fields[name]), name)  # checked, stored as given
     if "variants" in fields:
         variants = fields["variants"]
         if not isinstance(variants, list) or not all(
