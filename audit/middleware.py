@@ -9,19 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from audit.models import Action
 from audit.services import current_request, record
 
-# Every view that returns regulator renditions, by URL name.
-REGULATOR_READS = {
-    "v1:regulator-update-list",
-    "v1:regulator-update-detail",
-    "status:regulator",
-}
-
 
 def mark_regulator_read(request: HttpRequest) -> None:
     """Have the middleware record this request as a read of a regulator rendition.
 
-    For views whose URL alone does not say so (a review read with the regulator
-    audience, chosen by the query or by the reader's only audience).
+    Every view that returns regulator renditions calls it (the regulator channel
+    in the API, the regulator status page, a review read with the regulator
+    audience): the view knows what it returned; a list of URL names would not.
     """
     underlying = getattr(request, "_request", request)  # DRF wraps Django's request
     setattr(underlying, "_audit_regulator_read", True)
@@ -44,11 +38,7 @@ class AuditMiddleware:
     def _record_regulator_read(request: HttpRequest, response: HttpResponse) -> None:
         match = getattr(request, "resolver_match", None)
         marked = getattr(request, "_audit_regulator_read", False)
-        if (
-            match is None
-            or not (marked or match.view_name in REGULATOR_READS)
-            or response.status_code != 200
-        ):
+        if match is None or not marked or response.status_code != 200:
             return
         # API requests authenticate inside DRF: the wrapped request carries the user.
         user = getattr(getattr(response, "renderer_context", {}).get("request"), "user", None)

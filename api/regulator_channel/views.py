@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from api.base import ApiView, acting_user
 from api.regulator_channel import serializers as s
 from api.regulator_channel.permissions import RegulatorChannelAccess
+from audit.middleware import mark_regulator_read
 from comms.models import Rendition, StatusUpdate
 from incidents.choices import Audience
 from incidents.visibility import real_or_joined
@@ -37,6 +38,7 @@ class RegulatorUpdateListView(ApiView):
     @document(tags=["regulator"], responses=s.RegulatorUpdateSerializer(many=True))
     def get(self, request: Request) -> Response:
         """List published, signed-off regulator renditions across incidents, newest first."""
+        mark_regulator_read(request)  # the audit trail records who read the disclosures
         return self.paginated(regulator_queryset(acting_user(request)), s.RegulatorUpdateSerializer)
 
 
@@ -47,4 +49,5 @@ class RegulatorUpdateDetailView(ApiView):
     def get(self, request: Request, rendition_id: int) -> Response:
         """Show one published, signed-off regulator rendition."""
         rendition = get_object_or_404(regulator_queryset(acting_user(request)), pk=rendition_id)
+        mark_regulator_read(request)
         return Response(s.RegulatorUpdateSerializer(rendition).data)

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from audit.middleware import mark_regulator_read
 from comms.models import Deadline, Rendition, StatusUpdate
 from console.charts import incident_charts
 from console.executive_trend import customers_trend_chart
@@ -339,6 +340,7 @@ def regulator(request: HttpRequest) -> HttpResponse:
         group["renditions"].append(rendition)
     for group in groups.values():
         group["severity_words"] = SEVERITY_WORDS[group["incident"].severity]
+    mark_regulator_read(request)  # the audit trail records who read the disclosures
     return render(request, "status/regulator.html", {"groups": list(groups.values())})
 
 
