@@ -28,7 +28,6 @@ from console.incident_forms import (
     RoleForm,
     SeverityForm,
 )
-from console.pages.access import require_writer
 from console.pages.incident_detail import (
     Viewer,
     countdowns,
@@ -42,6 +41,7 @@ from console.pages.incident_detail import (
 )
 from incidents import decisions, services
 from incidents.models import Incident, RoleAssignment
+from incidents.page_access import require_writer
 from kit.errors import Conflict
 from kit.pages import run_action
 from kit.users import signed_in_user

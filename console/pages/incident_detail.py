@@ -40,12 +40,12 @@ from console.incident_forms import (
     SnoozeForm,
     UpdateForm,
 )
-from console.pages.access import require_reader
 from console.pages.composer_preview import composer_audiences
 from incidents import permissions, rights
 from incidents.choices import Audience, DecisionType, EntryKind, Phase, Role
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import AffectedModel, Incident, Playbook, RoleAssignment
+from incidents.page_access import require_reader
 
 # Decisions with their own action (and log entry kind) are not offered as free decisions.
 OWN_ACTION_DECISIONS = {DecisionType.CHANGE_SEVERITY, DecisionType.REACH_MILESTONE}

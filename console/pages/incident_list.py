@@ -16,10 +16,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from comms import workflows
 from console.incident_forms import DeclareIncidentForm, IncidentFilterForm
-from console.pages.access import require_reader
 from incidents import permissions
 from incidents.choices import Phase, Role, Severity
 from incidents.models import AffectedModel, Incident, RoleAssignment
+from incidents.page_access import require_reader
 from kit.pages import is_htmx, run_action
 from kit.users import signed_in_user
 

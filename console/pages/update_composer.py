@@ -18,12 +18,12 @@ from django.views.decorators.http import require_POST
 from comms import services as comms
 from comms.models import StatusUpdate
 from console.incident_forms import PublishForm, UpdateForm
-from console.pages.access import require_writer
 from console.pages.composer_preview import composer_audiences, jargon_report
 from console.pages.incident_actions import _viewer, finish
 from console.pages.incident_detail import render_detail, role_holders
 from incidents.choices import Audience
 from incidents.models import Incident
+from incidents.page_access import require_writer
 from kit.errors import DomainError
 from kit.pages import run_action
 from kit.users import signed_in_user

@@ -23,22 +23,14 @@ from django.views.decorators.http import require_POST, require_safe
 
 from incidents import permissions
 from incidents.choices import GROUP_COMMANDER, GROUP_EXECUTIVE, GROUP_RESPONDER
+from incidents.page_access import require_reader
 from kit.errors import Conflict, NotPermitted
-from kit.pages import is_htmx, require, run_action
+from kit.pages import is_htmx, run_action
 from kit.users import signed_in_user
 from learning.drills import library, runs
 from learning.models import ActionItem, Drill
 
 POLL_SECONDS = 2
-
-
-def require_reader(request: HttpRequest) -> None:
-    """Drills are read by whoever reads incidents (a drill is an incident), with the same answer."""
-    require(
-        request,
-        permissions.can_read_incidents,
-        "Incident pages are for responders, commanders and executives.",
-    )
 
 
 class StartDrillForm(forms.Form):

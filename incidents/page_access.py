@@ -1,4 +1,4 @@
-"""Who may read and write incident pages; shared by pages and their fragments."""
+"""Who may read and write incident pages (the console's and the drills', which are incidents too)."""
 
 from __future__ import annotations
 
