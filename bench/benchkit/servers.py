@@ -102,6 +102,15 @@ def wait_for(check, *, timeout: float, what: str, process: Process | None = None
         time.sleep(0.05)
 
 
+def bench_env(**extra: str) -> dict[str, str]:
+    """Environment for a server that also answers the baselines' URLs (benchkit.urls)."""
+    path = os.pathsep.join([str(ROOT / "bench"), str(ROOT), os.environ.get("PYTHONPATH", "")])
+    return {
+        "DJANGO_SETTINGS_MODULE": "benchkit.settings",
+        "PYTHONPATH": path.rstrip(os.pathsep),
+    } | extra
+
+
 def gunicorn(
     *,
     workers: int = 2,
@@ -109,7 +118,11 @@ def gunicorn(
     env: dict[str, str] | None = None,
     name: str = "gunicorn",
 ) -> tuple[Process, str]:
-    """Start `gunicorn console.wsgi` with sync workers; return it and its base URL once it answers."""
+    """Start `gunicorn console.wsgi` with sync workers; return it and its base URL once it answers.
+
+    Pass `env=bench_env()` for a server that also answers /bench/trivial/,
+    /bench/trivial-user/ and /bench/trivial-alert/ (benchkit.urls).
+    """
     port = port or free_port()
     argv = [
         str(BIN / "gunicorn"),
