@@ -19,12 +19,21 @@ class InboxBadge:
 
 
 def personas(request: HttpRequest) -> dict[str, Any]:
-    """Tell templates what the viewer may do, so pages hide what the server refuses anyway."""
+    """Tell templates what the viewer may do, so pages hide what the server refuses anyway.
+
+    Worked out once per request: a view that asks first (the executive status
+    page keys its kept pages on it) and the template share the answer.
+    """
+    known = getattr(request, "_personas", None)
+    if known is not None:
+        return known
     user = request.user
-    return {
+    known = {
         "can_respond": permissions.can_respond(user),
         "can_declare": permissions.is_commander_eligible(user),
         "can_read_incidents": permissions.can_read_incidents(user),
         "can_read_regulator_channel": permissions.can_read_regulator_channel(user),
         "inbox": InboxBadge(user),
     }
+    setattr(request, "_personas", known)
+    return known

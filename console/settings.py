@@ -30,6 +30,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 STATUS_PAGE_NAME = env_str("STATUS_PAGE_NAME", "Incident Command Console")
+# The status pages and /api/v2/ read their data version at most this often per process
+# (kit/cache.py): a change shows within this time; 0 reads it on every request.
+STATUS_VERSION_MAX_AGE = env_int("STATUS_VERSION_MAX_AGE_MS", 1000, minimum=0) / 1000
 
 INSTALLED_APPS = [
     "django.contrib.admin",

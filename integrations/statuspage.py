@@ -20,13 +20,14 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
+from comms import status_versions
 from comms.models import Rendition, StatusUpdate
 from incidents.choices import OPEN_PHASES, Audience, Phase
 from incidents.models import AffectedModel, Incident, Milestone, MonitoredModel
 from kit import cache as kit_cache
 
 # Bump when the documents change shape, so old cache entries are not served.
-SCHEMA = "1"
+SCHEMA = "2"
 PAGE_ID = "icc"
 INCIDENTS_LIMIT = 50
 
@@ -66,29 +67,31 @@ def _customer_published(prefix: str = "") -> dict[str, Any]:
     }
 
 
-def data_version(*, now: datetime | None = None) -> tuple[str, datetime | None]:
-    """Return (version key, last customer publication) in one query.
+def data_version(*, now: datetime | None = None) -> str:
+    """Return the version key of the documents: one tiny query (kit.versions counters).
 
-    The key changes when a real incident changes (phase, severity, links
-    touch `updated_at`), when a customer rendition of a real incident is
-    published, when models or affected-model links are added or removed, and
-    every hour (so a renamed model shows within the hour).
+    The public counter moves when a real or drill incident, a status update or
+    rendition, a monitored model or an affected-model link is written
+    (comms/status_versions.py); the key also moves every hour (so the
+    documents' time windows move on).
     """
-    inc, upd, ren = Incident._meta.db_table, StatusUpdate._meta.db_table, Rendition._meta.db_table
-    models, links = MonitoredModel._meta.db_table, AffectedModel._meta.db_table
-    subqueries = [
-        f"(SELECT MAX(updated_at) FROM {inc} WHERE is_drill = %s)",  # noqa: S608  table names from model _meta; values are parameters
-        f"(SELECT MAX(u.published_at) FROM {upd} u JOIN {ren} r ON r.update_id = u.id"  # noqa: S608  table names from model _meta; values are parameters
-        f" JOIN {inc} i ON i.id = u.incident_id WHERE r.audience = %s AND u.status = %s AND i.is_drill = %s)",
-        f"(SELECT COUNT(*) FROM {models})",  # noqa: S608  table names from model _meta; values are parameters
-        f"(SELECT MAX(id) FROM {models})",  # noqa: S608  table names from model _meta; values are parameters
-        f"(SELECT COUNT(*) FROM {models} WHERE is_active = %s)",  # noqa: S608  table names from model _meta; values are parameters
-        f"(SELECT COUNT(*) FROM {links})",  # noqa: S608  table names from model _meta; values are parameters
-        f"(SELECT MAX(id) FROM {links})",  # noqa: S608  table names from model _meta; values are parameters
-    ]
-    params = [False, Audience.CUSTOMER, StatusUpdate.Status.PUBLISHED, False, True]
-    version, row = kit_cache.data_version(subqueries, params, scope=[SCHEMA], now=now)
-    return version, _aware(row[1])
+    version, _ = kit_cache.data_version([status_versions.PUBLIC], scope=[SCHEMA], now=now)
+    return version
+
+
+def last_customer_publication() -> datetime | None:
+    """When a customer rendition of a real incident was last published (the page's updated_at)."""
+    last = (
+        StatusUpdate.objects.filter(
+            status=StatusUpdate.Status.PUBLISHED,
+            incident__is_drill=False,
+            renditions__audience=Audience.CUSTOMER,
+        )
+        .order_by("-published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    return _aware(last)
 
 
 def _aware(last: datetime | str | None) -> datetime | None:
@@ -316,8 +319,9 @@ def incidents(*, unresolved: bool, comps: list[dict[str, Any]]) -> list[dict[str
 # --- Documents ------------------------------------------------------------------------
 
 
-def build(endpoint: str, last_published: datetime | None) -> dict[str, Any]:
+def build(endpoint: str) -> dict[str, Any]:
     """Build the document for one endpoint name (see statuspage_urls)."""
+    last_published = last_customer_publication()
     page = page_document(last_published)
     if endpoint.startswith("scheduled-maintenances"):
         return {"page": page, "scheduled_maintenances": []}

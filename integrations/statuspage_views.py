@@ -1,14 +1,13 @@
 """Statuspage v2-compatible public API: read-only, no login, CORS-open, cached per data version.
 
 Each endpoint's JSON is built once per data version (`statuspage.data_version`,
-one query) and kept in the Django cache (kit.cache, fail-open); responses carry a weak ETag and a
+one tiny query of write-time counters) and kept in the Django cache (kit.cache, fail-open); responses carry a weak ETag and a
 matching If-None-Match gets a 304. Only GET and HEAD are allowed.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.views.decorators.http import require_safe
@@ -26,22 +25,22 @@ def _cors(response: HttpResponse, etag: str) -> HttpResponse:
     return response
 
 
-def _content(endpoint: str, version: str, last_published: datetime | None) -> str:
+def _content(endpoint: str, version: str) -> str:
     """Return the endpoint's JSON for this data version, from the cache when there."""
     return kit_cache.cached_or_build(
         f"statuspage:{endpoint}:{version}",
-        lambda: json.dumps(statuspage.build(endpoint, last_published)),
+        lambda: json.dumps(statuspage.build(endpoint)),
     )
 
 
 def endpoint_view(endpoint: str):
     @require_safe
     def view(request: HttpRequest) -> HttpResponse:
-        version, last_published = statuspage.data_version()
+        version = statuspage.data_version()
         etag = make_etag("statuspage", endpoint, version)
         if is_fresh(request, etag):
             return _cors(HttpResponseNotModified(), etag)
-        content = _content(endpoint, version, last_published)
+        content = _content(endpoint, version)
         return _cors(HttpResponse(content, content_type="application/json"), etag)
 
     view.__name__ = f"statuspage_{endpoint.replace('-', '_')}"

@@ -70,7 +70,7 @@ def setup_django(prefix: str) -> None:
     os.environ["DATABASE_URL"] = scratch_database_url(prefix)
     os.environ["CACHE_KEY_PREFIX"] = f"{prefix}{os.getpid()}"
     os.environ.setdefault("DEMO", "1")
-    os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
+    os.environ["ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
     import django
 

@@ -3,7 +3,7 @@
 /status/ and /status/public/ are read by many and polled every 30 s, so
 their content is rendered once per *data version* and audience, kept in the
 Django cache, and served with an ETag; a matching If-None-Match gets a 304
-with no body. The version is one cheap query (see `data_version`). Nothing
+with no body. The version is one tiny query of counters kept at write time (see `data_version`). Nothing
 per-user is inside the cached part: the executive page wraps it in the
 usual chrome (name, sign-out) per request. No page here writes anything, and
 none carries an inline script: on a 304 the browser keeps the cached body but
@@ -14,11 +14,14 @@ kit.cache's; docs/benchmarks.md measures cold, cached and 304 answers.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Q, Subquery
@@ -31,20 +34,25 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from audit.middleware import mark_regulator_read
+from comms import status_versions
 from comms.models import Deadline, Rendition, StatusUpdate
 from console.charts import incident_charts
+from console.context_processors import personas
 from console.executive_trend import customers_trend_chart
-from glossary.models import Term
 from incidents import permissions
 from incidents.choices import OPEN_PHASES, Audience
-from incidents.models import AffectedModel, Incident, MetricPoint
+from incidents.models import AffectedModel, Incident
 from kit import cache as kit_cache
 from kit.conditional import is_fresh, make_etag
+from kit.users import signed_in_user
 
 RECENT = timedelta(days=7)
 # Bump when the cached templates change shape, so old entries are not served.
-CACHE_SCHEMA = "1"
+CACHE_SCHEMA = "2"
 FRAGMENT_HEADER = "X-Status-Fragment"
+
+# Active incidents shown in full on the executive page; the rest are listed in brief.
+DETAILED = 20
 
 SEVERITY_WORDS = {1: "Critical", 2: "High", 3: "Moderate", 4: "Low"}
 # What customers read for an incident of each severity, and the banner.
@@ -65,37 +73,20 @@ BANNER_MAJOR = ("major", "Major outage")
 def data_version(audience: str, *, now: datetime | None = None) -> str:
     """Return a short key that changes whenever what `audience` sees may have changed.
 
-    One query of scalar subqueries: the last change of a real incident, the
-    last publication, and for executives the newest deadline, the last snooze
-    and the newest real metric point. The current hour is part of the key, so
-    the "last 7 days" and "last 24 hours" windows move on even when nothing
-    is written.
+    One tiny query of the counters the database bumps on every write to the
+    tables the page shows (comms/status_versions.py). The current hour is
+    part of the key, so the "last 7 days" and "last 24 hours" windows move
+    on even when nothing is written.
     """
-    incidents, updates = Incident._meta.db_table, StatusUpdate._meta.db_table
-    parts = [
-        f"(SELECT MAX(updated_at) FROM {incidents} WHERE is_drill = %s)",  # noqa: S608  table names from model _meta; values are parameters
-        f"(SELECT MAX(published_at) FROM {updates} WHERE status = %s)",  # noqa: S608  table names from model _meta; values are parameters
-    ]
-    params: list[Any] = [False, StatusUpdate.Status.PUBLISHED]
-    if audience == Audience.EXECUTIVE:
-        deadlines, points, terms = (
-            Deadline._meta.db_table,
-            MetricPoint._meta.db_table,
-            Term._meta.db_table,
-        )
-        parts += [
-            f"(SELECT MAX(id) FROM {deadlines})",  # noqa: S608  table names from model _meta; values are parameters
-            f"(SELECT MAX(snoozed_at) FROM {deadlines})",  # noqa: S608  table names from model _meta; values are parameters
-            # Not MAX(id) ... WHERE: that scans every point; this walks the primary key backwards.
-            f"(SELECT id FROM {points} WHERE is_drill = %s ORDER BY id DESC LIMIT 1)",  # noqa: S608  table names from model _meta; values are parameters
-            # The page explains glossary terms: a changed definition is a change too.
-            f"(SELECT COUNT(*) FROM {terms})",  # noqa: S608  table names from model _meta; values are parameters
-            f"(SELECT MAX(updated_at) FROM {terms})",  # noqa: S608  table names from model _meta; values are parameters
-            f"(SELECT SUM(version) FROM {terms})",  # noqa: S608  table names from model _meta; values are parameters
-        ]
-        params.append(False)
-    version, _ = kit_cache.data_version(parts, params, scope=[CACHE_SCHEMA, audience], now=now)
+    counter = (
+        status_versions.EXECUTIVE if audience == Audience.EXECUTIVE else status_versions.PUBLIC
+    )
+    version, _ = kit_cache.data_version([counter], scope=[CACHE_SCHEMA, audience], now=now)
     return version
+
+
+# Whole executive pages per viewer (kit.cache.LocalCache: this process, a few seconds).
+_pages = kit_cache.LocalCache(size=64)
 
 
 def _cached_content(audience: str, version: str, build: Callable[[], str]) -> str:
@@ -143,17 +134,41 @@ def executive(request: HttpRequest) -> HttpResponse:
     )
     if is_fresh(request, page_etag):
         return _finish(HttpResponseNotModified(), page_etag, private=True)
-    content = _cached_content(Audience.EXECUTIVE, version, render_executive_content)
-    response = render(
-        request,
-        "status/executive.html",
-        {
-            "content": content,
-            "fragment_etag": fragment_etag,
-            "refresh_url": f"{request.path}?fragment=1",
-        },
-    )
-    return _finish(response, page_etag, private=True)
+    # The whole page, chrome included, is kept per viewer for a few seconds
+    # (kit.cache.MAX_AGE_SECONDS): who the viewer is and what the nav offers them
+    # are part of the key; the inbox badge may lag by those seconds, as it lags
+    # anyway while the page refreshes only its content. A page with pending
+    # messages is never kept (rendering them consumes them).
+    chrome = _chrome_key(request)
+    page_key = f"{page_etag}:{chrome}"
+    html = None if chrome is None else _pages.get(page_key, time.time())
+    if html is None:
+        content = _cached_content(Audience.EXECUTIVE, version, render_executive_content)
+        html = render_to_string(
+            "status/executive.html",
+            {
+                "content": content,
+                "fragment_etag": fragment_etag,
+                "refresh_url": f"{request.path}?fragment=1",
+            },
+            request=request,
+        )
+        if chrome is not None:
+            _pages.put(page_key, time.time(), html)
+    return _finish(HttpResponse(html), page_etag, private=True)
+
+
+def _chrome_key(request: HttpRequest) -> str | None:
+    """What the page's chrome shows this viewer, as a key; None if it must be rendered afresh."""
+    if len(messages.get_messages(request)):
+        return None
+    user = signed_in_user(request)
+    flags = personas(request)
+    parts = [
+        user.get_full_name() or user.get_username(),
+        *(str(int(bool(flags[name]))) for name in sorted(flags) if name != "inbox"),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 def executive_context(*, now: datetime | None = None) -> dict[str, Any]:
@@ -207,6 +222,9 @@ def executive_context(*, now: datetime | None = None) -> dict[str, Any]:
     )
     return {
         "active": active,
+        # The most severe in full (cards with the latest executive words); the rest in a table.
+        "detailed": active[:DETAILED],
+        "brief": active[DETAILED:],
         "resolved": resolved,
         "totals": {
             "customers": sum(i.customers_affected for i in active),

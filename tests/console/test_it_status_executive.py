@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comms.models import Deadline
+from console.pages import status as status_page
 from glossary.services import create_term
 from incidents.models import Incident
 from tests.builders import add_points, declare, publish_renditions, resolve
@@ -229,8 +230,42 @@ def test_queries_are_constant(
     # themselves are compiled once per glossary version and process, here by create_term).
     with django_assert_num_queries(12):
         cold = client.get(URL)
-    assert cold.content.decode().count('class="status-incident') == incidents
-    with django_assert_num_queries(5):  # cached content: the chrome and the version
+    page = cold.content.decode()
+    # The most severe in full, the others in brief: every one of them is on the page.
+    assert page.count('class="status-incident') == min(incidents, status_page.DETAILED)
+    assert all(f"Incident {i}<" in page or f"Incident {i} " in page for i in range(incidents))
+    with django_assert_num_queries(4):  # the kept page: session, user, groups, the version
         assert client.get(URL).status_code == 200
     with django_assert_num_queries(4):  # 304: session, user, groups, version
         assert client.get(URL, HTTP_IF_NONE_MATCH=cold["ETag"]).status_code == 304
+
+
+def test_a_kept_page_shows_each_viewer_their_own_name(client, executive, commander):
+    """The whole page is kept per viewer for a few seconds: never one viewer's page for another."""
+    executive.first_name, executive.last_name = "Erin", "Exec"
+    executive.save()
+    commander.first_name, commander.last_name = "Cato", "Commander"
+    commander.save()
+    for _ in range(2):  # the second round is served from the kept pages
+        client.force_login(executive)
+        page = client.get(URL).content.decode()
+        assert "Erin Exec" in page and "Cato Commander" not in page
+        assert ">Declare<" not in page  # executives cannot declare: the nav says so
+        client.force_login(commander)
+        page = client.get(URL).content.decode()
+        assert "Cato Commander" in page and "Erin Exec" not in page
+        assert ">Declare<" in page
+
+
+def test_a_pending_message_is_shown_on_a_kept_page(client, executive):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import RequestFactory
+
+    client.force_login(executive)
+    client.get(URL)  # the page is now kept for this viewer
+    storage = CookieStorage(RequestFactory().get("/"))
+    client.cookies["messages"] = storage._encode([Message(constants.INFO, "Signed in via SSO-7Q")])
+    assert "Signed in via SSO-7Q" in client.get(URL).content.decode()
+    assert "Signed in via SSO-7Q" not in client.get(URL).content.decode()  # shown once, as always
