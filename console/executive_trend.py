@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-import plotly.graph_objects as go
 from django.utils import timezone
 
 from console.charts import titled_layout
 from console.health_series import impact_timeline, metric_buckets
 from incidents.models import ImpactRule, Incident
-from kit.charts import PALETTE, Chart, figure_json, fmt_time
+from kit.charts import PALETTE, Chart, fmt_time, json_safe
 
 # Incidents drawn as their own line on the executive trend; the rest are summed.
 TREND_TOP = 6
@@ -68,32 +68,21 @@ def customers_trend_chart(
         lines.append((incident, values))
     lines.sort(key=lambda item: -max(item[1].values(), default=0))
     top, rest = lines[:TREND_TOP], lines[TREND_TOP:]
-    traces = [
-        go.Scatter(
-            x=hours_x,
-            y=[values.get(h, 0) for h in hours_x],
-            mode="lines",
-            stackgroup="one",
-            name=f"{incident.reference} {incident.title}"[:60],
-            line={"color": PALETTE[i % len(PALETTE)]},
+    # Plain trace dicts (what go.Scatter(...).to_plotly_json() gives), not plotly objects:
+    # their validation was a sixth of a cold render of the executive page (#12).
+    traces: list[dict[str, Any]] = [
+        _line(
+            hours_x,
+            [values.get(h, 0) for h in hours_x],
+            f"{incident.reference} {incident.title}"[:60],
+            PALETTE[i % len(PALETTE)],
         )
         for i, (incident, values) in enumerate(top)
     ]
     other = [sum(values.get(h, 0) for _, values in rest) for h in hours_x]
     if rest:
-        traces.append(
-            go.Scatter(
-                x=hours_x,
-                y=other,
-                mode="lines",
-                stackgroup="one",
-                name=f"{len(rest)} other incidents",
-                line={"color": "#8c959f"},
-            )
-        )
-    fig = go.Figure(
-        data=traces, layout=titled_layout(yaxis_title="customers affected per hour", height=300)
-    )
+        traces.append(_line(hours_x, other, f"{len(rest)} other incidents", "#8c959f"))
+    layout = titled_layout(yaxis_title="customers affected per hour", height=300)
     total = [sum(values.get(h, 0) for _, values in lines) for h in hours_x]
     columns = ["Hour (UTC)", *(incident.reference for incident, _ in top)]
     if rest:
@@ -115,7 +104,20 @@ def customers_trend_chart(
             f"Estimated customers affected per hour by the active incidents over the last {hours} hours, "
             f"from the models' impact rules; now {total[-1]:,.0f} per hour in total."
         ),
-        figure=figure_json(fig),
+        figure=json_safe({"data": traces, "layout": layout.to_plotly_json()}),
         columns=columns,
         rows=rows,
     )
+
+
+def _line(x: list[datetime], y: list[float], name: str, color: str) -> dict[str, Any]:
+    """One stacked line of the trend, as plotly.js reads it."""
+    return {
+        "type": "scatter",
+        "x": x,
+        "y": y,
+        "mode": "lines",
+        "stackgroup": "one",
+        "name": name,
+        "line": {"color": color},
+    }
