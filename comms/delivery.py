@@ -7,8 +7,9 @@ Three short steps per row, and never a network call inside a transaction:
    workers never take the same row;
 2. **send** (no transaction): the channel's transport, over one shared
    `httpx.Client` per batch;
-3. **record** (short transaction): a `DeliveryAttempt`, then delivered,
-   failed, or pending again with an exponential backoff.
+3. **record** (short transaction, every RECORD_EVERY rows): a
+   `DeliveryAttempt` per row, then delivered, failed, or pending again with
+   an exponential backoff.
 
 A worker killed between 1 and 3 leaves the row claimed; once the lease runs
 out, the sweeper (`comms.sweeper`) re-drives it. Delivery is therefore at least once, and a repeat
@@ -19,16 +20,18 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from comms.models import Delivery, DeliveryAttempt
@@ -39,7 +42,10 @@ log = logging.getLogger(__name__)
 # Rows claimed at once; their lease covers the worst case of sending them all
 # (connect 3 s + read 10 s + slack per row), so a slow batch is never
 # re-claimed by another worker while it is still being sent.
-CLAIM_CHUNK = 10
+CLAIM_CHUNK = 50
+# Outcomes are recorded this many at a time (one transaction): a worker killed
+# mid-batch re-sends at most this many rows once their lease runs out.
+RECORD_EVERY = 10
 LEASE_BASE = timedelta(seconds=30)
 LEASE_PER_ROW = timedelta(seconds=15)
 BACKOFF_BASE = timedelta(seconds=10)
@@ -68,27 +74,39 @@ def claim(
     """Claim up to *limit* due rows (among *ids*, or any) for this worker; return them.
 
     1. List the candidates, the longest-due first.
-    2. Lock each with a conditional UPDATE that only matches a row still
-       claimable. On PostgreSQL a competing claimer blocks on the row, then
-       re-checks the condition against the committed lease and matches
-       nothing; SQLite serialises the writers. Rows go in id order so that
-       two claimers of overlapping sets cannot deadlock.
-    3. Re-read the rows won, with what the transports need.
+    2. In one short transaction, lock those still claimable (PostgreSQL:
+       `FOR UPDATE SKIP LOCKED`, so a competing claimer takes other rows
+       instead of waiting, and nobody deadlocks), then set this claim's lease
+       on them with one UPDATE that re-checks the condition (SQLite, which
+       ignores row locks, serialises the writers; the re-check leaves a row
+       to whoever set its lease first).
+    3. Re-read the rows that carry this claim's lease (each claim's lease is
+       its own: a few random microseconds tell two claims of one instant apart).
     """
     candidates = Delivery.objects.filter(claimable(now))
     if ids is not None:
         candidates = candidates.filter(pk__in=_uuids(ids))
-    pks = sorted(candidates.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    pks = list(candidates.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
     if not pks:
         return []
-    lease = now + LEASE_BASE + LEASE_PER_ROW * len(pks)
-    won = []
+    lease = (
+        now
+        + LEASE_BASE
+        + LEASE_PER_ROW * len(pks)
+        + timedelta(microseconds=secrets.randbelow(1000))
+    )
     with transaction.atomic():
-        for pk in pks:
-            if Delivery.objects.filter(claimable(now), pk=pk).update(claimed_until=lease):
-                won.append(pk)
+        locked = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(claimable(now), pk__in=pks)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not locked:
+            return []
+        Delivery.objects.filter(claimable(now), pk__in=locked).update(claimed_until=lease)
     return list(
-        Delivery.objects.filter(pk__in=won)
+        Delivery.objects.filter(pk__in=locked, claimed_until=lease)
         .select_related("subscription")
         .order_by("created_at", "pk")
     )
@@ -108,16 +126,30 @@ def deliver(ids: Iterable[str | uuid.UUID], *, now: datetime | None = None) -> C
             batch = claim(remaining, now=now or timezone.now(), limit=CLAIM_CHUNK)
             if not batch:
                 break
-            for delivery in batch:
-                outcomes[send(delivery, http=http, now=now)] += 1
-                remaining.discard(delivery.pk)
+            for start in range(0, len(batch), RECORD_EVERY):
+                sent = [
+                    transmit(d, http=http, now=now) for d in batch[start : start + RECORD_EVERY]
+                ]
+                outcomes.update(record_many(sent))
+            remaining.difference_update(d.pk for d in batch)
     if outcomes:
         log.info("deliveries: %s", dict(outcomes))
     return outcomes
 
 
-def send(delivery: Delivery, *, http: httpx.Client, now: datetime | None = None) -> str:
-    """Send one claimed row through its transport and record the outcome."""
+@dataclass
+class Sent:
+    """What one transmission gave: the row, its error if any, and what to store of the attempt."""
+
+    delivery: Delivery
+    error: Exception | None
+    status_code: int | None
+    duration_ms: int
+    at: datetime
+
+
+def transmit(delivery: Delivery, *, http: httpx.Client, now: datetime | None = None) -> Sent:
+    """Send one claimed row through its transport (no database work)."""
     started = time.monotonic()
     status_code: int | None = None
     error: Exception | None = None
@@ -130,13 +162,67 @@ def send(delivery: Delivery, *, http: httpx.Client, now: datetime | None = None)
         log.exception("transport %s crashed on delivery %s", delivery.channel, delivery.pk)
         error = TransientError(f"transport error: {type(exc).__name__}")
     duration_ms = int((time.monotonic() - started) * 1000)
+    return Sent(delivery, error, status_code, duration_ms, now or timezone.now())
+
+
+def send(delivery: Delivery, *, http: httpx.Client, now: datetime | None = None) -> str:
+    """Send one claimed row through its transport and record the outcome."""
+    sent = transmit(delivery, http=http, now=now)
     return record(
         delivery,
-        error=error,
-        status_code=status_code,
-        duration_ms=duration_ms,
-        at=now or timezone.now(),
+        error=sent.error,
+        status_code=sent.status_code,
+        duration_ms=sent.duration_ms,
+        at=sent.at,
     )
+
+
+def record_many(sent: list[Sent]) -> list[str]:
+    """Record the outcomes of several transmissions in one short transaction.
+
+    The rows this worker still holds (same lease, still pending) are locked
+    and updated: every delivered one in a single UPDATE, the rest one by one
+    (retries and failures are rare); each gets its attempt row. A row whose
+    claim was lost is left to the worker that took it over.
+    """
+    if not sent:
+        return []
+    leases = Q()
+    for s in sent:
+        leases |= Q(pk=s.delivery.pk, claimed_until=s.delivery.claimed_until)
+    attempts: list[DeliveryAttempt] = []
+    outcomes: list[str] = []
+    with transaction.atomic():
+        mine = set(
+            Delivery.objects.select_for_update()
+            .filter(leases, status=Delivery.Status.PENDING)
+            .values_list("pk", flat=True)
+        )
+        delivered = [s for s in sent if s.error is None and s.delivery.pk in mine]
+        if delivered:
+            Delivery.objects.filter(pk__in=[s.delivery.pk for s in delivered]).update(
+                attempts=F("attempts") + 1,
+                claimed_until=None,
+                status=Delivery.Status.DELIVERED,
+                delivered_at=max(s.at for s in delivered),
+                last_error="",
+            )
+        for s in sent:
+            if s.delivery.pk not in mine:
+                log.warning(
+                    "delivery %s: claim lost before its outcome was recorded", s.delivery.pk
+                )
+                outcomes.append(OUTCOME_LOST_CLAIM)
+                continue
+            if s.error is None:
+                outcomes.append(OUTCOME_DELIVERED)
+            else:
+                outcome, fields = _outcome(s.delivery, s.error, s.at)
+                Delivery.objects.filter(pk=s.delivery.pk).update(**fields)
+                outcomes.append(outcome)
+            attempts.append(_attempt(s.delivery, s.error, s.status_code, s.duration_ms, s.at))
+        DeliveryAttempt.objects.bulk_create(attempts)
+    return outcomes
 
 
 def record(
@@ -153,42 +239,72 @@ def record(
     and another worker took the row meanwhile, its outcome stands and this
     late one is dropped (the receiver deduplicates on `webhook-id`).
     """
+    attempts: list[DeliveryAttempt] = []
+    with transaction.atomic():
+        outcome = _record(delivery, error, status_code, duration_ms, at, attempts)
+        DeliveryAttempt.objects.bulk_create(attempts)
+    return outcome
+
+
+def _record(
+    delivery: Delivery,
+    error: Exception | None,
+    status_code: int | None,
+    duration_ms: int,
+    at: datetime,
+    attempts: list[DeliveryAttempt],
+) -> str:
+    """Update the row if this worker still holds its claim; add its attempt to *attempts*."""
+    outcome, fields = _outcome(delivery, error, at)
+    mine = Delivery.objects.filter(
+        pk=delivery.pk, status=Delivery.Status.PENDING, claimed_until=delivery.claimed_until
+    ).update(**fields)
+    if not mine:
+        log.warning("delivery %s: claim lost before its outcome was recorded", delivery.pk)
+        return OUTCOME_LOST_CLAIM
+    attempts.append(_attempt(delivery, error, status_code, duration_ms, at))
+    return outcome
+
+
+def _outcome(delivery: Delivery, error: Exception | None, at: datetime) -> tuple[str, dict]:
+    """Return the outcome of one attempt and the row's new fields."""
     number = delivery.attempts + 1
     fields: dict = {"attempts": number, "claimed_until": None}
     if error is None:
-        outcome = OUTCOME_DELIVERED
-        fields |= {"status": Delivery.Status.DELIVERED, "delivered_at": at, "last_error": ""}
-    elif isinstance(error, TransientError) and number < max_attempts():
-        outcome = OUTCOME_RETRY
-        fields |= {
+        return OUTCOME_DELIVERED, fields | {
+            "status": Delivery.Status.DELIVERED,
+            "delivered_at": at,
+            "last_error": "",
+        }
+    if isinstance(error, TransientError) and number < max_attempts():
+        return OUTCOME_RETRY, fields | {
             "next_attempt_at": at + backoff(number, retry_after=error.retry_after),
             "last_error": str(error),
         }
-    else:
-        outcome = OUTCOME_FAILED
-        reason = (
-            str(error)
-            if isinstance(error, PermanentError)
-            else f"gave up after {number} attempts: {error}"
-        )
-        fields |= {"status": Delivery.Status.FAILED, "last_error": reason}
-    with transaction.atomic():
-        mine = Delivery.objects.filter(
-            pk=delivery.pk, status=Delivery.Status.PENDING, claimed_until=delivery.claimed_until
-        ).update(**fields)
-        if not mine:
-            log.warning("delivery %s: claim lost before its outcome was recorded", delivery.pk)
-            return OUTCOME_LOST_CLAIM
-        DeliveryAttempt.objects.create(
-            delivery=delivery,
-            number=number,
-            at=at,
-            ok=error is None,
-            status_code=status_code,
-            error="" if error is None else str(error)[:2000],
-            duration_ms=duration_ms,
-        )
-    return outcome
+    reason = (
+        str(error)
+        if isinstance(error, PermanentError)
+        else f"gave up after {number} attempts: {error}"
+    )
+    return OUTCOME_FAILED, fields | {"status": Delivery.Status.FAILED, "last_error": reason}
+
+
+def _attempt(
+    delivery: Delivery,
+    error: Exception | None,
+    status_code: int | None,
+    duration_ms: int,
+    at: datetime,
+) -> DeliveryAttempt:
+    return DeliveryAttempt(
+        delivery=delivery,
+        number=delivery.attempts + 1,
+        at=at,
+        ok=error is None,
+        status_code=status_code,
+        error="" if error is None else str(error)[:2000],
+        duration_ms=duration_ms,
+    )
 
 
 def backoff(attempt: int, *, retry_after: float | None = None) -> timedelta:

@@ -66,6 +66,31 @@ def incident_payload(incident: Incident) -> dict[str, Any]:
 
 def update_payload(update: StatusUpdate, rendition: Rendition, delivery_id: Any) -> dict[str, Any]:
     """Return the message a subscriber receives for one rendition of a published update."""
+    return _with_feedback(_update_message(update, rendition), delivery_id)
+
+
+def _with_feedback(
+    message: dict[str, Any], delivery_id: Any, *, link: str | None = None
+) -> dict[str, Any]:
+    """The message with this delivery's own feedback link (a signed token of its id).
+
+    `link` is `feedback_link()`, worked out once for a whole fan-out.
+    """
+    link = link or feedback_link()
+    return message | {"feedback_url": link.replace(_SLOT, feedback_token(delivery_id))}
+
+
+# Stands for the token in feedback_link(): signed tokens are URL-safe (base64 and ':').
+_SLOT = "SLOT-FOR-THE-SIGNED-ID"
+
+
+def feedback_link() -> str:
+    """The absolute feedback URL with _SLOT where the delivery's token goes."""
+    return absolute(reverse("comms:feedback", args=[_SLOT]))
+
+
+def _update_message(update: StatusUpdate, rendition: Rendition) -> dict[str, Any]:
+    """What every subscriber of one rendition receives, but for the feedback link."""
     return {
         "type": "incident.update.published",
         "incident": incident_payload(update.incident),
@@ -90,7 +115,6 @@ def update_payload(update: StatusUpdate, rendition: Rendition, delivery_id: Any)
         }
         if rendition.audience == "technical"
         else None,
-        "feedback_url": absolute(reverse("comms:feedback", args=[feedback_token(delivery_id)])),
     }
 
 
@@ -159,7 +183,9 @@ def write_update_deliveries(update: StatusUpdate, *, now: datetime) -> list[Deli
     """Write one delivery per (subscriber, channel) for each rendition of a published update."""
     rows: list[Delivery] = []
     incident = update.incident
+    link = feedback_link()
     for rendition in update.renditions.all():
+        message = _update_message(update, rendition)  # once per rendition, not per subscriber
         for sub in matching_subscriptions(incident, rendition.audience):
             channels = _user_channels(sub) if sub.user_id else [(sub.channel, sub.target)]
             for channel, target in channels:
@@ -178,7 +204,7 @@ def write_update_deliveries(update: StatusUpdate, *, now: datetime) -> list[Deli
                     next_attempt_at=now,
                     created_at=now,
                 )
-                delivery.payload = update_payload(update, rendition, delivery.id)
+                delivery.payload = _with_feedback(message, delivery.id, link=link)
                 rows.append(delivery)
     Delivery.objects.bulk_create(rows, batch_size=500)
     return rows
