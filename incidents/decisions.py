@@ -131,8 +131,8 @@ def add_entry(
                 f"ref_kind must be one of {', '.join(ReferenceKind.values)}.", field="ref_kind"
             )
         required_text(str(data.get("ref", "")), "ref", max_length=500)
-    with transaction.atomic():
-        return append_entry(incident=incident, kind=kind, actor=by, summary=text, data=data)
+    # One statement on PostgreSQL, its own transaction on SQLite: no outer one needed.
+    return append_entry(incident=incident, kind=kind, actor=by, summary=text, data=data)
 
 
 def add_note(*, incident: Incident, by: Actor, text: str) -> DecisionLogEntry:
