@@ -25,6 +25,9 @@ from incidents.decision_log.chain import append_entry
 from incidents.models import Incident, Playbook, RoleAssignment
 
 DEFAULT_GRACE_MINUTES = 10
+# Reminders claimed and written per transaction: a thousand deadlines falling due
+# at once are reminded in seconds, and a worker killed mid-tick holds back few.
+REMIND_BATCH = 100
 
 
 def grace_minutes(playbook: Playbook | None) -> int:
@@ -40,41 +43,74 @@ def _holders(incident: Incident, roles: list[str]) -> list[User]:
     ]
 
 
-def _claim(deadline_id: int, field: str, *, now: datetime, **conditions: object) -> bool:
-    """Mark one row as taken with a conditional UPDATE; True if this caller won it."""
-    values: dict[str, object] = {field: now}
-    if field == "reminded_at":
-        values["outcome"] = Deadline.Outcome.MISSED
-    return Deadline.objects.open().filter(pk=deadline_id, **conditions).update(**values) == 1
-
-
 def remind(deadline_id: int, *, now: datetime) -> bool:
     """Send the reminder for one due deadline, once; record the slot as missed."""
+    return remind_due(now=now, among=[deadline_id]) == 1
+
+
+def remind_due(*, now: datetime, among: list[int] | None = None, limit: int = REMIND_BATCH) -> int:
+    """Claim up to `limit` due, unreminded deadlines and send their reminders; return how many.
+
+    One short transaction for the batch: lock the due rows nobody else holds
+    (PostgreSQL: SKIP LOCKED, so a second worker or beat takes the next batch
+    instead of waiting; SQLite's IMMEDIATE transactions serialise writers),
+    mark them reminded and missed, then write each reminder (notices to those
+    who can publish the update, a log entry) and hand the notices to the
+    outbox after commit. Two ticks never remind the same slot twice.
+    """
+    due = Deadline.objects.open().filter(reminded_at__isnull=True, due_at__lte=now)
+    if among is not None:
+        due = due.filter(pk__in=among)
+    candidates = list(due.order_by("due_at", "pk").values_list("pk", flat=True)[:limit])
+    if not candidates:  # the usual tick: one query, no transaction
+        return 0
     with transaction.atomic():
-        if not _claim(
-            deadline_id, "reminded_at", now=now, reminded_at__isnull=True, due_at__lte=now
+        ids = list(
+            due.filter(pk__in=candidates)
+            .select_for_update(skip_locked=True)
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        Deadline.objects.filter(pk__in=ids).update(reminded_at=now, outcome=Deadline.Outcome.MISSED)
+        deadlines = list(Deadline.objects.filter(pk__in=ids).select_related("incident"))
+        holders: dict[int, list[User]] = {}
+        for assignment in (
+            RoleAssignment.objects.active()
+            .filter(
+                incident_id__in={d.incident_id for d in deadlines}, role__in=rights.PUBLISHING_ROLES
+            )
+            .select_related("user")
+            .order_by("pk")
         ):
-            return False
-        deadline = Deadline.objects.select_related("incident").get(pk=deadline_id)
-        audience = Audience(deadline.audience).label
-        message = f"The {audience.lower()} update for {deadline.incident.reference} was due at {deadline.due_at:%H:%M} UTC."
-        users = _holders(deadline.incident, rights.PUBLISHING_ROLES)  # those who can publish it
-        rows = fanout.write_user_notices(
-            kind="reminder", deadline=deadline, users=users, message=message, now=now
-        )
-        append_entry(
-            incident=deadline.incident,
-            kind=EntryKind.REMINDER,
-            actor_label="cadence",
-            summary=f"Reminder: {audience.lower()} update overdue (due {deadline.due_at:%H:%M} UTC)",
-            data={
-                "audience": deadline.audience,
-                "due_at": deadline.due_at.isoformat(),
-                "notified": sorted(u.get_username() for u in users),
-            },
-        )
+            holders.setdefault(assignment.incident_id, []).append(assignment.user)
+        rows: list[Delivery] = []
+        for deadline in deadlines:
+            rows += _write_reminder(deadline, holders.get(deadline.incident_id, []), now=now)
         fanout.enqueue_after_commit(rows)
-    return True
+    return len(ids)
+
+
+def _write_reminder(deadline: Deadline, users: list[User], *, now: datetime) -> list[Delivery]:
+    """The reminder of one claimed deadline: notices to `users` (who can publish) and a log entry."""
+    audience = Audience(deadline.audience).label
+    message = f"The {audience.lower()} update for {deadline.incident.reference} was due at {deadline.due_at:%H:%M} UTC."
+    rows = fanout.write_user_notices(
+        kind="reminder", deadline=deadline, users=users, message=message, now=now
+    )
+    append_entry(
+        incident=deadline.incident,
+        kind=EntryKind.REMINDER,
+        actor_label="cadence",
+        summary=f"Reminder: {audience.lower()} update overdue (due {deadline.due_at:%H:%M} UTC)",
+        data={
+            "audience": deadline.audience,
+            "due_at": deadline.due_at.isoformat(),
+            "notified": sorted({u.get_username() for u in users}),
+        },
+    )
+    return rows
 
 
 def escalation_steps(playbook: Playbook | None) -> list[tuple[int, list[str]]]:
@@ -227,15 +263,13 @@ def run_due(*, now: datetime | None = None) -> dict[str, int]:
        with their incidents and affected models, the active playbooks, the
        fastest open drill); which step is due is decided in Python per row,
        on the row's own playbook and clock; only due rows cost a claim.
-    Each row is claimed by its own conditional UPDATE in its own transaction.
+    Reminders are claimed in batches (`remind_due`), escalations row by row,
+    each by a conditional UPDATE.
     """
     now = now or timezone.now()
-    reminded = sum(
-        remind(pk, now=now)
-        for pk in Deadline.objects.open()
-        .filter(reminded_at__isnull=True, due_at__lte=now)
-        .values_list("pk", flat=True)
-    )
+    reminded = 0
+    while batch := remind_due(now=now):
+        reminded += batch
     playbooks = list(Playbook.objects.filter(is_active=True))
     min_grace = timedelta(
         minutes=min([DEFAULT_GRACE_MINUTES, *(p.escalation_grace_minutes for p in playbooks)])

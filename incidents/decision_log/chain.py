@@ -115,7 +115,7 @@ def _append_in_server(
         summary=summary,
         data=data,
         corrects=corrects,
-        recorded_at=timezone.now(),  # a stand-in: the server sets the time under the lock
+        recorded_at=timezone.now(),  # the server keeps it unless the head is later
         sequence=0,
     )
     canonical = entry.canonical() | {"recorded_at": _TIME_SLOT, "sequence": _SEQUENCE_SLOT}
@@ -125,7 +125,7 @@ def _append_in_server(
     between, _, after = rest.partition(f'"sequence":{_SEQUENCE_SLOT}')
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT * FROM icc_append_log_entry(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s)",
+            "SELECT * FROM icc_append_log_entry(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s)",
             [
                 incident_id,
                 kind,
@@ -138,6 +138,7 @@ def _append_in_server(
                 before_time + '"recorded_at":"',
                 '"' + between + '"sequence":',
                 after,
+                entry.recorded_at,
             ],
         )
         row = cursor.fetchone()
