@@ -1,38 +1,20 @@
-"""Benchmarks of the core: decision-log appends, chain verification, list endpoints.
+"""Context figures of the core: chain verification and two list endpoints, in-process.
 
-Run with `make bench` (or `python bench/bench_core.py`). Uses a scratch
-database: SQLite in a temporary folder unless BENCH_DATABASE_URL names
-another (e.g. a PostgreSQL database that may be emptied). Writes the figures
-to docs/benchmarks.md with the command that produced them.
+Run by `make bench` (bench/run.py) on a scratch database (benchkit). The
+concurrent appends have their own script with a goal (bench_decision_log.py).
 """
 
 from __future__ import annotations
 
 import os
-import platform
-import sys
-import tempfile
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-scratch = tempfile.mkdtemp(prefix="icc-bench-")
-os.environ["DATABASE_URL"] = (
-    os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
-)
-os.environ.setdefault("DEMO", "1")
-os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+from benchkit import QUICK, Figure, Queries, report, setup_django
 
-import django  # noqa: E402
-
-django.setup()
+setup_django("icc-bench-core-")
 
 from django.contrib.auth.models import Group, User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from api.models import ApiToken  # noqa: E402
@@ -40,9 +22,9 @@ from comms.workflows import declare_incident  # noqa: E402
 from incidents.decision_log.verify import verify_chain  # noqa: E402
 from incidents.decisions import add_note  # noqa: E402
 
-APPENDS = int(os.environ.get("BENCH_APPENDS", "2000"))
-INCIDENTS = int(os.environ.get("BENCH_INCIDENTS", "200"))
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
+APPENDS = int(os.environ.get("BENCH_APPENDS", "300" if QUICK else "2000"))
+INCIDENTS = int(os.environ.get("BENCH_INCIDENTS", "50" if QUICK else "200"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "50" if QUICK else "200"))
 
 
 def timed(fn, n: int) -> float:
@@ -59,62 +41,42 @@ def main() -> None:
     user.groups.set(groups)
     incident = declare_incident(by=user, title="Benchmark incident", severity=2)
 
-    append_s = timed(lambda i: add_note(incident=incident, by=user, text=f"note {i}"), APPENDS)
+    for i in range(APPENDS):
+        add_note(incident=incident, by=user, text=f"note {i}")
     start = time.perf_counter()
-    report = verify_chain(incident.pk)
+    chain = verify_chain(incident.pk)
     verify_s = time.perf_counter() - start
-    assert report.valid
+    assert chain.valid
 
     for i in range(INCIDENTS):
         declare_incident(by=user, title=f"Incident {i}", severity=1 + i % 4)
     _, raw = ApiToken.issue(user=user, name="bench")
     client = Client(HTTP_AUTHORIZATION=f"Token {raw}")
-    queries: list[str] = []
-    with connection.execute_wrapper(
-        lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)
-    ):
+    with Queries() as queries:
         assert client.get("/api/v1/incidents/").status_code == 200
     list_s = timed(lambda i: client.get("/api/v1/incidents/"), REQUESTS)
     log_s = timed(lambda i: client.get(f"/api/v1/incidents/{incident.pk}/log/"), REQUESTS)
-
-    rows = [
-        (
-            "decision-log appends (one transaction each, row lock)",
-            f"{APPENDS / append_s:,.0f} entries/s",
-        ),
-        (
-            f"chain verification ({report.entries} entries)",
-            f"{report.entries / verify_s:,.0f} entries/s",
-        ),
-        (
-            f"GET /api/v1/incidents/ (page of 50 of {INCIDENTS + 1}, in-process)",
-            f"{REQUESTS / list_s:,.0f} req/s, {len(queries)} queries",
-        ),
-        (
-            "GET /api/v1/incidents/{id}/log/ (page of 50, in-process)",
-            f"{REQUESTS / log_s:,.0f} req/s",
-        ),
-    ]
-    vendor = connection.vendor
-    command = "make bench" + (
-        " (BENCH_DATABASE_URL=postgres://…)" if vendor == "postgresql" else ""
+    report(
+        "Chain verification and API lists",
+        "Context figures (no goals): verifying one incident's chain end to end, and two list endpoints "
+        f"served in-process (Django test client, no HTTP server) with {INCIDENTS + 1} incidents, "
+        f"{REQUESTS} requests each.",
+        [
+            Figure(
+                f"chain verification ({chain.entries:,} entries)",
+                chain.entries / verify_s,
+                "entries/s",
+            ),
+            Figure(
+                f"GET /api/v1/incidents/ (page of 50 of {INCIDENTS + 1})",
+                REQUESTS / list_s,
+                "req/s",
+                detail=f"{len(queries)} queries",
+            ),
+            Figure("GET /api/v1/incidents/{id}/log/ (page of 50)", REQUESTS / log_s, "req/s"),
+        ],
+        order=70,
     )
-    out = [
-        "# Benchmarks",
-        "",
-        f"Produced by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.python_implementation()} "
-        f"{platform.python_version()}, {vendor}, {os.cpu_count()} cores. In-process figures use Django's test "
-        "client (no HTTP server), so they measure our code and the database, not the network. The machines "
-        "are shared and noisy: read the figures as orders of magnitude.",
-        "",
-        "| what | figure |",
-        "|---|---|",
-        *[f"| {what} | {figure} |" for what, figure in rows],
-        "",
-    ]
-    target = ROOT / "docs" / "benchmarks.md"
-    target.write_text("\n".join(out))
-    print("\n".join(out))
 
 
 if __name__ == "__main__":

@@ -1,33 +1,24 @@
 """Benchmark of the learning loop: communication metrics over many incidents, and drill replay.
 
-Run with `make bench` (or `python bench/bench_learning.py`). Uses a scratch
-database like the other scripts: SQLite in a temporary folder unless
-BENCH_DATABASE_URL names another (one that may be emptied). Seeds resolved
+Run by `make bench` (bench/run.py) on a scratch database (benchkit). Seeds resolved
 incidents written through the real services (a decision request settled by
 a decision, a published update, the contained and resolved milestones), then
 measures the metrics API, page and CSV in-process, and how fast the drill
-tick applies replay steps. Appends its section to docs/benchmarks.md,
-replacing an earlier one, and keeps the rest.
+tick applies replay steps. Context figures: no goals.
 """
 
 from __future__ import annotations
 
 import os
-import platform
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from benchkit import (
-    Queries,
-    setup_django,
-    write_section,
-)  # bench/ is sys.path[0] when run as a script
+from benchkit import QUICK, Figure, Queries, report, setup_django
 
 setup_django("icc-bench-learning-")
 
 from django.contrib.auth.models import Group, User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -39,10 +30,9 @@ from incidents.models import MonitoredModel  # noqa: E402
 from learning.drills import library, runs  # noqa: E402
 from learning.models import DrillStep  # noqa: E402
 
-INCIDENTS = int(os.environ.get("BENCH_LEARNING_INCIDENTS", "200"))
-DRILLS = int(os.environ.get("BENCH_LEARNING_DRILLS", "10"))
+INCIDENTS = int(os.environ.get("BENCH_LEARNING_INCIDENTS", "40" if QUICK else "200"))
+DRILLS = int(os.environ.get("BENCH_LEARNING_DRILLS", "3" if QUICK else "10"))
 REQUESTS = int(os.environ.get("BENCH_LEARNING_REQUESTS", "10"))
-SECTION = "## Learning loop"
 
 
 def seed() -> User:
@@ -138,32 +128,32 @@ def main() -> None:
     urls = ["/api/v1/metrics/communication/", "/metrics/", "/metrics/communication.csv"]
     results = {url: measure(client, url) for url in urls}
     steps, replay_s = replay(commander)
-    vendor = connection.vendor
-    command = "make bench" + (
-        " (BENCH_DATABASE_URL=postgres://…)" if vendor == "postgresql" else ""
-    )
-    lines = [
-        SECTION,
-        "",
-        f"Produced by `{command}` (bench/bench_learning.py) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-        f"{platform.python_implementation()} {platform.python_version()}, {vendor}, {os.cpu_count()} cores. "
+    report(
+        "Learning loop",
+        'Context figures (no goals; the query counts have theirs in "Query counts"): '
         f"{INCIDENTS} resolved incidents, each with a settled decision request, a published update and the "
         f"contained and resolved milestones, written through the services (seeded in {seed_s:.0f} s). "
-        f"In-process (Django test client), median of {REQUESTS} requests. The metrics are computed per request "
-        "(no cache): the query count stays the same whatever the number of incidents.",
-        "",
-        "| what | time | queries | size |",
-        "|---|---|---|---|",
-        *[
-            f"| `GET {url}` ({INCIDENTS} incidents) | {r['ms']:,.0f} ms | {r['queries']} | "
-            f"{r['size'] / 1024:,.0f} KiB |"
-            for url, r in results.items()
+        f"In-process (Django test client), median of {REQUESTS} requests; the metrics are computed per "
+        "request (no cache).",
+        [
+            *[
+                Figure(
+                    f"`GET {url}` ({INCIDENTS} incidents)",
+                    r["ms"],
+                    "ms",
+                    detail=f"{r['queries']} queries, {r['size'] / 1024:,.0f} KiB",
+                )
+                for url, r in results.items()
+            ],
+            Figure(
+                f"drill tick: {steps} replay steps of {DRILLS} drills applied by one `run_due`",
+                steps / replay_s,
+                "steps/s",
+                detail=f"{replay_s:,.2f} s, one claim per step",
+            ),
         ],
-        f"| drill tick: {steps} replay steps of {DRILLS} drills applied by one `run_due` | "
-        f"{replay_s:,.2f} s ({steps / replay_s:,.0f} steps/s) | one claim per step | – |",
-    ]
-    write_section(SECTION, lines)
-    print("\n".join(lines))
+        order=80,
+    )
 
 
 if __name__ == "__main__":

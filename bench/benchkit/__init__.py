@@ -102,14 +102,3 @@ class Queries:
 from benchkit.report import QUICK, Figure, report  # noqa: E402  re-exported for the scripts
 
 __all__ = ["QUICK", "ROOT", "Figure", "Queries", "report", "scratch_database_url", "setup_django"]
-
-
-def write_section(section: str, lines: list[str]) -> None:
-    """Put `lines` (starting with the `section` heading) into docs/benchmarks.md, replacing an earlier copy."""
-    target = ROOT / "docs" / "benchmarks.md"
-    text = target.read_text() if target.exists() else "# Benchmarks\n"
-    if section in text:  # replace our earlier section, keep everything else
-        before, _, after = text.partition(section)
-        rest = after.split("\n## ", 1)
-        text = before.rstrip("\n") + "\n" + ("\n## " + rest[1] if len(rest) > 1 else "")
-    target.write_text(text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n")
