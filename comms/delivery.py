@@ -187,17 +187,16 @@ def record_many(sent: list[Sent]) -> list[str]:
     """
     if not sent:
         return []
-    leases = Q()
-    for s in sent:
-        leases |= Q(pk=s.delivery.pk, claimed_until=s.delivery.claimed_until)
+    leases = {s.delivery.pk: s.delivery.claimed_until for s in sent}
     attempts: list[DeliveryAttempt] = []
     outcomes: list[str] = []
     with transaction.atomic():
-        mine = set(
+        held = (
             Delivery.objects.select_for_update()
-            .filter(leases, status=Delivery.Status.PENDING)
-            .values_list("pk", flat=True)
+            .filter(pk__in=list(leases), status=Delivery.Status.PENDING)
+            .values_list("pk", "claimed_until")
         )
+        mine = {pk for pk, lease in held if lease == leases[pk]}
         delivered = [s for s in sent if s.error is None and s.delivery.pk in mine]
         if delivered:
             Delivery.objects.filter(pk__in=[s.delivery.pk for s in delivered]).update(
