@@ -61,15 +61,16 @@ def remind_due(*, now: datetime, among: list[int] | None = None, limit: int = RE
     due = Deadline.objects.open().filter(reminded_at__isnull=True, due_at__lte=now)
     if among is not None:
         due = due.filter(pk__in=among)
-    candidates = list(due.order_by("due_at", "pk").values_list("pk", flat=True)[:limit])
-    if not candidates:  # the usual tick: one query, no transaction
+    if not due.exists():  # the usual tick: one query, no transaction
         return 0
     with transaction.atomic():
+        # The LIMIT applies after the skip: a second tick running meanwhile (beat
+        # ticks again before a big first one ends) takes the next batch, so the
+        # workers share a burst instead of the second finding only locked rows.
         ids = list(
-            due.filter(pk__in=candidates)
-            .select_for_update(skip_locked=True)
+            due.select_for_update(skip_locked=True)
             .order_by("due_at", "pk")
-            .values_list("pk", flat=True)
+            .values_list("pk", flat=True)[:limit]
         )
         if not ids:
             return 0
@@ -263,8 +264,8 @@ def run_due(*, now: datetime | None = None) -> dict[str, int]:
        with their incidents and affected models, the active playbooks, the
        fastest open drill); which step is due is decided in Python per row,
        on the row's own playbook and clock; only due rows cost a claim.
-    Reminders are claimed in batches (`remind_due`), escalations row by row,
-    each by a conditional UPDATE.
+    Reminders are claimed in batches (`remind_due`; ticks that overlap share
+    the batches), escalations row by row, each by a conditional UPDATE.
     """
     now = now or timezone.now()
     reminded = 0

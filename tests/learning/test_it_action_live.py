@@ -1,6 +1,6 @@
 """Overdue action items with a real Celery worker and beat on a real Redis.
 
-Beat runs the learning tick at its deployed period (CADENCE_TICK_SECONDS, 2 s)
+Beat runs the learning tick at its deployed period (CADENCE_TICK_SECONDS, 1 s)
 and the delivery sweeper every second; the owner's reminder must be delivered
 (in-app and e-mail) once, within seconds of the due time, also when the worker
 was down at that moment.
