@@ -6,7 +6,7 @@ Three short steps per row, and never a network call inside a transaction:
    (`claimed_until`) on rows that are pending, due and unclaimed, so two
    workers never take the same row;
 2. **send** (no transaction): the channel's transport, over one shared
-   `httpx.Client` per batch;
+   `httpx.Client` per task (up to BATCH_SIZE ids, claimed CLAIM_CHUNK at a time);
 3. **record** (short transaction, every RECORD_EVERY rows): a
    `DeliveryAttempt` per row, then delivered, failed, or pending again with
    an exponential backoff.
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 CLAIM_CHUNK = 50
 # Outcomes are recorded this many at a time (one transaction): a worker killed
 # mid-batch re-sends at most this many rows once their lease runs out.
-RECORD_EVERY = 10
+RECORD_EVERY = 25
 LEASE_BASE = timedelta(seconds=30)
 LEASE_PER_ROW = timedelta(seconds=15)
 BACKOFF_BASE = timedelta(seconds=10)
