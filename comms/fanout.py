@@ -12,6 +12,7 @@ under that name and imports this module, never the other way round.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.core import signing
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from comms.models import Channel, Deadline, Delivery, Rendition, StatusUpdate, Subscription
@@ -148,13 +150,13 @@ def matching_subscriptions(
 ) -> list[Subscription]:
     """Return the active subscriptions that want this audience of this incident."""
     if candidates is None:
-        candidates = list(
-            Subscription.objects.filter(
-                is_active=True, audience=audience, min_severity__gte=incident.severity
-            )
-            .select_related("user")
-            .prefetch_related("monitored_models")
+        rows = Subscription.objects.filter(
+            is_active=True, audience=audience, min_severity__gte=incident.severity
         )
+        candidates = list(rows.select_related("user"))
+        models_of = _monitored_model_ids(rows)
+    else:
+        models_of = {sub.pk: {m.pk for m in sub.monitored_models.all()} for sub in candidates}
     models = list(incident.affected_models.all())
     model_ids = {m.pk for m in models}
     teams = {m.team for m in models}
@@ -164,7 +166,7 @@ def matching_subscriptions(
             continue
         if incident.is_drill and not sub.include_drills:
             continue
-        sub_models = {m.pk for m in sub.monitored_models.all()}
+        sub_models = models_of.get(sub.pk)
         if sub_models and not sub_models & model_ids:
             continue
         if sub.teams and not set(sub.teams) & teams:
@@ -173,6 +175,22 @@ def matching_subscriptions(
             continue
         wanted.append(sub)
     return wanted
+
+
+def _monitored_model_ids(subscriptions: QuerySet[Subscription]) -> dict[int, set[int]]:
+    """Map each of *subscriptions* to the ids of its monitored models, in one query.
+
+    The query joins on *subscriptions* rather than sending their ids (a
+    prefetch would send all of them, tens of thousands for a large fan-out).
+    """
+    through = Subscription.monitored_models.through
+    pairs = through.objects.filter(subscription__in=subscriptions).values_list(
+        "subscription_id", "monitoredmodel_id"
+    )
+    models_of: dict[int, set[int]] = defaultdict(set)
+    for subscription_id, model_id in pairs:
+        models_of[subscription_id].add(model_id)
+    return models_of
 
 
 def _user_channels(sub: Subscription) -> list[tuple[str, str]]:
@@ -196,10 +214,10 @@ def write_update_deliveries(update: StatusUpdate, *, now: datetime) -> list[Deli
                     continue
                 delivery = Delivery(
                     kind=Delivery.Kind.UPDATE,
-                    incident=incident,
-                    update=update,
-                    subscription=sub,
-                    user=sub.user if sub.user_id else None,
+                    incident_id=incident.pk,
+                    update_id=update.pk,
+                    subscription_id=sub.pk,
+                    user_id=sub.user_id,
                     channel=channel,
                     target=target,
                     audience=rendition.audience,
