@@ -23,7 +23,7 @@ import random
 import secrets
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -73,43 +73,46 @@ def claim(
 ) -> list[Delivery]:
     """Claim up to *limit* due rows (among *ids*, or any) for this worker; return them.
 
-    1. List the candidates, the longest-due first.
-    2. In one short transaction, lock those still claimable (PostgreSQL:
-       `FOR UPDATE SKIP LOCKED`, so a competing claimer takes other rows
-       instead of waiting, and nobody deadlocks), then set this claim's lease
-       on them with one UPDATE that re-checks the condition (SQLite, which
-       ignores row locks, serialises the writers; the re-check leaves a row
-       to whoever set its lease first).
-    3. Re-read the rows that carry this claim's lease (each claim's lease is
-       its own: a few random microseconds tell two claims of one instant apart).
+    One short transaction of two statements:
+
+    1. Read up to *limit* claimable rows whole, the longest-due first, locking
+       them (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so a competing claimer
+       takes other rows instead of waiting, and nobody deadlocks).
+    2. Set this claim's lease on them with one UPDATE that re-checks the
+       condition (each claim's lease is its own: a few random microseconds
+       tell two claims of one instant apart).
+
+    If the UPDATE took fewer rows than were read (SQLite, which ignores row
+    locks, lets two claimers read the same rows; the re-check leaves each row
+    to whoever set its lease first), only the rows carrying this lease are kept.
     """
-    candidates = Delivery.objects.filter(claimable(now))
+    rows = Delivery.objects.filter(claimable(now))
     if ids is not None:
-        candidates = candidates.filter(pk__in=_uuids(ids))
-    pks = list(candidates.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
-    if not pks:
-        return []
-    lease = (
-        now
-        + LEASE_BASE
-        + LEASE_PER_ROW * len(pks)
-        + timedelta(microseconds=secrets.randbelow(1000))
-    )
+        rows = rows.filter(pk__in=_uuids(ids))
     with transaction.atomic():
-        locked = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(claimable(now), pk__in=pks)
-            .order_by("pk")
-            .values_list("pk", flat=True)
+        batch = list(
+            rows.select_for_update(skip_locked=True, of=("self",))
+            .select_related("subscription")
+            .order_by("next_attempt_at")[:limit]
         )
-        if not locked:
+        if not batch:
             return []
-        Delivery.objects.filter(claimable(now), pk__in=locked).update(claimed_until=lease)
-    return list(
-        Delivery.objects.filter(pk__in=locked, claimed_until=lease)
-        .select_related("subscription")
-        .order_by("created_at", "pk")
-    )
+        lease = (
+            now
+            + LEASE_BASE
+            + LEASE_PER_ROW * len(batch)
+            + timedelta(microseconds=secrets.randbelow(1000))
+        )
+        pks = [d.pk for d in batch]
+        taken = Delivery.objects.filter(claimable(now), pk__in=pks).update(claimed_until=lease)
+    if taken < len(batch):
+        mine = set(
+            Delivery.objects.filter(pk__in=pks, claimed_until=lease).values_list("pk", flat=True)
+        )
+        batch = [d for d in batch if d.pk in mine]
+    for row in batch:
+        row.claimed_until = lease
+    return sorted(batch, key=lambda d: (d.created_at, d.pk))
 
 
 def deliver(ids: Iterable[str | uuid.UUID], *, now: datetime | None = None) -> Counter[str]:
@@ -180,47 +183,87 @@ def send(delivery: Delivery, *, http: httpx.Client, now: datetime | None = None)
 def record_many(sent: list[Sent]) -> list[str]:
     """Record the outcomes of several transmissions in one short transaction.
 
-    The rows this worker still holds (same lease, still pending) are locked
-    and updated: every delivered one in a single UPDATE, the rest one by one
-    (retries and failures are rare); each gets its attempt row. A row whose
-    claim was lost is left to the worker that took it over.
+    A row is updated only while this worker still holds it (same lease, still
+    pending): every delivered one in a single UPDATE, the rest one by one
+    (retries and failures are rare); each gets its attempt row. Normally every
+    row is still held, and the UPDATEs' counts prove it, so nothing is read
+    first. If a count falls short (a lease ran out and another worker took the
+    row over), the transaction is rolled back and redone after locking the rows
+    and reading which are still held; a row whose claim was lost is left to the
+    worker that took it over.
     """
     if not sent:
         return []
+    try:
+        with transaction.atomic():
+            return _record_held(sent, held=None)
+    except _ClaimLost:
+        with transaction.atomic():
+            return _record_held(sent, held=_held(sent))
+
+
+class _ClaimLost(Exception):
+    """A row was no longer held when its outcome was recorded (rolls the recording back)."""
+
+
+def _held(sent: list[Sent]) -> set[uuid.UUID]:
+    """Lock the rows of *sent* and return those this worker still holds."""
     leases = {s.delivery.pk: s.delivery.claimed_until for s in sent}
+    rows = (
+        Delivery.objects.select_for_update()
+        .filter(pk__in=list(leases), status=Delivery.Status.PENDING)
+        .values_list("pk", "claimed_until")
+    )
+    return {pk for pk, lease in rows if lease == leases[pk]}
+
+
+def _record_held(sent: list[Sent], *, held: set[uuid.UUID] | None) -> list[str]:
+    """Update the rows of *sent* still held and add their attempts.
+
+    *held* names the rows known to be held (locked by `_held`); None assumes
+    all of them are and raises `_ClaimLost` as soon as an UPDATE's count says
+    otherwise.
+    """
+    mine = [s for s in sent if held is None or s.delivery.pk in held]
+    delivered: dict[datetime | None, list[Sent]] = defaultdict(list)  # by lease: normally one
+    for s in mine:
+        if s.error is None:
+            delivered[s.delivery.claimed_until].append(s)
+    for lease, rows in delivered.items():
+        updated = Delivery.objects.filter(
+            pk__in=[s.delivery.pk for s in rows],
+            status=Delivery.Status.PENDING,
+            claimed_until=lease,
+        ).update(
+            attempts=F("attempts") + 1,
+            claimed_until=None,
+            status=Delivery.Status.DELIVERED,
+            delivered_at=max(s.at for s in rows),
+            last_error="",
+        )
+        if updated != len(rows):
+            raise _ClaimLost
     attempts: list[DeliveryAttempt] = []
     outcomes: list[str] = []
-    with transaction.atomic():
-        held = (
-            Delivery.objects.select_for_update()
-            .filter(pk__in=list(leases), status=Delivery.Status.PENDING)
-            .values_list("pk", "claimed_until")
-        )
-        mine = {pk for pk, lease in held if lease == leases[pk]}
-        delivered = [s for s in sent if s.error is None and s.delivery.pk in mine]
-        if delivered:
-            Delivery.objects.filter(pk__in=[s.delivery.pk for s in delivered]).update(
-                attempts=F("attempts") + 1,
-                claimed_until=None,
-                status=Delivery.Status.DELIVERED,
-                delivered_at=max(s.at for s in delivered),
-                last_error="",
-            )
-        for s in sent:
-            if s.delivery.pk not in mine:
-                log.warning(
-                    "delivery %s: claim lost before its outcome was recorded", s.delivery.pk
-                )
-                outcomes.append(OUTCOME_LOST_CLAIM)
-                continue
-            if s.error is None:
-                outcomes.append(OUTCOME_DELIVERED)
-            else:
-                outcome, fields = _outcome(s.delivery, s.error, s.at)
-                Delivery.objects.filter(pk=s.delivery.pk).update(**fields)
-                outcomes.append(outcome)
-            attempts.append(_attempt(s.delivery, s.error, s.status_code, s.duration_ms, s.at))
-        DeliveryAttempt.objects.bulk_create(attempts)
+    for s in sent:
+        if held is not None and s.delivery.pk not in held:
+            log.warning("delivery %s: claim lost before its outcome was recorded", s.delivery.pk)
+            outcomes.append(OUTCOME_LOST_CLAIM)
+            continue
+        if s.error is None:
+            outcomes.append(OUTCOME_DELIVERED)
+        else:
+            outcome, fields = _outcome(s.delivery, s.error, s.at)
+            updated = Delivery.objects.filter(
+                pk=s.delivery.pk,
+                status=Delivery.Status.PENDING,
+                claimed_until=s.delivery.claimed_until,
+            ).update(**fields)
+            if not updated:
+                raise _ClaimLost
+            outcomes.append(outcome)
+        attempts.append(_attempt(s.delivery, s.error, s.status_code, s.duration_ms, s.at))
+    DeliveryAttempt.objects.bulk_create(attempts)
     return outcomes
 
 

@@ -9,7 +9,10 @@ retry sends the same content.
 
 from __future__ import annotations
 
+import http.cookiejar
+import ssl
 from dataclasses import dataclass
+from functools import cache
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -73,13 +76,36 @@ def transport_for(channel: str) -> Transport:
 
 
 def new_http_client() -> httpx.Client:
-    """Return the client one batch shares: short timeouts, kept-alive connections, no redirects."""
+    """Return the client one batch shares: short timeouts, kept-alive connections, no redirects.
+
+    It keeps no cookies: one client carries many subscribers' deliveries, and a
+    cookie one receiver sets must not travel to another (on the same host).
+    The CA bundle is loaded once per process (`_tls_context`), not per client.
+    """
     return httpx.Client(
         timeout=HTTP_TIMEOUT,
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
+        verify=_tls_context(),
+        cookies=_NoCookies(),
     )
+
+
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default verifying context, built once: loading the CA bundle takes ~20 ms."""
+    return httpx.create_ssl_context()
+
+
+class _NoCookies(http.cookiejar.CookieJar):
+    """A cookie jar that never stores or sends a cookie."""
+
+    def extract_cookies(self, response: object, request: object) -> None:
+        return None
+
+    def add_cookie_header(self, request: object) -> None:
+        return None
 
 
 def post(

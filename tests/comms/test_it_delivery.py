@@ -187,6 +187,30 @@ def test_a_late_outcome_never_overwrites_the_worker_that_took_over(make_deliveri
     assert attempts(row) == [(1, True, 200)]
 
 
+def test_a_batch_records_the_rows_it_still_holds_and_leaves_the_one_taken_over(
+    make_deliveries, webhook_sink
+):
+    t0 = timezone.now()
+    rows = make_deliveries(3, target=webhook_sink.url("/hook"), now=t0)
+    held = claim([r.id for r in rows], now=t0)
+    later = t0 + timedelta(hours=1)
+    (taken,) = claim([held[0].id], now=later)  # its lease ran out; another worker took it
+    with httpx.Client() as http:
+        sent = [delivery.transmit(row, http=http, now=later) for row in held]
+
+    assert delivery.record_many(sent) == ["lost_claim", "delivered", "delivered"]
+
+    states = {
+        r.id: (r.status, r.attempts, r.claimed_until)
+        for r in Delivery.objects.filter(pk__in=[r.id for r in rows])
+    }
+    assert states[taken.id] == ("pending", 0, taken.claimed_until)
+    assert [states[r.id] for r in held[1:]] == [("delivered", 1, None)] * 2
+    assert sorted(a.delivery_id for a in DeliveryAttempt.objects.all()) == sorted(
+        r.id for r in held[1:]
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_deliver_calls_send_each_delivery_exactly_once(
     make_deliveries, webhook_sink
