@@ -129,6 +129,22 @@ def test_a_batch_shares_one_connection(make_deliveries, webhook_sink):
     assert len({r.client_port for r in webhook_sink.received()}) == 1
 
 
+def test_a_cookie_one_receiver_sets_never_reaches_another(make_deliveries, webhook_sink):
+    """One client carries a whole batch, many subscribers' messages: it keeps no cookies."""
+    webhook_sink.script("/a", then=Reply(200, headers={"Set-Cookie": "session=of-a; Path=/"}))
+    t0 = timezone.now()
+    first = make_deliveries(target=webhook_sink.url("/a"), now=t0)
+    second = make_deliveries(target=webhook_sink.url("/b"), now=t0 + timedelta(seconds=1))
+
+    assert deliver([r.id for r in first + second], now=t0 + timedelta(seconds=2)) == {
+        "delivered": 2
+    }
+
+    received = webhook_sink.received()
+    assert [r.path for r in received] == ["/a", "/b"]
+    assert [r.headers.get("cookie") for r in received] == [None, None]
+
+
 def test_every_channel_goes_through_deliver(
     make_deliveries, webhook_sink, mailoutbox, commander, apprise_json_allowed
 ):
