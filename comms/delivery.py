@@ -170,14 +170,8 @@ def transmit(delivery: Delivery, *, http: httpx.Client, now: datetime | None = N
 
 def send(delivery: Delivery, *, http: httpx.Client, now: datetime | None = None) -> str:
     """Send one claimed row through its transport and record the outcome."""
-    sent = transmit(delivery, http=http, now=now)
-    return record(
-        delivery,
-        error=sent.error,
-        status_code=sent.status_code,
-        duration_ms=sent.duration_ms,
-        at=sent.at,
-    )
+    (outcome,) = record_many([transmit(delivery, http=http, now=now)])
+    return outcome
 
 
 def record_many(sent: list[Sent]) -> list[str]:
@@ -265,47 +259,6 @@ def _record_held(sent: list[Sent], *, held: set[uuid.UUID] | None) -> list[str]:
         attempts.append(_attempt(s.delivery, s.error, s.status_code, s.duration_ms, s.at))
     DeliveryAttempt.objects.bulk_create(attempts)
     return outcomes
-
-
-def record(
-    delivery: Delivery,
-    *,
-    error: Exception | None,
-    status_code: int | None,
-    duration_ms: int,
-    at: datetime,
-) -> str:
-    """Store one attempt and the row's new state, if this worker still holds the claim.
-
-    The UPDATE matches only the lease this worker set: if the lease ran out
-    and another worker took the row meanwhile, its outcome stands and this
-    late one is dropped (the receiver deduplicates on `webhook-id`).
-    """
-    attempts: list[DeliveryAttempt] = []
-    with transaction.atomic():
-        outcome = _record(delivery, error, status_code, duration_ms, at, attempts)
-        DeliveryAttempt.objects.bulk_create(attempts)
-    return outcome
-
-
-def _record(
-    delivery: Delivery,
-    error: Exception | None,
-    status_code: int | None,
-    duration_ms: int,
-    at: datetime,
-    attempts: list[DeliveryAttempt],
-) -> str:
-    """Update the row if this worker still holds its claim; add its attempt to *attempts*."""
-    outcome, fields = _outcome(delivery, error, at)
-    mine = Delivery.objects.filter(
-        pk=delivery.pk, status=Delivery.Status.PENDING, claimed_until=delivery.claimed_until
-    ).update(**fields)
-    if not mine:
-        log.warning("delivery %s: claim lost before its outcome was recorded", delivery.pk)
-        return OUTCOME_LOST_CLAIM
-    attempts.append(_attempt(delivery, error, status_code, duration_ms, at))
-    return outcome
 
 
 def _outcome(delivery: Delivery, error: Exception | None, at: datetime) -> tuple[str, dict]:

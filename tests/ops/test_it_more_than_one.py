@@ -36,7 +36,7 @@ from incidents.models import Incident, MetricPoint
 from incidents.services import assign_role
 from learning.drills import runs
 from learning.models import Drill, DrillStep
-from tests.fixtures.delivery import CELERY, CeleryProcess, subprocess_env, valid_secret
+from tests.fixtures.delivery import start_beat, subprocess_env, valid_secret
 from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.postgres]
@@ -85,37 +85,16 @@ def start_web(redis, tmp_path: Path, name: str) -> tuple[subprocess.Popen[bytes]
     return process, base
 
 
-def start_beat(redis, tmp_path: Path, name: str) -> CeleryProcess:
-    """Beat as deployed but ticking every second (the cadence, learning and sweeper ticks)."""
-    folder = tmp_path / name
-    folder.mkdir()
-    argv = [
-        CELERY,
-        "-A",
-        "console",
-        "beat",
-        "--loglevel",
-        "INFO",
-        "-s",
-        str(folder / "schedule"),
-        "--pidfile",
-        str(folder / "beat.pid"),
-    ]
-    env = subprocess_env(
-        redis,
-        CADENCE_TICK_SECONDS="1",
-        DELIVERY_SWEEP_SECONDS="1",
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-    )
-    return CeleryProcess(argv, env, folder / "beat.log").start()
-
-
 @pytest.fixture
 def everything_twice(transactional_db, celery_redis, celery_worker_factory, tmp_path):
     webs = [start_web(celery_redis, tmp_path, f"web-{i}") for i in (1, 2)]
     celery_worker_factory(celery_redis)
     celery_worker_factory(celery_redis)
-    beats = [start_beat(celery_redis, tmp_path, f"beat-{i}") for i in (1, 2)]
+    beats = []
+    for i in (1, 2):  # as deployed, but ticking every second
+        folder = tmp_path / f"beat-{i}"
+        folder.mkdir()
+        beats.append(start_beat(celery_redis, folder, CADENCE_TICK_SECONDS="1"))
     yield [base for _, base in webs]
     for beat in beats:
         beat.stop()
