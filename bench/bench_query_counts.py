@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from benchkit import QUICK, Figure, Queries, report, setup_django
+from benchkit import QUICK, Figure, Queries, publish_sample_update, report, setup_django
 
 setup_django("icc-bench-queries-")
 
@@ -30,11 +30,8 @@ from django.utils import timezone  # noqa: E402
 from drf_spectacular.generators import SchemaGenerator  # noqa: E402
 
 from comms import workflows  # noqa: E402
-from comms.services import create_draft, publish_update  # noqa: E402
-from incidents.choices import Role  # noqa: E402
 from incidents.decisions import add_note  # noqa: E402
 from incidents.models import Incident, MonitoredModel  # noqa: E402
-from incidents.services import assign_role  # noqa: E402
 from kit import cache as kit_cache  # noqa: E402
 
 SIZES = [10, 100] if QUICK else [10, 100, 1000]
@@ -95,18 +92,13 @@ def seed(commander: User, comms: User, model: MonitoredModel, start: int, stop: 
         )
         add_note(incident=incident, by=commander, text=f"Note on incident {i}")
         if i % 2:
-            assign_role(incident=incident, role=Role.COMMS_LEAD, user=comms, by=commander)
-            update = create_draft(
-                incident=incident,
-                by=commander,
-                what_changed=f"Update {i}",
-                renditions={
-                    "executive": {"summary": f"Checkout errors for some customers ({i})."},
-                    "customer": {"summary": f"Some payments may fail ({i}); we are on it."},
-                    "technical": {"summary": f"Rolled back ({i})."},
-                },
+            publish_sample_update(
+                incident,
+                commander=commander,
+                comms=comms,
+                i=i,
+                audiences=("executive", "customer", "technical"),
             )
-            publish_update(update=update, by=comms, acknowledge_jargon=True)
 
 
 def count(client: Client, url: str) -> int:

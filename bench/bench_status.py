@@ -26,7 +26,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from benchkit import QUICK, Figure, Queries, report, setup_django
+from benchkit import QUICK, Figure, Queries, publish_sample_update, report, setup_django
 
 setup_django("icc-bench-status-")
 
@@ -38,11 +38,8 @@ from django.test import Client, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from comms import workflows  # noqa: E402
-from comms.services import create_draft, publish_update  # noqa: E402
-from incidents.choices import Role  # noqa: E402
 from incidents.health_metrics import PointIn, ingest_metric_points  # noqa: E402
 from incidents.models import ImpactRule, MonitoredModel  # noqa: E402
-from incidents.services import assign_role  # noqa: E402
 from kit import cache as kit_cache  # noqa: E402
 
 INCIDENTS = int(os.environ.get("BENCH_STATUS_INCIDENTS", "200"))
@@ -122,17 +119,9 @@ def seed() -> tuple[User, User]:
             detected_at=now - timedelta(hours=1 + i % 20),
         )
         if i % 2:
-            assign_role(incident=incident, role=Role.COMMS_LEAD, user=comms, by=commander)
-            update = create_draft(
-                incident=incident,
-                by=commander,
-                what_changed=f"Update {i}",
-                renditions={
-                    "executive": {"summary": f"Checkout errors for some customers ({i})."},
-                    "customer": {"summary": f"Some payments may fail ({i}); we are on it."},
-                },
+            publish_sample_update(
+                incident, commander=commander, comms=comms, i=i, audiences=("executive", "customer")
             )
-            publish_update(update=update, by=comms, acknowledge_jargon=True)
     return executive, commander
 
 

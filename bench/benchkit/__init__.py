@@ -102,3 +102,28 @@ class Queries:
 from benchkit.report import QUICK, Figure, report  # noqa: E402  re-exported for the scripts
 
 __all__ = ["QUICK", "ROOT", "Figure", "Queries", "report", "scratch_database_url", "setup_django"]
+
+
+SAMPLE_RENDITIONS = {
+    "executive": "Checkout errors for some customers ({i}).",
+    "customer": "Some payments may fail ({i}); we are on it.",
+    "technical": "Rolled back ({i}).",
+}
+
+
+def publish_sample_update(
+    incident: Any, *, commander: Any, comms: Any, i: int, audiences: tuple[str, ...]
+) -> None:
+    """Make `comms` the comms lead and publish update `i` to `audiences`, as the services do."""
+    from comms.services import create_draft, publish_update
+    from incidents.choices import Role
+    from incidents.services import assign_role
+
+    assign_role(incident=incident, role=Role.COMMS_LEAD, user=comms, by=commander)
+    update = create_draft(
+        incident=incident,
+        by=commander,
+        what_changed=f"Update {i}",
+        renditions={a: {"summary": SAMPLE_RENDITIONS[a].format(i=i)} for a in audiences},
+    )
+    publish_update(update=update, by=comms, acknowledge_jargon=True)
