@@ -22,6 +22,7 @@ class Action(models.TextChoices):
     KEY_REVOKED = "key_revoked", "Integration key revoked"
     SUBSCRIPTION_CREATED = "subscription_created", "Subscription target created"
     SUBSCRIPTION_CHANGED = "subscription_changed", "Subscription target changed"
+    EVIDENCE_EXPORTED = "evidence_exported", "Evidence pack exported"
 
 
 class AuditImmutable(Exception):

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "comms",
     "integrations",
     "learning",
+    "evidence",
     "api",
     "sso",
     "axes",

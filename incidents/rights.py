@@ -135,3 +135,19 @@ def check_publishing_role(user: Actor, incident: Incident) -> str:
     if role is None:
         raise NotPermitted("Only the incident commander or the comms lead may publish updates.")
     return role
+
+
+def may_export_evidence(
+    user: AbstractBaseUser, incident: Incident, held: Collection[str] | None = None
+) -> bool:
+    """Download the incident's evidence pack (its whole record, every audience's wording).
+
+    Those who may lead it (commander-eligible users, its commander) and its regulator
+    liaison, who hands the pack over. Executives and regulator viewers may not: the pack
+    holds technical renditions and the full log.
+    """
+    if not permissions.can_respond(user):
+        return False
+    if may_lead(user, incident, held):
+        return True
+    return Role.REGULATOR in (roles_held(user, incident) if held is None else held)

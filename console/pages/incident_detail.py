@@ -191,6 +191,10 @@ class Viewer:
         return rights.may_lead(self.user, self.incident, self.held)
 
     @property
+    def can_export_evidence(self) -> bool:
+        return rights.may_export_evidence(self.user, self.incident, self.held)
+
+    @property
     def can_publish(self) -> bool:
         return rights.publishing_role(self.held) is not None
 

@@ -234,6 +234,9 @@ ENDPOINTS = [
         {"event_action": "trigger", "payload": {"summary": "x", "source": "y", "severity": "info"}},
         our_error_shape=False,
     ),
+    # The evidence pack: whoever may lead the incident (commander-eligible users, its IC) and its
+    # regulator liaison; never executives or regulator viewers (it holds every audience's wording).
+    Endpoint("evidence-pack", "get", INC + "/evidence/", COMMAND(200)),
     Endpoint("playbook-list", "get", "/api/v1/playbooks/", READ()),
     Endpoint("playbook-detail", "get", "/api/v1/playbooks/{playbook}/", READ()),
     Endpoint("term-list", "get", "/api/v1/glossary/terms/", GLOSSARY_READ()),
