@@ -347,6 +347,7 @@ class Delivery(models.Model):
         TEST = "test", "Test message"
         ACTION_ITEM = "action", "Action item reminder"
         DRILL_EVENT = "drill", "Drill event"
+        REGULATORY = "regulatory", "Regulatory deadline"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "comms",
     "integrations",
     "learning",
+    "regulatory",
     "evidence",
     "api",
     "sso",
@@ -177,6 +178,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Overdue action items and drill replay steps, on the cadence tick.
     "learning-tick": {
         "task": "learning.tasks.learning_tick_task",
+        "schedule": float(CADENCE_TICK_SECONDS),
+    },
+    # Reminders and escalations of regulatory deadlines (regulatory/clocks.py), on the cadence tick.
+    "regulatory-tick": {
+        "task": "regulatory.tasks.regulatory_tick_task",
         "schedule": float(CADENCE_TICK_SECONDS),
     },
 }

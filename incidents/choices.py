@@ -107,6 +107,7 @@ class EntryKind(models.TextChoices):
     IMPACT_CHANGE = "impact_change", "Impact change"
     REVIEW = "review", "Post-incident review"
     ACTION_ITEM = "action_item", "Action item"
+    REGULATORY = "regulatory", "Regulatory obligation"
 
 
 # Kinds a client may append directly; the others are written by the service

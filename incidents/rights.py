@@ -151,3 +151,22 @@ def may_export_evidence(
     if may_lead(user, incident, held):
         return True
     return Role.REGULATOR in (roles_held(user, incident) if held is None else held)
+
+
+# Who triages regulatory regimes, records moments, drafts, signs off and submits reports.
+REGULATORY_ROLES: list[str] = [Role.REGULATOR, Role.COMMANDER]
+
+
+def may_handle_regulatory(
+    user: Actor, incident: Incident, held: Collection[str] | None = None
+) -> bool:
+    """The incident's regulator liaison or its commander."""
+    if user is None:
+        return False
+    roles = roles_held(user, incident) if held is None else held
+    return any(role in roles for role in REGULATORY_ROLES)
+
+
+def check_regulatory_role(user: Actor, incident: Incident) -> None:
+    if not may_handle_regulatory(user, incident):
+        raise NotPermitted("Only the incident's regulator liaison or its commander may do this.")
