@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -57,3 +58,34 @@ def acting_user(request: Request) -> User:
     if not isinstance(user, User) or not user.is_authenticated:
         raise NotAuthenticated()
     return user
+
+
+class DownloadRenderer(BaseRenderer):
+    """Lets a client ask for a download's media type (`Accept`); errors still go out as JSON.
+
+    Views that answer a file list `[JSONRenderer, TheirRenderer]` and return an HttpResponse.
+    """
+
+    media_type = "application/octet-stream"
+    format = "bin"
+    charset = None
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        return JSONRenderer().render(data)
+
+
+class ZipRenderer(DownloadRenderer):
+    media_type = "application/zip"
+    format = "zip"
+
+
+class MarkdownRenderer(DownloadRenderer):
+    media_type = "text/markdown"
+    format = "md"
+
+
+class PdfRenderer(DownloadRenderer):
+    media_type = "application/pdf"
+    format = "pdf"

@@ -28,6 +28,7 @@ RESOURCES = [
     "glossary",
     "playbooks",
     "evidence",
+    "obligations",
 ]
 LEARNING_RESOURCES = ["communication_metrics", "reviews", "action_items", "drills"]
 

@@ -371,6 +371,10 @@ SPECTACULAR_SETTINGS = {
         "ActionItemCategoryEnum": "learning.models.ActionItem.Category",
         "RootCauseEnum": "learning.models.RootCause",
         "ReviewAudienceEnum": "api.reviews.serializers.AUDIENCE_CHOICES",
+        "RegulatoryReportStatusEnum": "regulatory.models.RegulatoryReport.Status",
+        "ObligationStateEnum": "api.obligations.serializers.OBLIGATION_STATES",
+        "ObligationOutcomeEnum": "regulatory.models.Obligation.Outcome",
+        "MomentNameEnum": "regulatory.regimes.MOMENT_CHOICES",
     },
 }
 # Largest request body Django reads into memory (bulk metric points fit).

@@ -109,12 +109,14 @@ def record_moment(
     incident: Incident,
     by: AbstractBaseUser,
     name: str,
-    at: datetime,
+    at: datetime | None = None,
     note: str = "",
     now: datetime | None = None,
 ) -> Moment:
-    """Record when the organisation became aware, or classified the incident as major; clocks re-plan."""
+    """Record when the organisation became aware, or classified the incident as major (default:
+    now); the clocks re-plan."""
     now = now or timezone.now()
+    at = at or now
     if name not in regimes.MOMENTS:
         raise DomainError(
             f"Unknown moment {name!r}; one of {', '.join(regimes.MOMENTS)}.", field="name"
@@ -122,14 +124,14 @@ def record_moment(
     if not isinstance(at, datetime) or timezone.is_naive(at):
         raise DomainError("Give the moment as a date and time with its time zone.", field="at")
     if at > now:
-        raise DomainError("A moment cannot be in the future.", field="at")
+        raise Conflict("A moment cannot be in the future.", field="at")
     if len(note) > 300:
         raise DomainError("At most 300 characters.", field="note")
     with transaction.atomic():
         incident = locked(incident)
         rights.check_regulatory_role(by, incident)
         if at < incident.detected_at:
-            raise DomainError("A moment cannot be before the incident was detected.", field="at")
+            raise Conflict("A moment cannot be before the incident was detected.", field="at")
         Moment.objects.filter(incident=incident, name=name, superseded_at__isnull=True).update(
             superseded_at=now
         )
@@ -189,13 +191,13 @@ def edit_report(
     if spec is None:
         raise Conflict("This report's regime is no longer known.")
     if not isinstance(fields, dict):
-        raise DomainError("Fields must map each field to its text.", field="fields")
+        raise DomainError("Content must map each field to its text.", field="content")
     known = {f.key for f in spec.fields}
     for key, value in fields.items():
         if key not in known:
-            raise DomainError(f"{spec.title} has no field {key!r}.", field=f"fields.{key}")
+            raise DomainError(f"{spec.title} has no field {key!r}.", field=f"content.{key}")
         if not isinstance(value, str) or len(value) > MAX_FIELD:
-            raise DomainError(f"Text of at most {MAX_FIELD} characters.", field=f"fields.{key}")
+            raise DomainError(f"Text of at most {MAX_FIELD} characters.", field=f"content.{key}")
     with transaction.atomic():
         incident, obligation = _locked_obligation(obligation)
         rights.check_regulatory_role(by, incident)
@@ -275,10 +277,10 @@ def submit_report(
         )
     if not isinstance(authority_reference, str) or len(authority_reference) > MAX_SHORT:
         raise DomainError("At most 200 characters.", field="authority_reference")
-    if timezone.is_naive(submitted_at) or submitted_at > now:
-        raise DomainError(
-            "The submission time must be a past time with its time zone.", field="submitted_at"
-        )
+    if timezone.is_naive(submitted_at):
+        raise DomainError("Give the submission time with its time zone.", field="submitted_at")
+    if submitted_at > now:
+        raise Conflict("The submission time cannot be in the future.", field="submitted_at")
     with transaction.atomic():
         incident, obligation = _locked_obligation(obligation)
         rights.check_regulatory_role(by, incident)
@@ -451,7 +453,7 @@ def triage_state(incident: Incident) -> dict[str, Any]:
         "moments": [
             {
                 "name": name,
-                "label": label,
+                "title": label,
                 "at": moments[name].at if name in moments else incident.declared_at,
                 "recorded": name in moments,
                 "recorded_by": _label(moments[name].recorded_by) if name in moments else None,

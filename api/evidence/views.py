@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from api.base import ApiView, acting_user, get_incident
+from api.base import ApiView, ZipRenderer, acting_user, get_incident
 from api.evidence.permissions import EvidenceAccess
 from evidence.services import export_pack
 from kit.openapi import document
-
-
-class ZipRenderer(BaseRenderer):
-    """Lets a client ask for `Accept: application/zip`; errors still go out as JSON."""
-
-    media_type = "application/zip"
-    format = "zip"
-    charset = None
-
-    def render(
-        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
-    ) -> bytes:
-        return JSONRenderer().render(data)
 
 
 class EvidencePackView(ApiView):

@@ -36,6 +36,7 @@ MOMENTS = {
     BECAME_AWARE: "Became aware",
     CLASSIFIED_MAJOR: "Classified as major",
 }
+MOMENT_CHOICES = list(MOMENTS.items())
 SUBMITTED = "submitted:"
 PREFILLS = {
     "",

@@ -43,6 +43,7 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC).isoformat()
 INC = "/api/v1/incidents/{incident}"
 UPD = INC + "/updates"
 SUBS = "/api/v1/subscriptions"
+OBL = INC + "/obligations/{obligation}/report"
 
 ENDPOINTS = [
     Endpoint("incident-list", "get", "/api/v1/incidents/", READ()),
@@ -237,6 +238,36 @@ ENDPOINTS = [
     # The evidence pack: whoever may lead the incident (commander-eligible users, its IC) and its
     # regulator liaison; never executives or regulator viewers (it holds every audience's wording).
     Endpoint("evidence-pack", "get", INC + "/evidence/", COMMAND(200)),
+    # Regulatory obligations: incident readers read; the regulator liaison or the commander (here
+    # the commander holds both roles) triages, records moments and handles the reports. The world's
+    # GDPR report has no saved draft: signing off or submitting it is a conflict even for them.
+    Endpoint("regime-list", "get", "/api/v1/regulatory/regimes/", READ()),
+    Endpoint("obligation-list", "get", INC + "/obligations/", READ()),
+    Endpoint("triage-state", "get", INC + "/regulatory/triage/", READ()),
+    Endpoint(
+        "triage",
+        "post",
+        INC + "/regulatory/triage/",
+        DECIDE(201),
+        {"regime": "nis2-art23", "answers": {"essential_or_important": True, "significant": True}},
+    ),
+    Endpoint(
+        "moment", "post", INC + "/regulatory/moments/", DECIDE(201), {"name": "classified_major"}
+    ),
+    Endpoint("obligation-report", "get", OBL + "/", READ()),
+    Endpoint(
+        "obligation-report-edit",
+        "patch",
+        OBL + "/",
+        DECIDE(200),
+        {"content": {"contact": "dpo@x.test"}},
+    ),
+    Endpoint("obligation-report-sign-off", "post", OBL + "/sign-off/", DECIDE(409)),
+    Endpoint(
+        "obligation-report-submit", "post", OBL + "/submit/", DECIDE(409), {"channel": "Portal"}
+    ),
+    Endpoint("obligation-report-markdown", "get", OBL + "/markdown/", READ()),
+    Endpoint("obligation-report-pdf", "get", OBL + "/pdf/", READ()),
     Endpoint("playbook-list", "get", "/api/v1/playbooks/", READ()),
     Endpoint("playbook-detail", "get", "/api/v1/playbooks/{playbook}/", READ()),
     Endpoint("term-list", "get", "/api/v1/glossary/terms/", GLOSSARY_READ()),
@@ -299,6 +330,7 @@ def test_the_matrix_covers_every_route():
         "{deadline}": "<int:deadline_id>",
         "{sub}": "<int:subscription_id>",
         "{own_sub}": "<int:subscription_id>",
+        "{obligation}": "<int:obligation_id>",
     }
     covered = set()
     for endpoint in ENDPOINTS:
