@@ -3,7 +3,7 @@ from django.urls import path
 from console.pages import incident_actions as actions
 from console.pages import incident_detail as detail
 from console.pages import incident_list as listing
-from console.pages import update_composer
+from console.pages import regulatory, update_composer
 
 app_name = "incidents"
 urlpatterns = [
@@ -11,6 +11,25 @@ urlpatterns = [
     path("declare/", listing.declare, name="declare"),
     path("<int:pk>/", detail.detail, name="detail"),
     path("<int:pk>/log/", detail.timeline, name="timeline"),
+    path("<int:pk>/regulatory/", regulatory.obligations_page, name="regulatory"),
+    path("<int:pk>/regulatory/moments/", regulatory.record_moment, name="regulatory_moment"),
+    path("<int:pk>/regulatory/triage/<slug:regime>/", regulatory.triage, name="regulatory_triage"),
+    path("<int:pk>/regulatory/<int:oid>/", regulatory.report_page, name="regulatory_report"),
+    path(
+        "<int:pk>/regulatory/<int:oid>/save/",
+        regulatory.save_report,
+        name="regulatory_report_save",
+    ),
+    path(
+        "<int:pk>/regulatory/<int:oid>/sign-off/",
+        regulatory.sign_off_report,
+        name="regulatory_report_sign_off",
+    ),
+    path(
+        "<int:pk>/regulatory/<int:oid>/submit/",
+        regulatory.submit_report,
+        name="regulatory_report_submit",
+    ),
     path("<int:pk>/notes/", actions.add_note, name="add_note"),
     path("<int:pk>/decisions/", actions.record_decision, name="record_decision"),
     path("<int:pk>/decision-requests/", actions.request_decision, name="request_decision"),

@@ -46,6 +46,7 @@ from incidents.choices import Audience, DecisionType, EntryKind, Phase, Role
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import AffectedModel, Incident, Playbook, RoleAssignment
 from incidents.page_access import require_reader
+from regulatory.services import obligations_for
 
 # Decisions with their own action (and log entry kind) are not offered as free decisions.
 OWN_ACTION_DECISIONS = {DecisionType.CHANGE_SEVERITY, DecisionType.REACH_MILESTONE}
@@ -189,6 +190,10 @@ class Viewer:
     @property
     def can_manage_roles(self) -> bool:
         return rights.may_lead(self.user, self.incident, self.held)
+
+    @property
+    def can_handle_regulatory(self) -> bool:
+        return rights.may_handle_regulatory(self.user, self.incident, self.held)
 
     @property
     def can_export_evidence(self) -> bool:
@@ -364,6 +369,7 @@ def detail_context(
         "viewer": viewer,
         "playbook": viewer.playbook,
         "countdowns": countdown_list,
+        "obligations": obligations_for(incident),
         "drafts": drafts,
         "published": published,
         "forms": forms_,

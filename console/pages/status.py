@@ -45,6 +45,8 @@ from incidents.models import AffectedModel, Incident
 from kit import cache as kit_cache
 from kit.conditional import is_fresh, make_etag
 from kit.users import signed_in_user
+from regulatory import services as regulatory_services
+from regulatory.models import Obligation
 
 RECENT = timedelta(days=7)
 # Bump when the cached templates change shape, so old entries are not served.
@@ -358,8 +360,25 @@ def regulator(request: HttpRequest) -> HttpResponse:
         group["renditions"].append(rendition)
     for group in groups.values():
         group["severity_words"] = SEVERITY_WORDS[group["incident"].severity]
+        group["obligations"] = []
+    # Reporting deadlines: of the incidents shown here for everyone; of every real incident for
+    # those who read incident pages (commanders, responders), so they see what is coming.
+    internal = permissions.can_read_incidents(request.user)
+    now = timezone.now()
+    rows = Obligation.objects.current().filter(is_drill=False).select_related("incident")
+    if not internal:
+        rows = rows.filter(incident_id__in=list(groups))
+    running = []
+    for obligation in rows.order_by("due_at", "pk"):
+        row = {"obligation": obligation, **regulatory_services.countdown(obligation, now)}
+        if obligation.incident_id in groups:
+            groups[obligation.incident_id]["obligations"].append(row)
+        if internal and row["state"] in ("running", "overdue", "not_started"):
+            running.append(row)
     mark_regulator_read(request)  # the audit trail records who read the disclosures
-    return render(request, "status/regulator.html", {"groups": list(groups.values())})
+    return render(
+        request, "status/regulator.html", {"groups": list(groups.values()), "running": running}
+    )
 
 
 @require_safe

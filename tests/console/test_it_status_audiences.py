@@ -96,8 +96,9 @@ def test_the_regulator_view_runs_two_queries_after_the_chrome(
         )
     client.force_login(regulator)
     # session, user, groups, renditions with their updates and incidents, inbox badge, glossary version,
-    # and (#10) the audit trail's record of this regulator read: one INSERT, the read is evidence.
-    with django_assert_num_queries(7):
+    # (#10) the audit trail's record of this regulator read: one INSERT, the read is evidence, and
+    # (#13) the reporting deadlines of the incidents shown.
+    with django_assert_num_queries(8):
         assert client.get(REGULATOR_URL).status_code == 200
 
 
