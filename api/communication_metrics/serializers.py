@@ -152,6 +152,15 @@ class IncidentMetricsSerializer(_Figures):
     )
 
 
+class RegulatoryDeadlinesSerializer(serializers.Serializer):
+    regime = serializers.CharField(help_text="The regime's slug (regulatory/regimes/).")
+    name = serializers.CharField()
+    met = serializers.IntegerField(help_text="Reports submitted by their deadline.")
+    missed = serializers.IntegerField(help_text="Reports submitted late, or not by the deadline.")
+    decided = serializers.IntegerField(help_text="met + missed; running deadlines are left out.")
+    percent = serializers.FloatField(allow_null=True, help_text="100 × met / decided.")
+
+
 class MetricsSectionSerializer(serializers.Serializer):
     overall = MetricsGroupSerializer()
     by_severity = MetricsGroupSerializer(many=True)
@@ -160,6 +169,9 @@ class MetricsSectionSerializer(serializers.Serializer):
     )
     by_month = MetricsGroupSerializer(many=True)
     incidents = IncidentMetricsSerializer(many=True, help_text="Oldest declaration first.")
+    regulatory_deadlines = RegulatoryDeadlinesSerializer(
+        many=True, help_text="Regulatory deadlines met, per regime (docs/metrics.md)."
+    )
 
 
 class CommunicationMetricsSerializer(serializers.Serializer):
@@ -281,6 +293,17 @@ def section_data(section: metrics.Section | None) -> dict[str, Any] | None:
         "by_model": [group_data(g) for g in agg.by_model],
         "by_month": [group_data(g) for g in agg.by_month],
         "incidents": [incident_data(m) for m in section.incidents],
+        "regulatory_deadlines": [
+            {
+                "regime": r.regime,
+                "name": r.name,
+                "met": r.met,
+                "missed": r.missed,
+                "decided": r.decided,
+                "percent": r.percent,
+            }
+            for r in section.regulatory
+        ],
     }
 
 

@@ -53,6 +53,8 @@ from comms.models import Deadline, Feedback, StatusUpdate
 from incidents.choices import Audience, EntryKind, Phase
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import AffectedModel, Incident, Milestone
+from regulatory import regimes
+from regulatory.models import Obligation
 
 AUDIENCES: list[str] = list(Audience.values)
 
@@ -403,12 +405,55 @@ def select(filters: Filters) -> QuerySet[Incident]:
 
 
 @dataclass(frozen=True)
+class RegimeDeadlines:
+    """Regulatory deadlines of one regime: met on time out of those decided (met or missed)."""
+
+    regime: str
+    name: str
+    met: int
+    missed: int
+
+    @property
+    def decided(self) -> int:
+        return self.met + self.missed
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.met / self.decided, 2) if self.decided else None
+
+
+@dataclass(frozen=True)
 class Section:
     """The incidents of one kind (real or drill), one by one and pooled."""
 
     is_drill: bool
     incidents: list[IncidentMetrics]
     aggregates: Aggregates
+    regulatory: list[RegimeDeadlines] = field(default_factory=list)
+
+
+def regulatory_deadlines(incident_ids: list[int]) -> dict[bool, list[RegimeDeadlines]]:
+    """Per kind (drill or real) and regime, the decided deadlines of these incidents, in one query.
+
+    Cancelled obligations (a regime found not to apply) never count; drills never mix with real.
+    """
+    counts: dict[tuple[bool, str], dict[str, int]] = defaultdict(lambda: {"met": 0, "missed": 0})
+    if not incident_ids:
+        return {False: [], True: []}
+    rows = (
+        Obligation.objects.filter(incident_id__in=incident_ids, cancelled_at__isnull=True)
+        .exclude(outcome="")
+        .values("is_drill", "regime", "outcome")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        counts[(row["is_drill"], row["regime"])][row["outcome"]] += row["n"]
+    known = regimes.all_regimes()
+    found: dict[bool, list[RegimeDeadlines]] = {False: [], True: []}
+    for (is_drill, slug), c in sorted(counts.items()):
+        name = known[slug].short_name if slug in known else slug
+        found[is_drill].append(RegimeDeadlines(slug, name, c["met"], c["missed"]))
+    return found
 
 
 @dataclass(frozen=True)
@@ -419,12 +464,17 @@ class Report:
 
 
 def report(filters: Filters) -> Report:
-    """Compute the metrics of the matching incidents, real and drills apart, in seven queries."""
+    """Compute the metrics of the matching incidents, real and drills apart, in eight queries."""
     items = for_incidents(select(filters))
     real = [m for m in items if not m.is_drill]
     drills = [m for m in items if m.is_drill]
+    deadlines = regulatory_deadlines([m.incident_id for m in items])
     return Report(
         filters=filters,
-        real=Section(False, real, aggregate(real)) if filters.drills != "only" else None,
-        drills=Section(True, drills, aggregate(drills)) if filters.drills != "exclude" else None,
+        real=Section(False, real, aggregate(real), deadlines[False])
+        if filters.drills != "only"
+        else None,
+        drills=Section(True, drills, aggregate(drills), deadlines[True])
+        if filters.drills != "exclude"
+        else None,
     )

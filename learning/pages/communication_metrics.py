@@ -105,6 +105,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 "is_drill": section.is_drill,
                 "count": count,
                 "tables": tables,
+                "regulatory": section.regulatory,
                 "incidents_caption": (
                     "Per incident, newest first"
                     if shown == count

@@ -207,14 +207,14 @@ def test_queries_do_not_grow_with_incidents(
     api.get(
         URL
     )  # the token's first use records last_used_at (once a minute; the clock stands still)
-    # The token with its user, the groups, then the 7 metric queries; (#10) +1: the token-guessing lockout check of the client address, on every token request.
-    with django_assert_num_queries(10):
+    # The token with its user, the groups, then the 7 metric queries; (#10) +1: the token-guessing lockout check of the client address, on every token request; (#13) +1: the regulatory deadlines.
+    with django_assert_num_queries(11):
         assert api.get(URL).status_code == 200
     build_april(clock, commander, [fraud_model, credit_model])
     build_drill(clock, commander, credit_model)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert len(api.get(URL).json()["real"]["incidents"]) == 2
-    with django_assert_num_queries(11):  # the model's existence check
+    with django_assert_num_queries(12):  # the model's existence check
         assert api.get(URL, {"model": "credit-limits"}).status_code == 200
 
 
