@@ -42,6 +42,8 @@ from learning.markdown import to_markdown
 from learning.models import Review
 from learning.reviews.renditions import rendition_of
 from learning.reviews.vocabulary import AUDIENCES
+from regulatory.models import RegulatoryReport
+from regulatory.services import obligations_for
 
 FORMAT = "icc-evidence-pack"
 VERSION = 1
@@ -60,6 +62,17 @@ def dump_json(data: Any) -> bytes:
     return (
         json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     ).encode()
+
+
+def _exact_times(value: Any) -> Any:
+    """Times with their microseconds, as the log writes them (JSON encoders keep milliseconds)."""
+    if isinstance(value, datetime):
+        return stamp(value)
+    if isinstance(value, dict):
+        return {k: _exact_times(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_exact_times(v) for v in value]
+    return value
 
 
 def log_line(entry: DecisionLogEntry) -> str:
@@ -294,6 +307,17 @@ def build_pack(*, incident: Incident, by: Any, now: datetime | None = None) -> P
                 rendition_path(update["number"], rendition["audience"]),
                 rendition_markdown(reference, update, rendition).encode(),
             )
+
+    obligations = obligations_for(incident, now=now)
+    if obligations:
+        fields = dict(
+            RegulatoryReport.objects.filter(obligation__incident=incident).values_list(
+                "obligation_id", "fields"
+            )
+        )
+        for obligation in obligations:
+            obligation["report_fields"] = fields.get(obligation["id"])
+        pack.add("obligations.json", dump_json(_exact_times(obligations)))
 
     review = (
         Review.objects.filter(incident=incident, status=Review.Status.PUBLISHED)

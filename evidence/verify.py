@@ -405,6 +405,54 @@ def _check_review(members: dict[str, bytes], report: EvidenceReport) -> None:
     report.checked.append("review: each rendition against review.json")
 
 
+def _fields_sha256(fields: Any) -> str:
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check_obligations(
+    members: dict[str, bytes], entries: dict[int, dict[str, Any]], report: EvidenceReport
+) -> None:
+    """Each recorded submission must be in the log: same time, channel, reference and fields."""
+    if "obligations.json" not in members:
+        return
+    obligations = _json(members, "obligations.json", report)
+    if not isinstance(obligations, list):
+        return
+    recorded = {
+        (e.get("data") or {}).get("obligation"): e.get("data") or {}
+        for e in entries.values()
+        if e.get("kind") == "regulatory" and "submitted_at" in (e.get("data") or {})
+    }
+    submitted = 0
+    for obligation in obligations:
+        submission = obligation.get("submission") if isinstance(obligation, dict) else None
+        if not submission:
+            continue
+        submitted += 1
+        where = f"obligations.json: {obligation.get('title')}"
+        data = recorded.get(obligation.get("id"))
+        if data is None:
+            report.problem(f"{where}: its submission is not in the decision log")
+            continue
+        logged = datetime.fromisoformat(data["submitted_at"])
+        stated = submission.get("submitted_at")
+        if stated is None or datetime.fromisoformat(str(stated).replace("Z", "+00:00")) != logged:
+            report.problem(f"{where}: submitted at {stated}, the log says {data['submitted_at']}")
+        for key in ("channel", "authority_reference"):
+            if submission.get(key) != data.get(key):
+                report.problem(
+                    f"{where}: {key} {submission.get(key)!r}, the log says {data.get(key)!r}"
+                )
+        if _fields_sha256(obligation.get("report_fields")) != data.get("fields_sha256"):
+            report.problem(
+                f"{where}: the report's fields are not the ones the log recorded as submitted"
+            )
+    report.checked.append(
+        f"obligations: {len(obligations)}, {submitted} submissions against the log"
+    )
+
+
 def _check_incident(
     members: dict[str, bytes], manifest: dict[str, Any], report: EvidenceReport
 ) -> None:
@@ -430,4 +478,5 @@ def verify_pack(source: str | IO[bytes], *, keys: Keys | None = None) -> Evidenc
     _check_checkpoints(members, entries, keys, report)
     _check_updates(members, manifest, entries, report)
     _check_review(members, report)
+    _check_obligations(members, entries, report)
     return report

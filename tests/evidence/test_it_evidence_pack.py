@@ -362,3 +362,72 @@ def test_the_incident_page_offers_the_pack_only_to_those_who_may_take_it(
     client.force_login(executive)
     page = client.get(url)
     assert page.status_code == 200 and link not in page.content.decode()
+
+
+# --- Obligations ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def with_submission(clock, incident, commander, liaison, signing_key):
+    """An open incident whose GDPR notification was drafted, signed off and submitted."""
+    from incidents.choices import Role
+    from incidents.services import assign_role
+    from regulatory import services as regulatory
+    from regulatory.models import Obligation
+
+    assign_role(incident=incident, role=Role.REGULATOR, user=liaison, by=commander)
+    regulatory.triage(
+        incident=incident,
+        by=liaison,
+        regime="gdpr-art33",
+        answers={"personal_data_breach": True, "risk_to_individuals": True},
+    )
+    obligation = Obligation.objects.get(incident=incident)
+    regulatory.edit_report(obligation=obligation, by=liaison, fields={"contact": "dpo@bank.test"})
+    regulatory.sign_off_report(obligation=obligation, by=commander)
+    clock.advance(seconds=1, microseconds=123456)  # microseconds survive into the pack
+    regulatory.submit_report(
+        obligation=obligation, by=liaison, channel="CNIL portal", authority_reference="C-1"
+    )
+    checkpoint_logs()
+    return incident
+
+
+def test_the_pack_holds_the_obligations_and_their_submissions(
+    tmp_path, with_submission, commander, signing_key
+):
+    data = token_client(commander).get(f"/api/v1/incidents/{with_submission.pk}/evidence/").content
+    obligations = json.loads(members(data)["obligations.json"])
+    assert [(o["regime"], o["outcome"], o["submission"]["channel"]) for o in obligations] == [
+        ("gdpr-art33", "met", "CNIL portal")
+    ]
+    assert obligations[0]["report_fields"]["contact"] == "dpo@bank.test"
+    out = verify(tmp_path, data, signing_key)
+    assert "obligations: 1, 1 submissions against the log" in out and "verified." in out
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            replace_text('"authority_reference": "C-1"', '"authority_reference": "C-2"'),
+            "authority_reference 'C-2', the log says 'C-1'",
+        ),
+        (
+            replace_text('"contact": "dpo@bank.test"', '"contact": "nobody"'),
+            "not the ones the log recorded",
+        ),
+        (
+            replace_text('"channel": "CNIL portal"', '"channel": "post"'),
+            "channel 'post', the log says 'CNIL portal'",
+        ),
+    ],
+)
+def test_a_changed_submission_is_caught_against_the_log(
+    tmp_path, with_submission, commander, edit, message
+):
+    data = token_client(commander).get(f"/api/v1/incidents/{with_submission.pk}/evidence/").content
+    out = refused(
+        tmp_path, rewrite(data, {"obligations.json": edit}, rehash=True, strip_signature=True)
+    )
+    assert message in out
