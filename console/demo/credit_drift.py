@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -10,6 +10,9 @@ from comms import workflows
 from console.demo.base import Demo
 from incidents import decisions
 from incidents.choices import DecisionType, ExposureLevel, Phase, ReferenceKind, Role
+from incidents.models import Incident
+from regulatory import services as regulatory
+from regulatory.models import Obligation
 
 TITLE = "Credit risk model drift after upstream schema change"
 
@@ -71,4 +74,70 @@ def build(demo: Demo, title: str) -> None:
         by=u["ruth"],
         decision_type=DecisionType.REGULATOR_DISCLOSURE,
         question="Do we notify the credit regulator of 640 mis-scored applications?",
+    )
+    regulatory_obligations(demo, incident, now=now)
+
+
+def regulatory_obligations(demo: Demo, incident: Incident, *, now: datetime) -> None:
+    """Ruth triages: the EU AI Act and DORA apply, GDPR does not; DORA's initial notification
+    went in on time, so its intermediate report's clock runs (and the AI Act's 15 days)."""
+    u = demo.users
+    aware, classified = now - timedelta(hours=19), now - timedelta(hours=17)
+    regulatory.record_moment(
+        incident=incident,
+        by=u["ruth"],
+        name="became_aware",
+        at=aware,
+        now=now - timedelta(hours=18),
+    )
+    regulatory.record_moment(
+        incident=incident,
+        by=u["ruth"],
+        name="classified_major",
+        at=classified,
+        note="Two criteria of Delegated Regulation 2024/1772 met: clients affected, reputational impact",
+        now=now - timedelta(hours=17),
+    )
+    for regime, answers in (
+        (
+            "eu-ai-act-art73",
+            {
+                "high_risk": True,
+                "serious_incident": True,
+                "widespread_or_critical_infrastructure": False,
+                "death": False,
+            },
+        ),
+        ("dora-major-ict", {"financial_entity": True, "major": True}),
+        ("gdpr-art33", {"personal_data_breach": False, "risk_to_individuals": False}),
+    ):
+        regulatory.triage(
+            incident=incident,
+            by=u["ruth"],
+            regime=regime,
+            answers=answers,
+            now=now - timedelta(hours=17),
+        )
+    initial = Obligation.objects.get(
+        incident=incident, regime="dora-major-ict", report="initial_notification"
+    )
+    regulatory.edit_report(
+        obligation=initial,
+        by=u["ruth"],
+        fields={
+            "classification": "Clients affected (640) and reputational impact",
+            "continuity": "No",
+        },
+        now=now - timedelta(hours=15, minutes=30),
+    )
+    regulatory.sign_off_report(
+        obligation=initial, by=u["conor"], now=now - timedelta(hours=15, minutes=10)
+    )
+    regulatory.submit_report(
+        obligation=initial,
+        by=u["ruth"],
+        channel="Competent authority's incident reporting portal",
+        authority_reference="ICT-2026-00417",
+        submitted_at=now - timedelta(hours=15),
+        now=now - timedelta(hours=15),
     )
