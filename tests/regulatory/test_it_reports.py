@@ -181,3 +181,41 @@ def test_the_obligation_list_has_countdowns_in_a_fixed_number_of_queries(
     token_client(liaison).patch(url(gdpr), {"content": {"contact": "dpo@bank.test"}}, format="json")
     results, after = fetch()
     assert len(results) == 2 and after == before
+
+
+def test_markup_in_a_report_never_makes_the_pdf_renderer_fetch_anything(gdpr, liaison, commander):
+    """The attack: a field carrying <img>/<link>/CSS pointing at an internal address, hoping the
+    HTML-to-PDF renderer fetches it (SSRF). Text is escaped and the renderer fetches nothing."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Sink(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    target = f"http://127.0.0.1:{server.server_port}"
+    payload = (
+        f'<img src="{target}/img"><link rel="stylesheet" href="{target}/css">'
+        f'<style>@import url("{target}/import");</style><p style="background:url({target}/bg)">x</p>'
+    )
+    try:
+        token_client(liaison).patch(
+            url(gdpr), {"content": {"consequences": payload}}, format="json"
+        )
+        pdf = token_client(commander).get(url(gdpr, "pdf/"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert pdf.status_code == 200
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "<img src=" in text  # shown as text, not interpreted
+    assert hits == []
