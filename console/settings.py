@@ -156,6 +156,10 @@ CELERY_TIMEZONE = "UTC"
 # Deadlines and the outbox live in database rows; beat only ticks.
 # 1 s: a thousand deadlines due at once are reminded within 5 s (make bench, Cadence).
 CADENCE_TICK_SECONDS = env_int("CADENCE_TICK_SECONDS", 1, minimum=1)
+# Reminders ahead of each regulatory deadline (regulatory/clocks.py): when this percentage of the
+# window is left, and this many minutes before the deadline (on a drill's clock for drills).
+REGULATORY_REMINDER_PERCENT_LEFT = env_int("REGULATORY_REMINDER_PERCENT_LEFT", 25, minimum=0)
+REGULATORY_REMINDER_MINUTES_BEFORE = env_int("REGULATORY_REMINDER_MINUTES_BEFORE", 60, minimum=0)
 DELIVERY_SWEEP_SECONDS = env_int("DELIVERY_SWEEP_SECONDS", 10, minimum=1)
 DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 # Overdue action items: the owner is reminded when due, the incident commander after this grace.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
@@ -23,9 +24,6 @@ from incidents.models import Incident, RoleAssignment
 from regulatory import regimes
 from regulatory.models import Moment, Obligation, Triage
 
-# Reminders ahead of each deadline: when this share of the window is left, and this long before.
-REMINDER_SHARE_LEFT = 0.25
-REMINDER_BEFORE = timedelta(hours=1)
 TICK_BATCH = 100
 REMINDED_ROLES: list[str] = [Role.REGULATOR, Role.COMMANDER]
 ESCALATED_ROLES: list[str] = [Role.REGULATOR, Role.COMMANDER, Role.EXECUTIVE]
@@ -40,14 +38,14 @@ def moment_times(incident: Incident) -> dict[str, datetime]:
 
 
 def reminder_points(obligation: Obligation, factor: int) -> list[datetime]:
-    """When to remind: at 25 % of the window left and an hour before (on the drill's clock)."""
+    """When to remind: at 25 % of the window left and an hour before (on the drill's clock),
+    as REGULATORY_REMINDER_PERCENT_LEFT and REGULATORY_REMINDER_MINUTES_BEFORE set; 0 turns one off."""
     if obligation.due_at is None or obligation.starts_at is None:
         return []
     window = obligation.due_at - obligation.starts_at
-    points = {
-        obligation.due_at - window * REMINDER_SHARE_LEFT,
-        obligation.due_at - REMINDER_BEFORE / factor,
-    }
+    share_left = min(settings.REGULATORY_REMINDER_PERCENT_LEFT, 100) / 100
+    before = timedelta(minutes=settings.REGULATORY_REMINDER_MINUTES_BEFORE)
+    points = {obligation.due_at - window * share_left, obligation.due_at - before / factor}
     return sorted(p for p in points if obligation.starts_at < p < obligation.due_at)
 
 

@@ -225,3 +225,12 @@ def test_two_ticks_at_once_send_each_reminder_once(
         incident=incident, kind=EntryKind.REMINDER, data__report="early_warning"
     )
     assert reminders.count() == 1 and early.reminders_sent == 2
+
+
+def test_the_reminder_points_are_settings(clock, incident, commander, liaison, settings):
+    settings.REGULATORY_REMINDER_PERCENT_LEFT = 50
+    settings.REGULATORY_REMINDER_MINUTES_BEFORE = 0  # off
+    with_liaison(incident, commander, liaison)
+    services.triage(incident=incident, by=liaison, regime=GDPR, answers=GDPR_BREACH)
+    obligation = current(incident, GDPR, "notification")
+    assert clocks.reminder_points(obligation, 1) == [obligation.due_at - timedelta(hours=36)]
