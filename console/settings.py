@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "comms",
     "integrations",
     "learning",
+    "publicstatus",
     "api",
     "sso",
     "axes",
