@@ -27,6 +27,7 @@ RESOURCES = [
     "health_metrics",
     "glossary",
     "playbooks",
+    "maintenances",
 ]
 LEARNING_RESOURCES = ["communication_metrics", "reviews", "action_items", "drills"]
 

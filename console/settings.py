@@ -365,6 +365,8 @@ SPECTACULAR_SETTINGS = {
         "ActionItemCategoryEnum": "learning.models.ActionItem.Category",
         "RootCauseEnum": "learning.models.RootCause",
         "ReviewAudienceEnum": "api.reviews.serializers.AUDIENCE_CHOICES",
+        "MaintenanceStatusEnum": "publicstatus.models.Maintenance.Status",
+        "MaintenanceImpactEnum": "publicstatus.models.Maintenance.Impact",
     },
 }
 # Largest request body Django reads into memory (bulk metric points fit).
