@@ -46,6 +46,7 @@ from kit import cache as kit_cache
 from kit.conditional import is_fresh, make_etag
 from kit.users import signed_in_user
 from publicstatus import components as public_components
+from publicstatus import uptime
 from publicstatus.components import incident_state
 from publicstatus.models import ComponentState, Maintenance
 
@@ -323,12 +324,16 @@ def public_context(*, now: datetime | None = None) -> dict[str, Any]:
         (e for e in entries if not e["is_open"]), key=lambda e: e["resolved_at"], reverse=True
     )
     comps = public_components.public_components()
+    history = uptime.histories(comps, now=now)
     maintenance = public_maintenance()
     return {
         "active": active,
         "resolved": resolved,
         "banner": public_banner(active, comps),
-        "groups": public_components.grouped(comps),
+        "groups": [
+            (name, [(c, history[c.model_id]) for c in members])
+            for name, members in public_components.grouped(comps)
+        ],
         "maintenance": maintenance,
         "generated_at": now,
     }

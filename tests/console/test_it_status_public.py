@@ -155,8 +155,8 @@ def test_queries_are_constant(
     for i in range(incidents // 5):
         announced_maintenance(commander, fraud_model, hours_ahead=i + 1)
     # version, incidents, renditions; components: models, incident links, maintenance links;
-    # maintenance and its components
-    with django_assert_num_queries(8):
+    # uptime: incident links, milestones, maintenance; maintenance and its components
+    with django_assert_num_queries(11):
         cold = client.get(URL)
     assert cold.content.decode().count('class="status-incident') == incidents // 2
     with django_assert_num_queries(1):  # version only

@@ -82,7 +82,8 @@ def test_a_recovered_incident_reads_monitoring_not_major_outage(
         workflows.reach_milestone(incident=incident, phase=phase, indicator="ok", by=commander)
     html = page(client)
     assert components(client)["model-fraud-scoring"]["status"] == "operational"
-    assert 'class="banner banner-monitoring"' in html and "Major outage" not in html
+    assert 'class="banner banner-monitoring"' in html and '"banner-h">Major outage' not in html
+    assert '<span class="badge sev1">Major outage' not in html  # the card's badge neither
     assert "Recovered, monitoring" in html
 
 
