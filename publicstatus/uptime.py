@@ -121,7 +121,7 @@ def histories(
         started_at__isnull=False,
         components__id__in=ids,
     ).values_list("components__id", "started_at", "completed_at"):
-        for day in _days(started, completed or now, first, last):
+        for day in _days(started or now, completed or now, first, last):  # started: not null
             worst[model_id][day].append(ComponentState.UNDER_MAINTENANCE)
 
     span = [first + timedelta(days=i) for i in range(DAYS)]
