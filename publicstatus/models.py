@@ -120,3 +120,99 @@ class MaintenanceUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.maintenance} {self.status}"
+
+
+class Subscriber(models.Model):
+    """A customer's e-mail subscription: inactive until confirmed, kept (inert) once unsubscribed.
+
+    The address is needed to send, and is never shown: no page, API, admin
+    list, log line or error carries it (`__str__` names the row only); lookups
+    go through `address_hash`.
+    """
+
+    address = models.EmailField(max_length=254)
+    address_hash = models.CharField(max_length=64, unique=True)
+    all_components = models.BooleanField(default=True)
+    components = models.ManyToManyField(MonitoredModel, related_name="+", blank=True)
+    # Part of every token: a new nonce voids old confirmation and unsubscribe links.
+    nonce = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["confirmed_at", "unsubscribed_at"])]
+
+    def __str__(self) -> str:
+        return f"subscriber #{self.pk}"
+
+    def __repr__(self) -> str:
+        return f"<Subscriber #{self.pk}>"
+
+    @property
+    def is_active(self) -> bool:
+        return self.confirmed_at is not None and self.unsubscribed_at is None
+
+
+class SignupAttempt(models.Model):
+    """One sign-up request, counted per client address and per e-mail (both hashed)."""
+
+    client_hash = models.CharField(max_length=64, db_index=True)
+    address_hash = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"sign-up attempt #{self.pk}"
+
+
+class Notice(models.Model):
+    """The outbox of customer mail: one row per (subscriber, message), claimed, retried, leased."""
+
+    class Kind(models.TextChoices):
+        CONFIRM = "confirm", "Confirmation"
+        INCIDENT = "incident", "Incident update"
+        MAINTENANCE = "maintenance", "Maintenance"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=Kind)
+    # What the notice is about ("update-12", "mnt-update-3", "confirm-<nonce>"): one per subscriber.
+    source = models.CharField(max_length=80)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "source"], name="one_notice_per_source")
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"notice #{self.pk} ({self.kind}, {self.status})"
+
+
+class FannedOut(models.Model):
+    """A published customer update or maintenance update whose notices are written (once)."""
+
+    status_update = models.OneToOneField(
+        "comms.StatusUpdate", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    maintenance_update = models.OneToOneField(
+        MaintenanceUpdate, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"fanned out #{self.pk}"
