@@ -34,7 +34,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     },
 }
 
-MAINTENANCE = {
+MAINTENANCE: dict[str, Any] = {
     "name": "Payments platform upgrade",
     "body": "We are upgrading the payments platform. Card payments may take a few seconds "
     "longer to approve during the window; no payment will be lost.",
