@@ -253,7 +253,9 @@ def test_addresses_are_never_shown(client, smtp_server, admin_client):
         assert ADDRESS not in str(notice)
     assert admin_client.get("/admin/").status_code == 200
     assert ADDRESS not in admin_client.get("/admin/").content.decode()
-    assert "publicstatus" not in admin_client.get("/admin/").content.decode()
+    admin_index = admin_client.get("/admin/").content.decode()
+    assert "/admin/publicstatus/component/" in admin_index  # public names are edited there
+    assert "subscriber" not in admin_index.lower() and "notice" not in admin_index.lower()
 
 
 def test_comms_hands_a_customer_update_over_by_task_name_after_commit(
