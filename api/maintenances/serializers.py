@@ -43,10 +43,13 @@ class MaintenanceSerializer(serializers.ModelSerializer):
 class MaintenanceCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     body = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    scheduled_for = serializers.DateTimeField()
-    scheduled_until = serializers.DateTimeField()
+    scheduled_for = serializers.DateTimeField(help_text="When the window starts.")
+    scheduled_until = serializers.DateTimeField(help_text="When it ends: after scheduled_for.")
     components = serializers.ListField(
-        child=serializers.SlugField(max_length=80), required=False, max_length=200
+        child=serializers.SlugField(max_length=80),
+        required=False,
+        max_length=200,
+        help_text="Slugs of watched, non-drill models (GET /api/v1/models/).",
     )
     impact = serializers.ChoiceField(
         choices=Maintenance.Impact.choices, default=Maintenance.Impact.MAINTENANCE
@@ -54,5 +57,9 @@ class MaintenanceCreateSerializer(serializers.Serializer):
 
 
 class MaintenanceStepSerializer(serializers.Serializer):
-    step = serializers.ChoiceField(choices=sorted(STEPS))
+    step = serializers.ChoiceField(
+        choices=sorted(STEPS),
+        help_text="announce (a draft), start (announced, scheduled), complete (started), "
+        "cancel (not started); out of order: 409.",
+    )
     body = serializers.CharField(required=False, allow_blank=True, max_length=5000)
