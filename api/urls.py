@@ -29,6 +29,7 @@ RESOURCES = [
     "playbooks",
     "evidence",
     "obligations",
+    "maintenances",
 ]
 LEARNING_RESOURCES = ["communication_metrics", "reviews", "action_items", "drills"]
 

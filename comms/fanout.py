@@ -305,6 +305,23 @@ def enqueue(delivery_ids: Sequence[Any]) -> None:
             return
 
 
+# The public status page's customer e-mail (publicstatus, a layer above): handed over by
+# task name, never imported. Its beat sweep catches up if the broker loses this.
+CUSTOMER_UPDATE_TASK = "publicstatus.tasks.notify_customer_update_task"
+
+
+def hand_customer_update_after_commit(update_id: int) -> None:
+    """After commit, tell the public status page a customer rendition was published."""
+
+    def send() -> None:
+        try:
+            current_app.send_task(CUSTOMER_UPDATE_TASK, args=[update_id])
+        except Exception:  # noqa: BLE001 - any broker error: publicstatus' sweep catches up
+            log.warning("Broker unavailable; customer update %s left for the sweep", update_id)
+
+    transaction.on_commit(send)
+
+
 def enqueue_after_commit(deliveries: Sequence[Delivery]) -> None:
     ids = [d.id for d in deliveries]
     if ids:

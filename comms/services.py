@@ -311,4 +311,6 @@ def publish_update(
         update.save()
         deliveries = fanout.write_update_deliveries(update, now=now)
         fanout.enqueue_after_commit(deliveries)
+        if Audience.CUSTOMER in renditions and not incident.is_drill:
+            fanout.hand_customer_update_after_commit(update.pk)
     return update

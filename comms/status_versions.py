@@ -21,9 +21,20 @@ PUBLIC_TABLES = (
     "incidents_affectedmodel",
 )
 
+# Added later by publicstatus 0002 (components, maintenance and its updates, and the
+# maintenance-component links): a separate counter declaration, so 0008's SQL stays as shipped.
+PUBLIC_STATUS_TABLES = (
+    "publicstatus_component",
+    "publicstatus_maintenance",
+    "publicstatus_maintenanceupdate",
+    "publicstatus_maintenance_components",
+)
+
 PUBLIC = VersionCounter("status_public", PUBLIC_TABLES)
 EXECUTIVE = VersionCounter(
     "status_executive",
     (*PUBLIC_TABLES, "comms_deadline", "incidents_metricpoint", "glossary_term"),
 )
 COUNTERS = (PUBLIC, EXECUTIVE)
+# The same public counter, bumped by the public status page's own tables too.
+PUBLIC_STATUS = VersionCounter("status_public", PUBLIC_STATUS_TABLES)

@@ -30,6 +30,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 STATUS_PAGE_NAME = env_str("STATUS_PAGE_NAME", "Incident Command Console")
+# Customer e-mail subscriptions of /status/public/ (publicstatus, docs/statuspage.md).
+STATUS_SUBSCRIBE_CONFIRM_HOURS = env_int("STATUS_SUBSCRIBE_CONFIRM_HOURS", 48, minimum=1)
+STATUS_SIGNUP_LIMIT_PER_CLIENT = env_int("STATUS_SIGNUP_LIMIT_PER_CLIENT", 10, minimum=1)
+STATUS_SIGNUP_LIMIT_PER_EMAIL = env_int("STATUS_SIGNUP_LIMIT_PER_EMAIL", 3, minimum=1)
 # The status pages and /api/v2/ read their data version at most this often per process
 # (kit/cache.py): a change shows within this time; 0 reads it on every request.
 STATUS_VERSION_MAX_AGE = env_int("STATUS_VERSION_MAX_AGE_MS", 1000, minimum=0) / 1000
@@ -52,6 +56,7 @@ INSTALLED_APPS = [
     "integrations",
     "learning",
     "regulatory",
+    "publicstatus",
     "evidence",
     "api",
     "sso",
@@ -177,6 +182,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "delivery-sweep": {
         "task": "comms.tasks.sweep_deliveries_task",
+        "schedule": float(DELIVERY_SWEEP_SECONDS),
+    },
+    # Customer mail of the public status page: lost hand-overs, due retries, expired leases.
+    "public-notice-sweep": {
+        "task": "publicstatus.tasks.sweep_notices_task",
         "schedule": float(DELIVERY_SWEEP_SECONDS),
     },
     # Overdue action items and drill replay steps, on the cadence tick.
@@ -379,6 +389,8 @@ SPECTACULAR_SETTINGS = {
         "ObligationStateEnum": "api.obligations.serializers.OBLIGATION_STATES",
         "ObligationOutcomeEnum": "regulatory.models.Obligation.Outcome",
         "MomentNameEnum": "regulatory.regimes.MOMENT_CHOICES",
+        "MaintenanceStatusEnum": "publicstatus.models.Maintenance.Status",
+        "MaintenanceImpactEnum": "publicstatus.models.Maintenance.Impact",
     },
 }
 # Largest request body Django reads into memory (bulk metric points fit).

@@ -17,6 +17,7 @@ urlpatterns = [
     path("glossary/", include("glossary.urls")),
     path("comms/", include("comms.urls")),
     path("status/", include("console.status_urls")),
+    path("maintenance/", include("console.maintenance_urls")),
     path("metrics/", include("learning.urls_metrics")),
     path("reviews/", include("learning.urls_reviews")),
     path("drills/", include("learning.urls_drills")),

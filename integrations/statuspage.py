@@ -17,17 +17,20 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from comms import status_versions
 from comms.models import Rendition, StatusUpdate
 from incidents.choices import OPEN_PHASES, Audience, Phase
-from incidents.models import AffectedModel, Incident, Milestone, MonitoredModel
+from incidents.models import AffectedModel, Milestone, MonitoredModel
 from kit import cache as kit_cache
+from publicstatus import components as public_components
+from publicstatus.models import ComponentState, Maintenance, MaintenanceUpdate
+from publicstatus.visibility import customer_published, visible_incidents
 
 # Bump when the documents change shape, so old cache entries are not served.
-SCHEMA = "2"
+SCHEMA = "3"
 PAGE_ID = "icc"
 INCIDENTS_LIMIT = 50
 
@@ -41,12 +44,7 @@ PHASE_STATUS: dict[str, str] = {
     Phase.REVIEWED: "postmortem",
 }
 SEVERITY_IMPACT = {1: "critical", 2: "major", 3: "minor", 4: "minor"}
-SEVERITY_COMPONENT = {
-    1: "major_outage",
-    2: "partial_outage",
-    3: "degraded_performance",
-    4: "degraded_performance",
-}
+SEVERITY_COMPONENT: dict[int, str] = dict(public_components.SEVERITY_STATE)
 INDICATOR_DESCRIPTION = {
     "none": "All Systems Operational",
     "minor": "Minor Service Outage",
@@ -59,12 +57,7 @@ IMPACT_ORDER = ["none", "minor", "major", "critical"]
 # --- Version --------------------------------------------------------------------------
 
 
-def _customer_published(prefix: str = "") -> dict[str, Any]:
-    """Filter kwargs selecting published customer renditions (relative to `prefix`)."""
-    return {
-        f"{prefix}audience": Audience.CUSTOMER,
-        f"{prefix}update__status": StatusUpdate.Status.PUBLISHED,
-    }
+_customer_published = customer_published
 
 
 def data_version(*, now: datetime | None = None) -> str:
@@ -137,62 +130,81 @@ def incident_id(pk: int) -> str:
 
 def _visible_incidents():
     """Real incidents with at least one published customer rendition."""
-    has_customer = Exists(
-        Rendition.objects.filter(update__incident=OuterRef("pk"), **_customer_published())
-    )
-    return Incident.objects.real().filter(has_customer)
+    return visible_incidents()
 
 
 # --- Components -----------------------------------------------------------------------
 
 
 def components(fallback: datetime | None) -> list[dict[str, Any]]:
-    """Every active monitored model (drill-only ones excepted) as a component: one query."""
-    visible_link = AffectedModel.objects.filter(
-        model=OuterRef("pk"),
-        incident__is_drill=False,
-        incident__in=_visible_incidents().values("pk"),
-    )
-    worst = Subquery(
-        visible_link.filter(incident__phase__in=OPEN_PHASES)
-        .order_by("incident__severity")
-        .values("incident__severity")[:1]
-    )
-    published = Rendition.objects.filter(
-        update__incident__affected_links__model=OuterRef("pk"),
-        update__incident__is_drill=False,
-        **_customer_published(),
-    )
-    first = Subquery(published.order_by("update__published_at").values("update__published_at")[:1])
-    last = Subquery(published.order_by("-update__published_at").values("update__published_at")[:1])
-    rows = (
-        MonitoredModel.objects.filter(
-            is_active=True, is_drill=False
-        )  # a drill's own model is not public
-        .annotate(worst=worst, first_at=first, last_at=last)
-        .order_by("name", "pk")
-        .values("slug", "name", "worst", "first_at", "last_at")
-    )
-    result = []
-    for position, row in enumerate(rows, start=1):
-        result.append(
-            {
-                "id": component_id(row["slug"]),
-                "name": row["name"],
-                "status": SEVERITY_COMPONENT.get(row["worst"], "operational"),
-                "created_at": ts(row["first_at"] or fallback),
-                "updated_at": ts(row["last_at"] or fallback),
-                "position": position,
-                "description": None,
-                "showcase": True,
-                "start_date": None,
-                "group_id": None,
-                "page_id": PAGE_ID,
-                "group": False,
-                "only_show_if_degraded": False,
-            }
-        )
+    """The customer-facing components, groups included, in Statuspage's shape: three queries.
+
+    States come from publicstatus.components, the same answer /status/public/ shows.
+    A group is an entry with `group: true` listing its members' ids; members carry
+    its id in `group_id`; its status is its worst member's.
+    """
+    result: list[dict[str, Any]] = []
+    for name, members in public_components.grouped(public_components.public_components()):
+        gid = public_components.group_id(name) if name else None
+        if gid:
+            result.append(
+                _component(
+                    id=gid,
+                    name=name,
+                    status=ComponentState.worst(m.state for m in members),
+                    created_at=min((m.first_at for m in members if m.first_at), default=None),
+                    updated_at=max((m.last_at for m in members if m.last_at), default=None),
+                    fallback=fallback,
+                    position=len(result) + 1,
+                    group=True,
+                )
+                | {"components": [m.id for m in members]}
+            )
+        for member in members:
+            result.append(
+                _component(
+                    id=member.id,
+                    name=member.name,
+                    status=member.state,
+                    created_at=member.first_at,
+                    updated_at=member.last_at,
+                    fallback=fallback,
+                    position=len(result) + 1,
+                    description=member.description or None,
+                    group_id=gid,
+                )
+            )
     return result
+
+
+def _component(
+    *,
+    id: str,
+    name: str,
+    status: str,
+    created_at: datetime | None,
+    updated_at: datetime | None,
+    fallback: datetime | None,
+    position: int,
+    description: str | None = None,
+    group_id: str | None = None,
+    group: bool = False,
+) -> dict[str, Any]:
+    return {
+        "id": id,
+        "name": name,
+        "status": status,
+        "created_at": ts(created_at or fallback),
+        "updated_at": ts(updated_at or fallback),
+        "position": position,
+        "description": description,
+        "showcase": not group,
+        "start_date": None,
+        "group_id": group_id,
+        "page_id": PAGE_ID,
+        "group": group,
+        "only_show_if_degraded": False,
+    }
 
 
 # --- Incidents ------------------------------------------------------------------------
@@ -237,8 +249,8 @@ def incidents(*, unresolved: bool, comps: list[dict[str, Any]]) -> list[dict[str
         .order_by("model__name", "model_id")
         .values_list("incident_id", "model__slug", "model__name")
     ):
-        entry = by_slug.get(component_id(slug)) or {"id": component_id(slug), "name": name}
-        if entry not in linked[pk]:
+        entry = by_slug.get(component_id(slug))  # None: not customer-facing, never named
+        if entry is not None and entry not in linked[pk]:
             linked[pk].append(entry)
 
     result = []
@@ -310,7 +322,100 @@ def incidents(*, unresolved: bool, comps: list[dict[str, Any]]) -> list[dict[str
                 "incident_updates": list(
                     reversed(updates)
                 ),  # newest first, as Statuspage lists them
-                "components": [c for c in linked[incident.pk] if "status" in c],
+                "components": linked[incident.pk],
+            }
+        )
+    return result
+
+
+# --- Scheduled maintenance ------------------------------------------------------------
+
+MAINTENANCE_LIMIT = 50
+
+
+def maintenance_id(pk: int) -> str:
+    return f"mnt-{pk}"
+
+
+def scheduled_maintenances(which: str, comps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Announced maintenance in Statuspage's shape: two queries.
+
+    `which`: "all" (the last 50 by scheduled start, newest first), "upcoming"
+    (scheduled, soonest first), "active" (in progress or verifying), or
+    "summary" (active, then upcoming).
+    """
+    qs = Maintenance.objects.filter(announced_at__isnull=False)
+    Status = Maintenance.Status
+    if which == "upcoming":
+        qs = qs.filter(status=Status.SCHEDULED).order_by("scheduled_for", "pk")
+    elif which == "active":
+        qs = qs.filter(status__in=public_components.ACTIVE_MAINTENANCE).order_by(
+            "scheduled_for", "pk"
+        )
+    elif which == "summary":
+        qs = qs.filter(
+            status__in=(Status.SCHEDULED, *public_components.ACTIVE_MAINTENANCE)
+        ).order_by("scheduled_for", "pk")
+    else:
+        qs = qs.order_by("-scheduled_for", "-pk")[:MAINTENANCE_LIMIT]
+    rows = list(
+        qs.prefetch_related(
+            Prefetch("updates", queryset=MaintenanceUpdate.objects.order_by("-created_at", "-pk")),
+            Prefetch("components", queryset=MonitoredModel.objects.only("pk", "slug")),
+        )
+    )
+    if which == "summary":
+        rows.sort(key=lambda m: (not m.is_active, m.scheduled_for, m.pk))
+    by_id = {c["id"]: c for c in comps}
+    site = settings.SITE_URL.rstrip("/")
+    result = []
+    for m in rows:
+        mid = maintenance_id(m.pk)
+        members = [
+            by_id[component_id(c.slug)] for c in m.components.all() if component_id(c.slug) in by_id
+        ]
+        result.append(
+            {
+                "id": mid,
+                "name": m.name,
+                "status": m.status if m.status != Status.CANCELLED else "completed",
+                "created_at": ts(m.announced_at),
+                "updated_at": ts(m.updated_at),
+                "monitoring_at": None,
+                "resolved_at": ts(m.completed_at or m.cancelled_at),
+                "impact": m.impact,
+                "shortlink": f"{site}/status/public/#{mid}",
+                "started_at": ts(m.started_at or m.scheduled_for),
+                "page_id": PAGE_ID,
+                "incident_updates": [
+                    {
+                        "id": f"{mid}-upd-{u.pk}",
+                        "status": u.status if u.status != Status.CANCELLED else "completed",
+                        "body": u.body,
+                        "incident_id": mid,
+                        "created_at": ts(u.created_at),
+                        "updated_at": ts(u.created_at),
+                        "display_at": ts(u.created_at),
+                        "affected_components": [
+                            {
+                                "code": c["id"],
+                                "name": c["name"],
+                                "old_status": "operational",
+                                "new_status": "under_maintenance"
+                                if u.status in public_components.ACTIVE_MAINTENANCE
+                                else "operational",
+                            }
+                            for c in members
+                        ],
+                        "deliver_notifications": True,
+                        "custom_tweet": None,
+                        "tweet_id": None,
+                    }
+                    for u in m.updates.all()
+                ],
+                "components": members,
+                "scheduled_for": ts(m.scheduled_for),
+                "scheduled_until": ts(m.scheduled_until),
             }
         )
     return result
@@ -324,7 +429,9 @@ def build(endpoint: str) -> dict[str, Any]:
     last_published = last_customer_publication()
     page = page_document(last_published)
     if endpoint.startswith("scheduled-maintenances"):
-        return {"page": page, "scheduled_maintenances": []}
+        which = endpoint.removeprefix("scheduled-maintenances").lstrip("-") or "all"
+        comps = components(last_published)
+        return {"page": page, "scheduled_maintenances": scheduled_maintenances(which, comps)}
     if endpoint == "status":
         impacts = [
             SEVERITY_IMPACT[s]
@@ -345,7 +452,7 @@ def build(endpoint: str) -> dict[str, Any]:
             "page": page,
             "components": comps,
             "incidents": open_incidents,
-            "scheduled_maintenances": [],
+            "scheduled_maintenances": scheduled_maintenances("summary", comps),
             "status": status_document([i["impact"] for i in open_incidents]),
         }
     raise KeyError(endpoint)

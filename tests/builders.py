@@ -22,6 +22,8 @@ from incidents.choices import Phase, Role
 from incidents.health_metrics import PointIn, ingest_metric_points
 from incidents.models import Incident, MonitoredModel
 from incidents.services import assign_role
+from publicstatus.maintenance import announce_maintenance, schedule_maintenance
+from publicstatus.models import Maintenance
 
 
 def make_user(username: str, *groups: str, **extra: Any) -> User:
@@ -238,3 +240,28 @@ def add_points(
     points = [PointIn(metric, start + i * step, v) for i, v in enumerate(values)]
     for i in range(0, len(points), 10_000):
         ingest_metric_points(model=model, points=points[i : i + 10_000], is_drill=is_drill)
+
+
+# --- Public status page (publicstatus) -------------------------------------------------------
+
+
+def announced_maintenance(
+    commander: User,
+    *models: MonitoredModel,
+    name: str = "Database upgrade",
+    hours_ahead: float = 24,
+    hours_long: float = 2,
+    body: str = "Scores may be slower for a few minutes.",
+) -> Maintenance:
+    """Schedule and announce a maintenance window on `models` starting `hours_ahead` from now."""
+    start = timezone.now() + timedelta(hours=hours_ahead)
+    maintenance = schedule_maintenance(
+        by=commander,
+        name=name,
+        body=body,
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=hours_long),
+        components=[m.slug for m in models],
+    )
+    announce_maintenance(maintenance, by=commander)
+    return maintenance

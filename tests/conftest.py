@@ -27,6 +27,7 @@ pytest_plugins = [
     "tests.fixtures.oidc",
     "tests.fixtures.browser",
     "tests.fixtures.reviews",
+    "tests.fixtures.smtp",  # a real SMTP server on loopback (aiosmtpd)
     "tests.fixtures.axe",  # axe-core over the browser tests' pages (tests marked browser only)
 ]
 

@@ -40,17 +40,21 @@ from console.charts import incident_charts
 from console.context_processors import personas
 from console.executive_trend import customers_trend_chart
 from incidents import permissions
-from incidents.choices import OPEN_PHASES, Audience
-from incidents.models import AffectedModel, Incident
+from incidents.choices import OPEN_PHASES, Audience, Phase
+from incidents.models import AffectedModel, Incident, MonitoredModel
 from kit import cache as kit_cache
 from kit.conditional import is_fresh, make_etag
 from kit.users import signed_in_user
+from publicstatus import components as public_components
+from publicstatus import uptime
+from publicstatus.components import incident_state
+from publicstatus.models import ComponentState, Maintenance
 from regulatory import services as regulatory_services
 from regulatory.models import Obligation
 
 RECENT = timedelta(days=7)
 # Bump when the cached templates change shape, so old entries are not served.
-CACHE_SCHEMA = "2"
+CACHE_SCHEMA = "3"
 FRAGMENT_HEADER = "X-Status-Fragment"
 
 # Active incidents shown in full on the executive page; the rest are listed in brief.
@@ -67,6 +71,8 @@ PUBLIC_IMPACT = {
 BANNER_OPERATIONAL = ("operational", "All systems operational")
 BANNER_DEGRADED = ("degraded", "Degraded service")
 BANNER_MAJOR = ("major", "Major outage")
+BANNER_MONITORING = ("monitoring", "Recovered: we are monitoring")
+BANNER_MAINTENANCE = ("maintenance", "Scheduled maintenance in progress")
 
 
 # --- Versions, ETags and the cache ----------------------------------------------------
@@ -304,7 +310,8 @@ def public_context(*, now: datetime | None = None) -> dict[str, Any]:
     entries = [
         {
             "severity": i.severity,
-            "impact": PUBLIC_IMPACT[i.severity],
+            "phase": i.phase,
+            "impact": public_impact(i.severity, i.phase),
             "started_at": i.detected_at,
             "resolved_at": i.resolved_at,
             "is_open": i.is_open,
@@ -318,11 +325,75 @@ def public_context(*, now: datetime | None = None) -> dict[str, Any]:
     resolved = sorted(
         (e for e in entries if not e["is_open"]), key=lambda e: e["resolved_at"], reverse=True
     )
-    worst = min((e["severity"] for e in active), default=None)
-    banner = (
-        BANNER_OPERATIONAL if worst is None else BANNER_MAJOR if worst == 1 else BANNER_DEGRADED
+    comps = public_components.public_components()
+    history = uptime.histories(comps, now=now)
+    maintenance = public_maintenance()
+    return {
+        "active": active,
+        "resolved": resolved,
+        "banner": public_banner(active, comps),
+        "groups": [
+            (name, [(c, history[c.model_id]) for c in members])
+            for name, members in public_components.grouped(comps)
+        ],
+        "maintenance": maintenance,
+        "generated_at": now,
+    }
+
+
+def public_impact(severity: int, phase: str) -> str:
+    """What an incident's badge reads: its severity's words until it is contained."""
+    if phase == Phase.RECOVERED:
+        return "Recovered, monitoring"
+    if phase == Phase.CONTAINED:
+        return ComponentState(incident_state(severity, phase)).label
+    return PUBLIC_IMPACT[severity]
+
+
+def public_banner(active: list[dict[str, Any]], comps: list[Any]) -> tuple[str, str]:
+    """Return the banner: the worst state of the open incidents and the components.
+
+    An open incident that is recovered (monitoring) no longer counts as an outage.
+    """
+    worst = ComponentState.worst(
+        [incident_state(e["severity"], e["phase"]) for e in active] + [c.state for c in comps]
     )
-    return {"active": active, "resolved": resolved, "banner": banner, "generated_at": now}
+    if worst == ComponentState.MAJOR_OUTAGE:
+        return BANNER_MAJOR
+    if worst in (ComponentState.PARTIAL_OUTAGE, ComponentState.DEGRADED_PERFORMANCE):
+        return BANNER_DEGRADED
+    if active:
+        return BANNER_MONITORING
+    if worst == ComponentState.UNDER_MAINTENANCE:
+        return BANNER_MAINTENANCE
+    return BANNER_OPERATIONAL
+
+
+def public_maintenance() -> list[Maintenance]:
+    """Announced maintenance that is active or upcoming, active first: two queries."""
+    rows = list(
+        Maintenance.objects.filter(
+            announced_at__isnull=False,
+            status__in=(Maintenance.Status.SCHEDULED, *public_components.ACTIVE_MAINTENANCE),
+        )
+        .prefetch_related(
+            Prefetch(
+                "components",
+                queryset=MonitoredModel.objects.filter(is_drill=False)
+                .exclude(public_component__customer_facing=False)
+                .select_related("public_component")
+                .only("pk", "name", "public_component"),
+            )
+        )
+        .order_by("scheduled_for", "pk")
+    )
+    for m in rows:
+        shown: Any = m  # component_names is for the template
+        shown.component_names = [
+            getattr(getattr(c, "public_component", None), "public_name", None) or c.name
+            for c in m.components.all()
+        ]
+    return sorted(rows, key=lambda m: not m.is_active)
 
 
 def render_public_content() -> str:

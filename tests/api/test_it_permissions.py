@@ -15,6 +15,7 @@ from comms.models import (
     StatusUpdate,
     Subscription,
 )
+from publicstatus.models import Maintenance, MaintenanceUpdate
 from tests.helpers import PERSONAS, Endpoint, census, error_fields, policy
 
 REFUSED_OUTSIDE = {"outsider": 403, "regulator": 403}
@@ -268,6 +269,27 @@ ENDPOINTS = [
     ),
     Endpoint("obligation-report-markdown", "get", OBL + "/markdown/", READ()),
     Endpoint("obligation-report-pdf", "get", OBL + "/pdf/", READ()),
+    Endpoint("maintenance-list", "get", "/api/v1/maintenances/", READ()),
+    Endpoint(
+        "maintenance-schedule",
+        "post",
+        "/api/v1/maintenances/",
+        COMMAND(201),
+        {
+            "name": "Database upgrade",
+            "scheduled_for": "2030-03-01T12:00:00Z",
+            "scheduled_until": "2030-03-01T13:00:00Z",
+            "components": ["fraud-scoring"],
+        },
+    ),
+    Endpoint("maintenance-detail", "get", "/api/v1/maintenances/{maintenance}/", READ()),
+    Endpoint(
+        "maintenance-step",
+        "post",
+        "/api/v1/maintenances/{maintenance}/steps/",
+        COMMAND(200),
+        {"step": "announce", "body": "We upgrade the database."},
+    ),
     Endpoint("playbook-list", "get", "/api/v1/playbooks/", READ()),
     Endpoint("playbook-detail", "get", "/api/v1/playbooks/{playbook}/", READ()),
     Endpoint("term-list", "get", "/api/v1/glossary/terms/", GLOSSARY_READ()),
@@ -296,7 +318,17 @@ ENDPOINTS = [
 
 def comms_census() -> dict[str, int]:
     """The census plus every comms table a request could write."""
-    tables = (StatusUpdate, Rendition, Deadline, Subscription, Delivery, DeliveryAttempt, Feedback)
+    tables = (
+        StatusUpdate,
+        Rendition,
+        Deadline,
+        Subscription,
+        Delivery,
+        DeliveryAttempt,
+        Feedback,
+        Maintenance,
+        MaintenanceUpdate,
+    )
     return census() | {model.__name__: model.objects.count() for model in tables}
 
 
@@ -331,6 +363,7 @@ def test_the_matrix_covers_every_route():
         "{sub}": "<int:subscription_id>",
         "{own_sub}": "<int:subscription_id>",
         "{obligation}": "<int:obligation_id>",
+        "{maintenance}": "<int:maintenance_id>",
     }
     covered = set()
     for endpoint in ENDPOINTS:

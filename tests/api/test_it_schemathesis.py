@@ -177,6 +177,7 @@ def path_parameters(case: schemathesis.Case, world: dict[str, Any]) -> dict[str,
         "subscription_id": world["sub"],
         "delivery_id": world["delivery"],
         "playbook_id": world["playbook"],
+        "maintenance_id": world["maintenance"],
         "sequence": 1,
         "version": 1,
         "slug": "drift" if path.startswith("/api/v1/glossary/") else "fraud-scoring",
@@ -249,6 +250,12 @@ def fill_world_references(case: schemathesis.Case, world: dict[str, Any]) -> Non
         put("due_at", future())
     elif key == ("PATCH", "/incidents/{incident_id}/review/") and "classification" in body:
         body["classification"] = {}  # dimension names are the chosen taxonomy's (data files)
+    elif key == ("POST", "/maintenances/"):
+        put("components", ["fraud-scoring"])  # model slugs
+        if body.get("scheduled_for") is not None and body.get("scheduled_until") is not None:
+            start = timezone.now() + timedelta(hours=1)  # the window ends after it starts
+            body["scheduled_for"] = start.isoformat()
+            body["scheduled_until"] = (start + timedelta(hours=1)).isoformat()
     elif key == ("POST", "/glossary/terms/"):
         put("related", ["drift"])  # term slugs
     elif key == ("POST", "/subscriptions/"):

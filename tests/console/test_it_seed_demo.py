@@ -30,6 +30,7 @@ from incidents.models import (
     Playbook,
     RoleAssignment,
 )
+from publicstatus.models import Component, Maintenance, MaintenanceUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +55,9 @@ def counts() -> dict[str, int]:
         "terms": Term.objects.count(),
         "term_versions": TermVersion.objects.count(),
         "related": Term.related.through.objects.count(),
+        "components": Component.objects.count(),
+        "maintenances": Maintenance.objects.count(),
+        "maintenance_updates": MaintenanceUpdate.objects.count(),
     }
 
 
@@ -194,3 +198,11 @@ def test_the_demo_shows_the_learning_loop():
     drill = Drill.objects.get()
     assert drill.status == Drill.Status.COMPLETED and drill.debrief and drill.incident.is_drill
     assert ActionItem.objects.filter(drill=drill).count() == 2
+
+
+def test_the_public_page_shows_grouped_components_and_an_upcoming_maintenance(client):
+    seed()
+    html = client.get("/status/public/").content.decode()
+    for text in ("Card payments", "Payments", "Credit decisions", "Payments platform upgrade"):
+        assert text in html, text
+    assert Maintenance.objects.get().announced_at is not None

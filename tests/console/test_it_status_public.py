@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from comms.services import create_draft
 from incidents.models import Incident
-from tests.builders import declare, publish_renditions, resolve
+from tests.builders import announced_maintenance, declare, publish_renditions, resolve
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache_prefix")]
 
@@ -145,12 +145,18 @@ def test_no_script_inline_and_no_write_control(client, planted):
 
 
 @pytest.mark.parametrize("incidents", [5, 50])
-def test_queries_are_constant(client, commander, responder, incidents, django_assert_num_queries):
+def test_queries_are_constant(
+    client, commander, responder, fraud_model, incidents, django_assert_num_queries
+):
     for i in range(incidents):
         incident = declare(commander, None, title=f"Incident {i}", severity=1 + i % 4)
         if i % 2:
             publish_renditions(incident, commander, responder, customer={"summary": f"Notice {i}"})
-    with django_assert_num_queries(3):  # version, incidents, renditions
+    for i in range(incidents // 5):
+        announced_maintenance(commander, fraud_model, hours_ahead=i + 1)
+    # version, incidents, renditions; components: models, incident links, maintenance links;
+    # uptime: incident links, milestones, maintenance; maintenance and its components
+    with django_assert_num_queries(11):
         cold = client.get(URL)
     assert cold.content.decode().count('class="status-incident') == incidents // 2
     with django_assert_num_queries(1):  # version only

@@ -11,7 +11,8 @@ from comms.services import create_draft
 from incidents.choices import Phase
 from incidents.models import Incident, MonitoredModel
 from integrations import statuspage
-from tests.builders import declare, make_user, publish_renditions, resolve
+from publicstatus.maintenance import start_maintenance
+from tests.builders import announced_maintenance, declare, make_user, publish_renditions, resolve
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_cache_prefix")]
 
@@ -184,7 +185,7 @@ def test_every_endpoint_has_exactly_the_statuspage_shape(client, sp_planted, pat
     assert set(doc) == DOCUMENT_KEYS[path]
     check_shapes(doc)
     if "scheduled_maintenances" in doc:
-        assert doc["scheduled_maintenances"] == []
+        assert doc["scheduled_maintenances"] == []  # none scheduled in these tests
 
 
 def test_empty_page_is_operational(client, settings):
@@ -392,12 +393,16 @@ def test_unknown_path_is_404(client):
 @pytest.mark.parametrize(
     "path,queries",
     [
-        ("summary.json", 7),
-        ("incidents.json", 7),
-        ("incidents/unresolved.json", 7),
-        ("components.json", 3),
+        # components: models, incident links, maintenance links; maintenance: rows,
+        # their updates, their components
+        ("summary.json", 12),
+        ("incidents.json", 9),
+        ("incidents/unresolved.json", 9),
+        ("components.json", 5),
         ("status.json", 3),
-        ("scheduled-maintenances.json", 2),
+        ("scheduled-maintenances.json", 8),
+        ("scheduled-maintenances/upcoming.json", 8),
+        ("scheduled-maintenances/active.json", 8),
     ],
 )
 def test_queries_are_constant(
@@ -407,6 +412,10 @@ def test_queries_are_constant(
         incident = declare(commander, fraud_model, title=f"Incident {i}", severity=1 + i % 4)
         if i % 2:
             publish_renditions(incident, commander, responder, customer={"summary": f"Notice {i}"})
+    for i in range(incidents // 5 + 1):
+        maintenance = announced_maintenance(commander, fraud_model, hours_ahead=i - 1)
+        if i % 2:
+            start_maintenance(maintenance, by=commander)
     with django_assert_num_queries(queries):  # version + last publication + the document's queries
         cold = client.get(BASE + path)
     assert cold.status_code == 200

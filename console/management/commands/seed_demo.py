@@ -1,4 +1,4 @@
-"""Load the demo: personas, watched models, metrics, playbooks, incidents, glossary.
+"""Load the demo: personas, watched models, metrics, playbooks, incidents, glossary, public status.
 
 Idempotent: everything is looked up by a natural key (username, slug, title,
 playbook scope, term slug) and skipped when it exists, so a second run
@@ -25,6 +25,7 @@ from comms.models import Subscription
 from console.demo.base import Demo
 from console.demo.catalogue import MODELS, PLAYBOOKS, USERS
 from console.demo.metric_traces import METRIC_WEEK, TRACES, instants
+from console.demo.public_status import seed_public_status
 from console.demo.scenarios import SCENARIOS
 from glossary.models import Term
 from glossary.services import create_term
@@ -51,6 +52,8 @@ class Command(BaseCommand):
         self.seed_subscriptions()
         self.seed_incidents()
         self.seed_learning()
+        for line in seed_public_status(self.users["commander"]):
+            self.say(line)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
     def say(self, message: str) -> None:

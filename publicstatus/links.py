@@ -1,0 +1,39 @@
+"""The signed links a subscriber receives, and the keyed hash that finds an address."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.core import signing
+
+from publicstatus.models import Subscriber
+
+CONFIRM_SALT = "publicstatus.subscribe.confirm"
+UNSUBSCRIBE_SALT = "publicstatus.subscribe.unsubscribe"
+
+
+def keyed_hash(value: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, value.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+def confirm_token(subscriber: Subscriber) -> str:
+    return signing.dumps({"s": subscriber.pk, "n": subscriber.nonce}, salt=CONFIRM_SALT)
+
+
+def unsubscribe_token(subscriber: Subscriber) -> str:
+    return signing.dumps({"s": subscriber.pk, "n": subscriber.nonce}, salt=UNSUBSCRIBE_SALT)
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def confirm_url(subscriber: Subscriber) -> str:
+    return site_url(f"/status/public/subscribe/confirm/{confirm_token(subscriber)}/")
+
+
+def unsubscribe_url(subscriber: Subscriber) -> str:
+    return site_url(f"/status/public/unsubscribe/{unsubscribe_token(subscriber)}/")
