@@ -114,7 +114,7 @@ def _step(
     stamp: str,
     announce: bool = False,
     now: datetime | None = None,
-) -> MaintenanceUpdate:
+) -> MaintenanceUpdate | None:
     _require(by)
     words = bounded_text(body, "body", max_length=5000) or DEFAULT_WORDS[status]
     now = now or timezone.now()
@@ -141,7 +141,7 @@ def _step(
             update_id = update.pk
             transaction.on_commit(lambda: _notify(update_id))
     maintenance.refresh_from_db()
-    return update  # type: ignore[return-value]  # None only for cancelling a draft
+    return update  # None: a draft was cancelled (nothing public to say)
 
 
 def _notify(update_id: int) -> None:
@@ -153,7 +153,7 @@ def _notify(update_id: int) -> None:
 
 def announce_maintenance(
     maintenance: Maintenance, *, by: Any, body: Any = "", now: datetime | None = None
-) -> MaintenanceUpdate:
+) -> MaintenanceUpdate | None:
     """Make a scheduled maintenance public and tell subscribers."""
     return _step(
         maintenance,
@@ -169,7 +169,7 @@ def announce_maintenance(
 
 def start_maintenance(
     maintenance: Maintenance, *, by: Any, body: Any = "", now: datetime | None = None
-) -> MaintenanceUpdate:
+) -> MaintenanceUpdate | None:
     """Mark an announced maintenance in progress: its components read under maintenance."""
     return _step(
         maintenance,
@@ -184,7 +184,7 @@ def start_maintenance(
 
 def complete_maintenance(
     maintenance: Maintenance, *, by: Any, body: Any = "", now: datetime | None = None
-) -> MaintenanceUpdate:
+) -> MaintenanceUpdate | None:
     """Mark a started maintenance completed."""
     return _step(
         maintenance,
