@@ -219,3 +219,38 @@ def test_markup_in_a_report_never_makes_the_pdf_renderer_fetch_anything(gdpr, li
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "<img src=" in text  # shown as text, not interpreted
     assert hits == []
+
+
+def _submitted(gdpr, liaison, commander) -> RegulatoryReport:
+    token_client(liaison).patch(url(gdpr), {"content": {"contact": "dpo@bank.test"}}, format="json")
+    token_client(commander).post(url(gdpr, "sign-off/"))
+    token_client(liaison).post(url(gdpr, "submit/"), {"channel": "portal"}, format="json")
+    return RegulatoryReport.objects.get()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE regulatory_regulatoryreport SET channel = 'forged' WHERE id = %s",
+        "DELETE FROM regulatory_regulatoryreport WHERE id = %s",
+        "UPDATE regulatory_obligation SET submitted_at = NULL WHERE id = "
+        "(SELECT obligation_id FROM regulatory_regulatoryreport WHERE id = %s)",
+    ],
+)
+def test_the_database_refuses_to_rewrite_a_submitted_report(gdpr, liaison, commander, statement):
+    """The attack: raw SQL (a console on the database) rewrites what went to the authority."""
+    from django.db import DatabaseError, transaction
+
+    report = _submitted(gdpr, liaison, commander)
+    with pytest.raises(DatabaseError, match="submitted regulatory reports are immutable"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [report.pk])
+    report.refresh_from_db()
+    assert (report.channel, report.status) == ("portal", "submitted")
+
+
+def test_a_draft_report_stays_editable_in_the_database(gdpr, liaison):
+    token_client(liaison).patch(url(gdpr), {"content": {"contact": "dpo@bank.test"}}, format="json")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE regulatory_regulatoryreport SET channel = 'draft note'")
+    assert RegulatoryReport.objects.get().channel == "draft note"
