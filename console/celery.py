@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import beat_init, before_task_publish, worker_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
@@ -24,3 +24,26 @@ def load_urlconf(**_: object) -> None:
 
     django.setup()
     get_resolver().url_patterns  # noqa: B018  (the import is the point)
+
+
+@worker_ready.connect
+def start_heartbeat(**_: object) -> None:
+    """The worker's heartbeat for /readyz (console/heartbeats.py), from the parent process."""
+    from console import heartbeats
+
+    heartbeats.start_worker_heartbeat()
+
+
+@beat_init.connect
+def mark_beat(**_: object) -> None:
+    from console import heartbeats
+
+    heartbeats.mark_beat_process()
+
+
+@before_task_publish.connect
+def beat_ticked(**_: object) -> None:
+    """In beat, every task sent is a tick: /readyz reads when beat last ticked."""
+    from console import heartbeats
+
+    heartbeats.beat_sent_task()

@@ -8,6 +8,7 @@ from sso import views as sso_views
 urlpatterns = [
     path("", site.home, name="home"),
     path("healthz", site.healthz, name="healthz"),
+    path("readyz", site.readyz, name="readyz"),
     path("login/", sso_views.ConsoleLoginView.as_view(), name="login"),
     path("sso/", include("sso.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

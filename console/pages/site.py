@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as default_server_error
 
+from console import heartbeats
 from incidents import permissions
 
 
@@ -29,6 +30,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@require_safe
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Answer orchestrators: 200 when the console can do its work, else 503 naming what fails.
+
+    Database reachable, migrations applied, Redis reachable, a Celery worker heartbeat
+    within 60 s and a beat tick within two tick periods (console/heartbeats.py).
+    """
+    found = heartbeats.checks()
+    ready = all(check["ok"] for check in found.values())
+    response = JsonResponse(
+        {"status": "ready" if ready else "not ready", "checks": found}, status=200 if ready else 503
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
