@@ -17,8 +17,6 @@ Every problem is reported, not only the first, each naming the file and what dif
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import zipfile
@@ -27,7 +25,6 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import IO, Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from evidence.pack import (
@@ -39,8 +36,10 @@ from evidence.pack import (
     rendition_markdown,
     rendition_path,
 )
-from incidents.decision_log.models import GENESIS_HASH, signed_checkpoint_message
+from incidents.decision_log.models import GENESIS_HASH, entry_hash, signed_checkpoint_message
+from incidents.decision_log.signing import signature_is_valid
 from learning.markdown import to_markdown
+from regulatory.services import fields_digest
 
 MAX_MEMBERS = 20_000
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
@@ -114,14 +113,6 @@ def _json(members: dict[str, bytes], name: str, report: EvidenceReport) -> Any:
         return None
 
 
-def _signature_ok(key: Ed25519PublicKey, signature: str, message: bytes) -> bool:
-    try:
-        key.verify(base64.b64decode(signature.strip(), validate=True), message)
-    except (InvalidSignature, binascii.Error, ValueError, AttributeError):
-        return False
-    return True
-
-
 def _check_manifest(members: dict[str, bytes], report: EvidenceReport) -> dict[str, Any]:
     if MANIFEST not in members:
         raise EvidenceUnreadable("no manifest.json in the ZIP: not an evidence pack")
@@ -191,18 +182,12 @@ def _check_signature(
     key = keys.get(key_id)
     if key is None:
         report.problem(f"manifest.sig: signed by key {key_id}, which is not among the keys given")
-    elif not _signature_ok(
-        key, signature.decode("ascii", "replace"), SIGNATURE_CONTEXT + members[MANIFEST]
+    elif not signature_is_valid(
+        key, signature.decode("ascii", "replace").strip(), SIGNATURE_CONTEXT + members[MANIFEST]
     ):
         report.problem("manifest.sig: the signature does not match manifest.json")
     else:
         report.checked.append(f"manifest signature (key {key_id})")
-
-
-def _canonical_hash(line: dict[str, Any]) -> str:
-    content = {k: v for k, v in line.items() if k not in ("prev_hash", "hash")}
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256((str(line.get("prev_hash", "")) + text).encode()).hexdigest()
 
 
 def _check_log(
@@ -235,7 +220,10 @@ def _check_log(
         elif line.get("prev_hash") != expected_prev:
             report.problem(f"{where}: prev_hash does not match the entry before it")
             broken = True
-        elif _canonical_hash(line) != line.get("hash"):
+        elif entry_hash(
+            str(line.get("prev_hash", "")),
+            {k: v for k, v in line.items() if k not in ("prev_hash", "hash")},
+        ) != line.get("hash"):
             report.problem(f"{where}: the content does not match its hash (the entry was altered)")
             broken = True
         if broken:
@@ -311,7 +299,7 @@ def _check_checkpoints(
         key = keys.get(key_id)
         if key is None:
             report.problem(f"{where}: signed by key {key_id}, which is not among the keys given")
-        elif not _signature_ok(key, str(c.get("signature", "")), message):
+        elif not signature_is_valid(key, str(c.get("signature", "")), message):
             report.problem(f"{where}: the signature does not verify")
         else:
             verified += 1
@@ -405,11 +393,6 @@ def _check_review(members: dict[str, bytes], report: EvidenceReport) -> None:
     report.checked.append("review: each rendition against review.json")
 
 
-def _fields_sha256(fields: Any) -> str:
-    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _check_obligations(
     members: dict[str, bytes], entries: dict[int, dict[str, Any]], report: EvidenceReport
 ) -> None:
@@ -444,7 +427,7 @@ def _check_obligations(
                 report.problem(
                     f"{where}: {key} {submission.get(key)!r}, the log says {data.get(key)!r}"
                 )
-        if _fields_sha256(obligation.get("report_fields")) != data.get("fields_sha256"):
+        if fields_digest(obligation.get("report_fields") or {}) != data.get("fields_sha256"):
             report.problem(
                 f"{where}: the report's fields are not the ones the log recorded as submitted"
             )

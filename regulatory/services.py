@@ -7,6 +7,7 @@ decision log in the same transaction and re-plans the clocks (regulatory.clocks)
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from incidents import rights
 from incidents.choices import EntryKind
 from incidents.decision_log.chain import actor_label_for, append_entry
+from incidents.decision_log.models import canonical_json
 from incidents.models import Incident
 from incidents.services import locked
 from kit.errors import Conflict, DomainError
@@ -27,10 +29,6 @@ from regulatory.models import Moment, Obligation, RegulatoryReport, Triage
 
 MAX_FIELD = 20_000
 MAX_SHORT = 200
-
-
-def _label(user: AbstractBaseUser) -> str:
-    return actor_label_for(user)
 
 
 def triage(
@@ -79,7 +77,7 @@ def triage(
             incident=incident,
             kind=EntryKind.REGULATORY,
             actor=by,
-            actor_label=_label(by),
+            actor_label=actor_label_for(by),
             summary=f"{found.short_name} {'applies' if applies else 'does not apply'}: "
             + "; ".join(f"{q.key} {'yes' if answers[q.key] else 'no'}" for q in found.questions),
             data={
@@ -143,7 +141,7 @@ def record_moment(
             incident=incident,
             kind=EntryKind.REGULATORY,
             actor=by,
-            actor_label=_label(by),
+            actor_label=actor_label_for(by),
             summary=f"{regimes.MOMENTS[name]}: {at:%Y-%m-%d %H:%M} UTC"
             + (f" ({note})" if note else ""),
             data={
@@ -217,7 +215,7 @@ def edit_report(
                 incident=incident,
                 kind=EntryKind.SIGN_OFF,
                 actor=by,
-                actor_label=_label(by),
+                actor_label=actor_label_for(by),
                 summary=f"Sign-off of the {obligation.title} voided: its wording changed",
                 data={"obligation": obligation.pk, "voided": True},
             )
@@ -250,7 +248,7 @@ def sign_off_report(
             incident=incident,
             kind=EntryKind.SIGN_OFF,
             actor=by,
-            actor_label=_label(by),
+            actor_label=actor_label_for(by),
             summary=f"{obligation.title} signed off",
             data={"obligation": obligation.pk, "report": report.pk, "fields": report.fields},
         )
@@ -310,7 +308,7 @@ def submit_report(
             incident=incident,
             kind=EntryKind.REGULATORY,
             actor=by,
-            actor_label=_label(by),
+            actor_label=actor_label_for(by),
             summary=f"{obligation.title} submitted via {channel}"
             + (f", reference {report.authority_reference}" if report.authority_reference else "")
             + ("" if on_time else " (late)"),
@@ -326,20 +324,16 @@ def submit_report(
                 else None,
                 "due_at": obligation.due_at.isoformat(),
                 "on_time": on_time,
-                "fields_sha256": report_digest(report),
+                "fields_sha256": fields_digest(report.fields),
                 "obligations": _plan_summary(changed),
             },
         )
     return report
 
 
-def report_digest(report: RegulatoryReport) -> str:
-    """SHA-256 of the report's fields as canonical JSON: the log records what was submitted."""
-    import hashlib
-    import json
-
-    text = json.dumps(report.fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+def fields_digest(fields: dict[str, Any]) -> str:
+    """SHA-256 of a report's fields: what the log records as submitted, and packs are checked with."""
+    return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -403,15 +397,17 @@ def obligations_for(incident: Incident, *, now: datetime | None = None) -> list[
                 "outcome": o.outcome or None,
                 "cancelled_at": o.cancelled_at,
                 **countdown(o, now),
-                "triaged_by": _label(o.triage.answered_by),
+                "triaged_by": actor_label_for(o.triage.answered_by),
                 "triaged_at": o.triage.answered_at,
                 "report_status": report.status if report else None,
-                "signed_off_by": _label(report.signed_off_by)
+                "signed_off_by": actor_label_for(report.signed_off_by)
                 if report and report.signed_off_by
                 else None,
                 "signed_off_at": report.signed_off_at if report else None,
                 "submission": {
-                    "submitted_by": _label(report.submitted_by) if report.submitted_by else None,
+                    "submitted_by": actor_label_for(report.submitted_by)
+                    if report.submitted_by
+                    else None,
                     "submitted_at": report.submitted_at,
                     "channel": report.channel,
                     "authority_reference": report.authority_reference,
@@ -445,7 +441,9 @@ def triage_state(incident: Incident) -> dict[str, Any]:
                 "questions": [{"key": q.key, "text": q.text, "cite": q.cite} for q in r.questions],
                 "answers": current[r.slug].answers if r.slug in current else None,
                 "applies": current[r.slug].applies if r.slug in current else None,
-                "answered_by": _label(current[r.slug].answered_by) if r.slug in current else None,
+                "answered_by": actor_label_for(current[r.slug].answered_by)
+                if r.slug in current
+                else None,
                 "answered_at": current[r.slug].answered_at if r.slug in current else None,
             }
             for r in regimes.all_regimes().values()
@@ -456,7 +454,9 @@ def triage_state(incident: Incident) -> dict[str, Any]:
                 "title": label,
                 "at": moments[name].at if name in moments else incident.declared_at,
                 "recorded": name in moments,
-                "recorded_by": _label(moments[name].recorded_by) if name in moments else None,
+                "recorded_by": actor_label_for(moments[name].recorded_by)
+                if name in moments
+                else None,
             }
             for name, label in regimes.MOMENTS.items()
         ],

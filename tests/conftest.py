@@ -19,6 +19,9 @@ from incidents.decision_log import triggers as log_triggers
 from learning import dbtriggers as learning_triggers
 from regulatory import dbtriggers as regulatory_triggers
 
+# Every module of append-only / immutable triggers; the flush lifts them all.
+PROTECTED = (log_triggers, dbtriggers, learning_triggers, audit_triggers, regulatory_triggers)
+
 pytest_plugins = [
     "tests.fixtures.personas",
     "tests.fixtures.clock",
@@ -53,24 +56,12 @@ def _flush_lifts_log_triggers(django_db_setup, django_db_blocker):
     original = ops_class.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):  # type: ignore[no-untyped-def]
-        for triggers in (
-            log_triggers,
-            dbtriggers,
-            learning_triggers,
-            audit_triggers,
-            regulatory_triggers,
-        ):
+        for triggers in PROTECTED:
             triggers.drop_triggers(self.connection)
         try:
             original(self, sql_list)
         finally:
-            for triggers in (
-                log_triggers,
-                dbtriggers,
-                learning_triggers,
-                audit_triggers,
-                regulatory_triggers,
-            ):
+            for triggers in PROTECTED:
                 triggers.install_triggers(self.connection)
 
     ops_class.execute_sql_flush = execute_sql_flush

@@ -22,6 +22,16 @@ from incidents.choices import EntryKind
 GENESIS_HASH = "0" * 64
 
 
+def canonical_json(content: dict[str, Any]) -> str:
+    """The text an entry's hash covers: sorted keys, no spaces, UTF-8 as is."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    """sha256(previous entry's hash + canonical JSON): the chain's one rule, also for offline checks."""
+    return hashlib.sha256((prev_hash + canonical_json(content)).encode()).hexdigest()
+
+
 class LogImmutable(Exception):
     """Raised on any attempt to change or remove a decision-log entry."""
 
@@ -118,12 +128,10 @@ class DecisionLogEntry(models.Model):
         }
 
     def canonical_json(self) -> str:
-        return json.dumps(
-            self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
+        return canonical_json(self.canonical())
 
     def compute_hash(self) -> str:
-        return hashlib.sha256((self.prev_hash + self.canonical_json()).encode()).hexdigest()
+        return entry_hash(self.prev_hash, self.canonical())
 
 
 class CheckpointQuerySet(models.QuerySet):

@@ -432,16 +432,14 @@ class Section:
     regulatory: list[RegimeDeadlines] = field(default_factory=list)
 
 
-def regulatory_deadlines(incident_ids: list[int]) -> dict[bool, list[RegimeDeadlines]]:
+def regulatory_deadlines(incidents: QuerySet[Incident]) -> dict[bool, list[RegimeDeadlines]]:
     """Per kind (drill or real) and regime, the decided deadlines of these incidents, in one query.
 
     Cancelled obligations (a regime found not to apply) never count; drills never mix with real.
     """
     counts: dict[tuple[bool, str], dict[str, int]] = defaultdict(lambda: {"met": 0, "missed": 0})
-    if not incident_ids:
-        return {False: [], True: []}
     rows = (
-        Obligation.objects.filter(incident_id__in=incident_ids, cancelled_at__isnull=True)
+        Obligation.objects.filter(incident__in=incidents.values("pk"), cancelled_at__isnull=True)
         .exclude(outcome="")
         .values("is_drill", "regime", "outcome")
         .annotate(n=Count("pk"))
@@ -465,10 +463,12 @@ class Report:
 
 def report(filters: Filters) -> Report:
     """Compute the metrics of the matching incidents, real and drills apart, in eight queries."""
-    items = for_incidents(select(filters))
+    selected = select(filters)
+    items = for_incidents(selected)
     real = [m for m in items if not m.is_drill]
     drills = [m for m in items if m.is_drill]
-    deadlines = regulatory_deadlines([m.incident_id for m in items])
+    # One query with the selection as a subquery (no id list); none when nothing matched.
+    deadlines = regulatory_deadlines(selected) if items else {False: [], True: []}
     return Report(
         filters=filters,
         real=Section(False, real, aggregate(real), deadlines[False])
