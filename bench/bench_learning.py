@@ -125,7 +125,11 @@ def main() -> None:
     seed_s = time.perf_counter() - seed_start
     client = Client()
     client.force_login(commander)
-    urls = ["/api/v1/metrics/communication/", "/metrics/", "/metrics/communication.csv"]
+    urls = [
+        "/api/v1/metrics/communication/",
+        "/communication-metrics/",
+        "/communication-metrics/communication.csv",
+    ]
     results = {url: measure(client, url) for url in urls}
     steps, replay_s = replay(commander)
     report(

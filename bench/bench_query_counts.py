@@ -43,7 +43,7 @@ PAGES = [
     "/inbox/",
     "/reviews/",
     "/drills/",
-    "/metrics/",
+    "/communication-metrics/",
     "/glossary/",
     "/api/v2/summary.json",
     "/api/v2/components.json",

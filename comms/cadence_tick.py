@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from comms import fanout
@@ -255,6 +255,33 @@ def _escalate(deadline: Deadline, playbook: Playbook | None, *, now: datetime) -
     return True
 
 
+def escalation_candidates(*, now: datetime) -> tuple[list[Playbook], QuerySet[Deadline]]:
+    """The active playbooks, and the open deadlines that may have an escalation step due at `now`.
+
+    A pre-filter in three queries (and one more for the incidents' models when read):
+    past the shortest grace of any playbook, on the fastest open drill's clock, with
+    fewer steps sent than the longest path has. Which step is due is decided per row
+    (`due_steps`) on the row's own playbook and clock.
+    """
+    playbooks = list(Playbook.objects.filter(is_active=True))
+    min_grace = timedelta(
+        minutes=min([DEFAULT_GRACE_MINUTES, *(p.escalation_grace_minutes for p in playbooks)])
+    )
+    longest = max([1, *(len(escalation_steps(p)) for p in playbooks)])
+    # A drill's grace runs on its faster clock: pre-filter with the fastest one open.
+    fastest = (
+        Incident.objects.open().filter(is_drill=True).aggregate(f=Max("clock_factor"))["f"] or 1
+    )
+    min_grace /= max(1, fastest)
+    candidates = (
+        Deadline.objects.open()
+        .filter(escalation_step__lt=longest, due_at__lte=now - min_grace)
+        .select_related("incident")
+        .prefetch_related("incident__affected_models")
+    )
+    return playbooks, candidates
+
+
 def run_due(*, now: datetime | None = None) -> dict[str, int]:
     """Claim and act on every due reminder and escalation step; safe to run anywhere, any time.
 
@@ -271,24 +298,9 @@ def run_due(*, now: datetime | None = None) -> dict[str, int]:
     reminded = 0
     while batch := remind_due(now=now):
         reminded += batch
-    playbooks = list(Playbook.objects.filter(is_active=True))
-    min_grace = timedelta(
-        minutes=min([DEFAULT_GRACE_MINUTES, *(p.escalation_grace_minutes for p in playbooks)])
-    )
-    longest = max([1, *(len(escalation_steps(p)) for p in playbooks)])
-    # A drill's grace runs on its faster clock: pre-filter with the fastest one open.
-    fastest = (
-        Incident.objects.open().filter(is_drill=True).aggregate(f=Max("clock_factor"))["f"] or 1
-    )
-    min_grace /= max(1, fastest)
-    candidates = (
-        Deadline.objects.open()
-        .filter(reminded_at__isnull=False, escalation_step__lt=longest, due_at__lte=now - min_grace)
-        .select_related("incident")
-        .prefetch_related("incident__affected_models")
-    )
+    playbooks, candidates = escalation_candidates(now=now)
     escalated = 0
-    for deadline in candidates:
+    for deadline in candidates.filter(reminded_at__isnull=False):
         playbook = Playbook.for_incident(deadline.incident, candidates=playbooks)
         if due_steps(deadline, playbook, now=now) > deadline.escalation_step:
             escalated += _escalate(deadline, playbook, now=now)

@@ -411,6 +411,8 @@ class Delivery(models.Model):
                 fields=["next_attempt_at"], name="delivery_due", condition=Q(status="pending")
             ),
             models.Index(fields=["user", "channel", "-created_at"], name="delivery_inbox"),
+            # /metrics counts failed deliveries by channel on every scrape (comms/health.py).
+            models.Index(fields=["channel"], name="delivery_failed", condition=Q(status="failed")),
         ]
 
     def __str__(self) -> str:

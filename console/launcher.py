@@ -283,6 +283,21 @@ def demo_signing_key(*, python: str, env: dict[str, str], var_dir: Path) -> Path
     return path
 
 
+def prometheus_multiproc_dir(*, env: dict[str, str], var_dir: Path) -> Path:
+    """Give gunicorn's workers an empty directory to count their requests in, for /metrics.
+
+    prometheus-client's multiprocess mode (console/prometheus.py) adds up the files
+    every worker writes there; files of an earlier run would add old counts, so the
+    directory is emptied on each start. An explicit PROMETHEUS_MULTIPROC_DIR is kept.
+    """
+    folder = Path(env.get("PROMETHEUS_MULTIPROC_DIR") or var_dir / "prometheus")
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
+
+
 def wait_until_healthy(url: str, supervisor: Supervisor, timeout: float) -> bool:
     """Poll *url* until it answers 200, a service fails, or *timeout* passes."""
     deadline = time.monotonic() + timeout
@@ -302,6 +317,7 @@ def banner(*, url: str, seeded: bool, password: str, bind: str) -> str:
         "",
         f"  Incident Command Console: {url}",
         f"  API docs:                 {url}api/docs/",
+        f"  Health and metrics:       {url}readyz, {url}metrics (Prometheus, from this machine)",
         f"  Listening on {bind}"
         + (
             " (this machine only; HOST=0.0.0.0 to open it)"
@@ -366,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
             origin = "reused" if redis.reused else "started"
             print(f"launcher: embedded Redis {origin} at {redis.url}", flush=True)
         demo_signing_key(python=sys.executable, env=env, var_dir=var_dir)
+        prometheus_multiproc_dir(env=env, var_dir=var_dir)
         seeded = prepare(python=sys.executable, env=env, seed=seed)
         supervisor = Supervisor(
             console_services(

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: counts and times every request for /metrics (console/prometheus.py).
+    "console.prometheus.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -256,6 +258,17 @@ APPRISE_ALLOWED_SCHEMES = [
     )
 ]
 
+# --- /metrics (Prometheus) -------------------------------------------------
+# A scraper presents `Authorization: Bearer <METRICS_TOKEN>`, or scrapes from an
+# address in METRICS_ALLOWED_NETWORKS (REMOTE_ADDR); anyone else gets a 403
+# (console/prometheus.py, docs/operations.md). The demo opens loopback.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 16 characters (or unset)")
+METRICS_ALLOWED_NETWORKS = env_networks(
+    "METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"] if DEMO else []
+)
+
 # --- Login throttling ------------------------------------------------------
 # Failed sign-ins are counted per account and per client address in the
 # database (django-axes), so every web process sees the same count.
@@ -369,6 +382,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kit.openapi.require_bodies",
+        # /healthz, /readyz and /metrics: plain Django views, written in by hand.
+        "console.openapi_ops.add_operations_endpoints",
     ],
     # Enums whose field names other choice sets share (input subsets, integration payloads).
     "ENUM_NAME_OVERRIDES": {

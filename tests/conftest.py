@@ -32,6 +32,8 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.reviews",
     "tests.fixtures.smtp",  # a real SMTP server on loopback (aiosmtpd)
+    "tests.fixtures.alertmanager",  # a real Alertmanager on loopback
+    "tests.fixtures.prometheus",  # a real Prometheus on loopback
     "tests.fixtures.axe",  # axe-core over the browser tests' pages (tests marked browser only)
 ]
 

@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as default_server_error
@@ -22,6 +23,18 @@ def home(request: HttpRequest) -> HttpResponse:
     if permissions.can_read_regulator_channel(user):
         return redirect("status:regulator")
     return redirect("glossary:list")
+
+
+@require_safe
+@login_required
+def moved_metrics_page(request: HttpRequest) -> HttpResponse:
+    """The communication metrics page left /metrics/ to Prometheus's /metrics: follow it.
+
+    Signed-in users are sent on with their filters (301); others sign in first.
+    """
+    target = reverse("metrics:csv" if request.path.endswith(".csv") else "metrics:index")
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
 
 
 @require_safe

@@ -409,6 +409,17 @@ def test_the_console_comes_up_and_goes_down_on_ctrl_c(var_dir):
         assert (
             len(_processes_with(marker)) >= 6
         )  # launcher, redis, gunicorn + 2 workers, worker, beat
+        # Ready once the worker's heartbeat and a beat tick are in; /metrics from this machine.
+        poll(
+            lambda: _status(f"http://127.0.0.1:{port}/readyz") == 200,
+            timeout=60,
+            what="/readyz to answer 200",
+        )
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+            exposition = response.read().decode()
+        assert "icc_worker_heartbeat_age_seconds " in exposition
+        assert 'icc_http_requests_total{method="GET",status="200",view="readyz"}' in exposition
+        assert list((var_dir / "prometheus").glob("counter_*.db"))  # gunicorn's workers counted
 
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=90) == 0

@@ -6,121 +6,21 @@ starts Alertmanager alone on loopback (clustering off), pushes alerts through
 its v2 API and polls until the incident opens, then pushes the same alert
 with `endsAt` in the past and polls until Alertmanager's resolved
 notification reaches the "recovered" milestone. The configuration written
-here is the one docs/integrations.md shows.
+here is the one docs/integrations.md shows. The Alertmanager fixture is in
+tests/fixtures/alertmanager.py.
 """
 
 from __future__ import annotations
 
-import socket
-import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import httpx
-import pytest
 
 from incidents.decision_log.models import DecisionLogEntry
 from incidents.models import Incident
 from integrations.models import AlertEvidence, IntegrationKey
+from tests.fixtures.alertmanager import ICC_RECEIVER
 from tests.helpers import wait_until
 
-ALERTMANAGER = Path("/usr/bin/prometheus-alertmanager")
-READY_TIMEOUT = 20.0
 DELIVERY_TIMEOUT = 30.0
-
-# Copied into docs/integrations.md (with a real URL, longer intervals and a credentials file).
-CONFIG = """\
-global:
-  resolve_timeout: 5m
-route:
-  receiver: icc
-  group_by: [alertname, model]
-  group_wait: 1s
-  group_interval: 1s
-  repeat_interval: 4h
-receivers:
-  - name: icc
-    webhook_configs:
-      - url: {url}
-        send_resolved: true
-        max_alerts: 50
-        http_config:
-          authorization:
-            type: Bearer
-            credentials: {key}
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Alertmanager:
-    url: str
-    log: Path
-
-    def push(self, alerts: list[dict]) -> None:
-        response = httpx.post(f"{self.url}/api/v2/alerts", json=alerts, timeout=10)
-        assert response.status_code == 200, response.text
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
-
-
-@pytest.fixture
-def alertmanager_factory(tmp_path: Path) -> Iterator:
-    """Start `prometheus-alertmanager` with a config; always stopped at teardown."""
-    if not ALERTMANAGER.exists():
-        pytest.skip(
-            f"{ALERTMANAGER} is missing: apt-get install -y prometheus-alertmanager (CI installs it)"
-        )
-    processes: list[subprocess.Popen] = []
-
-    def start(config: str) -> Alertmanager:
-        (tmp_path / "alertmanager.yml").write_text(config)
-        (tmp_path / "data").mkdir()
-        port = free_port()
-        log = tmp_path / "alertmanager.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [
-                    str(ALERTMANAGER),
-                    f"--config.file={tmp_path / 'alertmanager.yml'}",
-                    f"--storage.path={tmp_path / 'data'}",
-                    f"--web.listen-address=127.0.0.1:{port}",
-                    "--cluster.listen-address=",
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        processes.append(process)
-        am = Alertmanager(url=f"http://127.0.0.1:{port}", log=log)
-
-        def ready() -> bool:
-            if process.poll() is not None:
-                pytest.fail(f"alertmanager exited with {process.returncode}:\n{am.output()}")
-            try:
-                return httpx.get(f"{am.url}/-/ready", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_until(ready, timeout=READY_TIMEOUT, what="alertmanager /-/ready")
-        return am
-
-    yield start
-    for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def test_alertmanager_opens_and_resolves_an_incident(
@@ -128,7 +28,7 @@ def test_alertmanager_opens_and_resolves_an_incident(
 ):
     key, raw = IntegrationKey.issue(name="alertmanager-e2e", kind="alertmanager")
     am = alertmanager_factory(
-        CONFIG.format(url=f"{live_server.url}/api/v1/integrations/alertmanager/", key=raw)
+        ICC_RECEIVER.format(url=f"{live_server.url}/api/v1/integrations/alertmanager/", key=raw)
     )
     started = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2)
     alert = {

@@ -41,7 +41,7 @@ def timeline(clock, fraud_model):
 def test_the_metrics_page_draws_its_charts(
     page: Page, live_server, sign_in, console_errors, screenshots, timeline
 ):
-    sign_in("eve", next_path="/metrics/")
+    sign_in("eve", next_path="/communication-metrics/")
     real = page.locator("#metrics-real")
     expect(real.get_by_text("Time to containment (median)")).to_be_visible()
     expect(real.locator(".cards")).to_contain_text("70 min")
@@ -60,7 +60,7 @@ def test_the_metrics_page_draws_its_charts(
 def test_without_javascript_the_tables_show(browser, live_server, timeline):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/?next=/metrics/")
+    page.goto(f"{live_server.url}/login/?next=/communication-metrics/")
     page.get_by_label("Username").fill("eve")
     page.get_by_label("Password").fill("pw")
     page.get_by_role("button", name="Sign in").click()

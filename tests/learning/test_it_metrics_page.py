@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from tests.learning.metrics_support import build_april, build_drill, build_march
 
-PAGE = "/metrics/"
-CSV = "/metrics/communication.csv"
+PAGE = "/communication-metrics/"
+CSV = "/communication-metrics/communication.csv"
 
 
 @pytest.fixture

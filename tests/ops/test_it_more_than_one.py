@@ -15,12 +15,8 @@ docs/deploy.md describes running the console this way.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -36,53 +32,13 @@ from incidents.models import Incident, MetricPoint
 from incidents.services import assign_role
 from learning.drills import runs
 from learning.models import Drill, DrillStep
-from tests.fixtures.delivery import start_beat, subprocess_env, valid_secret
+from tests.fixtures.daemons import start_web
+from tests.fixtures.delivery import start_beat, valid_secret
 from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.postgres]
 
 SUBSCRIBERS = 20
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_web(redis, tmp_path: Path, name: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    log = (tmp_path / f"{name}.log").open("ab")
-    process = subprocess.Popen(  # noqa: S603  our own server
-        [
-            GUNICORN,
-            "console.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
-        env=subprocess_env(redis, ALLOWED_HOSTS="127.0.0.1"),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        if process.poll() is not None:
-            pytest.fail(f"{name} exited:\n{(tmp_path / f'{name}.log').read_text()[-3000:]}")
-        try:
-            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_until(answers, timeout=30, what=f"{name} to answer")
-    return process, base
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ def test_the_api_reports_deadlines_met_per_regime_with_drills_apart(figures, exe
 
 def test_the_metrics_page_shows_them_beside_the_cadence_figures(figures, client, executive):
     client.force_login(executive)
-    page = client.get("/metrics/").content.decode()
+    page = client.get("/communication-metrics/").content.decode()
     assert "Regulatory deadlines met, per regime" in page
     real = page.split('id="real-regulatory"')[1].split("</table>")[0]
     assert "GDPR Art. 33</th><td>1</td><td>0</td><td>100 %" in real
