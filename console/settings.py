@@ -25,6 +25,9 @@ if not SECRET_KEY:
     if not (DEBUG or DEMO):
         raise ImproperlyConfigured("SECRET_KEY must be set unless DEBUG or DEMO is on")
     SECRET_KEY = "demo-only-insecure-key-never-use-in-production"  # noqa: S105  demo-only key, refused outside DEBUG/DEMO
+# Earlier keys, during a rotation: what they signed (sessions, subscriber links, feedback
+# links) still verifies; only SECRET_KEY signs. docs/deploy.md, "Key rotation".
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
