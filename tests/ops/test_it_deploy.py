@@ -30,22 +30,7 @@ import pytest
 import yaml
 
 from tests.helpers import wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
-RENDER = ROOT / "deploy" / "render.py"
-DOMAIN = "icc.example.test"
-VENV = Path(sys.executable).parent.parent  # the units' ExecStart must name real binaries
-UNITS = ("icc-web.service", "icc-worker.service", "icc-beat.service")
-
-
-def render(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(RENDER), "--domain", DOMAIN, "--out", str(out), *extra],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+from tests.ops.deploy_files import DOMAIN, RENDER, ROOT, UNITS, VENV, render, unit_settings
 
 
 @pytest.fixture
@@ -72,23 +57,6 @@ def site(tmp_path: Path) -> dict[str, Path]:
     )
     assert result.returncode == 0, result.stderr
     return paths
-
-
-def unit_settings(path: Path) -> dict[str, list[str]]:
-    """Parse a unit file into "Section.Key" -> values (keys may repeat; `\\` continues a line)."""
-    settings: dict[str, list[str]] = {}
-    section = ""
-    text = re.sub(r"\\\n\s*", " ", path.read_text())
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("["):
-            section = line.strip("[]")
-            continue
-        key, _, value = line.partition("=")
-        settings.setdefault(f"{section}.{key}", []).append(value)
-    return settings
 
 
 def systemd_verify(*units: Path) -> tuple[int, str]:
