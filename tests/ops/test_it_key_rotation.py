@@ -6,10 +6,12 @@ difference the fallback makes (or that it makes none), so each can fail.
 
 from __future__ import annotations
 
+import io
 import runpy
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from integrations.models import IntegrationKey
 from publicstatus.links import confirm_token, keyed_hash, unsubscribe_token
@@ -37,10 +39,20 @@ def rotate(settings, *, keep_old: bool) -> None:
     settings.SECRET_KEY_FALLBACKS = [OLD] if keep_old else []
 
 
-def active_subscriber() -> Subscriber:
-    sign_up(address=ADDRESS, client="192.0.2.7")
-    subscriber = Subscriber.objects.get()
-    return confirm(confirm_token(subscriber))
+def signed_up(address: str = ADDRESS) -> Subscriber:
+    """Sign up under the current key; return the (unconfirmed) row the address has now."""
+    sign_up(address=address, client="192.0.2.7")
+    return Subscriber.objects.get(address_hash=keyed_hash(address))
+
+
+def active_subscriber(address: str = ADDRESS) -> Subscriber:
+    return confirm(confirm_token(signed_up(address)))
+
+
+def rehash() -> str:
+    out = io.StringIO()
+    call_command("rehash_subscribers", stdout=out)
+    return out.getvalue()
 
 
 def test_settings_read_the_fallbacks_as_a_list(monkeypatch, tmp_path):
@@ -101,3 +113,42 @@ def test_api_tokens_and_integration_keys_do_not_depend_on_secret_key(old_key, re
     assert api.get("/api/v1/incidents/").status_code == 200
     key = IntegrationKey.authenticate(raw, IntegrationKey.Kind.ALERTMANAGER)
     assert key is not None and key.name == "am"
+
+
+def test_rehash_subscribers_moves_every_row_to_the_new_key(old_key):
+    """After it, the fallback is no longer needed to find a subscriber by address."""
+    addresses = [ADDRESS, "bob@example.test"]
+    for address in addresses:
+        active_subscriber(address)
+    signed_up("cy@example.test")  # not confirmed yet: moved too
+    rotate(old_key, keep_old=False)
+    assert rehash().startswith("3 subscriber(s) moved to the current key, 0 already on it.")
+    for address in [*addresses, "cy@example.test"]:
+        assert Subscriber.objects.filter(address_hash=keyed_hash(address)).count() == 1
+    sign_up(address=ADDRESS, client="192.0.2.7")
+    assert Subscriber.objects.count() == 3
+    assert rehash().startswith("0 subscriber(s) moved to the current key, 3 already on it.")
+
+
+def test_rehash_ends_the_old_row_when_the_address_subscribed_again(old_key):
+    old = active_subscriber()
+    rotate(old_key, keep_old=False)
+    new = active_subscriber()  # the duplicate: two mails per notice from now on
+    assert new.pk != old.pk
+    assert f"subscriber #{old.pk} ended: the same address is subscriber #{new.pk}." in rehash()
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.is_active, new.is_active) == (False, True)
+
+
+def test_rehash_keeps_the_confirmed_row_over_an_unconfirmed_new_one(old_key):
+    old = active_subscriber()
+    rotate(old_key, keep_old=False)
+    new = signed_up()  # waits for its confirmation
+    assert f"subscriber #{new.pk} ended: the same address is subscriber #{old.pk}." in rehash()
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.is_active and old.address_hash == keyed_hash(ADDRESS)
+    assert not new.is_active and new.address_hash != keyed_hash(ADDRESS)
+    sign_up(address=ADDRESS, client="192.0.2.7")  # an active address: nothing new
+    assert Subscriber.objects.count() == 2
