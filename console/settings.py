@@ -222,6 +222,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Load balancers' probes and Prometheus ask gunicorn directly, over plain HTTP on the
+# internal network: a redirect to the public HTTPS name would fail them (docs/deploy.md).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 # Only sent with SECURE_HSTS_SECONDS > 0. Subdomains of the console's own host name are
 # covered by default; preloading is a commitment browsers take months to forget, so opt-in.

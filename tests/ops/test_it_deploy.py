@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import socket
 import ssl
 import subprocess
@@ -29,6 +30,7 @@ import httpx
 import pytest
 import yaml
 
+from incidents.decision_log.signing import generate_private_key
 from tests.helpers import wait_until
 from tests.ops.deploy_files import DOMAIN, RENDER, ROOT, UNITS, VENV, render, unit_settings
 
@@ -446,6 +448,49 @@ def test_the_env_file_names_the_domain_and_static_root(site):
     assert env["STATIC_ROOT"] == str(site["static"])
     assert env["BEHIND_TLS_PROXY"] == "1"
     assert env["SECRET_KEY"] == "CHANGE-ME"  # never a real secret in the repository
+
+
+def test_the_env_file_filled_in_passes_the_deploy_check(site, tmp_path):
+    """Its settings as they stand, with each CHANGE-ME given a value: only the accepted warning."""
+    values = dict(
+        line.split("=", 1)
+        for line in (site["out"] / "env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    key = tmp_path / "log-signing-key.pem"
+    generate_private_key(key)
+    values |= {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/2"),
+        "EMAIL_HOST": "smtp.example.test",
+        "LOG_SIGNING_KEY_FILE": str(key),
+    }
+    assert [name for name, value in values.items() if "CHANGE-ME" in value] == []
+    env = values | {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env | {"CONSOLE_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert set(re.findall(r"\(([a-z_]+\.[WE]\d+)\)", output)) <= {"security.W021"}, output
+
+
+@pytest.mark.django_db
+def test_probes_answer_plain_http_although_everything_else_is_redirected(client, settings):
+    """SECURE_SSL_REDIRECT (env.example) spares what load balancers and Prometheus ask gunicorn."""
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code in (200, 503)
+    response = client.get("/incidents/")
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
 
 
 def test_compose_runs_postgresql_with_a_volume_and_redis_with_a_password():
