@@ -25,6 +25,9 @@ if not SECRET_KEY:
     if not (DEBUG or DEMO):
         raise ImproperlyConfigured("SECRET_KEY must be set unless DEBUG or DEMO is on")
     SECRET_KEY = "demo-only-insecure-key-never-use-in-production"  # noqa: S105  demo-only key, refused outside DEBUG/DEMO
+# Earlier keys, during a rotation: what they signed (sessions, subscriber links, feedback
+# links) still verifies; only SECRET_KEY signs. docs/deploy.md, "Key rotation".
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -221,6 +224,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Load balancers' probes and Prometheus ask gunicorn directly, over plain HTTP on the
+# internal network: a redirect to the public HTTPS name would fail them (docs/deploy.md).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 # Only sent with SECURE_HSTS_SECONDS > 0. Subdomains of the console's own host name are
 # covered by default; preloading is a commitment browsers take months to forget, so opt-in.

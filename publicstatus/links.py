@@ -14,9 +14,15 @@ CONFIRM_SALT = "publicstatus.subscribe.confirm"
 UNSUBSCRIBE_SALT = "publicstatus.subscribe.unsubscribe"
 
 
-def keyed_hash(value: str) -> str:
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, value.strip().lower().encode(), hashlib.sha256).hexdigest()
+def keyed_hash(value: str, *, key: str | None = None) -> str:
+    """HMAC-SHA256 of the normalised value under SECRET_KEY (or the given key)."""
+    secret = (settings.SECRET_KEY if key is None else key).encode()
+    return hmac.new(secret, value.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+def earlier_keyed_hashes(value: str) -> list[str]:
+    """The value's hashes under SECRET_KEY_FALLBACKS: where a row sits after a key rotation."""
+    return [keyed_hash(value, key=key) for key in settings.SECRET_KEY_FALLBACKS]
 
 
 def confirm_token(subscriber: Subscriber) -> str:

@@ -27,7 +27,13 @@ from django.utils import timezone
 from incidents.models import MonitoredModel
 from kit.errors import DomainError
 from publicstatus import outbox
-from publicstatus.links import CONFIRM_SALT, UNSUBSCRIBE_SALT, confirm_url, keyed_hash
+from publicstatus.links import (
+    CONFIRM_SALT,
+    UNSUBSCRIBE_SALT,
+    confirm_url,
+    earlier_keyed_hashes,
+    keyed_hash,
+)
 from publicstatus.models import Notice, SignupAttempt, Subscriber
 
 WINDOW = timedelta(hours=1)
@@ -104,6 +110,7 @@ def sign_up(
     models = _components(components)
     with transaction.atomic():
         SignupAttempt.objects.create(client_hash=client_hash, address_hash=address_hash, at=now)
+        _rehash(address, address_hash)
         subscriber, _ = Subscriber.objects.select_for_update().get_or_create(
             address_hash=address_hash, defaults={"address": address, "nonce": ""}
         )
@@ -129,6 +136,22 @@ def sign_up(
             ),
             now=now,
         )
+
+
+def _rehash(address: str, address_hash: str) -> None:
+    """Move the address's row from a hash under an earlier SECRET_KEY to the current one.
+
+    After a key rotation the same address hashes differently; without this, signing up
+    again would make a second subscriber (and send every notice twice). Only keys still
+    in SECRET_KEY_FALLBACKS are tried (docs/deploy.md, "Key rotation").
+    """
+    earlier = earlier_keyed_hashes(address)
+    if not earlier or Subscriber.objects.filter(address_hash=address_hash).exists():
+        return
+    row = Subscriber.objects.select_for_update().filter(address_hash__in=earlier).first()
+    if row is not None:
+        row.address_hash = address_hash
+        row.save(update_fields=["address_hash"])
 
 
 def _subscriber(token: str, *, salt: str, max_age: timedelta | None) -> Subscriber:
