@@ -465,6 +465,7 @@ def test_the_env_file_filled_in_passes_the_deploy_check(site, tmp_path):
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/2"),
         "EMAIL_HOST": "smtp.example.test",
         "LOG_SIGNING_KEY_FILE": str(key),
+        "METRICS_TOKEN": secrets.token_urlsafe(32),
     }
     assert [name for name, value in values.items() if "CHANGE-ME" in value] == []
     env = values | {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}
@@ -488,6 +489,7 @@ def test_probes_answer_plain_http_although_everything_else_is_redirected(client,
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code in (200, 503)
+    assert client.get("/metrics").status_code == 403  # no token: refused, not redirected
     response = client.get("/incidents/")
     assert response.status_code == 301
     assert response["Location"].startswith("https://")
