@@ -287,7 +287,7 @@ def build_pack(*, incident: Incident, by: Any, now: datetime | None = None) -> P
         dump_json(
             [
                 {
-                    "incident": c.incident_id,
+                    "incident": c.log_incident_id,
                     "sequence": c.sequence,
                     "head_hash": c.head_hash,
                     "signed_at": stamp(c.signed_at),
