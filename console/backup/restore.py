@@ -21,6 +21,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
+import audit
+from audit.models import Action
 from comms.models import Rendition, StatusUpdate
 from console.backup.export import INCIDENT_FIELDS, UPDATE_FIELDS
 from console.backup.lines import (
@@ -59,8 +61,10 @@ class _State:
     users: dict[str, User] = field(default_factory=dict)
     placeholders: list[str] = field(default_factory=list)
     imported: dict[str, Imported] = field(default_factory=dict)
-    entries: dict[str, DecisionLogEntry] = field(default_factory=dict)  # by hash
-    updates: dict[tuple[str, int], StatusUpdate] = field(default_factory=dict)
+    # Of the incident being read only (its lines come together): memory stays flat.
+    current: str = ""
+    entries: dict[str, int] = field(default_factory=dict)  # entry id here, by hash
+    updates: dict[int, int] = field(default_factory=dict)  # update id here, by number
     lines: int = 0
     ended: bool = False
 
@@ -93,6 +97,14 @@ def import_lines(lines: Iterable[str], *, with_checkpoints: bool = True) -> Resu
                 raise ImportRefused(
                     f"{imported.source_ref} does not verify after import: {report.detail}"
                 )
+        audit.record(
+            action=Action.INCIDENTS_IMPORTED,
+            details={
+                "source": state.site,
+                "incidents": {i.source_ref: i.incident.reference for i in state.imported.values()},
+                "placeholder_users": state.placeholders,
+            },
+        )
     return Result(incidents=list(state.imported.values()), placeholders=state.placeholders)
 
 
@@ -115,8 +127,11 @@ def _take(state: _State, number: int, obj: dict[str, Any]) -> None:
         _incident(state, number, obj)
         return
     imported = state.imported.get(obj["ref"])
-    if imported is None:
-        raise ImportRefused(f"line {number}: field 'ref': {obj['ref']} has no incident line before")
+    if imported is None or obj["ref"] != state.current:
+        raise ImportRefused(
+            f"line {number}: field 'ref': {obj['ref']} is not the incident of the lines before "
+            f"({state.current or 'none yet'}); an incident's lines follow its incident line"
+        )
     {
         "entry": _entry,
         "checkpoint": _checkpoint,
@@ -182,6 +197,7 @@ def _incident(state: _State, number: int, obj: dict[str, Any]) -> None:
         )
         incident.affected_links.create(model=monitored, version=link["version"])
     state.imported[obj["ref"]] = Imported(source_ref=obj["ref"], incident=incident)
+    state.current, state.entries, state.updates = obj["ref"], {}, {}
 
 
 def _entry(state: _State, number: int, obj: dict[str, Any], incident: Incident) -> None:
@@ -201,7 +217,7 @@ def _entry(state: _State, number: int, obj: dict[str, Any], incident: Incident) 
         corrects = state.entries.get(obj["corrects_hash"])
         if corrects is None:
             raise ImportRefused(
-                f"line {number}: field 'corrects_hash': no earlier entry of the file has that hash"
+                f"line {number}: field 'corrects_hash': no earlier entry of {obj['ref']} has that hash"
             )
     entry = DecisionLogEntry(
         incident=incident,
@@ -213,7 +229,7 @@ def _entry(state: _State, number: int, obj: dict[str, Any], incident: Incident) 
         actor_role=content["actor_role"],
         summary=content["summary"],
         data=content["data"],
-        corrects=corrects,
+        corrects_id=corrects,
         prev_hash=obj["prev_hash"],
         hash=obj["hash"],
         origin={
@@ -231,7 +247,7 @@ def _entry(state: _State, number: int, obj: dict[str, Any], incident: Incident) 
             f"line {number}: entry #{content['sequence']} of {obj['ref']}: its content does not "
             "match its hash (the entry was altered); nothing was imported"
         ) from None
-    state.entries[entry.hash] = entry
+    state.entries[entry.hash] = entry.pk
 
 
 def _checkpoint(state: _State, number: int, obj: dict[str, Any], incident: Incident) -> None:
@@ -292,18 +308,24 @@ def _update(state: _State, number: int, obj: dict[str, Any], incident: Incident)
         values[name] = time(obj[name])
     log_entry = state.entries.get(obj["log_hash"]) if obj["log_hash"] else None
     if obj["log_hash"] and log_entry is None:
-        raise ImportRefused(f"line {number}: field 'log_hash': no entry of the file has that hash")
+        raise ImportRefused(
+            f"line {number}: field 'log_hash': no entry of {obj['ref']} has that hash"
+        )
+    if obj["corrects"] is not None and obj["corrects"] not in state.updates:
+        raise ImportRefused(
+            f"line {number}: field 'corrects': {obj['ref']} has no earlier update {obj['corrects']}"
+        )
     update = StatusUpdate.objects.create(
         incident=incident,
         status=StatusUpdate.Status.PUBLISHED,
-        corrects=state.updates.get((obj["ref"], obj["corrects"] or 0)),
-        log_entry=log_entry,
+        corrects_id=state.updates.get(obj["corrects"] or 0),
+        log_entry_id=log_entry,
         author=_user(state, obj["author"]),
         published_by=_user(state, obj["published_by"]),
         jargon_acknowledged_by=_user(state, obj["jargon_acknowledged_by"]),
         **values,
     )
-    state.updates[(obj["ref"], update.number)] = update
+    state.updates[update.number] = update.pk
     for index, rendition in enumerate(obj["renditions"]):
         if not isinstance(rendition, dict):
             raise ImportRefused(f"line {number}: field 'renditions[{index}]' must be an object")

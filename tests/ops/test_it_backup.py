@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
+from audit.models import Action, AuditEvent
 from incidents.decision_log.checkpoints import verify_log
 from incidents.decision_log.models import DecisionLogEntry, LogCheckpoint
 from incidents.decision_log.signing import generate_private_key, public_key_text
@@ -107,6 +108,11 @@ def test_import_brings_back_every_incident_and_each_log_verifies_against_its_che
         assert verify_log(incident.pk).status == "intact"
     assert DecisionLogEntry.objects.filter(kind="correction", corrects__isnull=False).count() == 2
     call_command("verify_decision_log")  # raises (exit 1) on any failure
+    [event] = AuditEvent.objects.filter(action=Action.INCIDENTS_IMPORTED)
+    assert event.details["source"] == exported[0]["site_url"]
+    assert sorted(event.details["incidents"].values()) == sorted(
+        i.reference for i in Incident.objects.all()
+    )
     # Exported again, the file says the same apart from the references and the header.
     again = export()
     refs = {a["ref"]: b["ref"] for a, b in zip(exported[1:-1], again[1:-1], strict=True)}
@@ -121,6 +127,8 @@ def test_one_incident_exports_alone(signer, commander, responder, fraud_model):
     objects = export("--incident", str(second.pk))
     assert {o["ref"] for o in objects[1:-1]} == {second.reference}
     assert objects[-1]["incidents"] == 1
+    [event] = AuditEvent.objects.filter(action=Action.INCIDENTS_EXPORTED)
+    assert event.details == {"incidents": [second.pk]} and event.actor_label == "command line"
     with pytest.raises(CommandError, match="No incident with id 999999"):
         export("--incident", "999999")
 
@@ -168,6 +176,24 @@ def test_a_rewritten_chain_fails_its_checkpoint_and_the_import_rolls_back(export
     assert f"{exported[at]['ref']} does not verify after import: rewritten before checkpoint 1" in (
         message
     )
+
+
+def test_a_file_on_disk_imports_and_a_missing_one_is_named(exported, tmp_path):
+    path = tmp_path / "incidents.jsonl"
+    path.write_text(dump(exported), encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_incidents", str(path), stdout=out)
+    assert "Imported 2 incidents" in out.getvalue()
+    with pytest.raises(CommandError, match=r"Cannot read .*missing.jsonl: No such file"):
+        call_command("import_incidents", str(tmp_path / "missing.jsonl"))
+
+
+def test_lines_out_of_their_incident_are_refused(exported):
+    first_entry, second_incident = index_of(exported, "entry"), index_of(exported, "incident", 1)
+    moved = exported.pop(first_entry)
+    exported.insert(second_incident, moved)  # now after the second incident's line
+    message = refused(exported)
+    assert f"line {second_incident + 1}: field 'ref': {moved['ref']} is not the incident" in message
 
 
 def test_a_truncated_file_is_refused(exported):

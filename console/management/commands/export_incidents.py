@@ -4,6 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+import audit
+from audit.models import Action
 from console.backup.export import export_lines
 from incidents.models import Incident
 
@@ -28,6 +30,11 @@ class Command(BaseCommand):
             missing = sorted(set(incident) - found)
             if missing:
                 raise CommandError(f"No incident with id {', '.join(map(str, missing))}.")
+        # A file of incidents holds regulator renditions and names: who took one is audited.
+        audit.record(
+            action=Action.INCIDENTS_EXPORTED,
+            details={"incidents": sorted(incident) if incident else "all"},
+        )
         for text in export_lines(incident):
             self.stdout.write(text, ending="")
         self.stdout.flush()
