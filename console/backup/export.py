@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -83,7 +84,22 @@ def _user(user: User | None) -> dict[str, str] | None:
 
 
 def export_lines(incident_ids: list[int] | None = None) -> Iterator[str]:
-    """Yield the lines of an export of these incidents (all when None)."""
+    """Yield the lines of an export of these incidents (all when None), from one snapshot.
+
+    Every query reads the same snapshot (one read-only REPEATABLE READ transaction on
+    PostgreSQL, which blocks no writer): an entry or checkpoint appended while the
+    export runs is either wholly in it or not at all, so the file always verifies.
+    On SQLite (the demo) the transaction takes the write lock (settings: IMMEDIATE),
+    so writers wait for the export. Consume the iterator in the thread that started it.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield from _snapshot_lines(incident_ids)
+
+
+def _snapshot_lines(incident_ids: list[int] | None) -> Iterator[str]:
     incidents: QuerySet[Incident] = Incident.objects.select_related("created_by").order_by("pk")
     if incident_ids is not None:
         incidents = incidents.filter(pk__in=incident_ids)

@@ -21,9 +21,13 @@ import psycopg
 import pytest
 from django.db import connection
 
-from incidents.decision_log.models import DecisionLogEntry
+from console.backup.export import export_lines
+from incidents.decision_log.checkpoints import checkpoint_incident
+from incidents.decision_log.models import DecisionLogEntry, LogCheckpoint
 from incidents.decision_log.signing import generate_private_key, public_key_text
+from incidents.decisions import add_note
 from tests.fixtures.delivery import database_url
+from tests.helpers import race
 from tests.ops.backup_support import build_incident, burn_ids, dump, export
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -210,3 +214,27 @@ def _pg_kwargs() -> dict[str, str]:
         "user": s["USER"],
         **({"password": s["PASSWORD"]} if s.get("PASSWORD") else {}),
     }
+
+
+@pytest.mark.postgres
+def test_an_export_reads_one_snapshot_while_the_log_grows(
+    postgres_only, signer, commander, responder, fraud_model
+):
+    """A note and a checkpoint committed mid-export are not in it: the file still verifies."""
+    incident = build_incident(commander, responder, fraud_model)
+    lines = export_lines([incident.pk])
+    taken = [json.loads(next(lines)) for _ in range(3)]  # header, incident, entry #1
+    assert taken[2]["type"] == "entry"
+
+    def append_and_sign() -> int:
+        add_note(incident=incident, by=commander, text="Written while the export ran")
+        checkpoint = checkpoint_incident(incident_id=incident.pk, signer=signer)
+        assert checkpoint is not None
+        return checkpoint.sequence
+
+    [head] = race(append_and_sign, threads=1)
+    rest = [json.loads(text) for text in lines]
+    objects = taken + rest
+    assert max(o["content"]["sequence"] for o in objects if o["type"] == "entry") == head - 1
+    assert all(o["sequence"] < head for o in objects if o["type"] == "checkpoint")
+    assert LogCheckpoint.objects.filter(incident=incident, sequence=head).exists()
