@@ -8,6 +8,7 @@ installation, and pg_dump/pg_restore, are in test_it_backup_restore.py.
 from __future__ import annotations
 
 import io
+import json
 import sys
 
 import pytest
@@ -15,6 +16,8 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from audit.models import Action, AuditEvent
+from evidence.pack import build_pack
+from evidence.verify import verify_pack
 from incidents.decision_log.checkpoints import verify_log
 from incidents.decision_log.models import DecisionLogEntry, LogCheckpoint
 from incidents.decision_log.signing import generate_private_key, public_key_text
@@ -209,3 +212,20 @@ def test_checkpoints_of_a_key_not_trusted_here_are_refused_or_left_out(exported,
     assert f"Add its public key ({public}) to LOG_TRUSTED_PUBLIC_KEYS" in message
     out = run_import(exported, "--without-checkpoints")
     assert out.count(", unsigned (") == 2 and LogCheckpoint.objects.count() == 0
+
+
+def test_an_imported_incident_s_evidence_pack_verifies(exported, signer):
+    run_import(exported)
+    incident = Incident.objects.order_by("pk").first()
+    source_id = int(exported[1]["ref"].removeprefix("INC-"))
+    assert incident.pk != source_id
+    pack = build_pack(incident=incident, by=None)
+    manifest = json.loads(pack.manifest)
+    assert manifest["incident"] == {
+        "id": incident.pk,
+        "reference": incident.reference,
+        "log_ids": [source_id],
+    }
+    report = verify_pack(io.BytesIO(pack.to_zip()), keys={signer.key_id: signer.public_key})
+    assert report.ok, report.problems
+    assert any("checkpoint" in line for line in report.checked), report.checked
