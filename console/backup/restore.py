@@ -87,12 +87,15 @@ def import_lines(lines: Iterable[str], *, with_checkpoints: bool = True) -> Resu
                 _take(state, number, obj)
             except DatabaseError as exc:
                 raise ImportRefused(f"line {number}: refused by the database: {exc}") from None
+        if state.lines == 0:
+            raise ImportRefused("the file is empty: line 1 must be the header")
         if not state.ended:
             raise ImportRefused(
                 f"the file ends at line {state.lines} without its 'end' line: it is truncated"
             )
         for imported in state.imported.values():
             imported.report = report = verify_log(imported.incident.pk, keys=state.trusted)
+            report.hashes = {}  # every entry's hash: not needed once verified
             if not report.valid:
                 raise ImportRefused(
                     f"{imported.source_ref} does not verify after import: {report.detail}"

@@ -201,6 +201,7 @@ def test_lines_out_of_their_incident_are_refused(exported):
 
 def test_a_truncated_file_is_refused(exported):
     assert "without its 'end' line: it is truncated" in refused(exported[:-1])
+    assert "the file is empty" in refused("")
     assert "line" in refused(exported[:-3] + [exported[-1]])
 
 
