@@ -23,6 +23,8 @@ class Action(models.TextChoices):
     SUBSCRIPTION_CREATED = "subscription_created", "Subscription target created"
     SUBSCRIPTION_CHANGED = "subscription_changed", "Subscription target changed"
     EVIDENCE_EXPORTED = "evidence_exported", "Evidence pack exported"
+    INCIDENTS_EXPORTED = "incidents_exported", "Incidents exported (export_incidents)"
+    INCIDENTS_IMPORTED = "incidents_imported", "Incidents imported (import_incidents)"
 
 
 class AuditImmutable(Exception):

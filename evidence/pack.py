@@ -275,7 +275,12 @@ def build_pack(*, incident: Incident, by: Any, now: datetime | None = None) -> P
     pack.add("incident.json", dump_json(_incident_facts(incident)))
 
     entries = DecisionLogEntry.objects.filter(incident=incident).order_by("sequence")
-    lines = [log_line(entry) for entry in entries.iterator()]
+    lines: list[str] = []
+    moved_from: set[int] = set()
+    for entry in entries.iterator():
+        lines.append(log_line(entry))
+        moved_from.add(entry.hashed_ids()["incident"])
+    moved_from.discard(incident.pk)
     pack.add("decision-log.jsonl", "".join(line + "\n" for line in lines).encode())
 
     keys = trusted_public_keys()
@@ -287,7 +292,7 @@ def build_pack(*, incident: Incident, by: Any, now: datetime | None = None) -> P
         dump_json(
             [
                 {
-                    "incident": c.incident_id,
+                    "incident": c.log_incident_id,
                     "sequence": c.sequence,
                     "head_hash": c.head_hash,
                     "signed_at": stamp(c.signed_at),
@@ -337,7 +342,9 @@ def build_pack(*, incident: Incident, by: Any, now: datetime | None = None) -> P
     manifest = {
         "format": FORMAT,
         "version": VERSION,
-        "incident": {"id": incident.pk, "reference": reference},
+        # A log imported from another installation hashes that installation's incident id.
+        "incident": {"id": incident.pk, "reference": reference}
+        | ({"log_ids": sorted(moved_from)} if moved_from else {}),
         "generated_at": stamp(now),
         "generated_by": pack.generated_by,
         "log": {"entries": len(lines), "head": report.head},

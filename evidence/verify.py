@@ -198,7 +198,11 @@ def _check_log(
     if raw is None:
         report.problem("decision-log.jsonl is missing")
         return {}
-    incident_id = (manifest.get("incident") or {}).get("id")
+    incident = manifest.get("incident") or {}
+    incident_id = incident.get("id")
+    # An imported log's entries name the incident id they were written under (manifest "log_ids").
+    listed = incident.get("log_ids")
+    log_ids: list[Any] = listed if isinstance(listed, list) else []
     entries: dict[int, dict[str, Any]] = {}
     expected_prev, expected_seq, broken = GENESIS_HASH, 1, False
     for number, text in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
@@ -211,7 +215,7 @@ def _check_log(
             break
         entries[sequence] = line
         where = f"decision-log.jsonl entry #{sequence} (line {number})"
-        if line.get("incident") != incident_id:
+        if line.get("incident") != incident_id and line.get("incident") not in log_ids:
             report.problem(f"{where} belongs to incident {line.get('incident')}, not {incident_id}")
             broken = True
         if sequence != expected_seq:

@@ -78,6 +78,10 @@ class DecisionLogEntry(models.Model):
     )
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # An entry imported from another installation (manage.py import_incidents) keeps
+    # the ids its hash covers there: {"site", "incident", "id", "actor_id", "corrects"}.
+    # Its rows here have new ids; the hash still covers the original ones.
+    origin = models.JSONField(null=True, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -112,19 +116,27 @@ class DecisionLogEntry(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise LogImmutable("Decision log entries cannot be deleted.")
 
+    def hashed_ids(self) -> dict[str, Any]:
+        """Return the ids the hash covers: this installation's, or those of its origin."""
+        if self.origin is not None:
+            return {key: self.origin[key] for key in ("incident", "actor_id", "corrects")}
+        return {
+            "incident": self.incident_id,
+            "actor_id": self.actor_id,
+            "corrects": self.corrects_id,
+        }
+
     def canonical(self) -> dict[str, Any]:
         """Return the content the hash covers, in JSON-ready form."""
         return {
-            "incident": self.incident_id,
+            **self.hashed_ids(),
             "sequence": self.sequence,
             "kind": self.kind,
             "recorded_at": self.recorded_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor_id": self.actor_id,
             "actor_label": self.actor_label,
             "actor_role": self.actor_role,
             "summary": self.summary,
             "data": self.data,
-            "corrects": self.corrects_id,
         }
 
     def canonical_json(self) -> str:
@@ -167,6 +179,9 @@ class LogCheckpoint(models.Model):
     signed_at = models.DateTimeField()
     key_id = models.CharField(max_length=32)
     signature = models.CharField(max_length=128, help_text="Ed25519 signature, base64.")
+    # A checkpoint imported from another installation signed that installation's
+    # incident id, which is what its signature covers.
+    origin_incident = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     objects = CheckpointQuerySet.as_manager()
 
@@ -189,10 +204,15 @@ class LogCheckpoint(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise LogImmutable("Log checkpoints cannot be deleted.")
 
+    @property
+    def log_incident_id(self) -> int:
+        """The incident id the signature covers (the origin's, for an imported checkpoint)."""
+        return self.incident_id if self.origin_incident is None else self.origin_incident
+
     def signed_message(self) -> bytes:
         """Return the bytes the signature covers: every field but the signature."""
         return signed_checkpoint_message(
-            incident_id=self.incident_id,
+            incident_id=self.log_incident_id,
             sequence=self.sequence,
             head_hash=self.head_hash,
             signed_at=self.signed_at,
