@@ -24,7 +24,14 @@ import structlog
 
 from api.models import ApiToken
 from comms.tasks import deliver_task
-from tests.fixtures.delivery import BASE_DIR, CeleryWorker, Reply, subprocess_env, valid_secret
+from tests.fixtures.delivery import (
+    BASE_DIR,
+    CELERY,
+    CeleryWorker,
+    Reply,
+    subprocess_env,
+    valid_secret,
+)
 from tests.helpers import wait_until
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
@@ -223,13 +230,17 @@ def test_a_bad_log_setting_stops_every_process_at_start(name, value, message):
     assert manage.returncode != 0
     assert message in manage.stderr
 
-    web = subprocess.run(  # noqa: S603
+    for argv in (
         [GUNICORN, "--config", "python:console.gunicorn_conf", "console.wsgi:application"],
-        cwd=BASE_DIR,
-        env=os.environ | {"SECRET_KEY": "test-only", name: value},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert web.returncode != 0
-    assert message in web.stderr
+        [CELERY, "-A", "console", "worker", "--pool", "solo"],
+    ):
+        process = subprocess.run(  # noqa: S603
+            argv,
+            cwd=BASE_DIR,
+            env=os.environ | {"SECRET_KEY": "test-only", name: value},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert process.returncode != 0, argv
+        assert message in process.stderr, argv
