@@ -33,9 +33,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from structlog.contextvars import bound_contextvars
 
 from comms.models import Delivery, DeliveryAttempt
 from comms.transports import PermanentError, TransientError, new_http_client, transport_for
+from incidents.models import incident_reference
 
 log = logging.getLogger(__name__)
 
@@ -156,14 +158,17 @@ def transmit(delivery: Delivery, *, http: httpx.Client, now: datetime | None = N
     started = time.monotonic()
     status_code: int | None = None
     error: Exception | None = None
-    try:
-        status_code = transport_for(delivery.channel).notify(delivery, http=http)
-    except (TransientError, PermanentError) as exc:
-        error = exc
-        status_code = exc.status_code
-    except Exception as exc:  # noqa: BLE001 - a transport bug: retried, bounded by max attempts
-        log.exception("transport %s crashed on delivery %s", delivery.channel, delivery.pk)
-        error = TransientError(f"transport error: {type(exc).__name__}")
+    about = {"incident": incident_reference(delivery.incident_id)} if delivery.incident_id else {}
+    with bound_contextvars(**about):
+        try:
+            status_code = transport_for(delivery.channel).notify(delivery, http=http)
+        except (TransientError, PermanentError) as exc:
+            error = exc
+            status_code = exc.status_code
+            log.warning("delivery %s via %s not delivered: %s", delivery.pk, delivery.channel, exc)
+        except Exception as exc:  # noqa: BLE001 - a transport bug: retried, bounded by max attempts
+            log.exception("transport %s crashed on delivery %s", delivery.channel, delivery.pk)
+            error = TransientError(f"transport error: {type(exc).__name__}")
     duration_ms = int((time.monotonic() - started) * 1000)
     return Sent(delivery, error, status_code, duration_ms, now or timezone.now())
 

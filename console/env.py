@@ -74,3 +74,11 @@ def env_pairs(name: str) -> list[tuple[str, str]]:
             raise ImproperlyConfigured(f"{name} items must look like key:value, got {item!r}")
         pairs.append((key.strip(), value.strip()))
     return pairs
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """Read one of *choices* (case-insensitive); anything else stops the process."""
+    value = os.environ.get(name, default).strip().lower() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value

@@ -202,8 +202,9 @@ def console_services(
                 "--no-control-socket",  # gunicorn 27 would write ~/.gunicorn/gunicorn.ctl
                 "--graceful-timeout",
                 "10",
-                "--access-logfile",
-                "-",
+                # gunicorn's own lines in LOG_FORMAT; the `request` event replaces its access log.
+                "--config",
+                "python:console.gunicorn_conf",
             ],
         ),
         Service(
@@ -368,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
 
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # Readable lines in the terminal; production's default is JSON (docs/operations.md "Logs").
+    env.setdefault("LOG_FORMAT", "console")
     env.setdefault("SITE_URL", f"http://localhost:{args.port}")
     var_dir = Path(env.get("CONSOLE_VAR_DIR") or BASE_DIR / "var")
     var_dir.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from console.env import env_bool, env_int, env_list, env_networks, env_pairs, env_str
+from console.env import env_bool, env_choice, env_int, env_list, env_networks, env_pairs, env_str
+from kit import logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CONSOLE_VAR_DIR", str(BASE_DIR / "var")))
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id (X-Request-ID) and the `request` event cover everything after it.
+    "console.request_logs.RequestLogMiddleware",
     # Outermost: counts and times every request for /metrics (console/prometheus.py).
     "console.prometheus.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -438,9 +441,9 @@ MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "incidents@localhost")
 
 # --- Logging ------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# One JSON object per line on stderr (kit/logs.py, docs/operations.md "Logs"); `console`
+# is for people at a terminal (make run).
+LOG_FORMAT = env_choice("LOG_FORMAT", "console" if (DEBUG or DEMO) else "json", logs.FORMATS)
+LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical"))
+LOGGING_CONFIG = "kit.logs.configure"
+LOGGING = logs.logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL.upper())

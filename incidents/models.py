@@ -155,6 +155,11 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(is_drill=False)
 
 
+def incident_reference(pk: int) -> str:
+    """Return the reference people quote for incident *pk* (INC-42), in pages and in logs."""
+    return f"INC-{pk}"
+
+
 class Incident(models.Model):
     title = models.CharField(max_length=200)
     severity = models.PositiveSmallIntegerField(choices=Severity)
@@ -219,7 +224,7 @@ class Incident(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"INC-{self.pk}"
+        return incident_reference(self.pk)
 
     @property
     def severity_label(self) -> str:

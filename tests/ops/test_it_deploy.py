@@ -154,16 +154,18 @@ def test_verify_output_catches_a_misspelt_setting(site):
 def test_the_web_unit_runs_gunicorn_as_documented_and_never_migrates(site):
     web = unit_settings(site["out"] / "systemd" / "icc-web.service")
     (start,) = web["Service.ExecStart"]
-    assert start.startswith(f"{VENV}/bin/gunicorn console.wsgi:application ")
+    assert start.startswith(
+        f"{VENV}/bin/gunicorn --config python:console.gunicorn_conf console.wsgi:application "
+    )
     for flag in (
         "--no-control-socket",
         "--bind 127.0.0.1:8123",
         "--workers 4",
         "--forwarded-allow-ips 127.0.0.1,::1",
         f"--chdir {ROOT}",
-        "--access-logfile -",
     ):
         assert flag in start
+    assert "--access-logfile" not in start  # the console's `request` event is the access log
     assert web["Service.Type"] == ["notify"]
     assert web["Service.ExecReload"] == ["/bin/kill -s HUP $MAINPID"]
     assert "Service.ExecStartPre" not in web
