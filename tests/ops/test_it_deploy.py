@@ -350,32 +350,47 @@ def live_nginx(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     site = out / "nginx" / "icc.conf"
-    http, https = free_port(), free_port()
-    text = site.read_text()
-    for old, new in [
-        ("listen 80;", f"listen 127.0.0.1:{http};"),
-        ("listen 443 ssl;", f"listen 127.0.0.1:{https} ssl;"),
-        ("listen [::]:80;", ""),  # the test machine may have no IPv6
-        ("listen [::]:443 ssl;", ""),
-    ]:
-        assert old in text
-        text = text.replace(old, new)
-    site.write_text(text)
-    conf = nginx_wrapper(tmp_path, site)
-    nginx = subprocess.Popen(
-        ["/usr/sbin/nginx", "-p", str(conf.parent), "-e", str(conf.parent / "error.log")]
-        + ["-c", str(conf), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    rendered = site.read_text()
+    # Free ports are only free until someone takes them (other tests run beside this one):
+    # a start that loses the race is retried on new ports.
+    for _attempt in range(3):
+        http = free_port()
+        while (https := free_port()) == http:
+            pass
+        text = rendered
+        for old, new in [
+            ("listen 80;", f"listen 127.0.0.1:{http};"),
+            ("listen 443 ssl;", f"listen 127.0.0.1:{https} ssl;"),
+            ("listen [::]:80;", ""),  # the test machine may have no IPv6
+            ("listen [::]:443 ssl;", ""),
+        ]:
+            assert old in text
+            text = text.replace(old, new)
+        site.write_text(text)
+        conf = nginx_wrapper(tmp_path, site)
+        nginx = subprocess.Popen(
+            ["/usr/sbin/nginx", "-p", str(conf.parent), "-e", str(conf.parent / "error.log")]
+            + ["-c", str(conf), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
-    def listening() -> bool:
-        if nginx.poll() is not None:
-            pytest.fail(f"nginx exited: {nginx.stderr.read().decode() if nginx.stderr else ''}")
-        with socket.socket() as s:
-            return s.connect_ex(("127.0.0.1", https)) == 0
+        def listening() -> bool | str:
+            if nginx.poll() is not None:
+                errors = nginx.stderr.read().decode() if nginx.stderr else ""
+                log = conf.parent / "error.log"
+                errors += log.read_text(errors="replace") if log.exists() else ""
+                return errors or f"exited with {nginx.returncode}"
+            with socket.socket() as s:
+                return s.connect_ex(("127.0.0.1", https)) == 0
 
-    wait_until(listening, timeout=20, what="nginx to listen")
+        outcome = wait_until(listening, timeout=20, what="nginx to listen")
+        if outcome is True:
+            break
+        if "Address already in use" not in outcome:
+            pytest.fail(f"nginx exited: {outcome}")
+    else:
+        pytest.fail("nginx found no free ports in three attempts")
     trust = ssl.create_default_context(cafile=str(cert))
     client = httpx.Client(verify=trust, headers={"Host": DOMAIN}, timeout=10)
     yield client, f"https://127.0.0.1:{https}", f"http://127.0.0.1:{http}"
