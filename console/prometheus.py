@@ -57,7 +57,7 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 class RequestMetricsMiddleware:
     """Count and time every request, labelled by the view that answered it.
 
-    Outermost, so the time covers every other middleware too. The label is the URL
+    Near the top (after the request log), so the time covers the other middleware too. The label is the URL
     pattern's name (never the path, which holds ids), `<unmatched>` when no pattern
     matched; an unknown method is counted as `other`, so nobody can add series.
     """

@@ -71,7 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the request id (X-Request-ID) and the `request` event cover everything after it.
     "console.request_logs.RequestLogMiddleware",
-    # Outermost: counts and times every request for /metrics (console/prometheus.py).
+    # Then: counts and times every request for /metrics (console/prometheus.py).
     "console.prometheus.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
