@@ -57,9 +57,10 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 class RequestMetricsMiddleware:
     """Count and time every request, labelled by the view that answered it.
 
-    Near the top (after the request log), so the time covers the other middleware too. The label is the URL
-    pattern's name (never the path, which holds ids), `<unmatched>` when no pattern
-    matched; an unknown method is counted as `other`, so nobody can add series.
+    Near the top (right after the request log), so the time covers the other
+    middleware too. The label is the URL pattern's name (never the path, which holds
+    ids), `<unmatched>` when no pattern matched; an unknown method is counted as
+    `other`, so nobody can add series.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
