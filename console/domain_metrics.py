@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Iterator
 from datetime import datetime
 
-from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -126,24 +124,22 @@ def _appends() -> Iterator[Metric]:
 
 
 def _heartbeats() -> Iterator[Metric]:
-    now = time.time()
     try:
-        seen = cache.get_many([heartbeats.WORKER_KEY, heartbeats.BEAT_KEY])
+        heard: dict[str, float | None] = heartbeats.ages()
         redis_up = 1
     except Exception:  # noqa: BLE001 - Redis down is a figure, not a failed scrape
         log.warning("/metrics could not read the heartbeats", exc_info=True)
-        seen, redis_up = {}, 0
+        heard, redis_up = {}, 0
     yield GaugeMetricFamily("icc_redis_up", "1 if the cache (Redis) answered.", value=redis_up)
-    for name, key, what in (
-        ("worker", heartbeats.WORKER_KEY, "a Celery worker's heartbeat"),
-        ("beat", heartbeats.BEAT_KEY, "Celery beat's last tick"),
+    for name, what in (
+        ("worker", "a Celery worker's heartbeat"),
+        ("beat", "Celery beat's last tick"),
     ):
-        at = seen.get(key)
-        age = max(now - at, 0.0) if isinstance(at, int | float) else math.inf
+        age = heard.get(name)
         yield GaugeMetricFamily(
             f"icc_{name}_heartbeat_age_seconds",
             f"Seconds since {what} (+Inf: none recorded, or Redis unreachable).",
-            value=age,
+            value=math.inf if age is None else age,
         )
     yield GaugeMetricFamily(
         "icc_beat_heartbeat_max_age_seconds",

@@ -107,31 +107,39 @@ def _migrations() -> dict[str, Any]:
     return {"ok": True}
 
 
+def ages(now: float | None = None) -> dict[str, float | None]:
+    """Seconds since the worker's and beat's heartbeats (None: none recorded), in one cache read.
+
+    Raises whatever the cache raises when Redis is unreachable.
+    """
+    now = now if now is not None else time.time()
+    seen = cache.get_many([WORKER_KEY, BEAT_KEY])
+    return {
+        name: round(max(now - at, 0.0), 1) if isinstance(at, int | float) else None
+        for name, at in (("worker", seen.get(WORKER_KEY)), ("beat", seen.get(BEAT_KEY)))
+    }
+
+
 def checks(now: float | None = None) -> dict[str, dict[str, Any]]:
     """Every readiness check by name: ok, and what it found (ages in seconds)."""
-    now = now if now is not None else time.time()
     found: dict[str, dict[str, Any]] = {
         "database": _timed(_database),
         "migrations": _timed(_migrations),
     }
-    beats: dict[str, Any] = {}
+    heard: dict[str, float | None] = {}
 
     def redis() -> dict[str, Any]:
-        beats.update(cache.get_many([WORKER_KEY, BEAT_KEY]))
+        heard.update(ages(now))
         return {"ok": True}
 
     found["redis"] = _timed(redis)
-    for name, key, limit in (
-        ("worker", WORKER_KEY, WORKER_MAX_AGE),
-        ("beat", BEAT_KEY, beat_max_age()),
-    ):
-        seen = beats.get(key)
+    for name, limit in (("worker", WORKER_MAX_AGE), ("beat", beat_max_age())):
+        age = heard.get(name)
         if not found["redis"]["ok"]:
             found[name] = {"ok": False, "error": "Redis unreachable", "max_age_seconds": limit}
-        elif not isinstance(seen, int | float):
+        elif age is None:
             found[name] = {"ok": False, "error": "no heartbeat yet", "max_age_seconds": limit}
         else:
-            age = round(max(now - seen, 0.0), 1)
             found[name] = {"ok": age <= limit, "age_seconds": age, "max_age_seconds": limit}
             if age > limit:
                 found[name]["error"] = f"last heartbeat {age} s ago"

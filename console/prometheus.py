@@ -20,8 +20,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -54,27 +53,19 @@ UNMATCHED = "<unmatched>"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-class RequestMetricsMiddleware:
-    """Count and time every request, labelled by the view that answered it.
+def observe_request(request: HttpRequest, status: int, seconds: float) -> None:
+    """Count and time one answered request, labelled by the view that answered it.
 
-    Near the top (right after the request log), so the time covers the other
-    middleware too. The label is the URL pattern's name (never the path, which holds
-    ids), `<unmatched>` when no pattern matched; an unknown method is counted as
-    `other`, so nobody can add series.
+    Called by the request log's middleware (console/request_logs.py), first in
+    MIDDLEWARE, which times each request once for both. The label is the URL
+    pattern's name (never the path, which holds ids), `<unmatched>` when no pattern
+    matched; an unknown method is counted as `other`, so nobody can add series.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        started = time.perf_counter()
-        response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
-        view = match.view_name if match is not None else UNMATCHED
-        method = request.method if request.method in _METHODS else "other"
-        REQUESTS.labels(view, method, str(response.status_code)).inc()
-        LATENCY.labels(view, method).observe(time.perf_counter() - started)
-        return response
+    match = request.resolver_match
+    view = match.view_name if match is not None else UNMATCHED
+    method = request.method if request.method in _METHODS else "other"
+    REQUESTS.labels(view, method, str(status)).inc()
+    LATENCY.labels(view, method).observe(seconds)
 
 
 def allowed(request: HttpRequest) -> bool:

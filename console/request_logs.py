@@ -7,7 +7,8 @@ First in MIDDLEWARE, so every later middleware's lines carry the request id:
 2. when the URL names an incident (`incident_id`, or `pk` under /incidents/), bind
    its reference (INC-42), and the view's name;
 3. log `request` with method, path (never the query string; URL parts named like a
-   token are replaced), status, duration_ms and view;
+   token are replaced), status, duration_ms and view, and count and time it for
+   /metrics (console/prometheus.py) from the same measurement;
 4. unbind everything once the response is sent (request_finished), so Django's own
    "Not Found: …" line, written after the middleware returns, still has the id.
 
@@ -27,6 +28,7 @@ from django.core.signals import request_finished
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
 
+from console import prometheus
 from incidents.models import incident_reference
 from kit import logs
 
@@ -47,13 +49,15 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         response[HEADER] = request_id
+        seconds = time.perf_counter() - started
+        prometheus.observe_request(request, response.status_code, seconds)
         match = request.resolver_match
         log.info(
             "request",
             method=request.method,
             path=logged_path(request),
             status=response.status_code,
-            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            duration_ms=round(seconds * 1000, 1),
             view=match.view_name if match else None,
         )
         return response

@@ -69,10 +69,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: the request id (X-Request-ID) and the `request` event cover everything after it.
+    # First: the request id (X-Request-ID), the `request` event and the request figures
+    # of /metrics cover everything after it.
     "console.request_logs.RequestLogMiddleware",
-    # Then: counts and times every request for /metrics (console/prometheus.py).
-    "console.prometheus.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -35,7 +35,7 @@ from comms.models import StatusUpdate
 from incidents.choices import Audience
 from incidents.decision_log.chain import actor_label_for
 from incidents.decision_log.checkpoints import verify_log
-from incidents.decision_log.models import DecisionLogEntry, LogCheckpoint
+from incidents.decision_log.models import DecisionLogEntry, LogCheckpoint, stamp
 from incidents.decision_log.signing import configured_signer, trusted_public_keys
 from incidents.models import Incident, RoleAssignment
 from learning.markdown import to_markdown
@@ -51,11 +51,6 @@ MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 # What a manifest signature covers: this prefix, then the manifest's bytes.
 SIGNATURE_CONTEXT = b"icc-evidence-manifest:v1\n"
-
-
-def stamp(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC with microseconds, as the log's canonical form writes times."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment else None
 
 
 def dump_json(data: Any) -> bytes:

@@ -9,9 +9,8 @@ iterators: memory stays flat however long the logs are.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +21,12 @@ from django.utils import timezone
 
 from comms.models import StatusUpdate
 from console.backup import FORMAT, VERSION
-from incidents.decision_log.models import DecisionLogEntry, LogCheckpoint
+from incidents.decision_log.models import (
+    DecisionLogEntry,
+    LogCheckpoint,
+    canonical_json,
+    stamp,
+)
 from incidents.decision_log.signing import public_key_text, trusted_public_keys
 from incidents.models import Incident, Milestone, RoleAssignment
 
@@ -62,13 +66,8 @@ UPDATE_FIELDS = (
 USER_FIELDS = ("username", "email", "first_name", "last_name")
 
 
-def stamp(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC with microseconds: the form the log's hash covers."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment else None
-
-
 def line(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    return canonical_json(obj) + "\n"
 
 
 def _plain(value: Any) -> Any:

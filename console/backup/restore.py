@@ -40,7 +40,13 @@ from incidents.decision_log.checkpoints import verify_log
 from incidents.decision_log.models import DecisionLogEntry, LogCheckpoint, LogImmutable
 from incidents.decision_log.signing import trusted_public_keys
 from incidents.decision_log.verify import ChainReport
-from incidents.models import Incident, Milestone, MonitoredModel, RoleAssignment
+from incidents.models import (
+    Incident,
+    Milestone,
+    MonitoredModel,
+    RoleAssignment,
+    incident_reference,
+)
 
 
 @dataclass
@@ -209,11 +215,14 @@ def _entry(state: _State, number: int, obj: dict[str, Any], incident: Incident) 
         raise ImportRefused(
             f"line {number}: field 'content.kind': unknown kind {content['kind']!r}"
         )
-    if content["sequence"] == 1 and DecisionLogEntry.objects.filter(hash=obj["hash"]).exists():
-        here = DecisionLogEntry.objects.filter(hash=obj["hash"]).values_list("incident", flat=True)
+    if content["sequence"] == 1 and (
+        here := DecisionLogEntry.objects.filter(hash=obj["hash"])
+        .values_list("incident", flat=True)
+        .first()
+    ):
         raise ImportRefused(
-            f"line {number}: {obj['ref']} is already on this installation as INC-{here[0]} "
-            "(its log's first entry is here); nothing was imported"
+            f"line {number}: {obj['ref']} is already on this installation as "
+            f"{incident_reference(here)} (its log's first entry is here); nothing was imported"
         )
     corrects = None
     if obj["corrects_hash"] is not None:

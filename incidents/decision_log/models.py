@@ -27,6 +27,11 @@ def canonical_json(content: dict[str, Any]) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def stamp(moment: datetime | None) -> str | None:
+    """The form of a time in what the log hashes and signs: ISO 8601 in UTC, microseconds."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment else None
+
+
 def entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
     """sha256(previous entry's hash + canonical JSON): the chain's one rule, also for offline checks."""
     return hashlib.sha256((prev_hash + canonical_json(content)).encode()).hexdigest()
@@ -132,7 +137,7 @@ class DecisionLogEntry(models.Model):
             **self.hashed_ids(),
             "sequence": self.sequence,
             "kind": self.kind,
-            "recorded_at": self.recorded_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "recorded_at": stamp(self.recorded_at),
             "actor_label": self.actor_label,
             "actor_role": self.actor_role,
             "summary": self.summary,
@@ -224,10 +229,9 @@ def signed_checkpoint_message(
     *, incident_id: int, sequence: int, head_hash: str, signed_at: datetime, key_id: str
 ) -> bytes:
     """Return the canonical, versioned bytes a checkpoint signature covers."""
-    stamp = signed_at.astimezone(UTC).isoformat(timespec="microseconds")
     return (
-        f"icc-log-checkpoint:v1\n{incident_id}\n{sequence}\n{head_hash}\n{stamp}\n{key_id}".encode()
-    )
+        f"icc-log-checkpoint:v1\n{incident_id}\n{sequence}\n{head_hash}\n{stamp(signed_at)}\n{key_id}"
+    ).encode()
 
 
 def incident_model() -> type[models.Model]:

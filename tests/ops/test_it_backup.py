@@ -20,7 +20,7 @@ from evidence.pack import build_pack
 from evidence.verify import verify_pack
 from incidents.decision_log.checkpoints import verify_log
 from incidents.decision_log.models import DecisionLogEntry, LogCheckpoint
-from incidents.decision_log.signing import generate_private_key, public_key_text
+from incidents.decision_log.signing import public_key_text
 from incidents.models import Incident
 from tests.ops.backup_support import (
     build_incident,
@@ -33,15 +33,6 @@ from tests.ops.backup_support import (
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def signer(tmp_path, settings):
-    path = tmp_path / "log-signing.pem"
-    key = generate_private_key(path)
-    settings.LOG_SIGNING_KEY_FILE = str(path)
-    settings.LOG_TRUSTED_PUBLIC_KEYS = []
-    return key
 
 
 @pytest.fixture

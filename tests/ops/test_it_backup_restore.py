@@ -24,7 +24,7 @@ from django.db import connection
 from console.backup.export import export_lines
 from incidents.decision_log.checkpoints import checkpoint_incident
 from incidents.decision_log.models import DecisionLogEntry, LogCheckpoint
-from incidents.decision_log.signing import generate_private_key, public_key_text
+from incidents.decision_log.signing import public_key_text
 from incidents.decisions import add_note
 from tests.fixtures.delivery import database_url
 from tests.helpers import race
@@ -33,15 +33,6 @@ from tests.ops.backup_support import build_incident, burn_ids, dump, export
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 MANAGE = str(Path(__file__).resolve().parents[2] / "manage.py")
-
-
-@pytest.fixture
-def signer(tmp_path, settings):
-    path = tmp_path / "log-signing.pem"
-    key = generate_private_key(path)
-    settings.LOG_SIGNING_KEY_FILE = str(path)
-    settings.LOG_TRUSTED_PUBLIC_KEYS = []
-    return key
 
 
 def pg_args() -> list[str]:
